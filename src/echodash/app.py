@@ -1,0 +1,112 @@
+"""create_app(settings) -> the ASGI app; its lifespan opens the store and starts the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echodash.bus.memory import MemoryBus
+from echodash.config import Settings
+from echodash.crypto import SecretBox, hash_token
+from echodash.pipeline.directory import EndpointDirectory
+from echodash.pipeline.processor import Processor
+from echodash.ratelimit import RateLimiter
+from echodash.services import Services
+from echodash.store import open_store
+from echodash.store.base import StoreUnavailableError
+from echodash.telemetry import Telemetry
+from echodash.web.responses import ApiError, error_response
+from echodash.web.routes import routes
+
+log = logging.getLogger("echodash")
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        svc = await start_services(settings)
+        app.state.services = svc
+        worker = asyncio.create_task(svc.processor.run(), name="echodash-processor")
+        try:
+            yield
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await svc.store.close()
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            StoreUnavailableError: _store_error,
+        },
+    )
+
+
+async def start_services(settings: Settings) -> Services:
+    store = open_store(settings.database_url)
+    await store.open()
+    bus = MemoryBus()
+    box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
+    svc = Services(
+        settings=settings,
+        store=store,
+        bus=bus,
+        box=box,
+        directory=EndpointDirectory(store, box),
+        processor=Processor(store, bus),
+        telemetry=Telemetry(),
+        limiter=RateLimiter(settings.rate_limit),
+    )
+    svc.workspace_id = await store.ensure_default_workspace()
+    await _bootstrap_token(svc)
+    return svc
+
+
+async def _bootstrap_token(svc: Services) -> None:
+    if await svc.store.count_api_tokens() > 0:
+        return
+    token = svc.settings.bootstrap_token
+    if token:
+        await svc.store.create_api_token(svc.workspace_id, "bootstrap", hash_token(token), "admin")
+        log.info("created the admin API token from ECHODASH_BOOTSTRAP_TOKEN")
+    else:
+        log.warning(
+            "no API token exists yet: create one with `echodash tokens create` "
+            "(or start with ECHODASH_BOOTSTRAP_TOKEN set)"
+        )
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error_response(
+        exc.status_code,
+        codes.get(exc.status_code, "http_error"),
+        str(exc.detail),
+        dict(exc.headers or {}),
+    )
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    return error_response(
+        503,
+        "store_unavailable",
+        "The store cannot answer right now. Retry shortly.",
+        {"Retry-After": "5"},
+    )

@@ -1,0 +1,30 @@
+"""Live fan-out of new events to subscribers (SSE streams, the CLI's tail)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from echodash.events import Event
+
+
+class Subscription(ABC):
+    """One subscriber's bounded backlog of new events."""
+
+    @abstractmethod
+    async def next_batch(self, timeout: float) -> list[Event] | None:
+        """Events published since the last call; [] on timeout; None once it overflowed."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop receiving events."""
+
+
+class Bus(ABC):
+    @abstractmethod
+    def publish(self, events: Sequence[Event]) -> None:
+        """Hand newly stored events to every current subscriber."""
+
+    @abstractmethod
+    def subscribe(self, workspace_id: int) -> Subscription:
+        """Receive the workspace's events published from now on."""

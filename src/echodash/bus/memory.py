@@ -1,0 +1,70 @@
+"""In-process bus: each subscriber has a bounded backlog; a slow one is cut loose, not waited on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Sequence
+
+from echodash.bus.base import Bus, Subscription
+from echodash.events import Event
+
+DEFAULT_BACKLOG = 10_000
+
+
+class _MemorySubscription(Subscription):
+    def __init__(self, bus: MemoryBus, workspace_id: int, backlog: int) -> None:
+        self._bus = bus
+        self.workspace_id = workspace_id
+        self._items: deque[Event] = deque()
+        self._backlog = backlog
+        self._wakeup = asyncio.Event()
+        self.overflowed = False
+
+    def _push(self, event: Event) -> None:
+        if self.overflowed:
+            return
+        if len(self._items) >= self._backlog:
+            # The client reconnects with Last-Event-ID and catches up from the store.
+            self.overflowed = True
+            self._items.clear()
+        else:
+            self._items.append(event)
+        self._wakeup.set()
+
+    async def next_batch(self, timeout: float) -> list[Event] | None:
+        if not self._items and not self.overflowed:
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout)
+            except TimeoutError:
+                return []
+        if self.overflowed:
+            return None
+        batch = list(self._items)
+        self._items.clear()
+        return batch
+
+    def close(self) -> None:
+        self._bus._subscribers.discard(self)
+
+
+class MemoryBus(Bus):
+    def __init__(self, backlog: int = DEFAULT_BACKLOG) -> None:
+        self._subscribers: set[_MemorySubscription] = set()
+        self._backlog = backlog
+
+    def publish(self, events: Sequence[Event]) -> None:
+        for subscriber in list(self._subscribers):
+            for event in events:
+                if event.workspace_id == subscriber.workspace_id:
+                    subscriber._push(event)
+
+    def subscribe(self, workspace_id: int) -> Subscription:
+        subscription = _MemorySubscription(self, workspace_id, self._backlog)
+        self._subscribers.add(subscription)
+        return subscription
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)

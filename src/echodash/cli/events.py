@@ -1,0 +1,167 @@
+"""`echodash events list|tail`: the feed in a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+import httpx
+import orjson
+
+from echodash.cli.context import settings_from, with_store
+from echodash.cli.render import event_line
+from echodash.crypto import SecretBox
+from echodash.store.base import EventFilter, Store
+
+
+@click.group()
+def events() -> None:
+    """Read the event feed."""
+
+
+def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for name, help_text in reversed(
+        [
+            ("--source", "Only this source kind (github, stripe, …)."),
+            ("--type", "Only this event type (e.g. pull_request.closed)."),
+            ("--severity", "Only this severity."),
+            ("--q", "Full-text search."),
+        ]
+    ):
+        fn = click.option(name, default=None, help=help_text)(fn)
+    return fn
+
+
+def _filters(
+    source: str | None, type_: str | None, severity: str | None, q: str | None
+) -> EventFilter:
+    return EventFilter(source=source, type=type_, severity=severity, q=q)
+
+
+def _print(event: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(orjson.dumps(event))
+    else:
+        click.echo(event_line(event, color=sys.stdout.isatty()))
+
+
+@events.command("list")
+@_filter_options
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.pass_context
+def list_(
+    ctx: click.Context,
+    source: str | None,
+    type: str | None,
+    severity: str | None,
+    q: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The newest events, newest last (as a terminal reads)."""
+
+    async def work(store: Store, box: SecretBox, workspace_id: int) -> list[dict[str, Any]]:
+        found = await store.list_events(workspace_id, _filters(source, type, severity, q), limit)
+        return [e.to_json() for e in found]
+
+    found = with_store(settings_from(ctx), work)
+    if not found and not as_json:
+        click.echo("No events yet.", err=True)
+    for event in reversed(found):
+        _print(event, as_json)
+
+
+@events.command("tail")
+@_filter_options
+@click.option("--url", default=None, help="Follow a remote EchoDash server over its live stream.")
+@click.option("--token", envvar="ECHODASH_TOKEN", default=None, help="API token for --url.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.option("--interval", type=float, default=0.25, hidden=True)
+@click.pass_context
+def tail(
+    ctx: click.Context,
+    source: str | None,
+    type: str | None,
+    severity: str | None,
+    q: str | None,
+    url: str | None,
+    token: str | None,
+    as_json: bool,
+    interval: float,
+) -> None:
+    """Follow new events as they arrive (Ctrl-C to stop)."""
+    filters = _filters(source, type, severity, q)
+    try:
+        if url:
+            _tail_remote(url, token, filters, as_json)
+        else:
+            _tail_local(ctx, filters, as_json, interval)
+    except KeyboardInterrupt:
+        pass
+
+
+def _tail_local(ctx: click.Context, filters: EventFilter, as_json: bool, interval: float) -> None:
+    """Follow the local database directly: works whether or not this shell started the server."""
+
+    async def work(store: Store, box: SecretBox, workspace_id: int) -> None:
+        last = await store.latest_event_id()
+        click.echo("Waiting for events… (Ctrl-C to stop)", err=True)
+        while True:
+            batch = await store.events_after(workspace_id, filters, last, 500)
+            for event in batch:
+                _print(event.to_json(), as_json)
+                last = event.id
+            if not batch:
+                await asyncio.sleep(interval)
+
+    with_store(settings_from(ctx), work)
+
+
+def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: bool) -> None:
+    """Follow a server's SSE stream, reconnecting with Last-Event-ID after any break."""
+    if not token:
+        raise click.UsageError("--url needs an API token: --token or ECHODASH_TOKEN")
+    params = {
+        k: v
+        for k, v in {
+            "source": filters.source,
+            "type": filters.type,
+            "severity": filters.severity,
+            "q": filters.q,
+        }.items()
+        if v
+    }
+    last_id: str | None = None
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    click.echo(f"Following {url} … (Ctrl-C to stop)", err=True)
+    while True:
+        if last_id:
+            headers["Last-Event-ID"] = last_id
+        try:
+            with httpx.stream(
+                "GET",
+                url.rstrip("/") + "/api/v1/stream",
+                params=params,
+                headers=headers,
+                timeout=httpx.Timeout(10.0, read=60.0),
+            ) as response:
+                if response.status_code == 401:
+                    raise click.ClickException("the server refused the API token")
+                response.raise_for_status()
+                data: list[str] = []
+                for line in response.iter_lines():
+                    if line.startswith("id:"):
+                        last_id = line[3:].strip()
+                    elif line.startswith("data:"):
+                        data.append(line[5:].strip())
+                    elif line == "" and data:
+                        _print(orjson.loads("\n".join(data)), as_json)
+                        data = []
+        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+            click.echo(f"connection lost ({exc}); reconnecting…", err=True)
+            time.sleep(1.0)

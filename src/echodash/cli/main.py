@@ -1,0 +1,68 @@
+"""`echodash` and its `serve` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from echodash import __version__
+from echodash.cli.context import data_dir_option, settings_from
+from echodash.cli.endpoints import endpoints
+from echodash.cli.events import events
+from echodash.cli.tokens import tokens
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="echodash")
+@data_dir_option
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, database: str | None) -> None:
+    """EchoDash: every tool's webhooks in one verified, searchable live feed."""
+    ctx.obj = {k: v for k, v in {"data_dir": data_dir, "database": database}.items() if v}
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on [env ECHODASH_HOST]")
+@click.option("--port", type=int, default=None, help="Port [env ECHODASH_PORT, default 8000]")
+@data_dir_option
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database: str | None,
+) -> None:
+    """Run the EchoDash server."""
+    import uvicorn
+
+    from echodash.app import create_app
+    from echodash.logs import configure
+
+    settings = settings_from(ctx, host=host, port=port, data_dir=data_dir, database=database)
+    configure(settings.log_level, settings.log_format)
+    click.echo(
+        f"EchoDash {__version__} on {settings.base_url}  "
+        f"(data: {settings.database_url.removeprefix('sqlite:///')})"
+    )
+    options: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        **options,
+    )
+
+
+cli.add_command(endpoints)
+cli.add_command(events)
+cli.add_command(tokens)
+
+
+def main() -> None:
+    cli(prog_name="echodash")

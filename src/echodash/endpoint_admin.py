@@ -1,0 +1,95 @@
+"""Creating endpoints and rotating their secrets: one set of rules for the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from echodash.crypto import SecretBox, new_slug
+from echodash.events import utcnow
+from echodash.sources.base import Source
+from echodash.sources.registry import UnknownSourceError, source_class, source_classes
+from echodash.store.base import EndpointRecord, Store
+
+MAX_NAME = 200
+MAX_SECRET = 1000
+
+
+class InvalidEndpointError(ValueError):
+    """Input a person must correct; the message says how."""
+
+
+def check_kind(kind: Any) -> type[Source]:
+    if not isinstance(kind, str):
+        raise InvalidEndpointError(f"`kind` is required; one of: {', '.join(source_classes())}.")
+    try:
+        return source_class(kind)
+    except UnknownSourceError as exc:
+        raise InvalidEndpointError(str(exc.args[0])) from None
+
+
+def check_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME:
+        raise InvalidEndpointError(f"`name` must be text of 1 to {MAX_NAME} characters.")
+    return value.strip()
+
+
+def check_options(cls: type[Source], value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidEndpointError("`options` must be a JSON object.")
+    try:
+        return cls.validate_options(value)
+    except ValueError as exc:
+        raise InvalidEndpointError(str(exc)) from None
+
+
+def check_secret(secret: Any) -> str:
+    if not isinstance(secret, str) or not secret or len(secret) > MAX_SECRET:
+        raise InvalidEndpointError(f"`secret` must be text of 1 to {MAX_SECRET} characters.")
+    return secret
+
+
+async def create_endpoint(
+    store: Store,
+    box: SecretBox,
+    workspace_id: int,
+    kind: Any,
+    name: Any = None,
+    secret: Any = None,
+    options: Any = None,
+) -> tuple[EndpointRecord, str]:
+    """A new endpoint and its secret in plain text (shown to the user once)."""
+    cls = check_kind(kind)
+    clean_name = cls.name if name is None else check_name(name)
+    clean_options = check_options(cls, {} if options is None else options)
+    plain = check_secret(cls(clean_options).generate_secret() if secret is None else secret)
+    record = await store.create_endpoint(
+        workspace_id, cls.kind, clean_name, new_slug(), clean_options, box.seal(plain)
+    )
+    return record, plain
+
+
+async def add_secret(
+    store: Store,
+    box: SecretBox,
+    record: EndpointRecord,
+    secret: Any = None,
+    expire_others_in: Any = None,
+) -> tuple[EndpointRecord, str, datetime | None]:
+    """Add a secret; the others stay accepted until `expire_others_in` seconds from now."""
+    plain = check_secret(
+        source_class(record.kind)(record.options).generate_secret() if secret is None else secret
+    )
+    expire_at = None
+    if expire_others_in is not None:
+        if (
+            isinstance(expire_others_in, bool)
+            or not isinstance(expire_others_in, int)
+            or expire_others_in < 0
+        ):
+            raise InvalidEndpointError("`expire_others_in` must be a number of seconds (≥ 0).")
+        expire_at = utcnow() + timedelta(seconds=expire_others_in)
+    updated = await store.add_secret(record.workspace_id, record.id, box.seal(plain), expire_at)
+    if updated is None:
+        raise InvalidEndpointError("That endpoint no longer exists.")
+    return updated, plain, expire_at

@@ -1,0 +1,78 @@
+"""Endpoints as the receive path needs them: source instance and plaintext active secrets.
+
+Looked up by slug on every delivery, so kept in memory for a few seconds; a change made
+through this process is seen at once, one made elsewhere within `ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from echodash.crypto import SecretBox
+from echodash.events import utcnow
+from echodash.sources.base import Source
+from echodash.sources.registry import source_class
+from echodash.store.base import EndpointRecord, Store
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveEndpoint:
+    record: EndpointRecord
+    source: Source
+    secrets: tuple[str, ...]
+    secret_ids: tuple[int, ...]
+    fetched_at: float
+
+
+class EndpointDirectory:
+    def __init__(self, store: Store, box: SecretBox, ttl: float = 5.0) -> None:
+        self._store = store
+        self._box = box
+        self._ttl = ttl
+        self._by_slug: dict[str, ActiveEndpoint | None] = {}
+
+    async def by_slug(self, slug: str) -> ActiveEndpoint | None:
+        cached = self._by_slug.get(slug)
+        if cached is not None and _fresh(cached, self._ttl):
+            return cached
+        # Unknown slugs are not cached: an endpoint just created by the CLI works at once.
+        record = await self._store.get_endpoint_by_slug(slug)
+        if record is None:
+            self._by_slug.pop(slug, None)
+            return None
+        active = self._activate(record)
+        if len(self._by_slug) > 10_000:
+            self._by_slug.clear()
+        self._by_slug[slug] = active
+        return active
+
+    def forget(self, slug: str) -> None:
+        self._by_slug.pop(slug, None)
+
+    def forget_all(self) -> None:
+        self._by_slug.clear()
+
+    def _activate(self, record: EndpointRecord) -> ActiveEndpoint:
+        now = utcnow()
+        live = [s for s in record.secrets if s.expires_at is None or s.expires_at > now]
+        # Newest first: during a rotation the new secret is the likely match.
+        live.reverse()
+        return ActiveEndpoint(
+            record=record,
+            source=source_class(record.kind)(record.options),
+            secrets=tuple(self._box.open(s.sealed) for s in live),
+            secret_ids=tuple(s.id for s in live),
+            fetched_at=time.monotonic(),
+        )
+
+
+def _fresh(active: ActiveEndpoint, ttl: float) -> bool:
+    if time.monotonic() - active.fetched_at >= ttl:
+        return False
+    now = utcnow()
+    # A secret that expired since the lookup must stop working at once, not ttl seconds later.
+    return not any(
+        s.expires_at is not None and s.expires_at <= now and s.id in active.secret_ids
+        for s in active.record.secrets
+    )

@@ -1,0 +1,27 @@
+"""Everything a running EchoDash holds: built once at start-up, shared by every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from echodash.bus.base import Bus
+from echodash.config import Settings
+from echodash.crypto import SecretBox
+from echodash.pipeline.directory import EndpointDirectory
+from echodash.pipeline.processor import Processor
+from echodash.ratelimit import RateLimiter
+from echodash.store.base import Store
+from echodash.telemetry import Telemetry
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    bus: Bus
+    box: SecretBox
+    directory: EndpointDirectory
+    processor: Processor
+    telemetry: Telemetry
+    limiter: RateLimiter
+    workspace_id: int = 0

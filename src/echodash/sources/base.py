@@ -1,0 +1,65 @@
+"""The Source interface: how one kind of sender is verified, identified and parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets as _secrets
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from echodash.events import EventDraft
+
+# Header names arrive lower-cased; values are the raw header text.
+Headers = Mapping[str, str]
+
+
+class SignatureError(Exception):
+    """A delivery failed verification. `reason` is a short code shown on the endpoint."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or reason.replace("_", " ")
+
+
+class Source(ABC):
+    """One kind of sender. Instances are built per endpoint with that endpoint's options."""
+
+    kind: ClassVar[str]
+    name: ClassVar[str]
+    # Header names (lower case) that carry credentials: dropped before a delivery is stored.
+    secret_headers: ClassVar[frozenset[str]] = frozenset()
+    # Whether deliveries must be verified with one of the endpoint's secrets.
+    requires_secret: ClassVar[bool] = True
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: Mapping[str, Any] = options or {}
+
+    @abstractmethod
+    def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
+        """Check the delivery against the active secrets; return the matching index or raise."""
+
+    @abstractmethod
+    def delivery_id(self, headers: Headers, body: bytes) -> str | None:
+        """The sender's unique id for this delivery (the dedup key), if it sends one."""
+
+    @abstractmethod
+    def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
+        """Turn a verified delivery into events. Pure: bytes and headers in, drafts out."""
+
+    def generate_secret(self) -> str:
+        """A strong secret for a new endpoint, in the form this sender expects."""
+        return _secrets.token_urlsafe(32)
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Check an endpoint's options; raise ValueError with a readable message."""
+        if options:
+            raise ValueError(f"the {cls.kind} source takes no options")
+        return {}
+
+
+def body_hash_key(body: bytes) -> str:
+    """A dedup key for senders that send no delivery id."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()

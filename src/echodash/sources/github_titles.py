@@ -1,0 +1,402 @@
+"""Readable one-line titles, links, times and fields for GitHub webhook events.
+
+Each builder turns one event type into a draft. Builders may assume the usual payload
+shape: the caller falls back to a generic title when one raises on an odd payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from echodash.events import EventDraft, FieldValue, Severity
+from echodash.sources.payload import dig, parse_time, text
+
+Builder = Callable[["Payload"], EventDraft]
+BUILDERS: dict[str, Builder] = {}
+
+
+def line(value: Any, limit: int = 120) -> str | None:
+    """One line of display text from a JSON value: whitespace collapsed, cut to `limit`."""
+    raw = text(value, limit=100_000)
+    if raw is None:
+        return None
+    collapsed = " ".join(raw.split())
+    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+
+
+def words(name: str) -> str:
+    """`review_requested` → `review requested`."""
+    return " ".join(name.replace("_", " ").replace("-", " ").split())
+
+
+def moment(value: Any) -> datetime | None:
+    try:
+        return parse_time(value)
+    except (OverflowError, ValueError, OSError):  # far-off dates overflow on conversion to UTC
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One GitHub delivery's event name and JSON object, with safe accessors."""
+
+    event: str
+    body: dict[str, Any]
+
+    @property
+    def action(self) -> str | None:
+        return line(self.body.get("action"), 60)
+
+    @property
+    def type(self) -> str:
+        return f"{self.event}.{self.action}" if self.action else self.event
+
+    def get(self, path: str) -> Any:
+        return dig(self.body, path)
+
+    def text(self, path: str, limit: int = 120) -> str | None:
+        return line(self.get(path), limit)
+
+    def number(self, path: str) -> int | None:
+        value = self.get(path)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def flag(self, path: str) -> bool:
+        return self.get(path) is True
+
+    def time(self, *paths: str) -> datetime | None:
+        """The first of `paths` that holds a usable timestamp."""
+        for path in paths:
+            found = moment(self.get(path))
+            if found is not None:
+                return found
+        return None
+
+    def link(self, *paths: str) -> str | None:
+        """The first of `paths` that holds a web link (only http(s): links end up in HTML)."""
+        for path in paths:
+            value = self.get(path)
+            if isinstance(value, str) and value.startswith(("https://", "http://")):
+                return value
+        return None
+
+    @property
+    def actor(self) -> str | None:
+        return self.text("sender.login", 80) or self.text("pusher.name", 80)
+
+    @property
+    def subject(self) -> str | None:
+        return (
+            self.text("repository.full_name", 140)
+            or self.text("organization.login", 80)
+            or self.text("installation.account.login", 80)
+        )
+
+    @property
+    def who(self) -> str:
+        return self.actor or "Someone"
+
+    @property
+    def where(self) -> str:
+        return f" in {self.subject}" if self.subject else ""
+
+    @property
+    def by(self) -> str:
+        return f" by {self.actor}" if self.actor else ""
+
+    def home(self) -> str | None:
+        """The repository's (or organization's) page on GitHub."""
+        org = self.text("organization.login", 80)
+        return self.link("repository.html_url") or (f"https://github.com/{org}" if org else None)
+
+    def draft(
+        self,
+        title: str,
+        *,
+        url: str | None = None,
+        occurred_at: datetime | None = None,
+        severity: Severity = Severity.INFO,
+        tags: Iterable[str | None] = (),
+        fields: Mapping[str, FieldValue] | None = None,
+        summary: str | None = None,
+    ) -> EventDraft:
+        kept_tags = tuple(dict.fromkeys(t for t in tags if t))
+        kept_fields: dict[str, FieldValue] = {
+            k: v for k, v in (fields or {}).items() if v is not None
+        }
+        return EventDraft(
+            type=self.type,
+            title=line(title, 300) or self.type,
+            summary=summary or "",
+            actor=self.actor,
+            subject=self.subject,
+            url=url if url is not None else self.home(),
+            occurred_at=occurred_at,
+            severity=severity,
+            tags=kept_tags,
+            fields=kept_fields,
+        )
+
+
+def registrar(table: dict[str, Builder]) -> Callable[..., Callable[[Builder], Builder]]:
+    """A decorator factory that files builders in `table` under their event names."""
+
+    def builds(*events: str) -> Callable[[Builder], Builder]:
+        def register(builder: Builder) -> Builder:
+            for event in events:
+                table[event] = builder
+            return builder
+
+        return register
+
+    return builds
+
+
+builds = registrar(BUILDERS)
+
+
+def short_sha(sha: str | None) -> str | None:
+    return sha[:7] if sha else None
+
+
+def ref_name(ref: str | None) -> str | None:
+    if not ref:
+        return None
+    for prefix in ("refs/heads/", "refs/tags/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :] or None
+    return ref
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def item_label(prefix: str, number: int | None, title: str | None) -> str:
+    """`issue #12 Crash on login`, with whatever parts the payload has."""
+    parts = [prefix, f"#{number}" if number is not None else None, title]
+    return " ".join(p for p in parts if p) or "an item"
+
+
+def label_names(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [name for label in value if (name := line(dig(label, "name"), 50))]
+
+
+def first_line(value: Any, limit: int = 200) -> str | None:
+    raw = text(value, limit=100_000)
+    return line(raw.splitlines()[0], limit) if raw else None
+
+
+# ---- any event -------------------------------------------------------------------------
+
+# Event names that read badly when only their underscores are replaced.
+_EVENT_NAMES = {
+    "gollum": "Wiki",
+    "team_add": "Team added",
+    "page_build": "Pages build",
+    "meta": "Webhook",
+    "org_block": "Organization block",
+    "projects_v2": "Project",
+    "projects_v2_item": "Project item",
+    "merge_group": "Merge queue group",
+    "github_app_authorization": "GitHub App authorization",
+    "installation": "App installation",
+    "installation_repositories": "App installation repositories",
+    "security_and_analysis": "Security settings",
+    "unknown": "GitHub event",
+}
+_NAME_KEYS = ("name", "title", "tag_name", "login", "slug", "key")
+
+
+def generic(p: Payload) -> EventDraft:
+    """A sentence for any event, e.g. `Label bug created in acme/web by alice`."""
+    name = _EVENT_NAMES.get(p.event) or words(p.event).capitalize() or "GitHub event"
+    thing = p.get(p.event)
+    label = None
+    if isinstance(thing, dict):
+        label = next((found for key in _NAME_KEYS if (found := line(thing.get(key), 80))), None)
+    if label == p.subject:  # "Organization Octocoders … in Octocoders" says it twice
+        label = None
+    parts = [name, label, words(p.action) if p.action else None]
+    return p.draft(
+        " ".join(part for part in parts if part) + p.where + p.by,
+        url=p.link(f"{p.event}.html_url") or p.home(),
+        occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
+    )
+
+
+# ---- refs, releases, repositories, people ---------------------------------------------
+
+
+@builds("create", "delete")
+def _create_or_delete(p: Payload) -> EventDraft:
+    kind = p.text("ref_type", 30) or "ref"
+    ref = p.text("ref", 200) or ""
+    verb = "created" if p.event == "create" else "deleted"
+    home = p.home()
+    url = home
+    if home and ref and verb == "created":
+        url = f"{home}/releases/tag/{ref}" if kind == "tag" else f"{home}/tree/{ref}"
+    return p.draft(
+        " ".join(part for part in (p.who, verb, kind, ref) if part) + p.where,
+        url=url,
+        tags=[ref],
+        fields={kind: ref or None},
+    )
+
+
+_RELEASE_VERBS = {"prereleased": "published", "created": "created"}
+
+
+@builds("release")
+def _release(p: Payload) -> EventDraft:
+    tag = p.text("release.tag_name", 100) or p.text("release.name", 100)
+    prerelease, draft = p.flag("release.prerelease"), p.flag("release.draft")
+    kind = "Draft release" if draft else "Pre-release" if prerelease else "Release"
+    verb = _RELEASE_VERBS.get(p.action or "", words(p.action or "updated"))
+    return p.draft(
+        " ".join(part for part in (kind, tag, verb) if part) + p.where + p.by,
+        url=p.link("release.html_url"),
+        occurred_at=p.time("release.published_at", "release.created_at"),
+        tags=[tag, "prerelease" if prerelease else None],
+        fields={
+            "tag": tag,
+            "name": p.text("release.name"),
+            "target": p.text("release.target_commitish", 100),
+            "prerelease": prerelease,
+            "draft": draft,
+        },
+    )
+
+
+_REPOSITORY_TITLES = {
+    "created": "{who} created repository {repo}",
+    "deleted": "{who} deleted repository {repo}",
+    "archived": "{who} archived {repo}",
+    "unarchived": "{who} unarchived {repo}",
+    "publicized": "{who} made {repo} public",
+    "privatized": "{who} made {repo} private",
+    "renamed": "{who} renamed {old} to {repo}",
+    "transferred": "{who} transferred {repo} from {old}",
+    "edited": "{who} changed the {changed} of {repo}",
+}
+
+
+@builds("repository")
+def _repository(p: Payload) -> EventDraft:
+    changes = p.get("changes")
+    changed = [words(key) for key in changes] if isinstance(changes, dict) else []
+    old = (
+        p.text("changes.repository.name.from", 140)
+        or p.text("changes.owner.from.user.login", 80)
+        or p.text("changes.owner.from.organization.login", 80)
+        or "another owner"
+    )
+    template = _REPOSITORY_TITLES.get(p.action or "", "{who} {verb} repository {repo}")
+    title = template.format(
+        who=p.who,
+        repo=p.subject or "a repository",
+        old=old,
+        changed=" and ".join(changed[:3]) or "settings",
+        verb=words(p.action or "updated"),
+    )
+    private = p.get("repository.private")
+    return p.draft(
+        title,
+        url=p.link("repository.html_url"),
+        occurred_at=p.time("repository.updated_at"),
+        severity=Severity.WARNING if p.action == "deleted" else Severity.INFO,
+        fields={
+            "visibility": p.text("repository.visibility", 20)
+            or (("private" if private else "public") if isinstance(private, bool) else None),
+            "default_branch": p.text("repository.default_branch", 100),
+        },
+    )
+
+
+@builds("member")
+def _member(p: Payload) -> EventDraft:
+    member = p.text("member.login", 80) or "someone"
+    role = p.text("changes.permission.to", 40) or p.text("changes.role_name.to", 40)
+    repo = p.subject or "a repository"
+    if p.action == "added":
+        title = f"{p.who} added {member} to {repo}" + (f" with {role} access" if role else "")
+    elif p.action == "removed":
+        title = f"{p.who} removed {member} from {repo}"
+    elif p.action == "edited":
+        title = f"{p.who} changed {member}'s access to {repo}" + (f" to {role}" if role else "")
+    else:
+        title = f"{p.who} {words(p.action or 'updated')} member {member} in {repo}"
+    return p.draft(title, fields={"member": member, "permission": role})
+
+
+@builds("star", "watch")
+def _star(p: Payload) -> EventDraft:
+    # GitHub's `watch` event ("started") is also sent when someone stars a repository.
+    verb = "unstarred" if p.action == "deleted" else "starred"
+    return p.draft(
+        f"{p.who} {verb} {p.subject or 'a repository'}",
+        occurred_at=p.time("starred_at"),
+        fields={"stars": p.number("repository.stargazers_count")},
+    )
+
+
+@builds("fork")
+def _fork(p: Payload) -> EventDraft:
+    forkee = p.text("forkee.full_name", 140)
+    return p.draft(
+        f"{p.who} forked {p.subject or 'a repository'}" + (f" to {forkee}" if forkee else ""),
+        url=p.link("forkee.html_url"),
+        occurred_at=p.time("forkee.created_at"),
+        fields={"fork": forkee, "forks": p.number("repository.forks_count")},
+    )
+
+
+@builds("ping")
+def _ping(p: Payload) -> EventDraft:
+    events = p.get("hook.events")
+    shown = ", ".join(e for e in events if isinstance(e, str)) if isinstance(events, list) else None
+    return p.draft(
+        "GitHub webhook " + (f"for {p.subject} " if p.subject else "") + "is connected (ping)",
+        fields={
+            "hook_id": p.number("hook_id") or p.number("hook.id"),
+            "hook_type": p.text("hook.type", 40),
+            "events": line(shown, 300),
+        },
+        summary=p.text("zen", 200),
+    )
+
+
+@builds("public")
+def _public(p: Payload) -> EventDraft:
+    return p.draft(f"{p.who} made {p.subject or 'a repository'} public")
+
+
+@builds("gollum")
+def _gollum(p: Payload) -> EventDraft:
+    pages = [page for page in p.get("pages") or [] if isinstance(page, dict)]
+    if len(pages) == 1:
+        page = Payload(p.event, pages[0])
+        verb = page.text("action", 20) or "updated"
+        title = f"{p.who} {verb} wiki page {page.text('title') or ''}".rstrip() + p.where
+    else:
+        title = f"{p.who} updated {plural(len(pages), 'wiki page')}{p.where}"
+    return p.draft(title, url=p.link("pages.0.html_url"), fields={"pages": len(pages)})
+
+
+@builds("workflow_dispatch")
+def _workflow_dispatch(p: Payload) -> EventDraft:
+    path = p.text("workflow", 200) or ""
+    name, branch = path.rsplit("/", 1)[-1] or "a workflow", ref_name(p.text("ref", 200))
+    home = p.home()
+    return p.draft(
+        f"{p.who} manually ran workflow {name}" + (f" on {branch}" if branch else "") + p.where,
+        url=f"{home}/actions" if home else None,
+        tags=[branch],
+        fields={"workflow": name, "branch": branch},
+    )

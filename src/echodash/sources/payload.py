@@ -1,0 +1,84 @@
+"""Small pure helpers for reading delivery bodies safely (shared by every source)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from echodash.sources.base import Headers
+
+
+def load_json(headers: Headers, body: bytes) -> Any:
+    """The JSON document of a delivery, or None when the body is not JSON.
+
+    Form-encoded deliveries carry their JSON in the `payload` field (GitHub does this).
+    """
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        values = form.get("payload")
+        if not values:
+            return None
+        return _loads(values[0].encode("utf-8"))
+    return _loads(body)
+
+
+def _loads(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except (orjson.JSONDecodeError, RecursionError, ValueError):
+        return None
+
+
+def dig(document: Any, path: str, default: Any = None) -> Any:
+    """Follow a dotted path (`a.b.0.c`) through dicts and lists; `default` when it breaks."""
+    current = document
+    for part in path.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                return default
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return default
+    return current
+
+
+def text(value: Any, limit: int = 200) -> str | None:
+    """A short display string from any JSON value, or None for null/empty/containers."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    result = str(value).strip()
+    if not result:
+        return None
+    return result if len(result) <= limit else result[: limit - 1] + "…"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A UTC datetime from ISO-8601 text or Unix seconds/milliseconds; None when unusable."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds
+            seconds /= 1000.0
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    return None

@@ -1,0 +1,219 @@
+"""The Store interface: every backend (SQLite, PostgreSQL) implements exactly this."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from echodash.events import Delivery, Event, EventDraft
+
+
+class StoreUnavailableError(Exception):
+    """The store cannot commit or answer right now (database down, disk full)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRecord:
+    id: int
+    sealed: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRecord:
+    id: int
+    workspace_id: int
+    kind: str
+    name: str
+    slug: str
+    options: dict[str, Any]
+    created_at: datetime
+    secrets: tuple[SecretRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStats:
+    deliveries: int
+    duplicates: int
+    last_delivery_at: datetime | None
+    rejections: dict[str, int]
+    last_rejection_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    id: int
+    workspace_id: int
+    name: str
+    role: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    delivery_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDelivery:
+    id: int
+    endpoint_id: int
+    workspace_id: int
+    source: str
+    key: str
+    headers: dict[str, str]
+    body: bytes
+    received_at: datetime
+    secret_id: int | None
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    source: str | None = None
+    type: str | None = None
+    endpoint_id: int | None = None
+    severity: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointChanges:
+    name: str | None = None
+    options: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(ABC):
+    """Durable storage of endpoints, deliveries and events for all workspaces."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish queued writes and release connections."""
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """True when the store answers a trivial query."""
+
+    # Workspaces and tokens
+    @abstractmethod
+    async def ensure_default_workspace(self) -> int:
+        """The id of the first workspace, created when none exists."""
+
+    @abstractmethod
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        """Store a new API token by its hash."""
+
+    @abstractmethod
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        """The live token with that hash, if any."""
+
+    @abstractmethod
+    async def count_api_tokens(self) -> int:
+        """How many live API tokens exist across all workspaces."""
+
+    # Endpoints
+    @abstractmethod
+    async def create_endpoint(
+        self,
+        workspace_id: int,
+        kind: str,
+        name: str,
+        slug: str,
+        options: dict[str, Any],
+        sealed_secret: str | None,
+    ) -> EndpointRecord:
+        """Create an endpoint with its first secret (None for unsigned kinds)."""
+
+    @abstractmethod
+    async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]:
+        """All endpoints of one workspace, oldest first."""
+
+    @abstractmethod
+    async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
+        """One endpoint of one workspace."""
+
+    @abstractmethod
+    async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
+        """The endpoint a receive URL points at."""
+
+    @abstractmethod
+    async def update_endpoint(
+        self, workspace_id: int, endpoint_id: int, changes: EndpointChanges
+    ) -> EndpointRecord | None:
+        """Rename or reconfigure an endpoint."""
+
+    @abstractmethod
+    async def delete_endpoint(self, workspace_id: int, endpoint_id: int) -> bool:
+        """Delete an endpoint; its events stay in the feed."""
+
+    @abstractmethod
+    async def add_secret(
+        self, workspace_id: int, endpoint_id: int, sealed: str, expire_others_at: datetime | None
+    ) -> EndpointRecord | None:
+        """Add an active secret; optionally set when the other secrets stop being accepted."""
+
+    @abstractmethod
+    async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
+        """Delivery and rejection counts for one endpoint."""
+
+    # Ingestion
+    @abstractmethod
+    async def append_delivery(self, delivery: Delivery) -> AppendResult:
+        """Durably store a delivery, once per (endpoint, key). Returns after the commit."""
+
+    @abstractmethod
+    async def record_rejection(self, endpoint_id: int, reason: str, at: datetime) -> None:
+        """Count a refused delivery against its endpoint."""
+
+    @abstractmethod
+    async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
+        """Stored deliveries that have not been turned into events yet, oldest first."""
+
+    @abstractmethod
+    async def save_events(
+        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+    ) -> list[Event]:
+        """Store each delivery's events and mark it processed, atomically."""
+
+    # Queries
+    @abstractmethod
+    async def list_events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        before_id: int | None = None,
+    ) -> list[Event]:
+        """Newest first, ids below `before_id` when given."""
+
+    @abstractmethod
+    async def events_after(
+        self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
+    ) -> list[Event]:
+        """Oldest first, ids above `after_id` (for live streams resuming after a gap)."""
+
+    @abstractmethod
+    async def latest_event_id(self) -> int:
+        """The highest event id in the store (0 when empty)."""
+
+    @abstractmethod
+    async def get_event(self, workspace_id: int, event_id: int) -> Event | None:
+        """One event of one workspace."""
+
+    @abstractmethod
+    async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
+        """One stored delivery of one workspace, byte-exact."""

@@ -1,0 +1,578 @@
+"""The SQLite store: WAL, one group-committing writer thread, read-only reader threads."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from echodash.events import Delivery, Event, EventDraft, utcnow
+from echodash.store.base import (
+    ApiTokenRecord,
+    AppendResult,
+    EndpointChanges,
+    EndpointRecord,
+    EndpointStats,
+    EventFilter,
+    SecretRecord,
+    Store,
+    StoredDelivery,
+    StoreUnavailableError,
+)
+from echodash.store.migrations import migration_scripts
+from echodash.store.rows import (
+    EVENT_COLUMNS,
+    dumps,
+    event_from_row,
+    from_micros,
+    fts_query,
+    to_micros,
+)
+from echodash.store.sqlite_writer import SqliteWriter
+
+T = TypeVar("T")
+
+_DELIVERY_COLUMNS = (
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+)
+
+
+def sqlite_path(url: str) -> Path:
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
+    return Path(url.removeprefix("sqlite:///"))
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path, readers: int = 2) -> None:
+        self.path = path
+        self._readers_count = readers
+        self._writer = SqliteWriter(self._connect_writer)
+        self._readers: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # Connections
+    def _connect_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a delivery acknowledged after COMMIT survives power loss and kill -9 alike.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                f"file:{self.path}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._readers is not None, "store is not open"
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._readers, lambda: fn(self._reader()))
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"the database cannot be read: {exc}") from exc
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self._writer.submit(fn)
+        return result
+
+    # Lifecycle
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._migrate)
+        self._writer.start()
+        self._readers = ThreadPoolExecutor(self._readers_count, "echodash-sqlite-reader")
+
+    def _migrate(self) -> None:
+        conn = self._connect_writer()
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+            )
+            conn.execute("BEGIN IMMEDIATE")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, sql in migration_scripts("sqlite"):
+                if version in done:
+                    continue
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, to_micros(utcnow())),
+                )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._writer.stop)
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+    async def ping(self) -> bool:
+        try:
+            return await self._read(lambda c: c.execute("SELECT 1").fetchone()[0] == 1)
+        except StoreUnavailableError:
+            return False
+
+    # Workspaces and tokens
+    async def ensure_default_workspace(self) -> int:
+        def fn(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT id FROM workspaces ORDER BY id LIMIT 1").fetchone()
+            if row:
+                return int(row[0])
+            cur = conn.execute(
+                "INSERT INTO workspaces (name, created_at) VALUES (?, ?)",
+                ("Default", to_micros(utcnow())),
+            )
+            return int(cur.lastrowid or 0)
+
+        return await self._write(fn)
+
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        now = utcnow()
+
+        def fn(conn: sqlite3.Connection) -> ApiTokenRecord:
+            cur = conn.execute(
+                "INSERT INTO api_tokens (workspace_id, name, token_hash, role, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (workspace_id, name, token_hash, role, to_micros(now)),
+            )
+            return ApiTokenRecord(int(cur.lastrowid or 0), workspace_id, name, role, now)
+
+        return await self._write(fn)
+
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        def fn(conn: sqlite3.Connection) -> ApiTokenRecord | None:
+            row = conn.execute(
+                "SELECT id, workspace_id, name, role, created_at FROM api_tokens "
+                "WHERE token_hash = ? AND revoked_at IS NULL",
+                (token_hash,),
+            ).fetchone()
+            if row is None:
+                return None
+            return ApiTokenRecord(row[0], row[1], row[2], row[3], from_micros(row[4]))
+
+        return await self._read(fn)
+
+    async def count_api_tokens(self) -> int:
+        return await self._read(
+            lambda c: int(
+                c.execute("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL").fetchone()[0]
+            )
+        )
+
+    # Endpoints
+    async def create_endpoint(
+        self,
+        workspace_id: int,
+        kind: str,
+        name: str,
+        slug: str,
+        options: dict[str, Any],
+        sealed_secret: str | None,
+    ) -> EndpointRecord:
+        now = to_micros(utcnow())
+
+        def fn(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO endpoints (workspace_id, kind, name, slug, options, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (workspace_id, kind, name, slug, dumps(options), now),
+            )
+            endpoint_id = int(cur.lastrowid or 0)
+            if sealed_secret is not None:
+                conn.execute(
+                    "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) "
+                    "VALUES (?, ?, ?)",
+                    (endpoint_id, sealed_secret, now),
+                )
+            return endpoint_id
+
+        endpoint_id = await self._write(fn)
+        record = await self.get_endpoint(workspace_id, endpoint_id)
+        assert record is not None
+        return record
+
+    async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]:
+        return await self._read(lambda c: _endpoints(c, "e.workspace_id = ?", (workspace_id,)))
+
+    async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
+        found = await self._read(
+            lambda c: _endpoints(c, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
+        )
+        return found[0] if found else None
+
+    async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
+        found = await self._read(lambda c: _endpoints(c, "e.slug = ?", (slug,)))
+        return found[0] if found else None
+
+    async def update_endpoint(
+        self, workspace_id: int, endpoint_id: int, changes: EndpointChanges
+    ) -> EndpointRecord | None:
+        def fn(conn: sqlite3.Connection) -> None:
+            if changes.name is not None:
+                conn.execute(
+                    "UPDATE endpoints SET name = ? WHERE id = ? AND workspace_id = ?",
+                    (changes.name, endpoint_id, workspace_id),
+                )
+            if changes.options is not None:
+                conn.execute(
+                    "UPDATE endpoints SET options = ? WHERE id = ? AND workspace_id = ?",
+                    (dumps(changes.options), endpoint_id, workspace_id),
+                )
+
+        await self._write(fn)
+        return await self.get_endpoint(workspace_id, endpoint_id)
+
+    async def delete_endpoint(self, workspace_id: int, endpoint_id: int) -> bool:
+        def fn(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "DELETE FROM endpoints WHERE id = ? AND workspace_id = ?",
+                (endpoint_id, workspace_id),
+            )
+            return cur.rowcount > 0
+
+        return await self._write(fn)
+
+    async def add_secret(
+        self, workspace_id: int, endpoint_id: int, sealed: str, expire_others_at: datetime | None
+    ) -> EndpointRecord | None:
+        now = to_micros(utcnow())
+
+        def fn(conn: sqlite3.Connection) -> bool:
+            owned = conn.execute(
+                "SELECT 1 FROM endpoints WHERE id = ? AND workspace_id = ?",
+                (endpoint_id, workspace_id),
+            ).fetchone()
+            if owned is None:
+                return False
+            if expire_others_at is not None:
+                cutoff = to_micros(expire_others_at)
+                conn.execute(
+                    "UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? "
+                    "AND (expires_at IS NULL OR expires_at > ?)",
+                    (cutoff, endpoint_id, cutoff),
+                )
+            conn.execute(
+                "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?, ?, ?)",
+                (endpoint_id, sealed, now),
+            )
+            return True
+
+        if not await self._write(fn):
+            return None
+        return await self.get_endpoint(workspace_id, endpoint_id)
+
+    async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
+        def fn(conn: sqlite3.Connection) -> EndpointStats:
+            row = conn.execute(
+                "SELECT count(*), coalesce(sum(duplicates), 0), max(received_at) FROM deliveries "
+                "WHERE endpoint_id = ? AND workspace_id = ?",
+                (endpoint_id, workspace_id),
+            ).fetchone()
+            rejections = conn.execute(
+                "SELECT r.reason, r.count, r.last_at FROM rejections r JOIN endpoints e "
+                "ON e.id = r.endpoint_id WHERE r.endpoint_id = ? AND e.workspace_id = ?",
+                (endpoint_id, workspace_id),
+            ).fetchall()
+            last_rejection = max((r[2] for r in rejections), default=None)
+            return EndpointStats(
+                deliveries=int(row[0]),
+                duplicates=int(row[1]),
+                last_delivery_at=from_micros(row[2]) if row[2] is not None else None,
+                rejections={r[0]: int(r[1]) for r in rejections},
+                last_rejection_at=from_micros(last_rejection) if last_rejection else None,
+            )
+
+        return await self._read(fn)
+
+    # Ingestion
+    async def append_delivery(self, delivery: Delivery) -> AppendResult:
+        params = (
+            delivery.workspace_id,
+            delivery.endpoint_id,
+            delivery.source,
+            delivery.key,
+            dumps(delivery.headers),
+            delivery.body,
+            to_micros(delivery.received_at),
+            delivery.secret_id,
+        )
+
+        def fn(conn: sqlite3.Connection) -> AppendResult:
+            row = conn.execute(
+                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
+                "received_at, secret_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
+                params,
+            ).fetchone()
+            if row is not None:
+                return AppendResult(int(row[0]), duplicate=False)
+            existing = conn.execute(
+                "UPDATE deliveries SET duplicates = duplicates + 1 "
+                "WHERE endpoint_id = ? AND key = ? RETURNING id",
+                (delivery.endpoint_id, delivery.key),
+            ).fetchone()
+            return AppendResult(int(existing[0]), duplicate=True)
+
+        return await self._write(fn)
+
+    async def record_rejection(self, endpoint_id: int, reason: str, at: datetime) -> None:
+        params = (endpoint_id, reason, to_micros(at))
+        self._writer.submit_nowait(
+            lambda conn: conn.execute(
+                "INSERT INTO rejections (endpoint_id, reason, count, last_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (endpoint_id, reason) DO UPDATE SET count = count + 1, "
+                "last_at = excluded.last_at",
+                params,
+            )
+        )
+
+    async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
+        return await self._read(
+            lambda c: [
+                _delivery(row)
+                for row in c.execute(
+                    f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE processed = 0 "
+                    "ORDER BY id LIMIT ?",
+                    (limit,),
+                )
+            ]
+        )
+
+    async def save_events(
+        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+    ) -> list[Event]:
+        rows = [
+            (delivery, [_event_params(delivery, draft) for draft in drafts])
+            for delivery, drafts in parsed
+        ]
+
+        def fn(conn: sqlite3.Connection) -> list[Event]:
+            saved: list[Event] = []
+            for delivery, params_list in rows:
+                claimed = conn.execute(
+                    "UPDATE deliveries SET processed = 1 WHERE id = ? AND processed = 0",
+                    (delivery.id,),
+                ).rowcount
+                if not claimed:
+                    continue  # another worker got there first: its events stand
+                for params in params_list:
+                    row = conn.execute(
+                        "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, "
+                        "type, title, summary, actor, subject, url, occurred_at, received_at, "
+                        "severity, tags, fields) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS,
+                        params,
+                    ).fetchone()
+                    saved.append(event_from_row(row))
+            return saved
+
+        return await self._write(fn)
+
+    # Queries
+    async def list_events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        before_id: int | None = None,
+    ) -> list[Event]:
+        where, params = _event_where(workspace_id, filters)
+        if before_id is not None:
+            where.append("e.id < ?")
+            params.append(before_id)
+        sql = (
+            f"SELECT {_prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            "ORDER BY e.id DESC LIMIT ?"
+        )
+        params.append(limit)
+        return await self._read(lambda c: [event_from_row(r) for r in c.execute(sql, params)])
+
+    async def events_after(
+        self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
+    ) -> list[Event]:
+        where, params = _event_where(workspace_id, filters)
+        where.append("e.id > ?")
+        params.append(after_id)
+        sql = (
+            f"SELECT {_prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            "ORDER BY e.id LIMIT ?"
+        )
+        params.append(limit)
+        return await self._read(lambda c: [event_from_row(r) for r in c.execute(sql, params)])
+
+    async def latest_event_id(self) -> int:
+        return await self._read(
+            lambda c: int(c.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+        )
+
+    async def get_event(self, workspace_id: int, event_id: int) -> Event | None:
+        def fn(conn: sqlite3.Connection) -> Event | None:
+            row = conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ? AND workspace_id = ?",
+                (event_id, workspace_id),
+            ).fetchone()
+            return event_from_row(row) if row else None
+
+        return await self._read(fn)
+
+    async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
+        def fn(conn: sqlite3.Connection) -> StoredDelivery | None:
+            row = conn.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND workspace_id = ?",
+                (delivery_id, workspace_id),
+            ).fetchone()
+            return _delivery(row) if row else None
+
+        return await self._read(fn)
+
+
+def _prefixed(columns: str) -> str:
+    return ", ".join("e." + c.strip() for c in columns.split(","))
+
+
+def _event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], list[Any]]:
+    where = ["e.workspace_id = ?"]
+    params: list[Any] = [workspace_id]
+    for column, value in (
+        ("source", filters.source),
+        ("type", filters.type),
+        ("endpoint_id", filters.endpoint_id),
+        ("severity", filters.severity),
+    ):
+        if value is not None:
+            where.append(f"e.{column} = ?")
+            params.append(value)
+    if filters.since is not None:
+        where.append("e.occurred_at >= ?")
+        params.append(to_micros(filters.since))
+    if filters.until is not None:
+        where.append("e.occurred_at < ?")
+        params.append(to_micros(filters.until))
+    if filters.q:
+        match = fts_query(filters.q)
+        if match is not None:
+            where.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+            params.append(match)
+    return where, params
+
+
+def _event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]:
+    occurred = draft.occurred_at or delivery.received_at
+    return (
+        delivery.workspace_id,
+        delivery.endpoint_id,
+        delivery.id,
+        delivery.source,
+        draft.type,
+        draft.title,
+        draft.summary,
+        draft.actor,
+        draft.subject,
+        draft.url,
+        to_micros(occurred),
+        to_micros(delivery.received_at),
+        draft.severity.value,
+        dumps(list(draft.tags)),
+        dumps(draft.fields),
+    )
+
+
+def _delivery(row: Any) -> StoredDelivery:
+    return StoredDelivery(
+        id=row[0],
+        endpoint_id=row[1],
+        workspace_id=row[2],
+        source=row[3],
+        key=row[4],
+        headers=orjson.loads(row[5]),
+        body=bytes(row[6]),
+        received_at=from_micros(row[7]),
+        secret_id=row[8],
+        duplicates=row[9],
+    )
+
+
+def _endpoints(
+    conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
+) -> list[EndpointRecord]:
+    rows = conn.execute(
+        "SELECT e.id, e.workspace_id, e.kind, e.name, e.slug, e.options, e.created_at "
+        f"FROM endpoints e WHERE {where} ORDER BY e.id",
+        params,
+    ).fetchall()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    marks = ",".join("?" * len(ids))
+    secrets: dict[int, list[SecretRecord]] = {}
+    for s in conn.execute(
+        "SELECT endpoint_id, id, sealed, created_at, expires_at FROM endpoint_secrets "
+        f"WHERE endpoint_id IN ({marks}) ORDER BY id",
+        ids,
+    ):
+        secrets.setdefault(s[0], []).append(
+            SecretRecord(s[1], s[2], from_micros(s[3]), from_micros(s[4]) if s[4] else None)
+        )
+    return [
+        EndpointRecord(
+            id=r[0],
+            workspace_id=r[1],
+            kind=r[2],
+            name=r[3],
+            slug=r[4],
+            options=orjson.loads(r[5]),
+            created_at=from_micros(r[6]),
+            secrets=tuple(secrets.get(r[0], ())),
+        )
+        for r in rows
+    ]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script; trigger bodies keep their inner semicolons."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("--")):
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if stripped.endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if current and "".join(current).strip():
+        statements.append("\n".join(current))
+    return statements

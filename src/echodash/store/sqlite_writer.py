@@ -1,0 +1,157 @@
+"""SQLite's single writer: one thread commits whatever is queued as one transaction.
+
+Group commit is what lets a durable (synchronous=FULL) SQLite receiver keep up: each fsync
+covers every delivery that arrived while the previous one ran. Nothing lingers waiting for
+company; a lone request is committed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from echodash.store.base import StoreUnavailableError
+
+T = TypeVar("T")
+WriteFn = Callable[[sqlite3.Connection], Any]
+
+log = logging.getLogger("echodash.store")
+
+MAX_BATCH = 2000
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: WriteFn
+    future: asyncio.Future[Any] | None
+    loop: asyncio.AbstractEventLoop | None
+
+
+_STOP = object()
+
+
+class SqliteWriter:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._last_error_log = 0.0
+        self.batches = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name="echodash-sqlite-writer", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait()
+        if self._start_error is not None:
+            raise self._start_error
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    async def submit(self, fn: WriteFn) -> Any:
+        """Run `fn(conn)` inside the next group transaction; return its result after COMMIT."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put(_Job(fn, future, loop))
+        return await future
+
+    def submit_nowait(self, fn: WriteFn) -> None:
+        """Queue a write whose outcome nobody waits for (counters, statistics)."""
+        self._queue.put(_Job(fn, None, None))
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:  # reported to start()
+            self._start_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        stopping = False
+        try:
+            while not stopping:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                batch: list[_Job] = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._commit(conn, batch)
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                try:
+                    outcomes.append((job, job.fn(conn), None))
+                except (sqlite3.IntegrityError, ValueError, KeyError) as exc:
+                    # One job's own failure; the transaction and the other jobs go on.
+                    outcomes.append((job, None, exc))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            self._log_error(exc)
+            failure = StoreUnavailableError(f"the database could not commit: {exc}")
+            outcomes = [(job, None, failure) for job in batch]
+        self.batches += 1
+        self.jobs += len(batch)
+        _resolve_all(outcomes)
+
+    def _log_error(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._last_error_log >= 1.0:
+            self._last_error_log = now
+            log.error("store write failed: %s", exc)
+
+
+def _resolve_all(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
+    for outcome in outcomes:
+        job = outcome[0]
+        if job.loop is not None:
+            by_loop.setdefault(job.loop, []).append(outcome)
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set_results, items)
+        except RuntimeError:  # that loop is closed: nobody is waiting any more
+            pass
+
+
+def _set_results(items: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    for job, result, error in items:
+        future = job.future
+        if future is None or future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)

@@ -1,0 +1,44 @@
+"""Bearer API tokens: looked up by hash, cached briefly so reads stay fast."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+
+from echodash.crypto import hash_token
+from echodash.store.base import ApiTokenRecord
+from echodash.web.responses import ApiError, services
+
+_CACHE_SECONDS = 10.0
+_cache: dict[tuple[int, str], tuple[ApiTokenRecord, float]] = {}
+
+
+async def require_token(request: Request) -> ApiTokenRecord:
+    """The caller's API token, or a 401 that says what is missing."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Send an API token as `Authorization: Bearer <token>` "
+            "(create one with `echodash tokens create`).",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    svc = services(request)
+    digest = hash_token(token.strip())
+    key = (id(svc), digest)
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    record = await svc.store.find_api_token(digest)
+    if record is None:
+        raise ApiError(
+            401, "unauthorized", "This API token is not valid.", {"WWW-Authenticate": "Bearer"}
+        )
+    if len(_cache) > 10_000:
+        _cache.clear()
+    _cache[key] = (record, now + _CACHE_SECONDS)
+    return record

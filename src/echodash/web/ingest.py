@@ -1,0 +1,161 @@
+"""`POST /in/{slug}`: verify on the raw bytes, commit durably, answer 202. Nothing else waits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from echodash.events import Delivery, utcnow
+from echodash.pipeline.directory import ActiveEndpoint
+from echodash.services import Services
+from echodash.sources.base import SignatureError, body_hash_key
+from echodash.store.base import StoreUnavailableError
+from echodash.web.responses import ApiError, error_response, json_response, services
+
+log = logging.getLogger("echodash.ingest")
+
+# Never stored, whatever the source: they authenticate the sender to EchoDash or elsewhere.
+ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+MAX_KEY_LENGTH = 200
+RETRY_AFTER = "5"
+
+
+async def receive(request: Request) -> Response:
+    svc = services(request)
+    try:
+        return await _receive(request, svc)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def _receive(request: Request, svc: Services) -> Response:
+    limit = svc.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, "bad_request", "The Content-Length header is not a number.")
+        if int(declared) > limit:
+            raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
+
+    endpoint = await svc.directory.by_slug(request.path_params["slug"])
+    if endpoint is None:
+        raise ApiError(404, "unknown_endpoint", "No endpoint has this receive URL.")
+    record = endpoint.record
+    if not svc.limiter.allow(record.id):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "This endpoint receives more deliveries per second than it is allowed.",
+            {"Retry-After": str(svc.limiter.retry_after())},
+        )
+
+    body = await _read_body(request, limit, svc.settings.request_deadline)
+    headers = _header_dict(request)
+    secret_id = await _verify(svc, endpoint, headers, body)
+    key = _delivery_key(endpoint, headers, body)
+    stored_headers = {
+        name: value
+        for name, value in headers.items()
+        if name not in ALWAYS_SECRET_HEADERS and name not in endpoint.source.secret_headers
+    }
+    delivery = Delivery(
+        endpoint_id=record.id,
+        workspace_id=record.workspace_id,
+        source=record.kind,
+        key=key,
+        headers=stored_headers,
+        body=body,
+        received_at=utcnow(),
+        secret_id=secret_id,
+    )
+    started = asyncio.get_running_loop().time()
+    try:
+        result = await svc.store.append_delivery(delivery)
+    except StoreUnavailableError:
+        svc.telemetry.store_errors.inc()
+        raise ApiError(
+            503,
+            "store_unavailable",
+            "EchoDash cannot store deliveries right now; nothing was kept. Retry shortly.",
+            {"Retry-After": RETRY_AFTER},
+        ) from None
+    svc.telemetry.commit_seconds.observe(asyncio.get_running_loop().time() - started)
+    outcome = "duplicate" if result.duplicate else "accepted"
+    svc.telemetry.deliveries.labels(record.kind, outcome).inc()
+    if not result.duplicate:
+        svc.processor.notify()
+    return json_response(
+        {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}, 202
+    )
+
+
+async def _read_body(request: Request, limit: int, deadline: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(deadline):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(
+                        413, "body_too_large", f"The body is over the {limit}-byte limit."
+                    )
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(
+            408, "request_timeout", f"The request did not arrive within {deadline:g} seconds."
+        ) from None
+    except ClientDisconnect:
+        raise ApiError(400, "client_disconnected", "The sender hung up mid-body.") from None
+    return b"".join(chunks)
+
+
+def _header_dict(request: Request) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+async def _verify(
+    svc: Services, endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes
+) -> int | None:
+    source = endpoint.source
+    record = endpoint.record
+    try:
+        if source.requires_secret and not endpoint.secrets:
+            raise SignatureError("no_active_secret", "this endpoint has no active secret")
+        index = source.verify(headers, body, endpoint.secrets)
+    except SignatureError as exc:
+        await _reject(svc, endpoint, exc.reason)
+        raise ApiError(401, exc.reason, f"Delivery refused: {exc.detail}.") from None
+    except Exception:
+        # Fail closed: a verifier that breaks on odd input never lets the delivery through.
+        log.warning("verifier of %s raised on endpoint %s", record.kind, record.id, exc_info=True)
+        await _reject(svc, endpoint, "verifier_error")
+        raise ApiError(
+            401, "verifier_error", "Delivery refused: it could not be verified."
+        ) from None
+    if 0 <= index < len(endpoint.secret_ids):
+        return endpoint.secret_ids[index]
+    return None
+
+
+async def _reject(svc: Services, endpoint: ActiveEndpoint, reason: str) -> None:
+    svc.telemetry.deliveries.labels(endpoint.record.kind, "rejected").inc()
+    await svc.store.record_rejection(endpoint.record.id, reason, utcnow())
+
+
+def _delivery_key(endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes) -> str:
+    try:
+        key = endpoint.source.delivery_id(headers, body)
+    except Exception:
+        key = None
+    if not key:
+        return body_hash_key(body)
+    return key if len(key) <= MAX_KEY_LENGTH else body_hash_key(key.encode("utf-8"))

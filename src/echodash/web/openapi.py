@@ -1,0 +1,307 @@
+"""The OpenAPI document of EchoDash's HTTP API (`GET /api/openapi.json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echodash import __version__
+from echodash.web.responses import json_response
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+
+
+_STR = {"type": "string"}
+_NULLABLE_STR = {"type": ["string", "null"]}
+_EVENT_FILTERS = [
+    _query("source", _STR, "Source kind, e.g. github"),
+    _query("type", _STR, "Exact event type, e.g. pull_request.closed"),
+    _query("endpoint", {"type": "integer", "minimum": 1}, "Endpoint id"),
+    _query("severity", {"enum": ["info", "success", "warning", "error", "critical"]}, "Severity"),
+    _query("q", _STR, "Full-text search: every word must match (as a prefix)"),
+    _query("since", {"type": "string", "format": "date-time"}, "occurred_at ≥ since"),
+    _query("until", {"type": "string", "format": "date-time"}, "occurred_at < until"),
+]
+_AUTH_ERRORS = {"401": _error("Missing or invalid API token")}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "detail"],
+        "properties": {"error": _STR, "detail": _STR},
+    },
+    "Event": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "endpoint_id": {"type": ["integer", "null"]},
+            "source": _STR,
+            "type": _STR,
+            "title": _STR,
+            "summary": _STR,
+            "actor": _NULLABLE_STR,
+            "subject": _NULLABLE_STR,
+            "url": _NULLABLE_STR,
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "received_at": {"type": "string", "format": "date-time"},
+            "severity": {"enum": ["info", "success", "warning", "error", "critical"]},
+            "tags": {"type": "array", "items": _STR},
+            "fields": {"type": "object"},
+        },
+    },
+    "Endpoint": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": _STR,
+            "name": _STR,
+            "slug": _STR,
+            "url": _STR,
+            "options": {"type": "object"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "secrets": {"type": "array", "items": {"type": "object"}},
+            "secret": {"type": "string", "description": "Shown only on creation and rotation"},
+        },
+    },
+    "EndpointCreate": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": _STR,
+            "name": _STR,
+            "secret": _STR,
+            "options": {"type": "object"},
+        },
+    },
+    "Accepted": {
+        "type": "object",
+        "properties": {
+            "status": {"const": "accepted"},
+            "delivery_id": _STR,
+            "duplicate": {"type": "boolean"},
+        },
+    },
+}
+
+
+def build_document() -> dict[str, Any]:
+    endpoint_by_id = {
+        "parameters": [_path("endpoint_id")],
+        "get": {
+            "summary": "One endpoint with delivery and rejection counts",
+            "responses": {
+                "200": _json(_ref("Endpoint"), "The endpoint"),
+                "404": _error("Not in your workspace"),
+                **_AUTH_ERRORS,
+            },
+        },
+        "patch": {
+            "summary": "Rename or reconfigure an endpoint",
+            "requestBody": _json(
+                {"type": "object", "properties": {"name": _STR, "options": {"type": "object"}}},
+                "Changes",
+            ),
+            "responses": {
+                "200": _json(_ref("Endpoint"), "Updated"),
+                "400": _error("Invalid change"),
+                "404": _error("Not found"),
+                **_AUTH_ERRORS,
+            },
+        },
+        "delete": {
+            "summary": "Delete an endpoint (its events stay)",
+            "responses": {
+                "204": {"description": "Deleted"},
+                "404": _error("Not found"),
+                **_AUTH_ERRORS,
+            },
+        },
+    }
+    paths: dict[str, Any] = {
+        "/in/{slug}": {
+            "post": {
+                "summary": "Receive one webhook delivery",
+                "security": [],
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _STR}],
+                "requestBody": {
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+                },
+                "responses": {
+                    "202": _json(
+                        _ref("Accepted"), "Stored durably (or a duplicate of a stored one)"
+                    ),
+                    "401": _error("Signature missing, wrong or expired"),
+                    "404": _error("Unknown receive URL"),
+                    "413": _error("Body over the limit"),
+                    "429": _error("Rate limited"),
+                    "503": _error("The store cannot commit; retry"),
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness and store health",
+                "security": [],
+                "responses": {"200": {"description": "ok"}, "503": _error("Store down")},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "security": [],
+                "responses": {"200": {"description": "Prometheus text format"}},
+            }
+        },
+        "/api/v1/endpoints": {
+            "get": {
+                "summary": "List endpoints",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "endpoints": {"type": "array", "items": _ref("Endpoint")}
+                            },
+                        },
+                        "Endpoints",
+                    ),
+                    **_AUTH_ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Create an endpoint (its secret is shown only in this answer)",
+                "requestBody": _json(_ref("EndpointCreate"), "The endpoint"),
+                "responses": {
+                    "201": _json(_ref("Endpoint"), "Created"),
+                    "400": _error("Invalid"),
+                    **_AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/v1/endpoints/{endpoint_id}": endpoint_by_id,
+        "/api/v1/endpoints/{endpoint_id}/secrets": {
+            "post": {
+                "summary": "Add a secret (rotation); optionally expire the others later",
+                "parameters": [_path("endpoint_id")],
+                "requestBody": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "secret": _STR,
+                            "expire_others_in": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                    "The new secret",
+                ),
+                "responses": {
+                    "201": _json(_ref("Endpoint"), "Added"),
+                    "400": _error("Invalid"),
+                    "404": _error("Not found"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/v1/events": {
+            "get": {
+                "summary": "Events, newest first",
+                "parameters": [
+                    *_EVENT_FILTERS,
+                    _query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 500},
+                        "Page size (default 50)",
+                    ),
+                    _query("cursor", _STR, "next_cursor of the previous page"),
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "events": {"type": "array", "items": _ref("Event")},
+                                "next_cursor": _NULLABLE_STR,
+                            },
+                        },
+                        "A page of events",
+                    ),
+                    "400": _error("Bad parameter"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/v1/events/{event_id}": {
+            "get": {
+                "summary": "One event with its raw delivery",
+                "parameters": [_path("event_id")],
+                "responses": {
+                    "200": _json(_ref("Event"), "The event, plus raw and delivery"),
+                    "404": _error("Not found"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/v1/stream": {
+            "get": {
+                "summary": "New events as Server-Sent Events (resume with Last-Event-ID)",
+                "parameters": _EVENT_FILTERS,
+                "responses": {
+                    "200": {"description": "text/event-stream"},
+                    "400": _error("Bad parameter"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "EchoDash",
+            "version": __version__,
+            "description": "Webhook ingestion, the unified event feed and its live stream.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+_DOCUMENT = build_document()
+
+
+async def openapi(request: Request) -> Response:
+    return json_response(_DOCUMENT)

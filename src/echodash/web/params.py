@@ -1,0 +1,85 @@
+"""Query and body parameters checked into clear 400 errors."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from echodash.events import Severity
+from echodash.sources.payload import parse_time
+from echodash.store.base import EventFilter
+from echodash.web.responses import ApiError
+
+
+def int_param(value: str | None, name: str, lo: int, hi: int, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"`{name}` must be a whole number.") from None
+    if not lo <= number <= hi:
+        raise ApiError(400, "bad_parameter", f"`{name}` must be between {lo} and {hi}.")
+    return number
+
+
+def time_param(value: str | None, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    moment = parse_time(value) if not value.lstrip("-").isdigit() else parse_time(int(value))
+    if moment is None:
+        raise ApiError(
+            400, "bad_parameter", f"`{name}` must be an ISO-8601 time like 2026-11-25T10:00:00Z."
+        )
+    return moment
+
+
+def event_filter(request: Request) -> EventFilter:
+    q = request.query_params
+    severity = q.get("severity") or None
+    if severity is not None and severity not in {s.value for s in Severity}:
+        allowed = ", ".join(s.value for s in Severity)
+        raise ApiError(400, "bad_parameter", f"`severity` must be one of: {allowed}.")
+    endpoint = q.get("endpoint") or None
+    return EventFilter(
+        source=q.get("source") or None,
+        type=q.get("type") or None,
+        endpoint_id=int_param(endpoint, "endpoint", 1, 2**62, 0) if endpoint else None,
+        severity=severity,
+        q=(q.get("q") or "").strip()[:500] or None,
+        since=time_param(q.get("since"), "since"),
+        until=time_param(q.get("until"), "until"),
+    )
+
+
+def encode_cursor(event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{event_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith("e") and raw[1:].isdigit():
+            return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ApiError(400, "bad_parameter", "`cursor` is not one this API gave out.")
+
+
+async def json_body(request: Request, limit: int = 1024 * 1024) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > limit:
+        raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
+    try:
+        document = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    return document

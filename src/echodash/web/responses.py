@@ -1,0 +1,43 @@
+"""JSON responses and errors in the one shape every route uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echodash.services import Services
+
+
+class ApiError(Exception):
+    """Raised by handlers; becomes `{"error": code, "detail": sentence}` with its status."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def json_response(
+    content: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(content), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+def error_response(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response({"error": code, "detail": detail}, status, headers)
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found

@@ -1,0 +1,151 @@
+"""Test plumbing: a real `echodash serve` process, signed requests, shared fixtures' paths."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+GITHUB_FIXTURES = SHARED / "fixtures" / "github"
+STRIPE_RESOURCES = SHARED / "fixtures" / "stripe" / "resources.json"
+ARTIFACTS = REPO / "test-artifacts"
+ECHODASH = str(Path(sys.executable).with_name("echodash"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def github_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def github_headers(
+    secret: str, body: bytes, event: str, delivery: str | None = None
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": github_signature(secret, body),
+        "User-Agent": "GitHub-Hookshot/test",
+    }
+
+
+def github_fixtures() -> list[Path]:
+    return sorted(GITHUB_FIXTURES.glob("*/*.payload.json"))
+
+
+@dataclass
+class Server:
+    """A real `echodash serve` subprocess on a loopback port with its own data directory."""
+
+    data_dir: Path
+    token: str = "edk_test-admin-token-0123456789abcdef"
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> Server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")} | {
+            "ECHODASH_DATA_DIR": str(self.data_dir),
+            "ECHODASH_PORT": str(self.port),
+            "ECHODASH_BOOTSTRAP_TOKEN": self.token,
+            **self.env,
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / "server.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not become healthy:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10.0,
+            **kwargs,
+        )
+
+    def create_endpoint(self, kind: str = "github", **body: Any) -> dict[str, Any]:
+        with self.client() as c:
+            r = c.post("/api/v1/endpoints", json={"kind": kind, **body})
+            assert r.status_code == 201, r.text
+            result: dict[str, Any] = r.json()
+            return result
+
+    def wait_for_events(
+        self, count: int, timeout: float = 10.0, **params: Any
+    ) -> list[dict[str, Any]]:
+        """Poll the events API until at least `count` events match (all pages)."""
+        deadline = time.monotonic() + timeout
+        found: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            found = self.all_events(**params)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} events, found {len(found)}")
+
+    def all_events(self, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        with self.client() as c:
+            while True:
+                query = {**params, "limit": 500, **({"cursor": cursor} if cursor else {})}
+                r = c.get("/api/v1/events", params=query)
+                assert r.status_code == 200, r.text
+                page = r.json()
+                found.extend(page["events"])
+                cursor = page["next_cursor"]
+                if not cursor:
+                    return found
