@@ -42,7 +42,10 @@ def test_forgeries_are_refused_counted_and_never_stored(
             payload,
             {k: v for k, v in good.items() if k != "X-Hub-Signature-256"},
         ),
-        "garbage header": (payload, {**good, "X-Hub-Signature-256": "sha256=zz\u00e9".encode("latin-1")}),
+        "garbage header": (
+            payload,
+            {**good, "X-Hub-Signature-256": "sha256=zz\u00e9".encode("latin-1")},
+        ),
     }
     for name, (body, headers) in cases.items():
         r = httpx.post(github["url"], content=body, headers=headers)

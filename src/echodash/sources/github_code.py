@@ -32,8 +32,8 @@ def _push(p: Payload) -> EventDraft:
     is_tag = bool(ref and ref.startswith("refs/tags/"))
     kind = "tag" if is_tag else "branch"
     name = ref_name(ref) or "a ref"
-    commits = p.get("commits")
-    count = len(commits) if isinstance(commits, list) else 0
+    commits = p.get("commits") if isinstance(p.get("commits"), list) else []
+    count = len(commits)
     created, deleted, forced = p.flag("created"), p.flag("deleted"), p.flag("forced")
     who, where, n = p.who, p.where, plural(count, "commit")
     if deleted:
@@ -48,7 +48,7 @@ def _push(p: Payload) -> EventDraft:
         title = f"{who} pushed {n} to {name}{where}"
     else:
         title = f"{who} pushed to {name}{where} (no new commits)"
-    messages = [first_line(dig(c, "message")) for c in commits or [] if isinstance(c, dict)]
+    messages = [first_line(dig(c, "message")) for c in commits if isinstance(c, dict)]
     return p.draft(
         title,
         url=p.home() if deleted else p.link("compare") or p.home(),
@@ -90,7 +90,7 @@ _ITEM_TITLES = {
     "unlocked": "{who} unlocked {item}{where}",
     "pinned": "{who} pinned {item}{where}",
     "unpinned": "{who} unpinned {item}{where}",
-    "transferred": "{who} transferred {item} to {new_repo}",
+    "transferred": "{who} transferred {item}{origin} to {new_repo}",
     "auto_merge_enabled": "{who} enabled auto-merge for {item}{where}",
     "auto_merge_disabled": "{who} disabled auto-merge for {item}{where}",
     "enqueued": "{who} added {item} to the merge queue{where}",
@@ -106,6 +106,7 @@ def _item_title(p: Payload, item: str) -> str:
         who=p.who,
         item=item,
         where=p.where,
+        origin=f" from {p.subject}" if p.subject else "",
         verb=words(p.action or "updated"),
         reviewer=p.text("requested_reviewer.login", 80)
         or (f"team {t}" if (t := p.text("requested_team.name", 80)) else "a reviewer"),

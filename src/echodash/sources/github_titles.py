@@ -379,7 +379,8 @@ def _public(p: Payload) -> EventDraft:
 
 @builds("gollum")
 def _gollum(p: Payload) -> EventDraft:
-    pages = [page for page in p.get("pages") or [] if isinstance(page, dict)]
+    listed = p.get("pages")
+    pages = [page for page in listed if isinstance(page, dict)] if isinstance(listed, list) else []
     if len(pages) == 1:
         page = Payload(p.event, pages[0])
         verb = page.text("action", 20) or "updated"

@@ -112,6 +112,10 @@ class Store(ABC):
         """The id of the first workspace, created when none exists."""
 
     @abstractmethod
+    async def create_workspace(self, name: str) -> int:
+        """A new, empty workspace."""
+
+    @abstractmethod
     async def create_api_token(
         self, workspace_id: int, name: str, token_hash: str, role: str
     ) -> ApiTokenRecord:

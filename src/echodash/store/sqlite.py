@@ -156,6 +156,17 @@ class SqliteStore(Store):
 
         return await self._write(fn)
 
+    async def create_workspace(self, name: str) -> int:
+        now = to_micros(utcnow())
+        return await self._write(
+            lambda c: int(
+                c.execute(
+                    "INSERT INTO workspaces (name, created_at) VALUES (?, ?)", (name, now)
+                ).lastrowid
+                or 0
+            )
+        )
+
     async def create_api_token(
         self, workspace_id: int, name: str, token_hash: str, role: str
     ) -> ApiTokenRecord:
