@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from echodash.bus.memory import MemoryBus
 from echodash.config import Settings
@@ -22,13 +23,34 @@ from echodash.services import Services
 from echodash.store import open_store
 from echodash.store.base import StoreUnavailableError
 from echodash.telemetry import Telemetry
+from echodash.web import ingest
 from echodash.web.responses import ApiError, error_response
 from echodash.web.routes import routes
 
 log = logging.getLogger("echodash")
 
 
-def create_app(settings: Settings) -> Starlette:
+class EchoDashApp:
+    """The ASGI entry point: receive-path POSTs go straight to their handler, the rest
+    through Starlette's router."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith("/in/")
+            and "/" not in scope["path"][4:]
+        ):
+            await ingest.receive_asgi(self.app.state.services, scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings) -> EchoDashApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         svc = await start_services(settings)
@@ -42,7 +64,7 @@ def create_app(settings: Settings) -> Starlette:
                 await worker
             await svc.store.close()
 
-    return Starlette(
+    starlette = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
@@ -51,6 +73,7 @@ def create_app(settings: Settings) -> Starlette:
             StoreUnavailableError: _store_error,
         },
     )
+    return EchoDashApp(starlette)
 
 
 async def start_services(settings: Settings) -> Services:
@@ -58,14 +81,15 @@ async def start_services(settings: Settings) -> Services:
     await store.open()
     bus = MemoryBus()
     box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
+    telemetry = Telemetry()
     svc = Services(
         settings=settings,
         store=store,
         bus=bus,
         box=box,
         directory=EndpointDirectory(store, box),
-        processor=Processor(store, bus),
-        telemetry=Telemetry(),
+        processor=Processor(store, bus, telemetry),
+        telemetry=telemetry,
         limiter=RateLimiter(settings.rate_limit),
     )
     svc.workspace_id = await store.ensure_default_workspace()

@@ -32,5 +32,15 @@ class Telemetry:
             registry=self.registry,
         )
 
+        self._delivery_counters: dict[tuple[str, str], Counter] = {}
+
+    def delivery(self, source: str, outcome: str) -> None:
+        """Count one delivery (label lookups cached: this runs on every request)."""
+        key = (source, outcome)
+        counter = self._delivery_counters.get(key)
+        if counter is None:
+            counter = self._delivery_counters[key] = self.deliveries.labels(source, outcome)
+        counter.inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

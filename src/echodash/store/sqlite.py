@@ -54,7 +54,7 @@ class SqliteStore(Store):
     def __init__(self, path: Path, readers: int = 2) -> None:
         self.path = path
         self._readers_count = readers
-        self._writer = SqliteWriter(self._connect_writer)
+        self._writer = SqliteWriter(self._connect_writer, _append_deliveries)
         self._readers: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -109,7 +109,8 @@ class SqliteStore(Store):
         conn = self._connect_writer()
         try:
             conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
             conn.execute("BEGIN IMMEDIATE")
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
@@ -340,23 +341,8 @@ class SqliteStore(Store):
             delivery.secret_id,
         )
 
-        def fn(conn: sqlite3.Connection) -> AppendResult:
-            row = conn.execute(
-                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-                "received_at, secret_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
-                params,
-            ).fetchone()
-            if row is not None:
-                return AppendResult(int(row[0]), duplicate=False)
-            existing = conn.execute(
-                "UPDATE deliveries SET duplicates = duplicates + 1 "
-                "WHERE endpoint_id = ? AND key = ? RETURNING id",
-                (delivery.endpoint_id, delivery.key),
-            ).fetchone()
-            return AppendResult(int(existing[0]), duplicate=True)
-
-        return await self._write(fn)
+        result: AppendResult = await self._writer.submit_row(params)
+        return result
 
     async def record_rejection(self, endpoint_id: int, reason: str, at: datetime) -> None:
         params = (endpoint_id, reason, to_micros(at))
@@ -467,6 +453,46 @@ class SqliteStore(Store):
             return _delivery(row) if row else None
 
         return await self._read(fn)
+
+
+_APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
+_append_sql: dict[int, str] = {}
+
+
+def _append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[AppendResult]:
+    """Insert a group of deliveries with one statement per chunk; repeats become duplicates.
+
+    A key seen twice in one group (two copies arriving together) is stored once: the first
+    copy is the delivery, the second is answered as its duplicate.
+    """
+    inserted: dict[tuple[int, str], int] = {}
+    for start in range(0, len(rows), _APPEND_CHUNK):
+        chunk = rows[start : start + _APPEND_CHUNK]
+        sql = _append_sql.get(len(chunk))
+        if sql is None:
+            sql = _append_sql[len(chunk)] = (
+                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
+                "received_at, secret_id) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
+            )
+        flat = [value for row in chunk for value in row]
+        for delivery_id, endpoint_id, key in conn.execute(sql, flat):
+            inserted[(endpoint_id, key)] = delivery_id
+    results: list[AppendResult] = []
+    for row in rows:
+        identity = (row[1], row[3])
+        delivery_id = inserted.pop(identity, None)
+        if delivery_id is not None:
+            results.append(AppendResult(delivery_id, duplicate=False))
+            continue
+        existing = conn.execute(
+            "UPDATE deliveries SET duplicates = duplicates + 1 "
+            "WHERE endpoint_id = ? AND key = ? RETURNING id",
+            identity,
+        ).fetchone()
+        results.append(AppendResult(int(existing[0]), duplicate=True))
+    return results
 
 
 def _prefixed(columns: str) -> str:

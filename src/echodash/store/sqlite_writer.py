@@ -29,17 +29,26 @@ MAX_BATCH = 2000
 
 @dataclass(slots=True)
 class _Job:
-    fn: WriteFn
+    fn: WriteFn | None  # None: a row for the bulk writer
     future: asyncio.Future[Any] | None
     loop: asyncio.AbstractEventLoop | None
+    row: tuple[Any, ...] = ()
+
+
+# Writes many queued rows at once (one statement for a whole group) and returns one result
+# per row, in order: the hottest write, deliveries, costs one call instead of one per row.
+BulkFn = Callable[[sqlite3.Connection, list[tuple[Any, ...]]], list[Any]]
 
 
 _STOP = object()
 
 
 class SqliteWriter:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], bulk: BulkFn | None = None
+    ) -> None:
         self._connect = connect
+        self._bulk = bulk
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -68,6 +77,13 @@ class SqliteWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(_Job(fn, future, loop))
+        return await future
+
+    async def submit_row(self, row: tuple[Any, ...]) -> Any:
+        """Queue one row for the bulk writer; return its result after COMMIT."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put(_Job(None, future, loop, row))
         return await future
 
     def submit_nowait(self, fn: WriteFn) -> None:
@@ -106,7 +122,16 @@ class SqliteWriter:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
+            rows = [job for job in batch if job.fn is None]
+            if rows:
+                assert self._bulk is not None, "rows submitted to a writer with no bulk function"
+                results = self._bulk(conn, [job.row for job in rows])
+                outcomes.extend(
+                    (job, result, None) for job, result in zip(rows, results, strict=True)
+                )
             for job in batch:
+                if job.fn is None:
+                    continue
                 try:
                     outcomes.append((job, job.fn(conn), None))
                 except (sqlite3.IntegrityError, ValueError, KeyError) as exc:

@@ -7,6 +7,7 @@ import logging
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.directory import ActiveEndpoint
@@ -29,6 +30,18 @@ async def receive(request: Request) -> Response:
         return await _receive(request, svc)
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send) -> None:
+    """The same handler, called straight from the ASGI entry point: the receive path is the
+    hottest route by far, and skipping the router and middleware stack is worth ~20 %."""
+    request = Request(scope, receive)
+    request.scope["path_params"] = {"slug": scope["path"][len("/in/") :]}
+    try:
+        response = await _receive(request, svc)
+    except ApiError as exc:
+        response = error_response(exc.status, exc.code, exc.detail, exc.headers)
+    await response(scope, receive, send)
 
 
 async def _receive(request: Request, svc: Services) -> Response:
@@ -83,8 +96,7 @@ async def _receive(request: Request, svc: Services) -> Response:
             {"Retry-After": RETRY_AFTER},
         ) from None
     svc.telemetry.commit_seconds.observe(asyncio.get_running_loop().time() - started)
-    outcome = "duplicate" if result.duplicate else "accepted"
-    svc.telemetry.deliveries.labels(record.kind, outcome).inc()
+    svc.telemetry.delivery(record.kind, "duplicate" if result.duplicate else "accepted")
     if not result.duplicate:
         svc.processor.notify()
     return json_response(
@@ -147,7 +159,7 @@ async def _verify(
 
 
 async def _reject(svc: Services, endpoint: ActiveEndpoint, reason: str) -> None:
-    svc.telemetry.deliveries.labels(endpoint.record.kind, "rejected").inc()
+    svc.telemetry.delivery(endpoint.record.kind, "rejected")
     await svc.store.record_rejection(endpoint.record.id, reason, utcnow())
 
 
