@@ -1,7 +1,7 @@
-"""Readable one-line titles, links, times and fields for GitHub webhook events.
+"""Shared pieces of GitHub parsing, and titles for refs, releases, repositories and people.
 
-Each builder turns one event type into a draft. Builders may assume the usual payload
-shape: the caller falls back to a generic title when one raises on an odd payload.
+`Payload` reads a delivery safely; each builder turns one event type into a draft and may
+assume the usual payload shape: the caller falls back to `generic` when one raises.
 """
 
 from __future__ import annotations
