@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import stripe as stripe_sdk
 
-from echodash.events import EventDraft
+from echodash.events import EventDraft, FieldValue
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.payload import dig, load_json, parse_time, text
 from echodash.sources.stripe_titles import customer_id, describe, severity
@@ -63,9 +63,8 @@ class StripeSource(Source):
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         document = load_json(headers, body)
-        if isinstance(document, dict) and isinstance(document.get("id"), str):
-            return text(document["id"], limit=255)
-        return None
+        event_id = document.get("id") if isinstance(document, dict) else None
+        return (event_id.strip() or None) if isinstance(event_id, str) else None
 
     def generate_secret(self) -> str:
         # A placeholder until the user pastes the secret Stripe generated for the endpoint.
@@ -87,7 +86,7 @@ class StripeSource(Source):
         if described is None:
             title = f"Stripe sent {event_type}" + (f" for {object_id}" if object_id else "")
             kind = text(obj.get("object"))
-            fields = {"object": kind} if kind else {}
+            fields: dict[str, FieldValue] = {"object": kind} if kind else {}
             actor, summary = None, ""
         else:
             title, actor, summary = described.title, described.actor, described.summary

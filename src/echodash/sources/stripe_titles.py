@@ -12,9 +12,10 @@ from echodash.sources.payload import dig, parse_time, text
 
 # https://docs.stripe.com/currencies#zero-decimal and #three-decimal
 _ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"}
+    | {"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
 )
-_THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+_THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 _SYMBOLS = {"usd": "$", "cad": "$", "aud": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹"}
 
 _ERRORS = frozenset(
@@ -117,9 +118,15 @@ def _fields(obj: Mapping[str, Any], amount: str | None, **extra: Any) -> dict[st
         "currency": currency.upper() if isinstance(currency, str) else None,
         "status": text(obj.get("status")),
         "customer": customer_id(obj),
-        **{key: text(value) for key, value in extra.items()},
+        **{key: _scalar(value) for key, value in extra.items()},
     }
     return {key: value for key, value in found.items() if value is not None}
+
+
+def _scalar(value: Any) -> FieldValue:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return text(value)
 
 
 def _charge(action: str, obj: Mapping[str, Any], _prev: Mapping[str, Any]) -> Described:
@@ -150,20 +157,24 @@ def _payment_intent(action: str, obj: Mapping[str, Any], _prev: Mapping[str, Any
     head = _join("Payment", _of("of", amount), _of("from", who))
     error = dig(obj, "last_payment_error")
     error = error if isinstance(error, dict) else {}
-    failure = text(error.get("code")) or text(error.get("decline_code")) or text(error.get("type"))
+    failure = None
+    if action == "payment_failed":
+        failure = text(error.get("code")) or text(error.get("decline_code"))
+        failure = failure or text(error.get("type"))
     verbs = {"payment_failed": "failed", "amount_capturable_updated": "ready to capture"}
     title = f"{head} {verbs.get(action, _words(action))}"
-    if action == "payment_failed" and failure:
+    if failure:
         title += f": {failure}"
     elif action == "canceled" and text(obj.get("cancellation_reason")):
         title += f" ({_words(str(obj['cancellation_reason']))})"
-    summary = text(error.get("message")) or ""
+    summary = (text(error.get("message")) or "") if failure else ""
     return Described(title, who, summary, _fields(obj, amount, failure_code=failure))
 
 
 def _invoice(action: str, obj: Mapping[str, Any], _prev: Mapping[str, Any]) -> Described:
     currency = obj.get("currency")
     paid = obj.get("amount_paid")
+    raw_amount: Any
     if action in {"paid", "payment_succeeded"} and isinstance(paid, int) and paid > 0:
         raw_amount = paid
     elif action == "payment_failed" or obj.get("total") is None:

@@ -1,0 +1,809 @@
+"""Stripe: signatures checked with the stripe package's own header generator, real objects."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stripe
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from echodash.events import Severity
+from echodash.sources.base import SignatureError
+from echodash.sources.registry import source_class
+from echodash.sources.stripe import StripeSource
+from echodash.sources.stripe_titles import money
+
+SECRET = "whsec_test_secret_0123456789abcdef"
+OLD_SECRET = "whsec_old_secret_fedcba9876543210"
+FIXTURES = Path("/work/shared/fixtures/stripe/resources.json")
+RESOURCES: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
+CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z
+
+
+def event_body(
+    event_type: str,
+    resource: str,
+    *,
+    livemode: bool = False,
+    previous: dict[str, Any] | None = None,
+    **changes: Any,
+) -> bytes:
+    obj = copy.deepcopy(RESOURCES[resource])
+    obj.update(changes)
+    data: dict[str, Any] = {"object": obj}
+    if previous is not None:
+        data["previous_attributes"] = previous
+    envelope = {
+        "id": "evt_1TestEvent",
+        "object": "event",
+        "type": event_type,
+        "created": CREATED,
+        "livemode": livemode,
+        "data": data,
+    }
+    return json.dumps(envelope).encode("utf-8")
+
+
+def signed(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    header = stripe.WebhookSignature.generate_signature_header(
+        body.decode("utf-8"), secret, timestamp=timestamp
+    )
+    return {"stripe-signature": header, "content-type": "application/json"}
+
+
+def refused(headers: dict[str, str], body: bytes, secrets: list[str] | None = None) -> str:
+    with pytest.raises(SignatureError) as caught:
+        StripeSource().verify(headers, body, secrets if secrets is not None else [SECRET])
+    return caught.value.reason
+
+
+@pytest.fixture
+def source() -> StripeSource:
+    return StripeSource()
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def test_registered_under_its_kind() -> None:
+    assert source_class("stripe") is StripeSource
+    assert StripeSource.name == "Stripe"
+
+
+def test_valid_signature_returns_the_secret_index(source: StripeSource) -> None:
+    body = event_body("charge.succeeded", "charge")
+    assert source.verify(signed(body), body, [SECRET]) == 0
+
+
+def test_rotation_returns_the_index_of_the_matching_secret(source: StripeSource) -> None:
+    body = event_body("charge.succeeded", "charge")
+    assert source.verify(signed(body, OLD_SECRET), body, [SECRET, OLD_SECRET]) == 1
+    assert source.verify(signed(body, SECRET), body, [SECRET, OLD_SECRET]) == 0
+
+
+def test_two_v1_signatures_during_a_secret_roll_are_accepted(source: StripeSource) -> None:
+    body = event_body("invoice.paid", "invoice")
+    now = int(time.time())
+    new = signed(body, SECRET, now)["stripe-signature"]
+    old = signed(body, OLD_SECRET, now)["stripe-signature"]
+    header = f"{old},{new.split(',', 1)[1]}"  # t=…,v1=<old>,v1=<new>
+    assert header.count("v1=") == 2
+    assert source.verify({"stripe-signature": header}, body, [SECRET]) == 0
+    assert source.verify({"stripe-signature": header}, body, [OLD_SECRET]) == 0
+
+
+def test_v0_signatures_are_ignored(source: StripeSource) -> None:
+    body = event_body("charge.succeeded", "charge")
+    good = signed(body)["stripe-signature"]
+    v0_only = good.replace("v1=", "v0=")
+    assert refused({"stripe-signature": v0_only}, body) == "malformed_signature"
+    with_v0 = f"{good},v0={'0' * 64}"
+    assert source.verify({"stripe-signature": with_v0}, body, [SECRET]) == 0
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -100_000])
+def test_timestamp_outside_five_minutes_is_stale(offset: int) -> None:
+    body = event_body("charge.succeeded", "charge")
+    headers = signed(body, timestamp=int(time.time()) + offset)
+    assert refused(headers, body) == "stale_timestamp"
+
+
+@pytest.mark.parametrize("offset", [-299, 0, 299])
+def test_timestamp_inside_five_minutes_is_fresh(source: StripeSource, offset: int) -> None:
+    body = event_body("charge.succeeded", "charge")
+    headers = signed(body, timestamp=int(time.time()) + offset)
+    assert source.verify(headers, body, [SECRET]) == 0
+
+
+def test_a_changed_byte_is_refused() -> None:
+    body = event_body("charge.succeeded", "charge")
+    headers = signed(body)
+    tampered = body.replace(b'"amount": 100', b'"amount": 900', 1)
+    assert tampered != body
+    assert refused(headers, tampered) == "bad_signature"
+
+
+def test_wrong_secret_is_refused() -> None:
+    body = event_body("charge.succeeded", "charge")
+    assert refused(signed(body, "whsec_someone_else"), body) == "bad_signature"
+
+
+def test_no_active_secret_refuses() -> None:
+    body = event_body("charge.succeeded", "charge")
+    assert refused(signed(body), body, []) == "bad_signature"
+    assert refused(signed(body), body, ["", "   "]) == "bad_signature"
+
+
+@pytest.mark.parametrize("headers", [{}, {"stripe-signature": ""}, {"stripe-signature": "  "}])
+def test_missing_header_is_refused(headers: dict[str, str]) -> None:
+    assert refused(headers, b"{}") == "missing_signature"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "garbage",
+        "t=,v1=" + "a" * 64,
+        "t=12ab,v1=" + "a" * 64,
+        "t=¹²³,v1=" + "a" * 64,
+        "v1=" + "a" * 64,
+        "t=1700000000",
+        "t=1700000000,v1=not-hex",
+        "t=1700000000,v1=" + "é" * 64,
+    ],
+)
+def test_malformed_header_is_refused(header: str) -> None:
+    assert refused({"stripe-signature": header}, b"{}") == "malformed_signature"
+
+
+def test_non_utf8_body_is_malformed() -> None:
+    header = f"t={int(time.time())},v1={'a' * 64}"
+    assert refused({"stripe-signature": header}, b"\xff\xfe{}") == "malformed_body"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.dictionaries(
+        st.sampled_from(["stripe-signature", "content-type", "x-other"]), st.text(max_size=200)
+    ),
+    body=st.binary(max_size=300),
+    secrets=st.lists(st.text(max_size=40), max_size=3),
+)
+def test_verify_raises_only_signature_errors(
+    headers: dict[str, str], body: bytes, secrets: list[str]
+) -> None:
+    try:
+        StripeSource().verify(headers, body, secrets)
+    except SignatureError:
+        pass
+
+
+@settings(max_examples=200)
+@given(
+    timestamp=st.integers(min_value=0, max_value=10**13),
+    parts=st.lists(
+        st.tuples(st.sampled_from(["t", "v1", "v0", "x", ""]), st.text(max_size=70)), max_size=5
+    ),
+)
+def test_verify_on_header_shaped_garbage(timestamp: int, parts: list[tuple[str, str]]) -> None:
+    header = ",".join([f"t={timestamp}", *(f"{k}={v}" for k, v in parts)])
+    try:
+        StripeSource().verify({"stripe-signature": header}, b'{"id": "evt_1"}', [SECRET])
+    except SignatureError:
+        pass
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+def test_delivery_id_is_the_event_id(source: StripeSource) -> None:
+    assert source.delivery_id({}, event_body("charge.succeeded", "charge")) == "evt_1TestEvent"
+    assert source.delivery_id({}, b"not json") is None
+    assert source.delivery_id({}, b'{"id": 42}') is None
+    assert source.delivery_id({}, b"[1, 2]") is None
+
+
+def test_generated_secret_looks_like_stripes(source: StripeSource) -> None:
+    first, second = source.generate_secret(), source.generate_secret()
+    assert first.startswith("whsec_")
+    assert len(first) > 30
+    assert first != second
+
+
+def test_takes_no_options() -> None:
+    assert StripeSource.validate_options({}) == {}
+    with pytest.raises(ValueError, match="takes no options"):
+        StripeSource.validate_options({"tolerance": 10})
+
+
+# --- money --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        (4900, "usd", "$49.00 USD"),
+        (123456789, "usd", "$1,234,567.89 USD"),
+        (5000, "jpy", "¥5,000 JPY"),
+        (5000, "KRW", "5,000 KRW"),
+        (1234, "kwd", "1.234 KWD"),
+        (999, "eur", "€9.99 EUR"),
+        (-250, "gbp", "-£2.50 GBP"),
+        (1, "chf", "0.01 CHF"),
+        (0, "usd", "$0.00 USD"),
+    ],
+)
+def test_money_uses_the_currency_decimals(amount: int, currency: str, expected: str) -> None:
+    assert money(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [(None, "usd"), (1.5, "usd"), (True, "usd"), (100, None), (100, "currency"), (100, "u$d")],
+)
+def test_money_needs_an_integer_and_a_currency_code(amount: Any, currency: Any) -> None:
+    assert money(amount, currency) is None
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+CHARGE = "ch_1PgafuB7WZ01zgkWXYmPNZs8"
+CUSTOMER = "cus_QXg1o8vcGmoR32"
+INVOICE = "in_1Pgc6tB7WZ01zgkWu9fdqL6I"
+SUBSCRIPTION = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+TEST_DASHBOARD = "https://dashboard.stripe.com/test/"
+
+CASES: list[tuple[str, str, dict[str, Any], str, Severity, str | None, str]] = [
+    # (type, resource, changes, title, severity, actor, url path)
+    (
+        "charge.succeeded",
+        "charge",
+        {"amount": 4900, "billing_details": {"email": "jenny@example.com"}},
+        "Charge of $49.00 USD to jenny@example.com succeeded",
+        Severity.SUCCESS,
+        "jenny@example.com",
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.failed",
+        "charge",
+        {
+            "amount": 4900,
+            "billing_details": {"email": "jenny@example.com"},
+            "failure_code": "card_declined",
+            "failure_message": "Your card was declined.",
+            "status": "failed",
+        },
+        "Charge of $49.00 USD to jenny@example.com failed: card_declined",
+        Severity.ERROR,
+        "jenny@example.com",
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.refunded",
+        "charge",
+        {"amount_refunded": 100},
+        "Charge of $1.00 USD to Jenny Rosen refunded",
+        Severity.INFO,
+        "Jenny Rosen",
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.refunded",
+        "charge",
+        {"amount": 5000, "amount_refunded": 1500},
+        "Charge of $50.00 USD to Jenny Rosen partially refunded ($15.00 USD)",
+        Severity.INFO,
+        "Jenny Rosen",
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.captured",
+        "charge",
+        {},
+        "Charge of $1.00 USD to Jenny Rosen captured",
+        Severity.INFO,
+        "Jenny Rosen",
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.dispute.created",
+        "dispute",
+        {"reason": "fraudulent"},
+        f"Dispute opened on charge {CHARGE} for $10.00 USD: fraudulent",
+        Severity.ERROR,
+        None,
+        "disputes/dp_1Pgc71B7WZ01zgkWMevJiAUx",
+    ),
+    (
+        "charge.dispute.closed",
+        "dispute",
+        {"status": "lost"},
+        f"Dispute on charge {CHARGE} for $10.00 USD closed: lost",
+        Severity.WARNING,
+        None,
+        "disputes/dp_1Pgc71B7WZ01zgkWMevJiAUx",
+    ),
+    (
+        "charge.dispute.closed",
+        "dispute",
+        {"status": "won"},
+        f"Dispute on charge {CHARGE} for $10.00 USD closed: won",
+        Severity.INFO,
+        None,
+        "disputes/dp_1Pgc71B7WZ01zgkWMevJiAUx",
+    ),
+    (
+        "payment_intent.succeeded",
+        "payment_intent",
+        {"receipt_email": "jenny@example.com", "status": "succeeded"},
+        "Payment of $10.99 USD from jenny@example.com succeeded",
+        Severity.SUCCESS,
+        "jenny@example.com",
+        "payments/pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    ),
+    (
+        "payment_intent.payment_failed",
+        "payment_intent",
+        {"customer": CUSTOMER, "last_payment_error": {"code": "card_declined"}},
+        f"Payment of $10.99 USD from {CUSTOMER} failed: card_declined",
+        Severity.ERROR,
+        CUSTOMER,
+        "payments/pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    ),
+    (
+        "invoice.paid",
+        "invoice",
+        {"id": "in_123", "amount_paid": 12000, "customer_name": "Acme Inc", "status": "paid"},
+        "Invoice in_123 for $120.00 USD paid by Acme Inc",
+        Severity.SUCCESS,
+        "Acme Inc",
+        "invoices/in_123",
+    ),
+    (
+        "invoice.payment_failed",
+        "invoice",
+        {"number": "7FE1103-0007", "attempt_count": 2, "customer_email": "ap@acme.test"},
+        "Payment of $10.00 USD for invoice 7FE1103-0007 by ap@acme.test failed (attempt 2)",
+        Severity.ERROR,
+        "ap@acme.test",
+        f"invoices/{INVOICE}",
+    ),
+    (
+        "invoice.finalized",
+        "invoice",
+        {"customer_name": "Acme Inc"},
+        f"Invoice {INVOICE} for $10.00 USD to Acme Inc finalized",
+        Severity.INFO,
+        "Acme Inc",
+        f"invoices/{INVOICE}",
+    ),
+    (
+        "invoice.upcoming",
+        "invoice",
+        {"customer_name": "Acme Inc", "total": 2000},
+        "Upcoming invoice for $20.00 USD to Acme Inc",
+        Severity.INFO,
+        "Acme Inc",
+        f"invoices/{INVOICE}",
+    ),
+    (
+        "invoice.created",
+        "invoice",
+        {},
+        f"Invoice {INVOICE} for $10.00 USD to {CUSTOMER} created",
+        Severity.INFO,
+        CUSTOMER,
+        f"invoices/{INVOICE}",
+    ),
+    (
+        "customer.subscription.created",
+        "subscription",
+        {},
+        f"{CUSTOMER} subscribed to $20.00 USD/month",
+        Severity.INFO,
+        CUSTOMER,
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.subscription.created",
+        "subscription",
+        {"status": "trialing", "customer": {"id": CUSTOMER, "email": "jenny@example.com"}},
+        "jenny@example.com subscribed to $20.00 USD/month (trialing)",
+        Severity.INFO,
+        "jenny@example.com",
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.subscription.deleted",
+        "subscription",
+        {"status": "canceled"},
+        f"Subscription to $20.00 USD/month for {CUSTOMER} canceled",
+        Severity.WARNING,
+        CUSTOMER,
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.subscription.trial_will_end",
+        "subscription",
+        {"trial_end": 1_700_604_800},
+        f"Trial of $20.00 USD/month for {CUSTOMER} ends on 2023-11-21",
+        Severity.INFO,
+        CUSTOMER,
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.subscription.paused",
+        "subscription",
+        {},
+        f"Subscription to $20.00 USD/month for {CUSTOMER} paused",
+        Severity.INFO,
+        CUSTOMER,
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.subscription.resumed",
+        "subscription",
+        {},
+        f"Subscription to $20.00 USD/month for {CUSTOMER} resumed",
+        Severity.INFO,
+        CUSTOMER,
+        f"subscriptions/{SUBSCRIPTION}",
+    ),
+    (
+        "customer.created",
+        "customer",
+        {"name": "Jenny Rosen", "email": "jenny@example.com"},
+        "New customer Jenny Rosen (jenny@example.com)",
+        Severity.INFO,
+        "jenny@example.com",
+        f"customers/{CUSTOMER}",
+    ),
+    (
+        "customer.updated",
+        "customer",
+        {"name": "Jenny Rosen"},
+        "Customer Jenny Rosen updated",
+        Severity.INFO,
+        "Jenny Rosen",
+        f"customers/{CUSTOMER}",
+    ),
+    (
+        "customer.deleted",
+        "customer",
+        {},
+        f"Customer {CUSTOMER} deleted",
+        Severity.INFO,
+        CUSTOMER,
+        f"customers/{CUSTOMER}",
+    ),
+    (
+        "checkout.session.completed",
+        "checkout.session",
+        {"amount_total": 2000, "currency": "usd", "payment_status": "paid"},
+        "Checkout by example@example.com for $20.00 USD completed (paid)",
+        Severity.SUCCESS,
+        "example@example.com",
+        "payments/pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    ),
+    (
+        "checkout.session.async_payment_failed",
+        "checkout.session",
+        {"amount_total": 500000, "currency": "jpy"},
+        "Checkout payment by example@example.com of ¥500,000 JPY failed",
+        Severity.ERROR,
+        "example@example.com",
+        "payments/pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    ),
+    (
+        "checkout.session.expired",
+        "checkout.session",
+        {},
+        "Checkout session by example@example.com expired",
+        Severity.INFO,
+        "example@example.com",
+        "payments/pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    ),
+    (
+        "refund.created",
+        "refund",
+        {},
+        f"Refund of $1.00 USD on {CHARGE} created",
+        Severity.INFO,
+        None,
+        f"payments/{CHARGE}",
+    ),
+    (
+        "charge.refund.updated",
+        "refund",
+        {"status": "failed"},
+        f"Refund of $1.00 USD on {CHARGE} updated: failed",
+        Severity.INFO,
+        None,
+        f"payments/{CHARGE}",
+    ),
+    (
+        "payout.paid",
+        "payout",
+        {"status": "paid"},
+        "Payout of $11.00 USD paid",
+        Severity.SUCCESS,
+        None,
+        "payouts/po_1Pgc79B7WZ01zgkWu1KToYf4",
+    ),
+    (
+        "payout.failed",
+        "payout",
+        {"failure_code": "account_closed"},
+        "Payout of $11.00 USD failed: account_closed",
+        Severity.ERROR,
+        None,
+        "payouts/po_1Pgc79B7WZ01zgkWu1KToYf4",
+    ),
+    (
+        "payout.created",
+        "payout",
+        {"arrival_date": 1_700_179_200},
+        "Payout of $11.00 USD created, arriving 2023-11-17",
+        Severity.INFO,
+        None,
+        "payouts/po_1Pgc79B7WZ01zgkWu1KToYf4",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "resource", "changes", "title", "severity", "actor", "path"),
+    CASES,
+    ids=[f"{case[0]}-{i}" for i, case in enumerate(CASES)],
+)
+def test_signed_event_becomes_a_readable_line(
+    source: StripeSource,
+    event_type: str,
+    resource: str,
+    changes: dict[str, Any],
+    title: str,
+    severity: Severity,
+    actor: str | None,
+    path: str,
+) -> None:
+    body = event_body(event_type, resource, **changes)
+    headers = signed(body)
+    assert source.verify(headers, body, [SECRET]) == 0
+    [draft] = source.parse(headers, body)
+    assert draft.type == event_type
+    assert draft.title == title
+    assert draft.severity is severity
+    assert draft.actor == actor
+    assert draft.url == TEST_DASHBOARD + path
+    assert draft.occurred_at == datetime.fromtimestamp(CREATED, UTC)
+    assert draft.tags == ("test",)
+
+
+def test_charge_failed_fields_and_summary(source: StripeSource) -> None:
+    body = event_body(
+        "charge.failed",
+        "charge",
+        amount=4900,
+        customer=CUSTOMER,
+        failure_code="card_declined",
+        failure_message="Your card was declined.",
+        status="failed",
+    )
+    [draft] = source.parse({}, body)
+    assert draft.subject == CUSTOMER
+    assert draft.summary == "Your card was declined."
+    assert draft.fields == {
+        "amount": "$49.00 USD",
+        "currency": "USD",
+        "status": "failed",
+        "customer": CUSTOMER,
+        "failure_code": "card_declined",
+    }
+
+
+def test_invoice_fields(source: StripeSource) -> None:
+    body = event_body(
+        "invoice.payment_failed", "invoice", number="INV-7", attempt_count=3, status="open"
+    )
+    [draft] = source.parse({}, body)
+    assert draft.subject == CUSTOMER
+    assert draft.fields == {
+        "amount": "$10.00 USD",
+        "currency": "USD",
+        "status": "open",
+        "customer": CUSTOMER,
+        "number": "INV-7",
+        "attempts": 3,
+    }
+
+
+def test_subscription_plan_nickname_and_interval(source: StripeSource) -> None:
+    items = copy.deepcopy(RESOURCES["subscription"]["items"])
+    items["data"][0]["price"].update(
+        nickname="Pro", unit_amount=4900, recurring={"interval": "year", "interval_count": 1}
+    )
+    body = event_body("customer.subscription.created", "subscription", items=items)
+    [draft] = source.parse({}, body)
+    assert draft.title == f"{CUSTOMER} subscribed to Pro ($49.00 USD/year)"
+    assert draft.fields["plan"] == "Pro ($49.00 USD/year)"
+    items["data"][0]["price"].update(recurring={"interval": "month", "interval_count": 3})
+    body = event_body("customer.subscription.deleted", "subscription", items=items)
+    [draft] = source.parse({}, body)
+    assert draft.title == f"Subscription to Pro ($49.00 USD/3 months) for {CUSTOMER} canceled"
+
+
+@pytest.mark.parametrize(
+    ("previous", "changes", "title"),
+    [
+        (
+            {"status": "past_due"},
+            {"status": "active"},
+            f"Subscription to $20.00 USD/month for {CUSTOMER} is now active (was past due)",
+        ),
+        (
+            {"cancel_at_period_end": False},
+            {"cancel_at_period_end": True},
+            f"Subscription to $20.00 USD/month for {CUSTOMER} will cancel at the end of the period",
+        ),
+        (
+            {"cancel_at_period_end": True},
+            {"cancel_at_period_end": False},
+            f"Subscription to $20.00 USD/month for {CUSTOMER} will no longer cancel",
+        ),
+        (
+            {"items": {"data": []}},
+            {},
+            f"Subscription for {CUSTOMER} changed to $20.00 USD/month",
+        ),
+        ({"metadata": {}}, {}, f"Subscription to $20.00 USD/month for {CUSTOMER} updated"),
+    ],
+)
+def test_subscription_updates_say_what_changed(
+    source: StripeSource, previous: dict[str, Any], changes: dict[str, Any], title: str
+) -> None:
+    body = event_body("customer.subscription.updated", "subscription", previous=previous, **changes)
+    [draft] = source.parse({}, body)
+    assert draft.title == title
+    assert draft.severity is Severity.INFO
+
+
+def test_live_events_link_to_the_live_dashboard(source: StripeSource) -> None:
+    body = event_body("charge.succeeded", "charge", livemode=True)
+    [draft] = source.parse({}, body)
+    assert draft.url == f"https://dashboard.stripe.com/payments/{CHARGE}"
+    assert draft.tags == ()
+
+
+def test_unknown_type_gets_a_generic_title(source: StripeSource) -> None:
+    body = event_body("price.created", "price")
+    [draft] = source.parse({}, body)
+    assert draft.title == "Stripe sent price.created for price_1PgafmB7WZ01zgkW6dKueIc5"
+    assert draft.severity is Severity.INFO
+    assert draft.url == TEST_DASHBOARD + "prices/price_1PgafmB7WZ01zgkW6dKueIc5"
+    assert draft.fields == {"object": "price"}
+
+
+def test_known_prefix_with_another_object_gets_a_generic_title(source: StripeSource) -> None:
+    body = event_body("customer.source.created", "card")
+    [draft] = source.parse({}, body)
+    assert draft.title == "Stripe sent customer.source.created for card_1PgaftB7WZ01zgkWm3waTcFp"
+    assert draft.url == TEST_DASHBOARD + "events/evt_1TestEvent"
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "event_type"),
+    [
+        (b"", "Stripe sent a delivery EchoDash could not read (0 bytes)", "unknown"),
+        (b"[1,2]", "Stripe sent a delivery EchoDash could not read (5 bytes)", "unknown"),
+        (b"{}", "Stripe sent unknown", "unknown"),
+        (b'{"type": "charge.failed"}', "Stripe sent charge.failed", "charge.failed"),
+        (
+            b'{"type": "charge.succeeded", "data": {"object": "ch_1"}}',
+            "Stripe sent charge.succeeded",
+            "charge.succeeded",
+        ),
+    ],
+)
+def test_odd_shapes_still_make_an_event(
+    source: StripeSource, body: bytes, title: str, event_type: str
+) -> None:
+    [draft] = source.parse({}, body)
+    assert draft.type == event_type
+    assert draft.title == title
+
+
+@settings(max_examples=300)
+@given(body=st.binary(max_size=500), headers=st.dictionaries(st.text(), st.text(), max_size=3))
+def test_parse_never_raises_on_bytes(body: bytes, headers: dict[str, str]) -> None:
+    drafts = StripeSource().parse(headers, body)
+    assert len(drafts) == 1
+    assert drafts[0].title
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "amount",
+                    "currency",
+                    "customer",
+                    "status",
+                    "items",
+                    "data",
+                    "price",
+                    "plan",
+                    "nickname",
+                    "recurring",
+                    "interval",
+                    "charge",
+                    "email",
+                    "name",
+                    "billing_details",
+                    "last_payment_error",
+                    "code",
+                    "trial_end",
+                    "amount_refunded",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    event_type=st.sampled_from([case[0] for case in CASES] + ["customer.subscription.updated"]),
+    obj=st.dictionaries(st.sampled_from(["amount", "currency", "status", "customer"]), _json)
+    | _json,
+    previous=_json,
+    kind=st.sampled_from(
+        [
+            "charge",
+            "dispute",
+            "refund",
+            "payment_intent",
+            "invoice",
+            "subscription",
+            "customer",
+            "checkout.session",
+            "payout",
+            7,
+        ]
+    ),
+    livemode=st.sampled_from([True, False, None, "x"]),
+    created=_json,
+)
+def test_parse_never_raises_on_odd_stripe_shapes(
+    event_type: str, obj: Any, previous: Any, kind: Any, livemode: Any, created: Any
+) -> None:
+    if isinstance(obj, dict):
+        obj = {**obj, "object": kind}
+    envelope = {
+        "id": "evt_x",
+        "type": event_type,
+        "livemode": livemode,
+        "created": created,
+        "data": {"object": obj, "previous_attributes": previous},
+    }
+    [draft] = StripeSource().parse({}, json.dumps(envelope).encode())
+    assert draft.title
+    assert draft.type == event_type
