@@ -73,11 +73,24 @@ def body_3kb() -> bytes:
     """A real push payload from the shared fixtures, trimmed or padded to about 3 KB."""
     fixtures = HERE.parent.parent / "shared" / "fixtures" / "github" / "push"
     push = orjson.loads(sorted(fixtures.glob("*.payload.json"))[0].read_bytes())
-    keep = ("ref", "before", "after", "created", "deleted", "forced", "compare", "commits",
-            "head_commit", "pusher", "sender")
+    keep = (
+        "ref",
+        "before",
+        "after",
+        "created",
+        "deleted",
+        "forced",
+        "compare",
+        "commits",
+        "head_commit",
+        "pusher",
+        "sender",
+    )
     document = {k: push[k] for k in keep if k in push}
-    document["repository"] = {k: push["repository"][k] for k in ("id", "name", "full_name",
-                              "html_url", "private", "default_branch")}
+    document["repository"] = {
+        k: push["repository"][k]
+        for k in ("id", "name", "full_name", "html_url", "private", "default_branch")
+    }
     raw = orjson.dumps(document, option=orjson.OPT_INDENT_2)
     pad = 3072 - len(raw) - len(',"padding":""')
     return raw.rstrip()[:-1] + b',"padding":"' + b"x" * max(pad, 0) + b'"}\n'
@@ -228,14 +241,16 @@ def main() -> None:
     ed_rps = statistics.median(r for r, _ in results["echodash"])
     ed_p99 = statistics.median(p for _, p in results["echodash"])
     print(
-        f"body {len(body)} bytes, {args.runs} runs x {args.seconds} s, wrk -c 64 on CPU 1, servers on CPU 0"
+        f"body {len(body)} bytes, {args.runs} runs x {args.seconds} s, "
+        "wrk -c 64 on CPU 1, servers on CPU 0"
     )
     print("| receiver | req/s (median) | p99 ms (median) |")
     print("|---|---|---|")
     print(f"| reference: verify + parse + SQLite group commit | {ref_rps:,.0f} | {ref_p99:.1f} |")
     print(f"| echodash serve (SQLite) | {ed_rps:,.0f} | {ed_p99:.1f} |")
     print(
-        f"ratio: {ed_rps / ref_rps:.2f} x reference (target >= 0.80), p99 {ed_p99:.1f} ms (target <= 25)"
+        f"ratio: {ed_rps / ref_rps:.2f} x reference (target >= 0.80), "
+        f"p99 {ed_p99:.1f} ms (target <= 25)"
     )
 
 

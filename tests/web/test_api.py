@@ -107,7 +107,7 @@ def test_events_filters_search_and_cursor_pages(server: Server) -> None:
         third = get(limit=5, cursor=second["next_cursor"])
         ids = [e["id"] for page in (first, second, third) for e in page["events"]]
         assert ids == [e["id"] for e in events] and third["next_cursor"] is None
-        release = [e for e in events if e["type"].startswith("release")][0]
+        release = next(e for e in events if e["type"].startswith("release"))
         word = release["title"].split()[-1].split("/")[-1]
         found = get(q=word.lower())["events"]
         assert release["id"] in [e["id"] for e in found]
