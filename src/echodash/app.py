@@ -92,6 +92,7 @@ async def start_services(settings: Settings) -> Services:
         telemetry=telemetry,
         limiter=RateLimiter(settings.rate_limit),
     )
+    store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()
     await _bootstrap_token(svc)
     return svc

@@ -15,8 +15,8 @@ class Telemetry:
             registry=self.registry,
         )
         self.commit_seconds = Histogram(
-            "echodash_delivery_commit_seconds",
-            "Time from a verified delivery to its durable commit.",
+            "echodash_commit_seconds",
+            "Duration of each durable commit of a group of writes (deliveries, events).",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )

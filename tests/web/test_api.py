@@ -184,4 +184,4 @@ def test_prometheus_metrics_count_outcomes(server: Server) -> None:
     text = httpx.get(server.url + "/metrics").text
     assert 'echodash_deliveries_total{outcome="accepted",source="github"}' in text
     assert 'echodash_deliveries_total{outcome="rejected",source="github"}' in text
-    assert "echodash_delivery_commit_seconds_bucket" in text
+    assert "echodash_commit_seconds_bucket" in text

@@ -6,6 +6,7 @@ through this process is seen at once, one made elsewhere within `ttl` seconds.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ class ActiveEndpoint:
     secrets: tuple[str, ...]
     secret_ids: tuple[int, ...]
     fetched_at: float
+    # Unix time at which the first of these secrets expires (inf when none does).
+    valid_until: float = math.inf
 
 
 class EndpointDirectory:
@@ -64,15 +67,13 @@ class EndpointDirectory:
             secrets=tuple(self._box.open(s.sealed) for s in live),
             secret_ids=tuple(s.id for s in live),
             fetched_at=time.monotonic(),
+            valid_until=min(
+                (s.expires_at.timestamp() for s in live if s.expires_at is not None),
+                default=math.inf,
+            ),
         )
 
 
 def _fresh(active: ActiveEndpoint, ttl: float) -> bool:
-    if time.monotonic() - active.fetched_at >= ttl:
-        return False
-    now = utcnow()
-    # A secret that expired since the lookup must stop working at once, not ttl seconds later.
-    return not any(
-        s.expires_at is not None and s.expires_at <= now and s.id in active.secret_ids
-        for s in active.record.secrets
-    )
+    # A secret that expires while cached must stop working at once, not `ttl` seconds later.
+    return time.monotonic() - active.fetched_at < ttl and time.time() < active.valid_until

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets as _secrets
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from echodash.events import EventDraft
+from echodash.sources.digest import sha256_hex
 
 # Header names arrive lower-cased; values are the raw header text.
 Headers = Mapping[str, str]
@@ -62,4 +62,4 @@ class Source(ABC):
 
 def body_hash_key(body: bytes) -> str:
     """A dedup key for senders that send no delivery id."""
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+    return "sha256:" + sha256_hex(body)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.digest import hmac_digest
 from echodash.sources.payload import dig, load_json, parse_time, text
 
 AUTH_MODES = ("none", "token", "hmac")
@@ -148,7 +149,7 @@ class GenericSource(Source):
             )
         matched = None
         for index, secret in enumerate(secrets):
-            expected = hmac.new(secret.encode("utf-8"), body, algorithm).digest()
+            expected = hmac_digest(secret.encode("utf-8"), body, algorithm)
             if secret and hmac.compare_digest(expected, digest) and matched is None:
                 matched = index
         return matched

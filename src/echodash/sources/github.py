@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -12,6 +11,7 @@ from typing import Any
 from echodash.events import EventDraft, Severity
 from echodash.sources import github_checks, github_code, github_titles
 from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.digest import hmac_digest
 from echodash.sources.github_titles import Builder, Payload, generic, line
 from echodash.sources.payload import load_json
 
@@ -56,7 +56,7 @@ class GitHubSource(Source):
             key = secret.encode("utf-8", "surrogatepass") if isinstance(secret, str) else b""
             if not key:  # an empty key would accept anyone's signature
                 continue
-            expected = hmac.new(key, body, hashlib.sha256).digest()
+            expected = hmac_digest(key, body)
             if hmac.compare_digest(expected, received) and matched is None:
                 matched = index
         if matched is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -93,6 +93,10 @@ class EndpointChanges:
 
 class Store(ABC):
     """Durable storage of endpoints, deliveries and events for all workspaces."""
+
+    @abstractmethod
+    def observe_commits(self, observer: Callable[[float], None]) -> None:
+        """Report each durable commit's duration in seconds (for the commit-latency metric)."""
 
     @abstractmethod
     async def open(self) -> None:

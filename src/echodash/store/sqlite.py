@@ -94,6 +94,9 @@ class SqliteStore(Store):
         except sqlite3.OperationalError as exc:
             raise StoreUnavailableError(f"the database cannot be read: {exc}") from exc
 
+    def observe_commits(self, observer: Callable[[float], None]) -> None:
+        self._writer.on_commit = observer
+
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         result: T = await self._writer.submit(fn)
         return result

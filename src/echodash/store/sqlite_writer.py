@@ -49,6 +49,8 @@ class SqliteWriter:
     ) -> None:
         self._connect = connect
         self._bulk = bulk
+        # Called from the writer thread with each group's commit time in seconds.
+        self.on_commit: Callable[[float], None] | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -120,6 +122,7 @@ class SqliteWriter:
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             rows = [job for job in batch if job.fn is None]
@@ -138,6 +141,8 @@ class SqliteWriter:
                     # One job's own failure; the transaction and the other jobs go on.
                     outcomes.append((job, None, exc))
             conn.execute("COMMIT")
+            if self.on_commit is not None:
+                self.on_commit(time.perf_counter() - started)
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 try:

@@ -9,7 +9,7 @@ from echodash.web.api import endpoints, events, stream
 from echodash.web.openapi import openapi
 
 routes = [
-    Route("/in/{slug}", ingest.receive, methods=["POST"]),
+    Route("/in/{slug}", ingest.ReceiveEndpoint(), methods=["POST"]),
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/metrics", health.metrics, methods=["GET"]),
     Route("/api/openapi.json", openapi, methods=["GET"]),

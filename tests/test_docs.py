@@ -1,0 +1,146 @@
+"""Docs are tested: every source, setting, CLI command, route and metric has its page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+
+import click
+import pytest
+from starlette.routing import Route
+
+from echodash.cli.main import cli
+from echodash.config import Settings
+from echodash.sources.registry import source_classes
+from echodash.telemetry import Telemetry
+from echodash.web.routes import routes
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+README = REPO / "README.md"
+# A page shorter than this is a stub, not documentation.
+MIN_SOURCE_PAGE_CHARS = 1000
+
+
+def _text(path: Path) -> str:
+    assert path.is_file(), f"{path.relative_to(REPO)} is missing"
+    return path.read_text(encoding="utf-8")
+
+
+def _command_paths(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[str, click.Command]]:
+    """(`endpoints create`, its command) for every visible command, groups included."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None or command.hidden:
+            continue
+        path = " ".join((*prefix, name))
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, (*prefix, name))
+
+
+COMMANDS = dict(_command_paths(cli))
+
+
+@pytest.mark.parametrize("kind", sorted(source_classes()))
+def test_every_source_kind_has_a_page(kind: str) -> None:
+    page = DOCS / "sources" / f"{kind}.md"
+    text = _text(page)
+    assert len(text) >= MIN_SOURCE_PAGE_CHARS, f"{page.name} is a stub ({len(text)} characters)"
+    assert "endpoints create" in text or "/api/v1/endpoints" in text, (
+        f"{page.name} does not say how to create an endpoint of kind {kind!r}"
+    )
+
+
+@pytest.mark.parametrize("name", [f.name for f in fields(Settings)])
+def test_every_setting_is_documented(name: str) -> None:
+    variable = f"ECHODASH_{name.upper()}"
+    assert variable in _text(DOCS / "configuration.md"), f"{variable} is not documented"
+
+
+def test_cli_has_commands_to_document() -> None:
+    assert {"serve", "endpoints create", "events tail", "tokens create"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS))
+def test_every_cli_command_is_documented(path: str) -> None:
+    text = _text(DOCS / "cli.md")
+    assert re.search(rf"echodash {re.escape(path)}(?![\w-])", text), (
+        f"`echodash {path}` is not documented in docs/cli.md"
+    )
+
+
+@pytest.mark.parametrize("path", ["", *sorted(COMMANDS)], ids=lambda p: f"echodash {p}".strip())
+def test_every_cli_option_is_documented(path: str) -> None:
+    text = _text(DOCS / "cli.md")
+    command = COMMANDS[path] if path else cli
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.hidden:
+            continue
+        for flag in param.opts:
+            if flag.startswith("--"):
+                assert re.search(rf"{re.escape(flag)}(?![\w-])", text), (
+                    f"`{f'echodash {path}'.strip()} {flag}` is not documented in docs/cli.md"
+                )
+
+
+def _route_lines() -> list[str]:
+    lines = []
+    for route in routes:
+        assert isinstance(route, Route)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            lines.append(f"{method} {route.path}")
+    return lines
+
+
+@pytest.mark.parametrize("route", _route_lines())
+def test_every_route_is_documented(route: str) -> None:
+    path = route.split(" ", 1)[1]
+    text = _text(DOCS / "api.md")
+    assert path in text, f"{path} is not documented in docs/api.md"
+    assert route in text, f"`{route}` is not documented in docs/api.md"
+
+
+@pytest.mark.parametrize("metric", sorted(m.name for m in Telemetry().registry.collect()))
+def test_every_prometheus_metric_is_documented(metric: str) -> None:
+    assert metric in _text(DOCS / "api.md"), f"metric {metric} is not documented in docs/api.md"
+
+
+def test_readme_shows_make_run_and_make_test_on_its_first_screen() -> None:
+    first_screen = "\n".join(_text(README).splitlines()[:40])
+    assert "make run" in first_screen
+    assert "make test" in first_screen
+
+
+_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors a Markdown renderer gives the page's headings (GitHub's rules)."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    return {
+        re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        for heading in _HEADING.findall(text)
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["README.md", *sorted(str(p.relative_to(REPO)) for p in DOCS.rglob("*.md"))],
+)
+def test_relative_links_point_at_existing_files_and_headings(page: str) -> None:
+    source = REPO / page
+    for target in _LINK.findall(_text(source)):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):
+            continue  # an external URL
+        path, _, anchor = target.partition("#")
+        linked = source.parent / path if path else source
+        assert linked.exists(), f"{page} links to missing {target}"
+        if anchor and linked.suffix == ".md":
+            assert anchor in _anchors(_text(linked)), f"{page} links to missing anchor {target}"
