@@ -24,6 +24,7 @@ from echodash.store import open_store
 from echodash.store.base import StoreUnavailableError
 from echodash.telemetry import Telemetry
 from echodash.web import ingest
+from echodash.web.deadlines import RequestDeadlines
 from echodash.web.responses import ApiError, error_response
 from echodash.web.routes import routes
 
@@ -55,13 +56,18 @@ def create_app(settings: Settings) -> EchoDashApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         svc = await start_services(settings)
         app.state.services = svc
-        worker = asyncio.create_task(svc.processor.run(), name="echodash-processor")
+        workers = [
+            asyncio.create_task(svc.processor.run(), name="echodash-processor"),
+            asyncio.create_task(svc.deadlines.run(), name="echodash-deadlines"),
+        ]
         try:
             yield
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            for worker in workers:
+                worker.cancel()
+            for worker in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             await svc.store.close()
 
     starlette = Starlette(
@@ -91,6 +97,7 @@ async def start_services(settings: Settings) -> Services:
         processor=Processor(store, bus, telemetry),
         telemetry=telemetry,
         limiter=RateLimiter(settings.rate_limit),
+        deadlines=RequestDeadlines(settings.request_deadline),
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()

@@ -12,6 +12,7 @@ from echodash.pipeline.processor import Processor
 from echodash.ratelimit import RateLimiter
 from echodash.store.base import Store
 from echodash.telemetry import Telemetry
+from echodash.web.deadlines import RequestDeadlines
 
 
 @dataclass(slots=True)
@@ -24,4 +25,5 @@ class Services:
     processor: Processor
     telemetry: Telemetry
     limiter: RateLimiter
+    deadlines: RequestDeadlines
     workspace_id: int = 0

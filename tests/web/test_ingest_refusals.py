@@ -158,3 +158,55 @@ def test_secret_headers_are_never_stored(server: Server) -> None:
     assert raw["headers"]["x-github-event"] == "ping"
     assert "should-not-be-kept" not in server.log()
     assert endpoint["secret"] not in server.log()
+
+
+def test_slow_bodies_are_cut_off_while_normal_traffic_flows(fresh_server: Server) -> None:
+    import socket
+    import threading
+
+    fresh_server.env["ECHODASH_REQUEST_DEADLINE"] = "1"
+    fresh_server.start()
+    endpoint = fresh_server.create_endpoint("github", name="slow")
+    path = endpoint["url"].split(str(fresh_server.port), 1)[1]
+    answers: list[bytes] = []
+
+    def trickle() -> None:
+        with socket.create_connection(("127.0.0.1", fresh_server.port), timeout=10) as sock:
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".encode())
+            sock.settimeout(0.1)
+            started = time.monotonic()
+            while time.monotonic() - started < 5:
+                try:
+                    sock.sendall(b"x")
+                    reply = sock.recv(4096)
+                except TimeoutError:
+                    continue  # no answer yet: keep trickling
+                except OSError:
+                    reply = b""
+                for _ in range(20):  # the body may follow in its own packet
+                    if reply.endswith(b"}"):
+                        break
+                    try:
+                        reply += sock.recv(4096)
+                    except OSError:
+                        break
+                answers.append(reply)
+                return
+            answers.append(b"never answered")
+
+    slow = [threading.Thread(target=trickle) for _ in range(20)]
+    started = time.monotonic()
+    for t in slow:
+        t.start()
+    body = b'{"zen": "fast"}'
+    for _ in range(20):  # normal traffic is served meanwhile
+        r = httpx.post(
+            endpoint["url"], content=body, headers=github_headers(endpoint["secret"], body, "ping")
+        )
+        assert r.status_code == 202
+    for t in slow:
+        t.join(10)
+    assert time.monotonic() - started < 4, "slow clients were cut off near the 1 s deadline"
+    assert len(answers) == 20
+    assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers[:2]
+    assert b"request_timeout" in answers[0]

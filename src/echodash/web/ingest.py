@@ -34,11 +34,25 @@ class ReceiveEndpoint:
 
 async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send) -> None:
     extra: list[tuple[bytes, bytes]] = []
+    task = svc.deadlines.begin()
     try:
         status, document = await _receive(svc, scope, receive)
+    except asyncio.CancelledError:
+        if not svc.deadlines.expired(task):
+            raise
+        seconds = svc.deadlines.seconds
+        status, document = (
+            408,
+            {
+                "error": "request_timeout",
+                "detail": f"The request did not arrive within {seconds:g} seconds.",
+            },
+        )
     except ApiError as exc:
         status, document = exc.status, {"error": exc.code, "detail": exc.detail}
         extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+    finally:
+        svc.deadlines.end(task)
     payload = orjson.dumps(document)
     await send(
         {
@@ -76,7 +90,7 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
             {"Retry-After": str(svc.limiter.retry_after())},
         )
 
-    body = await _read_body(receive, limit, svc.settings.request_deadline)
+    body = await _read_body(receive, limit)
     secret_id = await _verify(svc, endpoint, headers, body)
     key = _delivery_key(endpoint, headers, body)
     stored_headers = {
@@ -110,29 +124,21 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     return 202, {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}
 
 
-async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, refused as soon as it passes `limit` (chunked bodies included)."""
     chunks: list[bytes] = []
     size = 0
-    try:
-        async with asyncio.timeout(deadline):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise ApiError(400, "client_disconnected", "The sender hung up mid-body.")
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise ApiError(
-                        413, "body_too_large", f"The body is over the {limit}-byte limit."
-                    )
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-    except TimeoutError:
-        raise ApiError(
-            408, "request_timeout", f"The request did not arrive within {deadline:g} s."
-        ) from None
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError(400, "client_disconnected", "The sender hung up mid-body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _header_dict(scope: Scope) -> dict[str, str]:
