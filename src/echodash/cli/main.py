@@ -55,6 +55,9 @@ def serve(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        # EchoDash never uses the client's address, and need not advertise itself.
+        proxy_headers=False,
+        server_header=False,
         **options,
     )
 

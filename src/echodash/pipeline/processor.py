@@ -25,7 +25,7 @@ BATCH = 500
 # then takes a small, steady share (TRICKLE events per PAUSE) so acknowledgements stay fast,
 # and catches up at full speed as soon as the burst is over. Nothing is dropped either way.
 HOT_RATE = 1500.0
-TRICKLE = 25
+TRICKLE = 10
 PAUSE = 0.1
 
 

@@ -10,7 +10,6 @@ size keeps the GIL with the loop; the arithmetic is the same.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +18,42 @@ _PIECE = 2000  # below hashlib's 2048-byte threshold for releasing the GIL
 HashFactory = Callable[..., Any]
 
 
+class _Pads:
+    """A key's inner and outer HMAC states, computed once (RFC 2104), copied per message."""
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, key: bytes, algorithm: HashFactory) -> None:
+        probe = algorithm()
+        block = probe.block_size
+        if len(key) > block:
+            key = algorithm(key).digest()
+        key = key.ljust(block, b"\0")
+        self.inner = algorithm(bytes(b ^ 0x36 for b in key))
+        self.outer = algorithm(bytes(b ^ 0x5C for b in key))
+
+
+_pads: dict[tuple[bytes, HashFactory], _Pads] = {}
+
+
 def hmac_digest(key: bytes, body: bytes, algorithm: HashFactory = hashlib.sha256) -> bytes:
     """HMAC of `body` under `key` (raw digest bytes)."""
-    mac = hmac.new(key, digestmod=algorithm)
-    view = memoryview(body)
-    for start in range(0, len(view), _PIECE):
-        mac.update(view[start : start + _PIECE])
-    return mac.digest()
+    pads = _pads.get((key, algorithm))
+    if pads is None:
+        if len(_pads) >= 1024:
+            _pads.clear()  # bounded: secrets rotate, the cache must not grow forever
+        pads = _pads[(key, algorithm)] = _Pads(key, algorithm)
+    inner = pads.inner.copy()
+    if len(body) < _PIECE:
+        inner.update(body)
+    else:
+        view = memoryview(body)
+        for start in range(0, len(view), _PIECE):
+            inner.update(view[start : start + _PIECE])
+    outer = pads.outer.copy()
+    outer.update(inner.digest())
+    digest: bytes = outer.digest()
+    return digest
 
 
 def sha256_hex(body: bytes) -> str:
