@@ -73,8 +73,9 @@ class Server:
             "ECHODASH_BOOTSTRAP_TOKEN": self.token,
             **self.env,
         }
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.data_dir / "server.log"
+        # The log sits beside the data dir, which EchoDash creates itself (and keeps private).
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir.with_name(self.data_dir.name + ".log")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT

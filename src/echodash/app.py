@@ -18,6 +18,7 @@ from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
+from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
 from echodash.services import Services
 from echodash.store import open_store
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> EchoDashApp:
         workers = [
             asyncio.create_task(svc.processor.run(), name="echodash-processor"),
             asyncio.create_task(svc.deadlines.run(), name="echodash-deadlines"),
+            asyncio.create_task(svc.rejections.run(), name="echodash-rejections"),
         ]
         try:
             yield
@@ -68,6 +70,8 @@ def create_app(settings: Settings) -> EchoDashApp:
             for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            with contextlib.suppress(StoreUnavailableError):
+                await svc.rejections.flush()
             await svc.store.close()
 
     starlette = Starlette(
@@ -98,6 +102,7 @@ async def start_services(settings: Settings) -> Services:
         telemetry=telemetry,
         limiter=RateLimiter(settings.rate_limit),
         deadlines=RequestDeadlines(settings.request_deadline),
+        rejections=RejectionTally(store),
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +52,37 @@ class Settings:
                 values[f.name] = _convert(f.name, raw, cls)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = replace(cls(), **values)
-        if settings.max_body_bytes <= 0:
-            raise ValueError("max_body_bytes must be positive")
+        settings.check()
         return settings
+
+    def check(self) -> None:
+        """Refuse settings that cannot work, with the variable to fix in the message."""
+        problems = []
+        if self.max_body_bytes <= 0:
+            problems.append("ECHODASH_MAX_BODY_BYTES must be positive")
+        if not 0 < self.port < 65536:
+            problems.append("ECHODASH_PORT must be between 1 and 65535")
+        if self.request_deadline <= 0:
+            problems.append("ECHODASH_REQUEST_DEADLINE must be positive")
+        if self.rate_limit < 0:
+            problems.append("ECHODASH_RATE_LIMIT must be 0 (no limit) or positive")
+        if self.log_level.lower() not in LOG_LEVELS:
+            problems.append(f"ECHODASH_LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
+        if self.log_format not in ("text", "json"):
+            problems.append("ECHODASH_LOG_FORMAT must be text or json")
+        if self.bootstrap_token and len(self.bootstrap_token) < 16:
+            problems.append("ECHODASH_BOOTSTRAP_TOKEN must be at least 16 characters")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def database_display(self) -> str:
+        """The database URL with any password masked, for logs and banners."""
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url.removeprefix("sqlite:///")
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _convert(name: str, raw: str, cls: type[Settings]) -> Any:

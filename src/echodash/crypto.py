@@ -32,6 +32,10 @@ def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
+class SecretKeyError(ValueError):
+    """A stored secret was sealed with another key than the one configured."""
+
+
 class SecretBox:
     """Encrypts webhook secrets before they reach the database."""
 
@@ -44,7 +48,7 @@ class SecretBox:
             return cls(_derive_key(setting))
         path = data_dir / "secret.key"
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Write aside, then link into place: two processes starting at once agree on one key.
             tmp = data_dir / f".secret.key.{os.getpid()}"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -67,7 +71,9 @@ class SecretBox:
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except InvalidToken:
-            raise ValueError("a stored secret cannot be decrypted with this secret key") from None
+            raise SecretKeyError(
+                "a stored secret cannot be decrypted with this secret key"
+            ) from None
 
 
 def _derive_key(setting: str) -> bytes:

@@ -9,6 +9,7 @@ from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
+from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
 from echodash.store.base import Store
 from echodash.telemetry import Telemetry
@@ -26,4 +27,5 @@ class Services:
     telemetry: Telemetry
     limiter: RateLimiter
     deadlines: RequestDeadlines
+    rejections: RejectionTally
     workspace_id: int = 0

@@ -52,7 +52,12 @@ def test_forgeries_are_refused_counted_and_never_stored(
         assert r.status_code == 401, (name, r.text)
         error = r.json()
         assert set(error) == {"error", "detail"} and error["detail"], name
+    # Refusals are counted in memory and stored once a second.
+    deadline = time.monotonic() + 5
     stats = _stats(server, int(github["id"]))
+    while stats["rejected"] != 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        stats = _stats(server, int(github["id"]))
     assert stats["rejected"] == 4
     assert stats["deliveries"] == 0
     rejections = stats["rejections"]

@@ -15,6 +15,7 @@ import orjson
 from echodash.cli.context import settings_from, with_store
 from echodash.cli.render import event_line
 from echodash.crypto import SecretBox
+from echodash.events import Severity
 from echodash.store.base import EventFilter, Store
 
 
@@ -24,16 +25,15 @@ def events() -> None:
 
 
 def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for name, help_text in reversed(
-        [
-            ("--source", "Only this source kind (github, stripe, …)."),
-            ("--type", "Only this event type (e.g. pull_request.closed)."),
-            ("--severity", "Only this severity."),
-            ("--q", "Full-text search."),
-        ]
-    ):
-        fn = click.option(name, default=None, help=help_text)(fn)
-    return fn
+    fn = click.option("--q", default=None, help="Full-text search.")(fn)
+    fn = click.option(
+        "--severity",
+        type=click.Choice([s.value for s in Severity]),
+        default=None,
+        help="Only this severity.",
+    )(fn)
+    fn = click.option("--type", default=None, help="Only this event type (e.g. push).")(fn)
+    return click.option("--source", default=None, help="Only this source kind (github, …).")(fn)
 
 
 def _filters(
@@ -79,7 +79,13 @@ def list_(
 @events.command("tail")
 @_filter_options
 @click.option("--url", default=None, help="Follow a remote EchoDash server over its live stream.")
-@click.option("--token", envvar="ECHODASH_TOKEN", default=None, help="API token for --url.")
+@click.option(
+    "--token",
+    envvar="ECHODASH_TOKEN",
+    show_envvar=True,
+    default=None,
+    help="API token for --url.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.option("--interval", type=float, default=0.25, hidden=True)
 @click.pass_context

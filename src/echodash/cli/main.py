@@ -44,8 +44,7 @@ def serve(
     settings = settings_from(ctx, host=host, port=port, data_dir=data_dir, database=database)
     configure(settings.log_level, settings.log_format)
     click.echo(
-        f"EchoDash {__version__} on {settings.base_url}  "
-        f"(data: {settings.database_url.removeprefix('sqlite:///')})"
+        f"EchoDash {__version__} on {settings.base_url}  (data: {settings.database_display})"
     )
     options: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
     uvicorn.run(

@@ -84,6 +84,11 @@ class Processor:
                 log.warning("processing paused: %s", exc)
                 done = 0
                 await asyncio.sleep(1.0)
+            except Exception:
+                # Never die silently: the deliveries stay stored and are tried again.
+                log.exception("processing failed; retrying in 1 s")
+                done = 0
+                await asyncio.sleep(1.0)
             if done:
                 # Let waiting requests run between batches; under a burst, step well aside.
                 await asyncio.sleep(PAUSE if hot else 0)

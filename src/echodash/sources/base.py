@@ -29,16 +29,19 @@ class Source(ABC):
     kind: ClassVar[str]
     name: ClassVar[str]
     # Header names (lower case) that carry credentials: dropped before a delivery is stored.
-    secret_headers: ClassVar[frozenset[str]] = frozenset()
+    # Like `requires_secret`, an instance may set its own from its endpoint's options.
+    secret_headers: frozenset[str] = frozenset()
     # Whether deliveries must be verified with one of the endpoint's secrets.
-    requires_secret: ClassVar[bool] = True
+    requires_secret: bool = True
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
 
     @abstractmethod
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
-        """Check the delivery against the active secrets; return the matching index or raise."""
+        """Check the delivery against the active secrets; return the matching index or raise.
+
+        -1 means the delivery was accepted without a secret (an endpoint that needs none)."""
 
     @abstractmethod
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:

@@ -84,8 +84,8 @@ class GenericSource(Source):
         # Per endpoint, because they depend on the options; the base class declares them as
         # class variables, hence the ignores.
         token_header = {self.options["token_header"]} if self.auth == "token" else set()
-        self.secret_headers = frozenset(token_header)  # type: ignore[misc]
-        self.requires_secret = self.auth != "none"  # type: ignore[misc]
+        self.secret_headers = frozenset(token_header)
+        self.requires_secret = self.auth != "none"
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from typing import Any
 
 from echodash.events import Delivery, Event, EventDraft
 
+# (endpoint id, reason) -> (how many, when the last one came)
+RejectionCounts = dict[tuple[int, str], tuple[int, datetime]]
+
 
 class StoreUnavailableError(Exception):
     """The store cannot commit or answer right now (database down, disk full)."""
@@ -184,8 +187,8 @@ class Store(ABC):
         """Durably store a delivery, once per (endpoint, key). Returns after the commit."""
 
     @abstractmethod
-    async def record_rejection(self, endpoint_id: int, reason: str, at: datetime) -> None:
-        """Count a refused delivery against its endpoint."""
+    async def record_rejections(self, counts: RejectionCounts) -> None:
+        """Add refused-delivery counts to their endpoints."""
 
     @abstractmethod
     async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from echodash.store.base import (
     EndpointRecord,
     EndpointStats,
     EventFilter,
+    RejectionCounts,
     SecretRecord,
     Store,
     StoredDelivery,
@@ -103,7 +105,10 @@ class SqliteStore(Store):
 
     # Lifecycle
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Deliveries hold customer data: the folder and the files are the owner's alone.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         await asyncio.to_thread(self._migrate)
         self._writer.start()
         self._readers = ThreadPoolExecutor(self._readers_count, "echodash-sqlite-reader")
@@ -142,7 +147,17 @@ class SqliteStore(Store):
 
     async def ping(self) -> bool:
         try:
-            return await self._read(lambda c: c.execute("SELECT 1").fetchone()[0] == 1)
+            if not await self._read(lambda c: c.execute("SELECT 1").fetchone()[0] == 1):
+                return False
+            if self._writer.failing:
+                # The last commit failed: only a real write shows whether writing works again.
+                await self._write(
+                    lambda c: c.execute(
+                        "UPDATE workspaces SET name = name WHERE id = "
+                        "(SELECT min(id) FROM workspaces)"
+                    )
+                )
+            return True
         except StoreUnavailableError:
             return False
 
@@ -347,14 +362,17 @@ class SqliteStore(Store):
         result: AppendResult = await self._writer.submit_row(params)
         return result
 
-    async def record_rejection(self, endpoint_id: int, reason: str, at: datetime) -> None:
-        params = (endpoint_id, reason, to_micros(at))
-        self._writer.submit_nowait(
-            lambda conn: conn.execute(
-                "INSERT INTO rejections (endpoint_id, reason, count, last_at) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (endpoint_id, reason) DO UPDATE SET count = count + 1, "
-                "last_at = excluded.last_at",
-                params,
+    async def record_rejections(self, counts: RejectionCounts) -> None:
+        rows = [
+            (endpoint_id, reason, count, to_micros(last))
+            for (endpoint_id, reason), (count, last) in counts.items()
+        ]
+        await self._write(
+            lambda conn: conn.executemany(
+                "INSERT INTO rejections (endpoint_id, reason, count, last_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (endpoint_id, reason) DO UPDATE SET count = count + excluded.count, "
+                "last_at = max(last_at, excluded.last_at)",
+                rows,
             )
         )
 

@@ -58,6 +58,8 @@ class SqliteWriter:
         self._last_error_log = 0.0
         self.batches = 0
         self.jobs = 0
+        # True from a failed commit until the next one succeeds (health checks read it).
+        self.failing = False
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -141,6 +143,7 @@ class SqliteWriter:
                     # One job's own failure; the transaction and the other jobs go on.
                     outcomes.append((job, None, exc))
             conn.execute("COMMIT")
+            self.failing = False
             if self.on_commit is not None:
                 self.on_commit(time.perf_counter() - started)
         except sqlite3.Error as exc:
@@ -149,6 +152,7 @@ class SqliteWriter:
                     conn.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass
+            self.failing = True
             self._log_error(exc)
             failure = StoreUnavailableError(f"the database could not commit: {exc}")
             outcomes = [(job, None, failure) for job in batch]

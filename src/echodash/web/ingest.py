@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from echodash.crypto import SecretKeyError
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.directory import ActiveEndpoint
 from echodash.services import Services
@@ -45,7 +46,7 @@ async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send
             408,
             {
                 "error": "request_timeout",
-                "detail": f"The request did not arrive within {seconds:g} seconds.",
+                "detail": f"The request did not arrive within the {seconds:g}-second deadline.",
             },
         )
     except ApiError as exc:
@@ -78,10 +79,11 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
         if int(declared) > limit:
             raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
 
-    endpoint = await svc.directory.by_slug(scope["path"][len("/in/") :])
-    if endpoint is None:
-        raise ApiError(404, "unknown_endpoint", "No endpoint has this receive URL.")
+    endpoint = await _endpoint(svc, scope["path"][len("/in/") :])
     record = endpoint.record
+    body = await _read_body(receive, limit)
+    secret_id = _verify(svc, endpoint, headers, body)
+    # Limited after verification, so forged traffic cannot use up a real sender's budget.
     if not svc.limiter.allow(record.id):
         raise ApiError(
             429,
@@ -89,9 +91,6 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
             "This endpoint receives more deliveries per second than it is allowed.",
             {"Retry-After": str(svc.limiter.retry_after())},
         )
-
-    body = await _read_body(receive, limit)
-    secret_id = await _verify(svc, endpoint, headers, body)
     key = _delivery_key(endpoint, headers, body)
     stored_headers = {
         name: value
@@ -124,6 +123,30 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     return 202, {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}
 
 
+async def _endpoint(svc: Services, slug: str) -> ActiveEndpoint:
+    try:
+        endpoint = await svc.directory.by_slug(slug)
+    except SecretKeyError:
+        log.error("endpoint secrets cannot be decrypted: was the secret key changed or lost?")
+        raise ApiError(
+            503,
+            "secrets_unreadable",
+            "EchoDash cannot read this endpoint's secrets (its secret key changed); "
+            "nothing was kept. Retry later.",
+            {"Retry-After": "60"},
+        ) from None
+    except StoreUnavailableError:
+        raise ApiError(
+            503,
+            "store_unavailable",
+            "EchoDash cannot read its store right now; nothing was kept. Retry shortly.",
+            {"Retry-After": RETRY_AFTER},
+        ) from None
+    if endpoint is None:
+        raise ApiError(404, "unknown_endpoint", "No endpoint has this receive URL.")
+    return endpoint
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes:
     """The whole body, refused as soon as it passes `limit` (chunked bodies included)."""
     chunks: list[bytes] = []
@@ -154,7 +177,7 @@ def _header_dict(scope: Scope) -> dict[str, str]:
     return headers
 
 
-async def _verify(
+def _verify(
     svc: Services, endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes
 ) -> int | None:
     source = endpoint.source
@@ -164,12 +187,12 @@ async def _verify(
             raise SignatureError("no_active_secret", "this endpoint has no active secret")
         index = source.verify(headers, body, endpoint.secrets)
     except SignatureError as exc:
-        await _reject(svc, endpoint, exc.reason)
+        _reject(svc, endpoint, exc.reason)
         raise ApiError(401, exc.reason, f"Delivery refused: {exc.detail}.") from None
     except Exception:
         # Fail closed: a verifier that breaks on odd input never lets the delivery through.
         log.warning("verifier of %s raised on endpoint %s", record.kind, record.id, exc_info=True)
-        await _reject(svc, endpoint, "verifier_error")
+        _reject(svc, endpoint, "verifier_error")
         raise ApiError(
             401, "verifier_error", "Delivery refused: it could not be verified."
         ) from None
@@ -178,9 +201,9 @@ async def _verify(
     return None
 
 
-async def _reject(svc: Services, endpoint: ActiveEndpoint, reason: str) -> None:
+def _reject(svc: Services, endpoint: ActiveEndpoint, reason: str) -> None:
     svc.telemetry.delivery(endpoint.record.kind, "rejected")
-    await svc.store.record_rejection(endpoint.record.id, reason, utcnow())
+    svc.rejections.add(endpoint.record.id, reason)
 
 
 def _delivery_key(endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes) -> str:

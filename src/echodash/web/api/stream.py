@@ -50,6 +50,9 @@ async def _events(
         yield b"retry: 2000\n: connected\n\n"
         if last_id is None:
             last_id = await svc.store.latest_event_id()
+            # An id-only block: a client that reconnects before any event arrives still
+            # resumes from here, so the gap is replayed instead of lost.
+            yield b"id: %d\n\n" % last_id
         else:
             async for page in _catch_up(svc, workspace_id, filters, last_id):
                 last_id = page[-1].id
@@ -112,7 +115,10 @@ def matches(filters: EventFilter, event: Event) -> bool:
         return False
     if filters.q:
         haystack = " ".join(
-            filter(None, (event.title, event.summary, event.actor, event.subject, event.type))
+            filter(
+                None,
+                (event.title, event.summary, event.actor, event.subject, event.type, event.source),
+            )
         ).lower()
         words = "".join(c if c.isalnum() else " " for c in filters.q.lower()).split()
         tokens = "".join(c if c.isalnum() else " " for c in haystack).split()
