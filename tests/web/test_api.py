@@ -185,3 +185,32 @@ def test_prometheus_metrics_count_outcomes(server: Server) -> None:
     assert 'echodash_deliveries_total{outcome="accepted",source="github"}' in text
     assert 'echodash_deliveries_total{outcome="rejected",source="github"}' in text
     assert "echodash_commit_seconds_bucket" in text
+
+
+def test_member_tokens_read_but_cannot_change_endpoints(server: Server) -> None:
+    import os
+    import subprocess
+
+    from tests.support import ECHODASH
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
+    env["ECHODASH_DATA_DIR"] = str(server.data_dir)
+    made = subprocess.run(
+        [ECHODASH, "tokens", "create", "--role", "member"], env=env, capture_output=True, text=True
+    )
+    member = made.stdout.strip()
+    endpoint = server.create_endpoint("github", name="admin-owned")
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {member}"}) as c:
+        assert c.get("/api/v1/endpoints").status_code == 200
+        assert c.get(f"/api/v1/endpoints/{endpoint['id']}").status_code == 200
+        assert c.get("/api/v1/events").status_code == 200
+        attempts = [
+            c.post("/api/v1/endpoints", json={"kind": "github"}),
+            c.patch(f"/api/v1/endpoints/{endpoint['id']}", json={"name": "mine"}),
+            c.delete(f"/api/v1/endpoints/{endpoint['id']}"),
+            c.post(f"/api/v1/endpoints/{endpoint['id']}/secrets", json={}),
+        ]
+    for r in attempts:
+        assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    with server.client() as c:
+        assert c.get(f"/api/v1/endpoints/{endpoint['id']}").json()["name"] == "admin-owned"

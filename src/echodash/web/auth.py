@@ -14,6 +14,14 @@ _CACHE_SECONDS = 10.0
 _cache: dict[tuple[int, str], tuple[ApiTokenRecord, float]] = {}
 
 
+async def require_admin(request: Request) -> ApiTokenRecord:
+    """The caller's token if it is an admin's; members may read but not change settings."""
+    token = await require_token(request)
+    if token.role != "admin":
+        raise ApiError(403, "forbidden", "Only an admin token can change endpoints and secrets.")
+    return token
+
+
 async def require_token(request: Request) -> ApiTokenRecord:
     """The caller's API token, or a 401 that says what is missing."""
     header = request.headers.get("authorization", "")

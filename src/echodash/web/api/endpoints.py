@@ -12,7 +12,7 @@ from echodash.events import iso, utcnow
 from echodash.services import Services
 from echodash.sources.registry import source_class
 from echodash.store.base import EndpointChanges, EndpointRecord
-from echodash.web.auth import require_token
+from echodash.web.auth import require_admin, require_token
 from echodash.web.params import int_param, json_body
 from echodash.web.responses import ApiError, json_response, services
 
@@ -40,7 +40,7 @@ def endpoint_json(svc: Services, record: EndpointRecord) -> dict[str, Any]:
 
 
 async def create_endpoint(request: Request) -> Response:
-    token = await require_token(request)
+    token = await require_admin(request)
     svc = services(request)
     body = await json_body(request)
     try:
@@ -88,7 +88,7 @@ async def get_endpoint(request: Request) -> Response:
 
 
 async def update_endpoint(request: Request) -> Response:
-    token = await require_token(request)
+    token = await require_admin(request)
     svc = services(request)
     record = await _owned(request, token.workspace_id)
     body = await json_body(request)
@@ -115,7 +115,7 @@ async def update_endpoint(request: Request) -> Response:
 
 
 async def delete_endpoint(request: Request) -> Response:
-    token = await require_token(request)
+    token = await require_admin(request)
     svc = services(request)
     record = await _owned(request, token.workspace_id)
     await svc.store.delete_endpoint(token.workspace_id, record.id)
@@ -124,7 +124,7 @@ async def delete_endpoint(request: Request) -> Response:
 
 
 async def add_secret(request: Request) -> Response:
-    token = await require_token(request)
+    token = await require_admin(request)
     svc = services(request)
     record = await _owned(request, token.workspace_id)
     body = await json_body(request)
