@@ -109,10 +109,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def client(self, **kwargs: Any) -> httpx.Client:
+    def client(self, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Client:
         return httpx.Client(
             base_url=self.url,
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
             timeout=10.0,
             **kwargs,
         )
