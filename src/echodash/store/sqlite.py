@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
 from echodash.events import Delivery, Event, EventDraft, utcnow
 from echodash.store.base import (
     ApiTokenRecord,
@@ -23,7 +21,6 @@ from echodash.store.base import (
     EndpointStats,
     EventFilter,
     RejectionCounts,
-    SecretRecord,
     Store,
     StoredDelivery,
     StoreUnavailableError,
@@ -34,16 +31,21 @@ from echodash.store.rows import (
     dumps,
     event_from_row,
     from_micros,
-    fts_query,
     to_micros,
+)
+from echodash.store.sqlite_sql import (
+    DELIVERY_COLUMNS,
+    append_deliveries,
+    delivery_from_row,
+    event_params,
+    event_where,
+    prefixed,
+    select_endpoints,
+    split_sql,
 )
 from echodash.store.sqlite_writer import SqliteWriter
 
 T = TypeVar("T")
-
-_DELIVERY_COLUMNS = (
-    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
-)
 
 
 def sqlite_path(url: str) -> Path:
@@ -56,7 +58,7 @@ class SqliteStore(Store):
     def __init__(self, path: Path, readers: int = 2) -> None:
         self.path = path
         self._readers_count = readers
-        self._writer = SqliteWriter(self._connect_writer, _append_deliveries)
+        self._writer = SqliteWriter(self._connect_writer, append_deliveries)
         self._readers: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -125,7 +127,7 @@ class SqliteStore(Store):
             for version, name, sql in migration_scripts("sqlite"):
                 if version in done:
                     continue
-                for statement in _split_sql(sql):
+                for statement in split_sql(sql):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
@@ -254,16 +256,20 @@ class SqliteStore(Store):
         return record
 
     async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]:
-        return await self._read(lambda c: _endpoints(c, "e.workspace_id = ?", (workspace_id,)))
+        return await self._read(
+            lambda c: select_endpoints(c, "e.workspace_id = ?", (workspace_id,))
+        )
 
     async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
         found = await self._read(
-            lambda c: _endpoints(c, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
+            lambda c: select_endpoints(
+                c, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id)
+            )
         )
         return found[0] if found else None
 
     async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
-        found = await self._read(lambda c: _endpoints(c, "e.slug = ?", (slug,)))
+        found = await self._read(lambda c: select_endpoints(c, "e.slug = ?", (slug,)))
         return found[0] if found else None
 
     async def update_endpoint(
@@ -379,9 +385,9 @@ class SqliteStore(Store):
     async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
         return await self._read(
             lambda c: [
-                _delivery(row)
+                delivery_from_row(row)
                 for row in c.execute(
-                    f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE processed = 0 "
+                    f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE processed = 0 "
                     "ORDER BY id LIMIT ?",
                     (limit,),
                 )
@@ -392,7 +398,7 @@ class SqliteStore(Store):
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
     ) -> list[Event]:
         rows = [
-            (delivery, [_event_params(delivery, draft) for draft in drafts])
+            (delivery, [event_params(delivery, draft) for draft in drafts])
             for delivery, drafts in parsed
         ]
 
@@ -426,12 +432,12 @@ class SqliteStore(Store):
         limit: int,
         before_id: int | None = None,
     ) -> list[Event]:
-        where, params = _event_where(workspace_id, filters)
+        where, params = event_where(workspace_id, filters)
         if before_id is not None:
             where.append("e.id < ?")
             params.append(before_id)
         sql = (
-            f"SELECT {_prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
             "ORDER BY e.id DESC LIMIT ?"
         )
         params.append(limit)
@@ -440,11 +446,11 @@ class SqliteStore(Store):
     async def events_after(
         self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
     ) -> list[Event]:
-        where, params = _event_where(workspace_id, filters)
+        where, params = event_where(workspace_id, filters)
         where.append("e.id > ?")
         params.append(after_id)
         sql = (
-            f"SELECT {_prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
             "ORDER BY e.id LIMIT ?"
         )
         params.append(limit)
@@ -468,169 +474,9 @@ class SqliteStore(Store):
     async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
         def fn(conn: sqlite3.Connection) -> StoredDelivery | None:
             row = conn.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND workspace_id = ?",
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND workspace_id = ?",
                 (delivery_id, workspace_id),
             ).fetchone()
-            return _delivery(row) if row else None
+            return delivery_from_row(row) if row else None
 
         return await self._read(fn)
-
-
-_APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
-_append_sql: dict[int, str] = {}
-
-
-def _append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[AppendResult]:
-    """Insert a group of deliveries with one statement per chunk; repeats become duplicates.
-
-    A key seen twice in one group (two copies arriving together) is stored once: the first
-    copy is the delivery, the second is answered as its duplicate.
-    """
-    inserted: dict[tuple[int, str], int] = {}
-    for start in range(0, len(rows), _APPEND_CHUNK):
-        chunk = rows[start : start + _APPEND_CHUNK]
-        sql = _append_sql.get(len(chunk))
-        if sql is None:
-            sql = _append_sql[len(chunk)] = (
-                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-                "received_at, secret_id) VALUES "
-                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-                + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
-            )
-        flat = [value for row in chunk for value in row]
-        for delivery_id, endpoint_id, key in conn.execute(sql, flat):
-            inserted[(endpoint_id, key)] = delivery_id
-    results: list[AppendResult] = []
-    for row in rows:
-        identity = (row[1], row[3])
-        delivery_id = inserted.pop(identity, None)
-        if delivery_id is not None:
-            results.append(AppendResult(delivery_id, duplicate=False))
-            continue
-        existing = conn.execute(
-            "UPDATE deliveries SET duplicates = duplicates + 1 "
-            "WHERE endpoint_id = ? AND key = ? RETURNING id",
-            identity,
-        ).fetchone()
-        results.append(AppendResult(int(existing[0]), duplicate=True))
-    return results
-
-
-def _prefixed(columns: str) -> str:
-    return ", ".join("e." + c.strip() for c in columns.split(","))
-
-
-def _event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], list[Any]]:
-    where = ["e.workspace_id = ?"]
-    params: list[Any] = [workspace_id]
-    for column, value in (
-        ("source", filters.source),
-        ("type", filters.type),
-        ("endpoint_id", filters.endpoint_id),
-        ("severity", filters.severity),
-    ):
-        if value is not None:
-            where.append(f"e.{column} = ?")
-            params.append(value)
-    if filters.since is not None:
-        where.append("e.occurred_at >= ?")
-        params.append(to_micros(filters.since))
-    if filters.until is not None:
-        where.append("e.occurred_at < ?")
-        params.append(to_micros(filters.until))
-    if filters.q:
-        match = fts_query(filters.q)
-        if match is not None:
-            where.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
-            params.append(match)
-    return where, params
-
-
-def _event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]:
-    occurred = draft.occurred_at or delivery.received_at
-    return (
-        delivery.workspace_id,
-        delivery.endpoint_id,
-        delivery.id,
-        delivery.source,
-        draft.type,
-        draft.title,
-        draft.summary,
-        draft.actor,
-        draft.subject,
-        draft.url,
-        to_micros(occurred),
-        to_micros(delivery.received_at),
-        draft.severity.value,
-        dumps(list(draft.tags)),
-        dumps(draft.fields),
-    )
-
-
-def _delivery(row: Any) -> StoredDelivery:
-    return StoredDelivery(
-        id=row[0],
-        endpoint_id=row[1],
-        workspace_id=row[2],
-        source=row[3],
-        key=row[4],
-        headers=orjson.loads(row[5]),
-        body=bytes(row[6]),
-        received_at=from_micros(row[7]),
-        secret_id=row[8],
-        duplicates=row[9],
-    )
-
-
-def _endpoints(
-    conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
-) -> list[EndpointRecord]:
-    rows = conn.execute(
-        "SELECT e.id, e.workspace_id, e.kind, e.name, e.slug, e.options, e.created_at "
-        f"FROM endpoints e WHERE {where} ORDER BY e.id",
-        params,
-    ).fetchall()
-    if not rows:
-        return []
-    ids = [r[0] for r in rows]
-    marks = ",".join("?" * len(ids))
-    secrets: dict[int, list[SecretRecord]] = {}
-    for s in conn.execute(
-        "SELECT endpoint_id, id, sealed, created_at, expires_at FROM endpoint_secrets "
-        f"WHERE endpoint_id IN ({marks}) ORDER BY id",
-        ids,
-    ):
-        secrets.setdefault(s[0], []).append(
-            SecretRecord(s[1], s[2], from_micros(s[3]), from_micros(s[4]) if s[4] else None)
-        )
-    return [
-        EndpointRecord(
-            id=r[0],
-            workspace_id=r[1],
-            kind=r[2],
-            name=r[3],
-            slug=r[4],
-            options=orjson.loads(r[5]),
-            created_at=from_micros(r[6]),
-            secrets=tuple(secrets.get(r[0], ())),
-        )
-        for r in rows
-    ]
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration script; trigger bodies keep their inner semicolons."""
-    statements: list[str] = []
-    current: list[str] = []
-    for line in script.splitlines():
-        stripped = line.strip()
-        if not current and (not stripped or stripped.startswith("--")):
-            continue
-        current.append(line)
-        candidate = "\n".join(current)
-        if stripped.endswith(";") and sqlite3.complete_statement(candidate):
-            statements.append(candidate)
-            current = []
-    if current and "".join(current).strip():
-        statements.append("\n".join(current))
-    return statements

@@ -1,0 +1,182 @@
+"""SQL for the SQLite store: statements, filters and row conversions (no connections held)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from echodash.events import EventDraft
+from echodash.store.base import (
+    AppendResult,
+    EndpointRecord,
+    EventFilter,
+    SecretRecord,
+    StoredDelivery,
+)
+from echodash.store.rows import dumps, from_micros, fts_query, to_micros
+
+DELIVERY_COLUMNS = (
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+)
+
+
+_APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
+_append_sql: dict[int, str] = {}
+
+
+def append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[AppendResult]:
+    """Insert a group of deliveries with one statement per chunk; repeats become duplicates.
+
+    A key seen twice in one group (two copies arriving together) is stored once: the first
+    copy is the delivery, the second is answered as its duplicate.
+    """
+    inserted: dict[tuple[int, str], int] = {}
+    for start in range(0, len(rows), _APPEND_CHUNK):
+        chunk = rows[start : start + _APPEND_CHUNK]
+        sql = _append_sql.get(len(chunk))
+        if sql is None:
+            sql = _append_sql[len(chunk)] = (
+                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
+                "received_at, secret_id) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
+            )
+        flat = [value for row in chunk for value in row]
+        for delivery_id, endpoint_id, key in conn.execute(sql, flat):
+            inserted[(endpoint_id, key)] = delivery_id
+    results: list[AppendResult] = []
+    for row in rows:
+        identity = (row[1], row[3])
+        delivery_id = inserted.pop(identity, None)
+        if delivery_id is not None:
+            results.append(AppendResult(delivery_id, duplicate=False))
+            continue
+        existing = conn.execute(
+            "UPDATE deliveries SET duplicates = duplicates + 1 "
+            "WHERE endpoint_id = ? AND key = ? RETURNING id",
+            identity,
+        ).fetchone()
+        results.append(AppendResult(int(existing[0]), duplicate=True))
+    return results
+
+
+def prefixed(columns: str) -> str:
+    return ", ".join("e." + c.strip() for c in columns.split(","))
+
+
+def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], list[Any]]:
+    where = ["e.workspace_id = ?"]
+    params: list[Any] = [workspace_id]
+    for column, value in (
+        ("source", filters.source),
+        ("type", filters.type),
+        ("endpoint_id", filters.endpoint_id),
+        ("severity", filters.severity),
+    ):
+        if value is not None:
+            where.append(f"e.{column} = ?")
+            params.append(value)
+    if filters.since is not None:
+        where.append("e.occurred_at >= ?")
+        params.append(to_micros(filters.since))
+    if filters.until is not None:
+        where.append("e.occurred_at < ?")
+        params.append(to_micros(filters.until))
+    if filters.q:
+        match = fts_query(filters.q)
+        if match is not None:
+            where.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+            params.append(match)
+    return where, params
+
+
+def event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]:
+    occurred = draft.occurred_at or delivery.received_at
+    return (
+        delivery.workspace_id,
+        delivery.endpoint_id,
+        delivery.id,
+        delivery.source,
+        draft.type,
+        draft.title,
+        draft.summary,
+        draft.actor,
+        draft.subject,
+        draft.url,
+        to_micros(occurred),
+        to_micros(delivery.received_at),
+        draft.severity.value,
+        dumps(list(draft.tags)),
+        dumps(draft.fields),
+    )
+
+
+def delivery_from_row(row: Any) -> StoredDelivery:
+    return StoredDelivery(
+        id=row[0],
+        endpoint_id=row[1],
+        workspace_id=row[2],
+        source=row[3],
+        key=row[4],
+        headers=orjson.loads(row[5]),
+        body=bytes(row[6]),
+        received_at=from_micros(row[7]),
+        secret_id=row[8],
+        duplicates=row[9],
+    )
+
+
+def select_endpoints(
+    conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
+) -> list[EndpointRecord]:
+    rows = conn.execute(
+        "SELECT e.id, e.workspace_id, e.kind, e.name, e.slug, e.options, e.created_at "
+        f"FROM endpoints e WHERE {where} ORDER BY e.id",
+        params,
+    ).fetchall()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    marks = ",".join("?" * len(ids))
+    secrets: dict[int, list[SecretRecord]] = {}
+    for s in conn.execute(
+        "SELECT endpoint_id, id, sealed, created_at, expires_at FROM endpoint_secrets "
+        f"WHERE endpoint_id IN ({marks}) ORDER BY id",
+        ids,
+    ):
+        secrets.setdefault(s[0], []).append(
+            SecretRecord(s[1], s[2], from_micros(s[3]), from_micros(s[4]) if s[4] else None)
+        )
+    return [
+        EndpointRecord(
+            id=r[0],
+            workspace_id=r[1],
+            kind=r[2],
+            name=r[3],
+            slug=r[4],
+            options=orjson.loads(r[5]),
+            created_at=from_micros(r[6]),
+            secrets=tuple(secrets.get(r[0], ())),
+        )
+        for r in rows
+    ]
+
+
+def split_sql(script: str) -> list[str]:
+    """Statements of a migration script; trigger bodies keep their inner semicolons."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("--")):
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if stripped.endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if current and "".join(current).strip():
+        statements.append("\n".join(current))
+    return statements
