@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import __version__
+from echodash.sources.registry import source_classes
 from echodash.web.responses import json_response
 
 
@@ -50,8 +51,8 @@ _EVENT_FILTERS = [
     _query("endpoint", {"type": "integer", "minimum": 1}, "Endpoint id"),
     _query("severity", {"enum": ["info", "success", "warning", "error", "critical"]}, "Severity"),
     _query("q", _STR, "Full-text search: every word must match (as a prefix)"),
-    _query("since", {"type": "string", "format": "date-time"}, "occurred_at ≥ since"),
-    _query("until", {"type": "string", "format": "date-time"}, "occurred_at < until"),
+    _query("since", _STR, "occurred_at ≥ since: ISO-8601 or Unix seconds/ms; empty: no bound"),
+    _query("until", _STR, "occurred_at < until: ISO-8601 or Unix seconds/ms; empty: no bound"),
 ]
 _AUTH_ERRORS = {"401": _error("Missing or invalid API token")}
 
@@ -98,10 +99,24 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["kind"],
         "properties": {
-            "kind": _STR,
-            "name": _STR,
-            "secret": _STR,
-            "options": {"type": "object"},
+            "kind": {"enum": sorted(source_classes())},
+            "name": {
+                "type": ["string", "null"],
+                "minLength": 1,
+                "maxLength": 200,
+                "pattern": r"\S",
+                "description": "Absent or null: the source's own name",
+            },
+            "secret": {
+                "type": ["string", "null"],
+                "minLength": 1,
+                "maxLength": 1000,
+                "description": "Absent or null: a strong secret is generated",
+            },
+            "options": {
+                "type": ["object", "null"],
+                "description": "Source-specific; checked per kind (see docs/sources/<kind>.md)",
+            },
         },
     },
     "Accepted": {
@@ -129,7 +144,14 @@ def build_document() -> dict[str, Any]:
         "patch": {
             "summary": "Rename or reconfigure an endpoint",
             "requestBody": _json(
-                {"type": "object", "properties": {"name": _STR, "options": {"type": "object"}}},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": SCHEMAS["EndpointCreate"]["properties"]["name"],
+                        "options": {"type": "object"},
+                    },
+                },
                 "Changes",
             ),
             "responses": {
@@ -218,8 +240,12 @@ def build_document() -> dict[str, Any]:
                     {
                         "type": "object",
                         "properties": {
-                            "secret": _STR,
-                            "expire_others_in": {"type": "integer", "minimum": 0},
+                            "secret": SCHEMAS["EndpointCreate"]["properties"]["secret"],
+                            "expire_others_in": {
+                                "type": ["integer", "null"],
+                                "minimum": 0,
+                                "description": "Absent or null: the other secrets never expire",
+                            },
                         },
                     },
                     "The new secret",
@@ -283,6 +309,10 @@ def build_document() -> dict[str, Any]:
             }
         },
     }
+    for operations in paths.values():
+        for name, operation in operations.items():
+            if name != "parameters" and "400" not in operation["responses"]:
+                operation["responses"]["400"] = _error("A parameter or the body is invalid")
     return {
         "openapi": "3.1.0",
         "info": {

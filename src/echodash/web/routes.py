@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from echodash.web import health, ingest
 from echodash.web.api import endpoints, events, stream
 from echodash.web.openapi import openapi
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def methods(path: str, **handlers: Handler) -> Route:
+    """One route per path, so a wrong method's 405 lists every allowed one in `Allow`."""
+    if "GET" in handlers:
+        handlers.setdefault("HEAD", handlers["GET"])
+
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
 routes = [
     Route("/in/{slug}", ingest.ReceiveEndpoint(), methods=["POST"]),
-    Route("/healthz", health.healthz, methods=["GET"]),
-    Route("/metrics", health.metrics, methods=["GET"]),
-    Route("/api/openapi.json", openapi, methods=["GET"]),
-    Route("/api/v1/endpoints", endpoints.list_endpoints, methods=["GET"]),
-    Route("/api/v1/endpoints", endpoints.create_endpoint, methods=["POST"]),
-    Route("/api/v1/endpoints/{endpoint_id}", endpoints.get_endpoint, methods=["GET"]),
-    Route("/api/v1/endpoints/{endpoint_id}", endpoints.update_endpoint, methods=["PATCH"]),
-    Route("/api/v1/endpoints/{endpoint_id}", endpoints.delete_endpoint, methods=["DELETE"]),
-    Route("/api/v1/endpoints/{endpoint_id}/secrets", endpoints.add_secret, methods=["POST"]),
-    Route("/api/v1/events", events.list_events, methods=["GET"]),
-    Route("/api/v1/events/{event_id}", events.get_event, methods=["GET"]),
-    Route("/api/v1/stream", stream.stream, methods=["GET"]),
+    methods("/healthz", GET=health.healthz),
+    methods("/metrics", GET=health.metrics),
+    methods("/api/openapi.json", GET=openapi),
+    methods("/api/v1/endpoints", GET=endpoints.list_endpoints, POST=endpoints.create_endpoint),
+    methods(
+        "/api/v1/endpoints/{endpoint_id}",
+        GET=endpoints.get_endpoint,
+        PATCH=endpoints.update_endpoint,
+        DELETE=endpoints.delete_endpoint,
+    ),
+    methods("/api/v1/endpoints/{endpoint_id}/secrets", POST=endpoints.add_secret),
+    methods("/api/v1/events", GET=events.list_events),
+    methods("/api/v1/events/{event_id}", GET=events.get_event),
+    methods("/api/v1/stream", GET=stream.stream),
 ]
