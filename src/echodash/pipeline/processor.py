@@ -58,6 +58,7 @@ class Processor:
         self.processed = 0
         self._arrivals = 0
         self._window_start = time.monotonic()
+        self._paused = False
 
     def notify(self) -> None:
         """A delivery was committed (called on the receive path: keep it trivial)."""
@@ -81,14 +82,20 @@ class Processor:
             try:
                 done = await self.process_pending(TRICKLE if hot else BATCH)
             except StoreUnavailableError as exc:
-                log.warning("processing paused: %s", exc)
+                if not self._paused:  # one line when it stops, one when it resumes
+                    log.warning("processing paused until the store answers: %s", exc)
+                    self._paused = True
                 done = 0
                 await asyncio.sleep(1.0)
+                continue
             except Exception:
                 # Never die silently: the deliveries stay stored and are tried again.
                 log.exception("processing failed; retrying in 1 s")
                 done = 0
                 await asyncio.sleep(1.0)
+            if self._paused:
+                log.warning("processing resumed")
+                self._paused = False
             if done:
                 # Let waiting requests run between batches; under a burst, step well aside.
                 await asyncio.sleep(PAUSE if hot else 0)

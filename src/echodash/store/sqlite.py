@@ -48,6 +48,9 @@ from echodash.store.sqlite_writer import SqliteWriter
 T = TypeVar("T")
 
 
+HEALTH_PROBE_BYTES = 256 * 1024
+
+
 def sqlite_path(url: str) -> Path:
     if not url.startswith("sqlite:///"):
         raise ValueError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
@@ -155,8 +158,8 @@ class SqliteStore(Store):
                 # The last commit failed: only a real write shows whether writing works again.
                 await self._write(
                     lambda c: c.execute(
-                        "UPDATE workspaces SET name = name WHERE id = "
-                        "(SELECT min(id) FROM workspaces)"
+                        "INSERT OR REPLACE INTO health_probe (id, filler) VALUES (1, zeroblob(?))",
+                        (HEALTH_PROBE_BYTES,),
                     )
                 )
             return True
