@@ -66,20 +66,23 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> Server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")} | {
+    def environment(self) -> dict[str, str]:
+        return {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")} | {
             "ECHODASH_DATA_DIR": str(self.data_dir),
             "ECHODASH_PORT": str(self.port),
             "ECHODASH_BOOTSTRAP_TOKEN": self.token,
             **self.env,
         }
+
+    def spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
         # The log sits beside the data dir, which EchoDash creates itself (and keeps private).
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.with_name(self.data_dir.name + ".log")
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        return subprocess.Popen([ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self, timeout: float = 15.0) -> Server:
+        self.process = self.spawn(self.environment())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -13,6 +13,7 @@ from echodash.store.base import EndpointRecord, Store
 
 MAX_NAME = 200
 MAX_SECRET = 1000
+MAX_EXPIRY_SECONDS = 10 * 365 * 24 * 3600
 
 
 class InvalidEndpointError(ValueError):
@@ -85,9 +86,12 @@ async def add_secret(
         if (
             isinstance(expire_others_in, bool)
             or not isinstance(expire_others_in, int)
-            or expire_others_in < 0
+            or not 0 <= expire_others_in <= MAX_EXPIRY_SECONDS
         ):
-            raise InvalidEndpointError("`expire_others_in` must be a number of seconds (≥ 0).")
+            raise InvalidEndpointError(
+                f"`expire_others_in` must be a whole number of seconds from 0 to "
+                f"{MAX_EXPIRY_SECONDS} (ten years)."
+            )
         expire_at = utcnow() + timedelta(seconds=expire_others_in)
     updated = await store.add_secret(record.workspace_id, record.id, box.seal(plain), expire_at)
     if updated is None:

@@ -69,6 +69,12 @@ def test_secret_rotation_overlap_then_expiry(server: Server) -> None:
         assert new != old and r.json()["others_expire_at"]
     assert _send(endpoint, "ping", body, old).status_code == 202
     assert _send(endpoint, "ping", body, new).status_code == 202
+    with server.client() as c:
+        for bad in (-1, 91879273004273408, 1.5, "soon", True):
+            r = c.post(
+                f"/api/v1/endpoints/{endpoint['id']}/secrets", json={"expire_others_in": bad}
+            )
+            assert r.status_code == 400 and r.json()["error"] == "invalid_secret", bad
     time.sleep(2.2)
     assert _send(endpoint, "ping", body, old).status_code == 401
     assert _send(endpoint, "ping", body, new).status_code == 202

@@ -3,6 +3,7 @@ answer conforms to the document."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from echodash.web.openapi import build_document
 from tests.support import Server
 
 # The live stream never ends by itself, so it is tested on its own (test_stream.py).
+# 20 examples per operation in the suite; set ECHODASH_SCHEMA_EXAMPLES=500 for a deep run.
+EXAMPLES = int(os.environ.get("ECHODASH_SCHEMA_EXAMPLES", "20"))
 schema = schemathesis.openapi.from_dict(build_document()).exclude(path="/api/v1/stream")
 
 
@@ -24,8 +27,12 @@ def live(server: Server) -> Server:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case: Any, live: Server) -> None:
+    if case.query:
+        # A parameter whose value is an empty list is never sent by the HTTP client; left in,
+        # the case would be judged as if an unknown parameter had reached the server.
+        case.query = {k: v for k, v in case.query.items() if v != []}
     case.call_and_validate(
         base_url=live.url,
         headers={"Authorization": f"Bearer {live.token}"},

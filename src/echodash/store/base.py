@@ -63,17 +63,11 @@ class AppendResult:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredDelivery:
-    id: int
-    endpoint_id: int
-    workspace_id: int
-    source: str
-    key: str
-    headers: dict[str, str]
-    body: bytes
-    received_at: datetime
-    secret_id: int | None
-    duplicates: int
+class StoredDelivery(Delivery):
+    """A delivery as the store keeps it: with its id and how often it was sent again."""
+
+    id: int = 0
+    duplicates: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,8 +48,16 @@ _NULLABLE_STR = {"type": ["string", "null"]}
 _EVENT_FILTERS = [
     _query("source", _STR, "Source kind, e.g. github"),
     _query("type", _STR, "Exact event type, e.g. pull_request.closed"),
-    _query("endpoint", {"type": "integer", "minimum": 1}, "Endpoint id"),
-    _query("severity", {"enum": ["info", "success", "warning", "error", "critical"]}, "Severity"),
+    _query(
+        "endpoint",
+        {"type": "string", "pattern": "^([1-9][0-9]{0,17})?$"},
+        "Endpoint id (empty: any)",
+    ),
+    _query(
+        "severity",
+        {"enum": ["", "info", "success", "warning", "error", "critical"]},
+        "Severity (empty: any)",
+    ),
     _query("q", _STR, "Full-text search: every word must match (as a prefix)"),
     _query("since", _STR, "occurred_at ≥ since: ISO-8601 or Unix seconds/ms; empty: no bound"),
     _query("until", _STR, "occurred_at < until: ISO-8601 or Unix seconds/ms; empty: no bound"),
@@ -244,6 +252,7 @@ def build_document() -> dict[str, Any]:
                             "expire_others_in": {
                                 "type": ["integer", "null"],
                                 "minimum": 0,
+                                "maximum": 10 * 365 * 24 * 3600,
                                 "description": "Absent or null: the other secrets never expire",
                             },
                         },
@@ -265,8 +274,8 @@ def build_document() -> dict[str, Any]:
                     *_EVENT_FILTERS,
                     _query(
                         "limit",
-                        {"type": "integer", "minimum": 1, "maximum": 500},
-                        "Page size (default 50)",
+                        {"type": "string", "pattern": "^(500|[1-4][0-9]{2}|[1-9][0-9]?)?$"},
+                        "Page size, 1 to 500 (empty: 50)",
                     ),
                     _query("cursor", _STR, "next_cursor of the previous page"),
                 ],
@@ -300,7 +309,14 @@ def build_document() -> dict[str, Any]:
         "/api/v1/stream": {
             "get": {
                 "summary": "New events as Server-Sent Events (resume with Last-Event-ID)",
-                "parameters": _EVENT_FILTERS,
+                "parameters": [
+                    *_EVENT_FILTERS,
+                    _query(
+                        "last_event_id",
+                        {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                        "Resume after this event id (as the Last-Event-ID header)",
+                    ),
+                ],
                 "responses": {
                     "200": {"description": "text/event-stream"},
                     "400": _error("Bad parameter"),

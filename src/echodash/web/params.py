@@ -38,21 +38,44 @@ def time_param(value: str | None, name: str) -> datetime | None:
     return moment
 
 
+def query(request: Request, name: str) -> str | None:
+    """A single-valued query parameter; given twice, it is an error rather than a guess."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, "bad_parameter", f"`{name}` is given more than once.")
+    return values[0] if values else None
+
+
+EVENT_FILTERS = ("source", "type", "endpoint", "severity", "q", "since", "until")
+
+
+def only_known(request: Request, *extra: str) -> None:
+    """Refuse unknown query parameters: a typo (`?sources=`) must not silently match all."""
+    allowed = {*EVENT_FILTERS, *extra}
+    unknown = sorted({k for k in request.query_params if k not in allowed})
+    if unknown:
+        raise ApiError(
+            400,
+            "bad_parameter",
+            f"Unknown parameter {', '.join(f'`{k}`' for k in unknown)}; "
+            f"known: {', '.join(sorted(allowed))}.",
+        )
+
+
 def event_filter(request: Request) -> EventFilter:
-    q = request.query_params
-    severity = q.get("severity") or None
+    severity = query(request, "severity") or None
     if severity is not None and severity not in {s.value for s in Severity}:
         allowed = ", ".join(s.value for s in Severity)
         raise ApiError(400, "bad_parameter", f"`severity` must be one of: {allowed}.")
-    endpoint = q.get("endpoint") or None
+    endpoint = query(request, "endpoint") or None
     return EventFilter(
-        source=q.get("source") or None,
-        type=q.get("type") or None,
+        source=query(request, "source") or None,
+        type=query(request, "type") or None,
         endpoint_id=int_param(endpoint, "endpoint", 1, 2**62, 0) if endpoint else None,
         severity=severity,
-        q=(q.get("q") or "").strip()[:500] or None,
-        since=time_param(q.get("since"), "since"),
-        until=time_param(q.get("until"), "until"),
+        q=(query(request, "q") or "").strip()[:500] or None,
+        since=time_param(query(request, "since"), "since"),
+        until=time_param(query(request, "until"), "until"),
     )
 
 

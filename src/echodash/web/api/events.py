@@ -10,16 +10,24 @@ from starlette.responses import Response
 
 from echodash.events import iso
 from echodash.web.auth import require_token
-from echodash.web.params import decode_cursor, encode_cursor, event_filter, int_param
+from echodash.web.params import (
+    decode_cursor,
+    encode_cursor,
+    event_filter,
+    int_param,
+    only_known,
+    query,
+)
 from echodash.web.responses import ApiError, json_response, services
 
 
 async def list_events(request: Request) -> Response:
     token = await require_token(request)
     svc = services(request)
+    only_known(request, "limit", "cursor")
     filters = event_filter(request)
-    limit = int_param(request.query_params.get("limit"), "limit", 1, 500, 50)
-    before = decode_cursor(request.query_params.get("cursor"))
+    limit = int_param(query(request, "limit"), "limit", 1, 500, 50)
+    before = decode_cursor(query(request, "cursor"))
     events = await svc.store.list_events(token.workspace_id, filters, limit + 1, before)
     more = len(events) > limit
     events = events[:limit]

@@ -12,7 +12,7 @@ from echodash.events import Event
 from echodash.services import Services
 from echodash.store.base import EventFilter
 from echodash.web.auth import require_token
-from echodash.web.params import event_filter
+from echodash.web.params import event_filter, only_known, query
 from echodash.web.responses import ApiError, services
 
 KEEPALIVE_SECONDS = 15.0
@@ -22,6 +22,7 @@ CATCH_UP_PAGE = 500
 async def stream(request: Request) -> Response:
     token = await require_token(request)
     svc = services(request)
+    only_known(request, "last_event_id")
     filters = event_filter(request)
     last_id = _last_event_id(request)
     return StreamingResponse(
@@ -32,7 +33,7 @@ async def stream(request: Request) -> Response:
 
 
 def _last_event_id(request: Request) -> int | None:
-    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    raw = request.headers.get("last-event-id") or query(request, "last_event_id")
     if raw is None or raw == "":
         return None
     if not raw.isdigit():
