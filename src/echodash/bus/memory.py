@@ -64,7 +64,3 @@ class MemoryBus(Bus):
         subscription = _MemorySubscription(self, workspace_id, self._backlog)
         self._subscribers.add(subscription)
         return subscription
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)

@@ -53,9 +53,6 @@ class EndpointDirectory:
     def forget(self, slug: str) -> None:
         self._by_slug.pop(slug, None)
 
-    def forget_all(self) -> None:
-        self._by_slug.clear()
-
     def _activate(self, record: EndpointRecord) -> ActiveEndpoint:
         now = utcnow()
         live = [s for s in record.secrets if s.expires_at is None or s.expires_at > now]

@@ -54,8 +54,6 @@ class Processor:
         self._bus = bus
         self._telemetry = telemetry
         self._wakeup = asyncio.Event()
-        self._idle = asyncio.Event()
-        self.processed = 0
         self._arrivals = 0
         self._window_start = time.monotonic()
         self._paused = False
@@ -78,6 +76,9 @@ class Processor:
     async def run(self) -> None:
         """Process until cancelled; wakes when notified, and checks every second regardless."""
         while True:
+            # Cleared before looking for work, so a delivery committed while we look still
+            # wakes the wait below at once.
+            self._wakeup.clear()
             hot = self._ingest_is_hot()
             try:
                 done = await self.process_pending(TRICKLE if hot else BATCH)
@@ -100,13 +101,10 @@ class Processor:
                 # Let waiting requests run between batches; under a burst, step well aside.
                 await asyncio.sleep(PAUSE if hot else 0)
                 continue
-            self._idle.set()
-            self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), 1.0)
             except TimeoutError:
                 pass
-            self._idle.clear()
 
     async def process_pending(self, limit: int = BATCH) -> int:
         pending = await self._store.pending_deliveries(limit)
@@ -115,19 +113,12 @@ class Processor:
         sources = await self._sources_for(pending)
         parsed = [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
         events = await self._store.save_events(parsed)
-        self.processed += len(pending)
         if events:
             self._bus.publish(events)
             if self._telemetry is not None:
                 for event in events:
                     self._telemetry.events.labels(event.source).inc()
         return len(pending)
-
-    async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Until everything stored so far is processed (for tests and orderly shutdown)."""
-        self.notify()
-        await asyncio.sleep(0)
-        await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def _sources_for(self, deliveries: Sequence[StoredDelivery]) -> dict[int, Source]:
         """Each endpoint's source, built with that endpoint's options (a batch's few lookups)."""

@@ -56,8 +56,6 @@ class SqliteWriter:
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self._last_error_log = 0.0
-        self.batches = 0
-        self.jobs = 0
         # True from a failed commit until the next one succeeds (health checks read it).
         self.failing = False
 
@@ -156,8 +154,6 @@ class SqliteWriter:
             self._log_error(exc)
             failure = StoreUnavailableError(f"the database could not commit: {exc}")
             outcomes = [(job, None, failure) for job in batch]
-        self.batches += 1
-        self.jobs += len(batch)
         _resolve_all(outcomes)
 
     def _log_error(self, exc: BaseException) -> None:
