@@ -6,7 +6,6 @@ import copy
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,11 @@ from echodash.sources.base import SignatureError
 from echodash.sources.registry import source_class
 from echodash.sources.stripe import StripeSource
 from echodash.sources.stripe_titles import money
+from tests.support import STRIPE_RESOURCES
 
 SECRET = "whsec_test_secret_0123456789abcdef"
 OLD_SECRET = "whsec_old_secret_fedcba9876543210"
-FIXTURES = Path("/work/shared/fixtures/stripe/resources.json")
+FIXTURES = STRIPE_RESOURCES
 RESOURCES: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
 CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z
 
