@@ -12,10 +12,25 @@ import httpx
 from tests.support import ECHODASH, GITHUB_FIXTURES, Server, github_headers
 
 
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def clean_env(**extra: str) -> dict[str, str]:
+    """This shell's environment without any ECHODASH_* setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env["ECHODASH_DATA_DIR"] = str(data_dir)
+    return env | {f"ECHODASH_{k.upper()}": v for k, v in extra.items()}
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = clean_env(data_dir=str(data_dir))
     return subprocess.run([ECHODASH, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def start_tail(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [ECHODASH, "events", "tail", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_endpoints_create_list_rotate(tmp_path: Path) -> None:
@@ -49,15 +64,7 @@ def test_tokens_create_gives_a_working_api_token(fresh_server: Server) -> None:
 def test_events_tail_shows_a_delivery_within_a_second(fresh_server: Server) -> None:
     fresh_server.start()
     endpoint = fresh_server.create_endpoint("github", name="tail")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env["ECHODASH_DATA_DIR"] = str(fresh_server.data_dir)
-    tail = subprocess.Popen(
-        [ECHODASH, "events", "tail"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    tail = start_tail(clean_env(data_dir=str(fresh_server.data_dir)))
     try:
         assert tail.stderr is not None and tail.stdout is not None
         assert "Waiting for events" in tail.stderr.readline()
@@ -81,15 +88,7 @@ def test_events_tail_shows_a_delivery_within_a_second(fresh_server: Server) -> N
 def test_events_tail_follows_a_remote_server_over_sse(fresh_server: Server) -> None:
     fresh_server.start()
     endpoint = fresh_server.create_endpoint("github", name="remote")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env["ECHODASH_TOKEN"] = fresh_server.token
-    tail = subprocess.Popen(
-        [ECHODASH, "events", "tail", "--url", fresh_server.url, "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    tail = start_tail(clean_env(token=fresh_server.token), "--url", fresh_server.url, "--json")
     try:
         assert tail.stderr is not None and tail.stdout is not None
         assert "Following" in tail.stderr.readline()
