@@ -220,3 +220,16 @@ def test_member_tokens_read_but_cannot_change_endpoints(server: Server) -> None:
         assert r.status_code == 403 and r.json()["error"] == "forbidden"
     with server.client() as c:
         assert c.get(f"/api/v1/endpoints/{endpoint['id']}").json()["name"] == "admin-owned"
+
+
+def test_numbers_in_parameters_are_strict(server: Server) -> None:
+    endpoint = server.create_endpoint("github", name="strict")
+    with server.client() as c:
+        for raw in ("8%0D", "%208", "1_0", "%EF%BC%98", "--5", "9" * 40):
+            r = c.get(f"/api/v1/endpoints/{raw}")
+            assert r.status_code == 400, raw
+        assert c.get(f"/api/v1/endpoints/{endpoint['id']}").status_code == 200
+        for since in ("--5", "1" * 40, "-99999999999999999999"):
+            r = c.get("/api/v1/events", params={"since": since})
+            assert r.status_code == 400, since
+        assert c.get("/api/v1/events", params={"since": "1795600000"}).status_code == 200

@@ -30,9 +30,9 @@ def live(server: Server) -> Server:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case: Any, live: Server) -> None:
     if case.query:
-        # A parameter whose value is an empty list is never sent by the HTTP client; left in,
-        # the case would be judged as if an unknown parameter had reached the server.
-        case.query = {k: v for k, v in case.query.items() if v != []}
+        # A parameter whose value is None or an empty list is never sent by the HTTP client;
+        # left in, the case would be judged as if an unknown parameter had reached the server.
+        case.query = {k: v for k, v in case.query.items() if v is not None and v != []}
     case.call_and_validate(
         base_url=live.url,
         headers={"Authorization": f"Bearer {live.token}"},

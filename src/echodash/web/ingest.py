@@ -74,7 +74,7 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     limit = svc.settings.max_body_bytes
     declared = headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise ApiError(400, "bad_request", "The Content-Length header is not a number.")
         if int(declared) > limit:
             raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +15,16 @@ from echodash.sources.payload import parse_time
 from echodash.store.base import EventFilter
 from echodash.web.responses import ApiError
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
 
 def int_param(value: str | None, name: str, lo: int, hi: int, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(400, "bad_parameter", f"`{name}` must be a whole number.") from None
+    # Strictly ASCII digits: int() would also take " 8", "8\r", full-width digits or "1_000".
+    if _WHOLE_NUMBER.fullmatch(value) is None or len(value) > 30:
+        raise ApiError(400, "bad_parameter", f"`{name}` must be a whole number.")
+    number = int(value)
     if not lo <= number <= hi:
         raise ApiError(400, "bad_parameter", f"`{name}` must be between {lo} and {hi}.")
     return number
@@ -30,7 +33,10 @@ def int_param(value: str | None, name: str, lo: int, hi: int, default: int) -> i
 def time_param(value: str | None, name: str) -> datetime | None:
     if value is None or value == "":
         return None
-    moment = parse_time(value) if not value.lstrip("-").isdigit() else parse_time(int(value))
+    if _WHOLE_NUMBER.fullmatch(value) is not None:  # Unix seconds or milliseconds
+        moment = parse_time(int(value)) if len(value) <= 30 else None
+    else:
+        moment = parse_time(value)
     if moment is None:
         raise ApiError(
             400, "bad_parameter", f"`{name}` must be an ISO-8601 time like 2026-11-25T10:00:00Z."
@@ -88,7 +94,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith("e") and raw[1:].isdigit():
+        if raw.startswith("e") and raw[1:].isascii() and raw[1:].isdigit():
             return int(raw[1:])
     except (ValueError, UnicodeDecodeError):
         pass

@@ -36,7 +36,7 @@ def _last_event_id(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or query(request, "last_event_id")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(400, "bad_parameter", "`Last-Event-ID` must be an event id.")
     return int(raw)
 
