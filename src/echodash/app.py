@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             ApiError: _api_error,
             HTTPException: _http_error,
             StoreUnavailableError: _store_error,
+            Exception: _internal_error,
         },
     )
     return EchoDashApp(starlette)
@@ -137,6 +138,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         codes.get(exc.status_code, "http_error"),
         str(exc.detail),
         dict(exc.headers or {}),
+    )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        500, "internal_error", "EchoDash failed to answer this request. Retry, or check its log."
     )
 
 

@@ -52,6 +52,16 @@ async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send
     except ApiError as exc:
         status, document = exc.status, {"error": exc.code, "detail": exc.detail}
         extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+    except Exception:
+        # A bug, not the sender's fault: nothing was acknowledged, so the sender retries.
+        log.exception("receive path failed")
+        status, document = (
+            500,
+            {
+                "error": "internal_error",
+                "detail": "EchoDash failed to handle this delivery; nothing was kept. Retry later.",
+            },
+        )
     finally:
         svc.deadlines.end(task)
     payload = orjson.dumps(document)
