@@ -107,6 +107,8 @@ async def start_services(settings: Settings) -> Services:
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()
+    # So that `echodash endpoints …` run in another shell prints this server's receive URLs.
+    await store.set_meta("base_url", settings.base_url)
     await _bootstrap_token(svc)
     return svc
 

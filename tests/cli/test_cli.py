@@ -113,3 +113,17 @@ def test_serve_honours_environment_variables(tmp_path: Path) -> None:
         assert str(srv.port) in srv.log()
     finally:
         srv.stop()
+
+
+def test_endpoints_created_in_another_shell_print_the_servers_url(fresh_server: Server) -> None:
+    fresh_server.start()  # on a random port, not the 8000 this shell's settings would say
+    created = run(fresh_server.data_dir, "endpoints", "create", "--kind", "github", "--name", "x")
+    assert created.returncode == 0, created.stderr
+    url = created.stdout.splitlines()[1].split("Receive URL:")[1].strip()
+    secret = created.stdout.splitlines()[2].split("Secret:")[1].strip()
+    assert url.startswith(f"{fresh_server.url}/in/")
+    body = b'{"zen": "x"}'
+    r = httpx.post(url, content=body, headers=github_headers(secret, body, "ping"))
+    assert r.status_code == 202
+    listed = run(fresh_server.data_dir, "endpoints", "list")
+    assert url in listed.stdout

@@ -48,6 +48,14 @@ def with_store(settings: Settings, work: Callable[[Store, SecretBox, int], Await
     return asyncio.run(run())
 
 
+async def receive_base(settings: Settings, store: Store) -> str:
+    """Where receive URLs live: ECHODASH_PUBLIC_URL if set here, else what the server last
+    started with recorded (it may run with another port), else this shell's settings."""
+    if settings.public_url:
+        return settings.base_url
+    return await store.get_meta("base_url") or settings.base_url
+
+
 def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--database",

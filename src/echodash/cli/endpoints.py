@@ -6,7 +6,7 @@ import click
 import orjson
 
 from echodash import endpoint_admin
-from echodash.cli.context import settings_from, with_store
+from echodash.cli.context import receive_base, settings_from, with_store
 from echodash.crypto import SecretBox
 from echodash.events import iso
 from echodash.store.base import EndpointRecord, Store
@@ -44,17 +44,20 @@ def create(
     settings = settings_from(ctx)
     options = _parse_options(option_pairs)
 
-    async def work(store: Store, box: SecretBox, workspace_id: int) -> tuple[EndpointRecord, str]:
-        return await endpoint_admin.create_endpoint(
+    async def work(
+        store: Store, box: SecretBox, workspace_id: int
+    ) -> tuple[EndpointRecord, str, str]:
+        record, plain = await endpoint_admin.create_endpoint(
             store, box, workspace_id, kind, name, secret, options
         )
+        return record, plain, await receive_base(settings, store)
 
     try:
-        record, plain = with_store(settings, work)
+        record, plain, base = with_store(settings, work)
     except endpoint_admin.InvalidEndpointError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created endpoint {record.id}: {record.name} ({record.kind})")
-    click.echo(f"  Receive URL: {settings.base_url}/in/{record.slug}")
+    click.echo(f"  Receive URL: {base}/in/{record.slug}")
     click.echo(f"  Secret:      {plain}")
     click.echo("Paste both into the sender's webhook settings. The secret is not shown again.")
 
@@ -66,14 +69,16 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """List endpoints with their receive URLs."""
     settings = settings_from(ctx)
 
-    async def work(store: Store, box: SecretBox, workspace_id: int) -> list[EndpointRecord]:
-        return await store.list_endpoints(workspace_id)
+    async def work(
+        store: Store, box: SecretBox, workspace_id: int
+    ) -> tuple[list[EndpointRecord], str]:
+        return await store.list_endpoints(workspace_id), await receive_base(settings, store)
 
-    records = with_store(settings, work)
+    records, base = with_store(settings, work)
     if not records and not as_json:
         click.echo("No endpoints yet. Create one: echodash endpoints create --kind github")
     for r in records:
-        url = f"{settings.base_url}/in/{r.slug}"
+        url = f"{base}/in/{r.slug}"
         if as_json:
             document = {"id": r.id, "kind": r.kind, "name": r.name, "url": url}
             click.echo(orjson.dumps({**document, "created_at": iso(r.created_at)}))

@@ -106,6 +106,14 @@ class Store(ABC):
     async def ping(self) -> bool:
         """True when the store answers a trivial query."""
 
+    @abstractmethod
+    async def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about this installation (e.g. the server's base URL)."""
+
+    @abstractmethod
+    async def get_meta(self, key: str) -> str | None:
+        """A fact recorded with `set_meta`, if any."""
+
     # Workspaces and tokens
     @abstractmethod
     async def ensure_default_workspace(self) -> int:

@@ -166,6 +166,22 @@ class SqliteStore(Store):
         except StoreUnavailableError:
             return False
 
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._write(
+            lambda c: c.execute(
+                "INSERT INTO instance_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    async def get_meta(self, key: str) -> str | None:
+        def fn(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT value FROM instance_meta WHERE key = ?", (key,)).fetchone()
+            return str(row[0]) if row else None
+
+        return await self._read(fn)
+
     # Workspaces and tokens
     async def ensure_default_workspace(self) -> int:
         def fn(conn: sqlite3.Connection) -> int:
