@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -26,10 +25,6 @@ def new_api_token() -> str:
 def hash_token(token: str) -> str:
     """API tokens carry ≥ 256 random bits, so one SHA-256 is enough to store them safely."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
 class SecretKeyError(ValueError):

@@ -30,8 +30,8 @@ MAX_BATCH = 2000
 @dataclass(slots=True)
 class _Job:
     fn: WriteFn | None  # None: a row for the bulk writer
-    future: asyncio.Future[Any] | None
-    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
     row: tuple[Any, ...] = ()
 
 
@@ -87,10 +87,6 @@ class SqliteWriter:
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(_Job(None, future, loop, row))
         return await future
-
-    def submit_nowait(self, fn: WriteFn) -> None:
-        """Queue a write whose outcome nobody waits for (counters, statistics)."""
-        self._queue.put(_Job(fn, None, None))
 
     def _run(self) -> None:
         try:
@@ -166,9 +162,7 @@ class SqliteWriter:
 def _resolve_all(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
     for outcome in outcomes:
-        job = outcome[0]
-        if job.loop is not None:
-            by_loop.setdefault(job.loop, []).append(outcome)
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
     for loop, items in by_loop.items():
         try:
             loop.call_soon_threadsafe(_set_results, items)
@@ -179,7 +173,7 @@ def _resolve_all(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None
 def _set_results(items: list[tuple[_Job, Any, BaseException | None]]) -> None:
     for job, result, error in items:
         future = job.future
-        if future is None or future.done():
+        if future.done():  # the waiting request was cancelled (e.g. its deadline passed)
             continue
         if error is not None:
             future.set_exception(error)
