@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from echodash.events import Event, Severity
+from echodash.search import search_words
 
 
 def to_micros(moment: datetime) -> int:
@@ -52,7 +53,7 @@ EVENT_COLUMNS = (
 
 def fts_query(text: str) -> str | None:
     """User search words as an FTS5 query: every word must match, as a prefix; no operators."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    words = search_words(text)
     if not words:
         return None
-    return " ".join(f'"{w}"*' for w in words[:16])
+    return " ".join(f'"{w}"*' for w in words)

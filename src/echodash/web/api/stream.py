@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from echodash.events import Event
+from echodash.search import matches_words, search_words
 from echodash.services import Services
 from echodash.store.base import EventFilter
 from echodash.web.auth import require_token
@@ -114,14 +115,4 @@ def matches(filters: EventFilter, event: Event) -> bool:
         return False
     if filters.until is not None and event.occurred_at >= filters.until:
         return False
-    if filters.q:
-        haystack = " ".join(
-            filter(
-                None,
-                (event.title, event.summary, event.actor, event.subject, event.type, event.source),
-            )
-        ).lower()
-        words = "".join(c if c.isalnum() else " " for c in filters.q.lower()).split()
-        tokens = "".join(c if c.isalnum() else " " for c in haystack).split()
-        return all(any(t.startswith(w) for t in tokens) for w in words)
-    return True
+    return not filters.q or matches_words(search_words(filters.q), event)

@@ -1,0 +1,23 @@
+"""Search words: one definition for the stored index's query and the live stream's matching.
+
+A query is split into runs of letters and digits; an event matches when every word is the
+start of a word in its searchable text (the fields `events_fts` indexes).
+"""
+
+from __future__ import annotations
+
+from echodash.events import Event
+
+MAX_WORDS = 16
+
+
+def search_words(text: str) -> list[str]:
+    """The lower-cased words of `text`, at most MAX_WORDS of them."""
+    return "".join(c if c.isalnum() else " " for c in text.lower()).split()[:MAX_WORDS]
+
+
+def matches_words(words: list[str], event: Event) -> bool:
+    """True when every word starts a word of the event's searchable text."""
+    fields = (event.title, event.summary, event.actor, event.subject, event.type, event.source)
+    tokens = search_words(" ".join(f for f in fields if f)) if words else []
+    return all(any(t.startswith(w) for t in tokens) for w in words)
