@@ -15,7 +15,7 @@ from echodash.pipeline.directory import ActiveEndpoint
 from echodash.services import Services
 from echodash.sources.base import SignatureError, body_hash_key
 from echodash.store.base import StoreUnavailableError
-from echodash.web.responses import ApiError
+from echodash.web.responses import ApiError, error_document
 
 log = logging.getLogger("echodash.ingest")
 
@@ -34,7 +34,7 @@ class ReceiveEndpoint:
 
 
 async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send) -> None:
-    extra: list[tuple[bytes, bytes]] = []
+    error: ApiError | None = None
     task = svc.deadlines.begin()
     try:
         status, document = await _receive(svc, scope, receive)
@@ -42,28 +42,29 @@ async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send
         if not svc.deadlines.expired(task):
             raise
         seconds = svc.deadlines.seconds
-        status, document = (
+        error = ApiError(
             408,
-            {
-                "error": "request_timeout",
-                "detail": f"The request did not arrive within the {seconds:g}-second deadline.",
-            },
+            "request_timeout",
+            f"The request did not arrive within the {seconds:g}-second deadline.",
         )
     except ApiError as exc:
-        status, document = exc.status, {"error": exc.code, "detail": exc.detail}
-        extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+        error = exc
     except Exception:
         # A bug, not the sender's fault: nothing was acknowledged, so the sender retries.
         log.exception("receive path failed")
-        status, document = (
+        error = ApiError(
             500,
-            {
-                "error": "internal_error",
-                "detail": "EchoDash failed to handle this delivery; nothing was kept. Retry later.",
-            },
+            "internal_error",
+            "EchoDash failed to handle this delivery; nothing was kept. Retry later.",
         )
     finally:
         svc.deadlines.end(task)
+    extra: list[tuple[bytes, bytes]] = []
+    if error is not None:
+        status, document = error.status, error_document(error.code, error.detail)
+        extra = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()
+        ]
     payload = orjson.dumps(document)
     await send(
         {

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import __version__
+from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
 from echodash.sources.registry import source_classes
 from echodash.web.responses import json_response
 
@@ -111,14 +112,14 @@ SCHEMAS: dict[str, Any] = {
             "name": {
                 "type": ["string", "null"],
                 "minLength": 1,
-                "maxLength": 200,
+                "maxLength": MAX_NAME,
                 "pattern": r"\S",
                 "description": "Absent or null: the source's own name",
             },
             "secret": {
                 "type": ["string", "null"],
                 "minLength": 1,
-                "maxLength": 1000,
+                "maxLength": MAX_SECRET,
                 "description": "Absent or null: a strong secret is generated",
             },
             "options": {
@@ -252,7 +253,7 @@ def build_document() -> dict[str, Any]:
                             "expire_others_in": {
                                 "type": ["integer", "null"],
                                 "minimum": 0,
-                                "maximum": 10 * 365 * 24 * 3600,
+                                "maximum": MAX_EXPIRY_SECONDS,
                                 "description": "Absent or null: the other secrets never expire",
                             },
                         },

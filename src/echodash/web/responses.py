@@ -32,10 +32,15 @@ def json_response(
     )
 
 
+def error_document(code: str, detail: str) -> dict[str, str]:
+    """The one shape of every error body."""
+    return {"error": code, "detail": detail}
+
+
 def error_response(
     status: int, code: str, detail: str, headers: dict[str, str] | None = None
 ) -> Response:
-    return json_response({"error": code, "detail": detail}, status, headers)
+    return json_response(error_document(code, detail), status, headers)
 
 
 def services(request: Request) -> Services:
