@@ -6,46 +6,19 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
-ECHODASH = str(Path(sys.executable).with_name("echodash"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from serving import EchoDashProcess
 
 
 def one_start(data_dir: Path) -> float:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env |= {"ECHODASH_DATA_DIR": str(data_dir), "ECHODASH_PORT": str(port)}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [ECHODASH, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    server = EchoDashProcess(data_dir)
     try:
-        while time.monotonic() - started < 30:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.TransportError:
-                time.sleep(0.005)
-        raise RuntimeError("no 200 within 30 s")
+        return server.start()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        server.stop()
 
 
 def main() -> None:

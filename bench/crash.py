@@ -20,9 +20,7 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,52 +29,11 @@ from pathlib import Path
 
 import httpx
 
+from serving import EchoDashProcess
+
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github"
-ECHODASH = str(Path(sys.executable).with_name("echodash"))
 TOKEN = "edk_crash-bench-token-0123456789abcdef"
 CONCURRENCY = 32
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / "server.log"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")} | {
-            "ECHODASH_DATA_DIR": str(data_dir),
-            "ECHODASH_PORT": str(self.port),
-            "ECHODASH_BOOTSTRAP_TOKEN": TOKEN,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 30.0) -> float:
-        """Start the server; return the seconds from spawn to the first 200 from /healthz."""
-        started = time.monotonic()
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [ECHODASH, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}; see {self.log}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.01)
-        raise RuntimeError(f"server not healthy after {timeout} s; see {self.log}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:  # SIGKILL: no shutdown code runs
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
 
 
 def headers(secret: str, body: bytes, event: str, delivery: str) -> dict[str, str]:
@@ -91,7 +48,9 @@ def headers(secret: str, body: bytes, event: str, delivery: str) -> dict[str, st
 
 
 class Run:
-    def __init__(self, server: Server, endpoint: dict[str, str], n: int, kills: int) -> None:
+    def __init__(
+        self, server: EchoDashProcess, endpoint: dict[str, str], n: int, kills: int
+    ) -> None:
         self.server, self.endpoint = server, endpoint
         paths = sorted(FIXTURES.glob("*/*.payload.json"))
         bodies = [(p.parent.name, p.read_bytes()) for p in paths]
@@ -202,7 +161,7 @@ def main() -> int:
     args = parser.parse_args()
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="echodash-crash-"))
-    server = Server(workdir)
+    server = EchoDashProcess(workdir / "data", token=TOKEN)
     try:
         server.start()
         with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as c:

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,9 @@ from pathlib import Path
 import httpx
 import orjson
 
+from serving import EchoDashProcess, free_port
+
 HERE = Path(__file__).resolve().parent
-ECHODASH = str(Path(sys.executable).with_name("echodash"))
 SECRET = "bench-secret-0123456789abcdef0123456789"
 TOKEN = "edk_bench-token-0123456789abcdef"
 
@@ -61,12 +61,6 @@ def ensure_wrk() -> str:
         found = shutil.which("wrk")
     assert found, "wrk could not be installed"
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def body_3kb() -> bytes:
@@ -177,19 +171,16 @@ def bench_reference(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple
 
 
 def bench_echodash(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple[float, float, int]:
-    port = free_port()
-    data = workdir / f"echodash-{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env |= {
-        "ECHODASH_DATA_DIR": str(data),
-        "ECHODASH_PORT": str(port),
-        "ECHODASH_BOOTSTRAP_TOKEN": TOKEN,
-        "ECHODASH_LOG_LEVEL": "warning",
-    }
-    proc = start([ECHODASH, "serve"], env, workdir / "echodash.log")
+    server = EchoDashProcess(
+        workdir / f"echodash-{free_port()}",
+        token=TOKEN,
+        cpus="0",
+        log=workdir / "echodash.log",
+        log_level="warning",
+    )
+    server.start()
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base + "/healthz")
+        base = server.url
         r = httpx.post(
             base + "/api/v1/endpoints",
             json={"kind": "github", "name": "bench", "secret": SECRET},
@@ -215,8 +206,7 @@ def bench_echodash(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple[
         print(f"  events caught up {time.monotonic() - caught_up_from:.1f} s after the burst")
         return rps, p99, stored
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        server.stop()
 
 
 def main() -> None:
