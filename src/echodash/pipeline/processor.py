@@ -27,6 +27,7 @@ BATCH = 500
 HOT_RATE = 1500.0
 TRICKLE = 10
 PAUSE = 0.1
+SOURCE_TTL = 5.0
 
 
 def parse_delivery(source: Source | None, delivery: StoredDelivery) -> Sequence[EventDraft]:
@@ -57,6 +58,7 @@ class Processor:
         self._arrivals = 0
         self._window_start = time.monotonic()
         self._paused = False
+        self._sources: dict[int, tuple[Source, float]] = {}
 
     def notify(self) -> None:
         """A delivery was committed (called on the receive path: keep it trivial)."""
@@ -121,17 +123,36 @@ class Processor:
         return len(pending)
 
     async def _sources_for(self, deliveries: Sequence[StoredDelivery]) -> dict[int, Source]:
-        """Each endpoint's source, built with that endpoint's options (a batch's few lookups)."""
-        sources: dict[int, Source] = {}
+        """Each endpoint's source, built with that endpoint's options.
+
+        Kept for SOURCE_TTL seconds: at a steady trickle every batch holds a delivery or two,
+        and reading the endpoint again for each would double the processor's reads. An
+        options change reaches parsing within that time.
+        """
+        now = time.monotonic()
+        found: dict[int, Source] = {}
         for delivery in deliveries:
-            if delivery.endpoint_id in sources:
+            endpoint_id = delivery.endpoint_id
+            if endpoint_id in found:
                 continue
-            record = await self._store.get_endpoint(delivery.workspace_id, delivery.endpoint_id)
-            options = record.options if record is not None else {}
-            try:
-                sources[delivery.endpoint_id] = source_class(delivery.source)(options)
-            except UnknownSourceError:
-                continue
-            except Exception:
-                log.exception("source %s could not be built", delivery.source)
-        return sources
+            cached = self._sources.get(endpoint_id)
+            if cached is None or now - cached[1] >= SOURCE_TTL:
+                source = await self._build_source(delivery)
+                if source is None:
+                    continue
+                cached = self._sources[endpoint_id] = (source, now)
+            found[endpoint_id] = cached[0]
+        if len(self._sources) > 10_000:
+            self._sources.clear()
+        return found
+
+    async def _build_source(self, delivery: StoredDelivery) -> Source | None:
+        record = await self._store.get_endpoint(delivery.workspace_id, delivery.endpoint_id)
+        options = record.options if record is not None else {}
+        try:
+            return source_class(delivery.source)(options)
+        except UnknownSourceError:
+            return None
+        except Exception:
+            log.exception("source %s could not be built", delivery.source)
+            return None

@@ -36,7 +36,7 @@ class RejectionTally:
             # Keep them for the next try, merged with whatever arrived meanwhile.
             for key, (count, last) in counts.items():
                 newer, latest = self._counts.get(key, (0, last))
-                self._counts[key] = (count + newer, max(last, latest or last))
+                self._counts[key] = (count + newer, max(last, latest))
             raise
 
     async def run(self) -> None:
