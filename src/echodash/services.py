@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from echodash.bus.base import Bus
 from echodash.config import Settings
@@ -11,7 +11,7 @@ from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
-from echodash.store.base import Store
+from echodash.store.base import ApiTokenRecord, Store
 from echodash.telemetry import Telemetry
 from echodash.web.deadlines import RequestDeadlines
 
@@ -29,3 +29,5 @@ class Services:
     deadlines: RequestDeadlines
     rejections: RejectionTally
     workspace_id: int = 0
+    # API token hash -> (its record, until when the lookup may be reused)
+    token_cache: dict[str, tuple[ApiTokenRecord, float]] = field(default_factory=dict)

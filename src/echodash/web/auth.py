@@ -11,7 +11,6 @@ from echodash.store.base import ApiTokenRecord
 from echodash.web.responses import ApiError, services
 
 _CACHE_SECONDS = 10.0
-_cache: dict[tuple[int, str], tuple[ApiTokenRecord, float]] = {}
 
 
 async def require_admin(request: Request) -> ApiTokenRecord:
@@ -36,8 +35,8 @@ async def require_token(request: Request) -> ApiTokenRecord:
         )
     svc = services(request)
     digest = hash_token(token.strip())
-    key = (id(svc), digest)
-    cached = _cache.get(key)
+    cache = svc.token_cache
+    cached = cache.get(digest)
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return cached[0]
@@ -46,7 +45,7 @@ async def require_token(request: Request) -> ApiTokenRecord:
         raise ApiError(
             401, "unauthorized", "This API token is not valid.", {"WWW-Authenticate": "Bearer"}
         )
-    if len(_cache) > 10_000:
-        _cache.clear()
-    _cache[key] = (record, now + _CACHE_SECONDS)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[digest] = (record, now + _CACHE_SECONDS)
     return record
