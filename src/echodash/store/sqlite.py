@@ -254,7 +254,7 @@ class SqliteStore(Store):
     ) -> EndpointRecord:
         now = to_micros(utcnow())
 
-        def fn(conn: sqlite3.Connection) -> int:
+        def fn(conn: sqlite3.Connection) -> EndpointRecord:
             cur = conn.execute(
                 "INSERT INTO endpoints (workspace_id, kind, name, slug, options, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -267,12 +267,11 @@ class SqliteStore(Store):
                     "VALUES (?, ?, ?)",
                     (endpoint_id, sealed_secret, now),
                 )
-            return endpoint_id
+            record = _endpoint(conn, workspace_id, endpoint_id)
+            assert record is not None
+            return record
 
-        endpoint_id = await self._write(fn)
-        record = await self.get_endpoint(workspace_id, endpoint_id)
-        assert record is not None
-        return record
+        return await self._write(fn)
 
     async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]:
         return await self._read(
@@ -280,12 +279,7 @@ class SqliteStore(Store):
         )
 
     async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
-        found = await self._read(
-            lambda c: select_endpoints(
-                c, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id)
-            )
-        )
-        return found[0] if found else None
+        return await self._read(lambda c: _endpoint(c, workspace_id, endpoint_id))
 
     async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
         found = await self._read(lambda c: select_endpoints(c, "e.slug = ?", (slug,)))
@@ -294,7 +288,7 @@ class SqliteStore(Store):
     async def update_endpoint(
         self, workspace_id: int, endpoint_id: int, changes: EndpointChanges
     ) -> EndpointRecord | None:
-        def fn(conn: sqlite3.Connection) -> None:
+        def fn(conn: sqlite3.Connection) -> EndpointRecord | None:
             if changes.name is not None:
                 conn.execute(
                     "UPDATE endpoints SET name = ? WHERE id = ? AND workspace_id = ?",
@@ -305,9 +299,9 @@ class SqliteStore(Store):
                     "UPDATE endpoints SET options = ? WHERE id = ? AND workspace_id = ?",
                     (dumps(changes.options), endpoint_id, workspace_id),
                 )
+            return _endpoint(conn, workspace_id, endpoint_id)
 
-        await self._write(fn)
-        return await self.get_endpoint(workspace_id, endpoint_id)
+        return await self._write(fn)
 
     async def delete_endpoint(self, workspace_id: int, endpoint_id: int) -> bool:
         def fn(conn: sqlite3.Connection) -> bool:
@@ -324,13 +318,13 @@ class SqliteStore(Store):
     ) -> EndpointRecord | None:
         now = to_micros(utcnow())
 
-        def fn(conn: sqlite3.Connection) -> bool:
+        def fn(conn: sqlite3.Connection) -> EndpointRecord | None:
             owned = conn.execute(
                 "SELECT 1 FROM endpoints WHERE id = ? AND workspace_id = ?",
                 (endpoint_id, workspace_id),
             ).fetchone()
             if owned is None:
-                return False
+                return None
             if expire_others_at is not None:
                 cutoff = to_micros(expire_others_at)
                 conn.execute(
@@ -342,11 +336,9 @@ class SqliteStore(Store):
                 "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?, ?, ?)",
                 (endpoint_id, sealed, now),
             )
-            return True
+            return _endpoint(conn, workspace_id, endpoint_id)
 
-        if not await self._write(fn):
-            return None
-        return await self.get_endpoint(workspace_id, endpoint_id)
+        return await self._write(fn)
 
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         def fn(conn: sqlite3.Connection) -> EndpointStats:
@@ -499,3 +491,11 @@ class SqliteStore(Store):
             return delivery_from_row(row) if row else None
 
         return await self._read(fn)
+
+
+def _endpoint(
+    conn: sqlite3.Connection, workspace_id: int, endpoint_id: int
+) -> EndpointRecord | None:
+    """One endpoint of one workspace, read on the given connection (inside a write, too)."""
+    found = select_endpoints(conn, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
+    return found[0] if found else None
