@@ -37,6 +37,7 @@ from echodash.store.sqlite_sql import (
     DELIVERY_COLUMNS,
     append_deliveries,
     delivery_from_row,
+    endpoint_by_id,
     event_params,
     event_where,
     prefixed,
@@ -267,7 +268,7 @@ class SqliteStore(Store):
                     "VALUES (?, ?, ?)",
                     (endpoint_id, sealed_secret, now),
                 )
-            record = _endpoint(conn, workspace_id, endpoint_id)
+            record = endpoint_by_id(conn, workspace_id, endpoint_id)
             assert record is not None
             return record
 
@@ -279,7 +280,7 @@ class SqliteStore(Store):
         )
 
     async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
-        return await self._read(lambda c: _endpoint(c, workspace_id, endpoint_id))
+        return await self._read(lambda c: endpoint_by_id(c, workspace_id, endpoint_id))
 
     async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
         found = await self._read(lambda c: select_endpoints(c, "e.slug = ?", (slug,)))
@@ -299,7 +300,7 @@ class SqliteStore(Store):
                     "UPDATE endpoints SET options = ? WHERE id = ? AND workspace_id = ?",
                     (dumps(changes.options), endpoint_id, workspace_id),
                 )
-            return _endpoint(conn, workspace_id, endpoint_id)
+            return endpoint_by_id(conn, workspace_id, endpoint_id)
 
         return await self._write(fn)
 
@@ -336,7 +337,7 @@ class SqliteStore(Store):
                 "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?, ?, ?)",
                 (endpoint_id, sealed, now),
             )
-            return _endpoint(conn, workspace_id, endpoint_id)
+            return endpoint_by_id(conn, workspace_id, endpoint_id)
 
         return await self._write(fn)
 
@@ -491,11 +492,3 @@ class SqliteStore(Store):
             return delivery_from_row(row) if row else None
 
         return await self._read(fn)
-
-
-def _endpoint(
-    conn: sqlite3.Connection, workspace_id: int, endpoint_id: int
-) -> EndpointRecord | None:
-    """One endpoint of one workspace, read on the given connection (inside a write, too)."""
-    found = select_endpoints(conn, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
-    return found[0] if found else None

@@ -180,3 +180,11 @@ def split_sql(script: str) -> list[str]:
     if current and "".join(current).strip():
         statements.append("\n".join(current))
     return statements
+
+
+def endpoint_by_id(
+    conn: sqlite3.Connection, workspace_id: int, endpoint_id: int
+) -> EndpointRecord | None:
+    """One endpoint of one workspace, read on the given connection (inside a write, too)."""
+    found = select_endpoints(conn, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
+    return found[0] if found else None
