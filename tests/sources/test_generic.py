@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from echodash.events import Severity
 from echodash.sources.base import SignatureError
-from echodash.sources.generic import NO_SECRET_CHECKED, GenericSource, key_facts
+from echodash.sources.generic import NO_SECRET_CHECKED, GenericSource
+from echodash.sources.keyfacts import key_facts
 from echodash.sources.registry import source_class
 
 SECRET = "s3cr3t-token-value"

@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import (
 
 from echodash.events import EventDraft
 from echodash.sources.base import Headers, SignatureError, Source
-from echodash.sources.generic import key_facts
+from echodash.sources.keyfacts import key_facts
 from echodash.sources.payload import load_json, parse_time, text
 
 TOLERANCE_SECONDS = 300
