@@ -22,3 +22,13 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path / "data")
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped after the test."""
+    from tests.support import create_pg_database, drop_pg_database
+
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)

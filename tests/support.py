@@ -153,3 +153,55 @@ class Server:
                 cursor = page["next_cursor"]
                 if not cursor:
                     return found
+
+
+# PostgreSQL: every test that needs it gets a database of its own on the local server.
+PG_ADMIN_URL = os.environ.get("ECHODASH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    """Skip on a laptop without PostgreSQL; in CI (CI set) a missing server is a failure."""
+    import pytest
+
+    if postgres_available():
+        return
+    if os.environ.get("CI"):
+        raise RuntimeError("PostgreSQL must be running in CI (see .ci/run)")
+    pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+
+
+def _admin(sql: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def create_pg_database() -> str:
+    """A new, empty database; its URL. Drop it with `drop_pg_database`."""
+    require_postgres()
+    name = f"echodash_test_{uuid.uuid4().hex[:16]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    if postgres_available():
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from echodash.events import Delivery, Event, EventDraft
@@ -45,6 +46,26 @@ class EndpointStats:
     last_delivery_at: datetime | None
     rejections: dict[str, int]
     last_rejection_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceRecord:
+    id: int
+    name: str
+    # Events and deliveries older than this many days are pruned; None keeps them forever.
+    retention_days: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """One run of a cluster-wide background job, as recorded for operators."""
+
+    name: str
+    node: str
+    started_at: datetime
+    finished_at: datetime
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +143,18 @@ class Store(ABC):
     @abstractmethod
     async def create_workspace(self, name: str) -> int:
         """A new, empty workspace."""
+
+    @abstractmethod
+    async def get_workspace(self, workspace_id: int) -> WorkspaceRecord | None:
+        """One workspace."""
+
+    @abstractmethod
+    async def list_workspaces(self) -> list[WorkspaceRecord]:
+        """Every workspace, oldest first."""
+
+    @abstractmethod
+    async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
+        """Keep the workspace's events and deliveries for `days` days (None: forever)."""
 
     @abstractmethod
     async def create_api_token(
@@ -229,3 +262,57 @@ class Store(ABC):
     @abstractmethod
     async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
         """One stored delivery of one workspace, byte-exact."""
+
+    @abstractmethod
+    async def events_by_ids(self, ids: Sequence[int]) -> list[Event]:
+        """Events with those ids, of any workspace, oldest first (for the live bus)."""
+
+    # Retention
+    @abstractmethod
+    async def prune_workspace(self, workspace_id: int, before: datetime, limit: int) -> int:
+        """Delete up to `limit` events and up to `limit` deliveries received before `before`.
+
+        Returns how many rows went; call again until it returns 0.
+        """
+
+    # Cluster-wide background jobs
+    @abstractmethod
+    def job_lease(self, name: str, every: timedelta) -> AbstractAsyncContextManager[bool]:
+        """Enter to learn whether this process runs job `name` now.
+
+        True when the job is due (its last run began `every` ago or more) and no other
+        process sharing the store holds it; the job is then not due again for `every`.
+        """
+
+    @abstractmethod
+    async def record_job_run(self, run: JobRun) -> None:
+        """Keep a finished run in the job log."""
+
+    @abstractmethod
+    async def job_runs(self, name: str, limit: int) -> list[JobRun]:
+        """The newest runs of one job, newest first."""
+
+    # Export and import (moving a workspace between stores)
+    @abstractmethod
+    async def export_deliveries(
+        self, workspace_id: int, after_id: int, limit: int
+    ) -> list[tuple[StoredDelivery, bool]]:
+        """The workspace's deliveries with ids above `after_id`, oldest first, each with
+        whether it has been turned into events."""
+
+    @abstractmethod
+    async def restore_endpoint(self, workspace_id: int, record: EndpointRecord) -> EndpointRecord:
+        """Recreate an exported endpoint (its slug and every secret, sealed for this store)."""
+
+    @abstractmethod
+    async def restore_deliveries(
+        self, workspace_id: int, items: Sequence[tuple[StoredDelivery, bool]]
+    ) -> dict[int, int]:
+        """Store exported deliveries (endpoint ids already mapped); exported id -> new id.
+
+        A delivery already present (same endpoint and key) maps to the stored one.
+        """
+
+    @abstractmethod
+    async def restore_events(self, workspace_id: int, events: Sequence[Event]) -> int:
+        """Store exported events (endpoint and delivery ids already mapped) as they were."""

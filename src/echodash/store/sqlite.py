@@ -33,6 +33,7 @@ from echodash.store.rows import (
     from_micros,
     to_micros,
 )
+from echodash.store.sqlite_portable import SqlitePortable
 from echodash.store.sqlite_sql import (
     DELIVERY_COLUMNS,
     append_deliveries,
@@ -44,6 +45,7 @@ from echodash.store.sqlite_sql import (
     select_endpoints,
     split_sql,
 )
+from echodash.store.sqlite_upkeep import SqliteUpkeep
 from echodash.store.sqlite_writer import SqliteWriter
 
 T = TypeVar("T")
@@ -58,7 +60,7 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
     def __init__(self, path: Path, readers: int = 2) -> None:
         self.path = path
         self._readers_count = readers
