@@ -11,13 +11,23 @@ from echodash.events import Event
 MAX_WORDS = 16
 
 
+def text_words(text: str) -> list[str]:
+    """Every lower-cased word of `text` (runs of letters and digits)."""
+    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
+
+
 def search_words(text: str) -> list[str]:
-    """The lower-cased words of `text`, at most MAX_WORDS of them."""
-    return "".join(c if c.isalnum() else " " for c in text.lower()).split()[:MAX_WORDS]
+    """The words of a query, at most MAX_WORDS of them."""
+    return text_words(text)[:MAX_WORDS]
+
+
+def searchable_text(event: Event) -> str:
+    """The fields search looks in, as one text."""
+    fields = (event.title, event.summary, event.actor, event.subject, event.type, event.source)
+    return " ".join(f for f in fields if f)
 
 
 def matches_words(words: list[str], event: Event) -> bool:
     """True when every word starts a word of the event's searchable text."""
-    fields = (event.title, event.summary, event.actor, event.subject, event.type, event.source)
-    tokens = search_words(" ".join(f for f in fields if f)) if words else []
+    tokens = text_words(searchable_text(event)) if words else []
     return all(any(t.startswith(w) for t in tokens) for w in words)

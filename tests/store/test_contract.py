@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,8 +12,9 @@ from typing import Any, TypeVar
 import pytest
 
 from echodash.events import Delivery, EventDraft, Severity, utcnow
-from echodash.store.base import EndpointChanges, EventFilter, Store
+from echodash.store.base import EndpointChanges, EventFilter, JobRun, Store
 from echodash.store.sqlite import SqliteStore
+from tests.support import create_pg_database, drop_pg_database
 
 T = TypeVar("T")
 
@@ -21,16 +23,34 @@ def make_sqlite(tmp_path: Path) -> Store:
     return SqliteStore(tmp_path / "contract.db")
 
 
-BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": make_sqlite}
+def make_postgres(tmp_path: Path) -> Store:
+    from echodash.store.postgres import PostgresStore
+
+    return PostgresStore((tmp_path / "pg-url").read_text())
+
+
+BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": make_sqlite, "postgres": make_postgres}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def run(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Any]:
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each backend's name; for PostgreSQL, a fresh database whose URL is in tmp_path."""
+    if request.param == "postgres":
+        url = create_pg_database()
+        (tmp_path / "pg-url").write_text(url)
+        yield request.param
+        drop_pg_database(url)
+    else:
+        yield request.param
+
+
+@pytest.fixture
+def run(backend: str, tmp_path: Path) -> Callable[..., Any]:
     """Run a coroutine function `fn(store)` against a fresh, open store of each backend."""
 
     def runner(fn: Callable[[Store], Coroutine[Any, Any, T]]) -> T:
         async def main() -> T:
-            store = BACKENDS[request.param](tmp_path)
+            store = BACKENDS[backend](tmp_path)
             await store.open()
             try:
                 return await fn(store)
@@ -197,19 +217,19 @@ def test_secret_rotation_and_rejection_counts(run: Callable[..., Any]) -> None:
     run(check)
 
 
-def test_tokens_by_hash_and_reopening_keeps_everything(tmp_path: Path) -> None:
+def test_tokens_by_hash_and_reopening_keeps_everything(backend: str, tmp_path: Path) -> None:
     async def first() -> int:
-        store = SqliteStore(tmp_path / "keep.db")
+        store = BACKENDS[backend](tmp_path)
         await store.open()
         ws = await store.ensure_default_workspace()
         await store.create_api_token(ws, "ci", "hash-1", "member")
         endpoint = await _endpoint(store)
         await store.append_delivery(_delivery(endpoint, "kept"))
         await store.close()
-        return endpoint.id
+        return int(endpoint.id)
 
     async def second(endpoint_id: int) -> None:
-        store = SqliteStore(tmp_path / "keep.db")
+        store = BACKENDS[backend](tmp_path)
         await store.open()  # migrations are not applied twice
         token = await store.find_api_token("hash-1")
         assert token is not None and token.role == "member"
@@ -220,3 +240,140 @@ def test_tokens_by_hash_and_reopening_keeps_everything(tmp_path: Path) -> None:
 
     endpoint_id = asyncio.run(first())
     asyncio.run(second(endpoint_id))
+
+
+async def _saved(store: Store, endpoint: Any, drafts: list[EventDraft]) -> list[Any]:
+    for i in range(len(drafts)):
+        await store.append_delivery(_delivery(endpoint, f"saved-{i}-{drafts[i].title[:20]}"))
+    pending = await store.pending_deliveries(len(drafts))
+    return await store.save_events([(d, [draft]) for d, draft in zip(pending, drafts, strict=True)])
+
+
+def test_awkward_text_is_stored_and_searchable(run: Callable[..., Any]) -> None:
+    """NUL characters, long titles and odd words survive every backend."""
+
+    async def check(store: Store) -> None:
+        endpoint = await _endpoint(store)
+        long_title = " ".join(f"word{i}" for i in range(40)) + " needle"
+        (nul, long, path) = await _saved(
+            store,
+            endpoint,
+            [
+                EventDraft(type="x", title="before\x00after", fields={"k": "v\x00w"}),
+                EventDraft(type="x", title=long_title),
+                EventDraft(type="x", title="deploy of acme/web-api to prod-eu", actor="o'brien"),
+            ],
+        )
+        ws = endpoint.workspace_id
+        stored = await store.get_event(ws, nul.id)
+        assert stored is not None and stored.title.startswith("before")
+        assert stored.title.endswith("after")
+        found = await store.list_events(ws, EventFilter(q="needle"), 10)
+        assert [e.id for e in found] == [long.id]  # words past the 16th are searchable too
+        assert [e.id for e in await store.list_events(ws, EventFilter(q="web api"), 10)] == [
+            path.id
+        ]
+        assert [e.id for e in await store.list_events(ws, EventFilter(q="o'brien"), 10)] == [
+            path.id
+        ]
+
+    run(check)
+
+
+def test_events_by_ids_serve_every_workspace(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        mine = await _endpoint(store)
+        theirs = await _endpoint(store, await store.create_workspace("Other"))
+        (a,) = await _saved(store, mine, [EventDraft(type="x", title="mine")])
+        (b,) = await _saved(store, theirs, [EventDraft(type="x", title="theirs")])
+        found = await store.events_by_ids([b.id, a.id, 10_000])
+        assert [(e.id, e.title) for e in found] == [(a.id, "mine"), (b.id, "theirs")]
+        assert await store.events_by_ids([]) == []
+
+    run(check)
+
+
+def test_retention_prunes_old_events_and_deliveries_of_one_workspace(
+    run: Callable[..., Any],
+) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await _endpoint(store)
+        ws = endpoint.workspace_id
+        other = await _endpoint(store, await store.create_workspace("Other"))
+        assert (await store.get_workspace(ws)).retention_days is None  # type: ignore[union-attr]
+        updated = await store.set_retention(ws, 30)
+        assert updated is not None and updated.retention_days == 30
+        assert [w.retention_days for w in await store.list_workspaces()] == [30, None]
+        assert await store.set_retention(999, 30) is None
+        old = utcnow() - timedelta(days=40)
+        for ep in (endpoint, other):
+            for i in range(5):
+                await store.append_delivery(replace(_delivery(ep, f"old{i}"), received_at=old))
+            await store.append_delivery(_delivery(ep, "new"))
+        pending = await store.pending_deliveries(100)
+        await store.save_events([(d, [EventDraft(type="x", title=d.key)]) for d in pending])
+        cutoff = utcnow() - timedelta(days=30)
+        removed = 0
+        while batch := await store.prune_workspace(ws, cutoff, 2):
+            assert batch <= 4
+            removed += batch
+        assert removed == 10  # 5 events and 5 deliveries
+        assert [e.title for e in await store.list_events(ws, EventFilter(), 10)] == ["new"]
+        assert len(await store.list_events(other.workspace_id, EventFilter(), 10)) == 6
+        assert await store.list_events(ws, EventFilter(q="old0"), 10) == []
+        stats = await store.endpoint_stats(ws, endpoint.id)
+        assert stats.deliveries == 1
+
+    run(check)
+
+
+def test_a_due_job_is_leased_once_until_it_is_due_again(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        every = timedelta(seconds=0.5)
+
+        async def attempt() -> bool:
+            async with store.job_lease("retention", every) as mine:
+                if mine:
+                    await asyncio.sleep(0.1)  # still running while the others ask
+                return mine
+
+        first = await asyncio.gather(*[attempt() for _ in range(6)])
+        assert first.count(True) == 1
+        assert await attempt() is False  # not due again yet
+        await asyncio.sleep(0.6)
+        assert await attempt() is True
+        async with store.job_lease("other-job", every) as mine:
+            assert mine  # jobs are scheduled apart
+        start = utcnow()
+        await store.record_job_run(JobRun("retention", "node-a", start, utcnow(), "pruned 3"))
+        await store.record_job_run(JobRun("retention", "node-b", start, utcnow(), "pruned 0"))
+        runs = await store.job_runs("retention", 10)
+        assert [(r.node, r.detail) for r in runs] == [
+            ("node-b", "pruned 0"),
+            ("node-a", "pruned 3"),
+        ]
+
+    run(check)
+
+
+def test_two_stores_on_one_database_share_the_job_schedule(backend: str, tmp_path: Path) -> None:
+    """Two processes (here: two stores) sharing a database never both run a due job."""
+
+    async def main() -> list[bool]:
+        a, b = BACKENDS[backend](tmp_path), BACKENDS[backend](tmp_path)
+        await a.open()
+        await b.open()
+        try:
+
+            async def attempt(store: Store) -> bool:
+                async with store.job_lease("retention", timedelta(minutes=5)) as mine:
+                    if mine:
+                        await asyncio.sleep(0.2)
+                    return mine
+
+            return list(await asyncio.gather(*[attempt(s) for s in (a, b, a, b)]))
+        finally:
+            await a.close()
+            await b.close()
+
+    assert asyncio.run(main()).count(True) == 1

@@ -21,6 +21,12 @@ class Subscription(ABC):
 
 
 class Bus(ABC):
+    async def start(self) -> None:  # noqa: B027 (in-process buses have nothing to start)
+        """Begin fan-out (connect to whatever carries events between processes)."""
+
+    async def stop(self) -> None:  # noqa: B027
+        """Stop fan-out and release connections."""
+
     @abstractmethod
     def publish(self, events: Sequence[Event]) -> None:
         """Hand newly stored events to every current subscriber."""

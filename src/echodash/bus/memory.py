@@ -25,11 +25,15 @@ class _MemorySubscription(Subscription):
         if self.overflowed:
             return
         if len(self._items) >= self._backlog:
-            # The client reconnects with Last-Event-ID and catches up from the store.
-            self.overflowed = True
-            self._items.clear()
+            self.overflow()
         else:
             self._items.append(event)
+            self._wakeup.set()
+
+    def overflow(self) -> None:
+        """Drop the backlog: the stream catches up from the store from its last event id."""
+        self.overflowed = True
+        self._items.clear()
         self._wakeup.set()
 
     async def next_batch(self, timeout: float) -> list[Event] | None:
@@ -59,6 +63,16 @@ class MemoryBus(Bus):
             for event in events:
                 if event.workspace_id == subscriber.workspace_id:
                     subscriber._push(event)
+
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
+
+    def overflow_all(self) -> None:
+        """Events may have been missed (the carrier between processes was down): every
+        subscriber reads the gap from the store instead."""
+        for subscriber in list(self._subscribers):
+            subscriber.overflow()
 
     def subscribe(self, workspace_id: int) -> Subscription:
         subscription = _MemorySubscription(self, workspace_id, self._backlog)

@@ -12,7 +12,13 @@ def open_store(url: str) -> Store:
 
         return SqliteStore(sqlite_path(url))
     if url.startswith(("postgresql://", "postgres://")):
-        raise ValueError(
-            "PostgreSQL storage is not available in this version of EchoDash; use a sqlite:/// URL"
-        )
+        try:
+            import asyncpg  # noqa: F401
+        except ImportError as exc:
+            raise ValueError(
+                "PostgreSQL needs the asyncpg driver: pip install 'echodash[postgres]'"
+            ) from exc
+        from echodash.store.postgres import PostgresStore
+
+        return PostgresStore(url)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/echodash.db")

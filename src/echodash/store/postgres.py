@@ -1,0 +1,515 @@
+"""The PostgreSQL store: an asyncpg pool, group-committed deliveries, tsvector search.
+
+Several EchoDash processes on several machines share one database: migrations run under an
+advisory lock, events are written one transaction at a time (so ids are committed in order)
+and announced with NOTIFY in the same transaction, for the live bus on every node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from echodash.events import Delivery, Event, EventDraft, utcnow
+from echodash.store.base import (
+    ApiTokenRecord,
+    AppendResult,
+    EndpointChanges,
+    EndpointRecord,
+    EndpointStats,
+    EventFilter,
+    RejectionCounts,
+    Store,
+    StoredDelivery,
+    StoreUnavailableError,
+)
+from echodash.store.migrations import migration_scripts
+from echodash.store.postgres_access import OUTAGES, Conn, PgAccess
+from echodash.store.postgres_portable import PgPortable
+from echodash.store.postgres_sql import (
+    DELIVERY_COLUMNS,
+    ENDPOINT_COLUMNS,
+    EVENT_COLUMNS,
+    EVENTS_CHANNEL,
+    INSERT_EVENTS,
+    LOCK_EVENTS,
+    LOCK_MIGRATIONS,
+    LOCK_SPACE,
+    clean,
+    delivery_from_row,
+    endpoint_from_rows,
+    event_columns,
+    event_from_row,
+    event_row,
+    event_where,
+    jsonb,
+    prefixed,
+)
+from echodash.store.postgres_upkeep import PgUpkeep
+from echodash.store.postgres_writer import PgDeliveryWriter
+
+CONNECT_TIMEOUT = 5.0
+COMMAND_TIMEOUT = 60.0
+
+
+class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self._pool_size = pool_size
+        self._writer = PgDeliveryWriter(lambda: self._pool)
+
+    def observe_commits(self, observer: Callable[[float], None]) -> None:
+        self._writer.on_commit = observer
+
+    # Lifecycle
+    async def open(self) -> None:
+        try:
+            self._pool_or_none = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=COMMAND_TIMEOUT,
+                # Connections unused for a minute are closed; the pool reopens on demand.
+                max_inactive_connection_lifetime=60.0,
+            )
+            await self._migrate()
+        except OUTAGES as exc:
+            await self.close()
+            raise StoreUnavailableError(f"cannot reach PostgreSQL: {exc}") from exc
+        self._writer.start()
+
+    async def _migrate(self) -> None:
+        async def fn(conn: Conn) -> None:
+            # Nodes starting together take turns; the first applies, the others find it done.
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, LOCK_MIGRATIONS)
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+                )
+                done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+                for version, name, sql in migration_scripts("postgres"):
+                    if version in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
+                            version,
+                            name,
+                            utcnow(),
+                        )
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, LOCK_MIGRATIONS)
+
+        await self._run(fn)
+
+    async def close(self) -> None:
+        await self._writer.stop()
+        if self._pool_or_none is not None:
+            pool, self._pool_or_none = self._pool_or_none, None
+            try:
+                await pool.close()
+            except OUTAGES:
+                pool.terminate()
+
+    async def ping(self) -> bool:
+        try:
+            if await self._run(lambda c: c.fetchval("SELECT 1")) != 1:
+                return False
+            if self._writer.failing:
+                # The last commit failed: only a real write shows whether writing works again.
+                await self._run(
+                    lambda c: c.execute(
+                        "INSERT INTO health_probe (id, filler) VALUES (1, $1) "
+                        "ON CONFLICT (id) DO UPDATE SET filler = excluded.filler",
+                        b"\0" * 1024,
+                    )
+                )
+                self._writer.failing = False
+            return True
+        except StoreUnavailableError:
+            return False
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO instance_meta (key, value) VALUES ($1, $2) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                key,
+                clean(value),
+            )
+        )
+
+    async def get_meta(self, key: str) -> str | None:
+        value = await self._run(
+            lambda c: c.fetchval("SELECT value FROM instance_meta WHERE key = $1", key)
+        )
+        return None if value is None else str(value)
+
+    # Workspaces and tokens
+    async def ensure_default_workspace(self) -> int:
+        async def fn(conn: Conn) -> int:
+            # Serialized, so nodes starting together agree on one default workspace.
+            await conn.execute("LOCK TABLE workspaces IN SHARE ROW EXCLUSIVE MODE")
+            found = await conn.fetchval("SELECT id FROM workspaces ORDER BY id LIMIT 1")
+            if found is not None:
+                return int(found)
+            return int(
+                await conn.fetchval(
+                    "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id",
+                    "Default",
+                    utcnow(),
+                )
+            )
+
+        return await self._tx(fn)
+
+    async def create_workspace(self, name: str) -> int:
+        return int(
+            await self._run(
+                lambda c: c.fetchval(
+                    "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id",
+                    clean(name),
+                    utcnow(),
+                )
+            )
+        )
+
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        now = utcnow()
+        token_id = await self._run(
+            lambda c: c.fetchval(
+                "INSERT INTO api_tokens (workspace_id, name, token_hash, role, created_at) "
+                "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                workspace_id,
+                clean(name),
+                token_hash,
+                role,
+                now,
+            )
+        )
+        return ApiTokenRecord(int(token_id), workspace_id, name, role, now)
+
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                "SELECT id, workspace_id, name, role, created_at FROM api_tokens "
+                "WHERE token_hash = $1 AND revoked_at IS NULL",
+                clean(token_hash),
+            )
+        )
+        return None if row is None else ApiTokenRecord(row[0], row[1], row[2], row[3], row[4])
+
+    async def count_api_tokens(self) -> int:
+        return int(
+            await self._run(
+                lambda c: c.fetchval("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL")
+            )
+        )
+
+    # Endpoints
+    async def _endpoints(self, conn: Conn, where: str, *params: Any) -> list[EndpointRecord]:
+        rows = await conn.fetch(
+            f"SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE {where} ORDER BY id", *params
+        )
+        if not rows:
+            return []
+        secrets: dict[int, list[Any]] = {}
+        for s in await conn.fetch(
+            "SELECT endpoint_id, id, sealed, created_at, expires_at FROM endpoint_secrets "
+            "WHERE endpoint_id = ANY($1::bigint[]) ORDER BY id",
+            [r[0] for r in rows],
+        ):
+            secrets.setdefault(s[0], []).append(s)
+        return [endpoint_from_rows(r, secrets.get(r[0], [])) for r in rows]
+
+    async def _endpoint(
+        self, conn: Conn, workspace_id: int, endpoint_id: int
+    ) -> EndpointRecord | None:
+        found = await self._endpoints(
+            conn, "workspace_id = $1 AND id = $2", workspace_id, endpoint_id
+        )
+        return found[0] if found else None
+
+    async def create_endpoint(
+        self,
+        workspace_id: int,
+        kind: str,
+        name: str,
+        slug: str,
+        options: dict[str, Any],
+        sealed_secret: str | None,
+    ) -> EndpointRecord:
+        now = utcnow()
+
+        async def fn(conn: Conn) -> EndpointRecord:
+            endpoint_id = await conn.fetchval(
+                "INSERT INTO endpoints (workspace_id, kind, name, slug, options, created_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                workspace_id,
+                kind,
+                clean(name),
+                slug,
+                jsonb(options),
+                now,
+            )
+            if sealed_secret is not None:
+                await conn.execute(
+                    "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) "
+                    "VALUES ($1, $2, $3)",
+                    endpoint_id,
+                    sealed_secret,
+                    now,
+                )
+            record = await self._endpoint(conn, workspace_id, endpoint_id)
+            assert record is not None
+            return record
+
+        return await self._tx(fn)
+
+    async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]:
+        return await self._run(lambda c: self._endpoints(c, "workspace_id = $1", workspace_id))
+
+    async def get_endpoint(self, workspace_id: int, endpoint_id: int) -> EndpointRecord | None:
+        return await self._run(lambda c: self._endpoint(c, workspace_id, endpoint_id))
+
+    async def get_endpoint_by_slug(self, slug: str) -> EndpointRecord | None:
+        found = await self._run(lambda c: self._endpoints(c, "slug = $1", clean(slug)))
+        return found[0] if found else None
+
+    async def update_endpoint(
+        self, workspace_id: int, endpoint_id: int, changes: EndpointChanges
+    ) -> EndpointRecord | None:
+        async def fn(conn: Conn) -> EndpointRecord | None:
+            if changes.name is not None:
+                await conn.execute(
+                    "UPDATE endpoints SET name = $1 WHERE id = $2 AND workspace_id = $3",
+                    clean(changes.name),
+                    endpoint_id,
+                    workspace_id,
+                )
+            if changes.options is not None:
+                await conn.execute(
+                    "UPDATE endpoints SET options = $1 WHERE id = $2 AND workspace_id = $3",
+                    jsonb(changes.options),
+                    endpoint_id,
+                    workspace_id,
+                )
+            return await self._endpoint(conn, workspace_id, endpoint_id)
+
+        return await self._tx(fn)
+
+    async def delete_endpoint(self, workspace_id: int, endpoint_id: int) -> bool:
+        status = await self._run(
+            lambda c: c.execute(
+                "DELETE FROM endpoints WHERE id = $1 AND workspace_id = $2",
+                endpoint_id,
+                workspace_id,
+            )
+        )
+        return str(status) != "DELETE 0"
+
+    async def add_secret(
+        self, workspace_id: int, endpoint_id: int, sealed: str, expire_others_at: datetime | None
+    ) -> EndpointRecord | None:
+        async def fn(conn: Conn) -> EndpointRecord | None:
+            owned = await conn.fetchval(
+                "SELECT 1 FROM endpoints WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+                endpoint_id,
+                workspace_id,
+            )
+            if owned is None:
+                return None
+            if expire_others_at is not None:
+                await conn.execute(
+                    "UPDATE endpoint_secrets SET expires_at = $1 WHERE endpoint_id = $2 "
+                    "AND (expires_at IS NULL OR expires_at > $1)",
+                    expire_others_at,
+                    endpoint_id,
+                )
+            await conn.execute(
+                "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) "
+                "VALUES ($1, $2, $3)",
+                endpoint_id,
+                sealed,
+                utcnow(),
+            )
+            return await self._endpoint(conn, workspace_id, endpoint_id)
+
+        return await self._tx(fn)
+
+    async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
+        async def fn(conn: Conn) -> EndpointStats:
+            row = await conn.fetchrow(
+                "SELECT count(*), coalesce(sum(duplicates), 0), max(received_at) "
+                "FROM deliveries WHERE endpoint_id = $1 AND workspace_id = $2",
+                endpoint_id,
+                workspace_id,
+            )
+            rejections = await conn.fetch(
+                "SELECT r.reason, r.count, r.last_at FROM rejections r JOIN endpoints e "
+                "ON e.id = r.endpoint_id WHERE r.endpoint_id = $1 AND e.workspace_id = $2",
+                endpoint_id,
+                workspace_id,
+            )
+            assert row is not None  # an aggregate always has a row
+            return EndpointStats(
+                deliveries=int(row[0]),
+                duplicates=int(row[1]),
+                last_delivery_at=row[2],
+                rejections={r[0]: int(r[1]) for r in rejections},
+                last_rejection_at=max((r[2] for r in rejections), default=None),
+            )
+
+        return await self._run(fn)
+
+    # Ingestion
+    async def append_delivery(self, delivery: Delivery) -> AppendResult:
+        return await self._writer.submit(
+            (
+                delivery.workspace_id,
+                delivery.endpoint_id,
+                delivery.source,
+                clean(delivery.key),
+                jsonb(delivery.headers),
+                delivery.body,
+                delivery.received_at,
+                delivery.secret_id,
+            )
+        )
+
+    async def record_rejections(self, counts: RejectionCounts) -> None:
+        if not counts:
+            return
+        keys = sorted(counts)
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO rejections (endpoint_id, reason, count, last_at) "
+                "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+                "$4::timestamptz[]) ON CONFLICT (endpoint_id, reason) DO UPDATE SET "
+                "count = rejections.count + excluded.count, "
+                "last_at = greatest(rejections.last_at, excluded.last_at)",
+                [k[0] for k in keys],
+                [clean(k[1]) for k in keys],
+                [counts[k][0] for k in keys],
+                [counts[k][1] for k in keys],
+            )
+        )
+
+    async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE NOT processed "
+                "ORDER BY id LIMIT $1",
+                limit,
+            )
+        )
+        return [delivery_from_row(r) for r in rows]
+
+    async def save_events(
+        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+    ) -> list[Event]:
+        if not parsed:
+            return []
+
+        async def fn(conn: Conn) -> list[Event]:
+            # One event writer at a time across every node: ids are then committed in order,
+            # so a live stream resuming "after id N" never skips an event committed later.
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            claimed = {
+                r[0]
+                for r in await conn.fetch(
+                    "UPDATE deliveries SET processed = true "
+                    "WHERE id = ANY($1::bigint[]) AND NOT processed RETURNING id",
+                    [d.id for d, _ in parsed],
+                )
+            }
+            rows = [
+                event_row(
+                    d.workspace_id,
+                    d.endpoint_id,
+                    d.id,
+                    d.source,
+                    draft,
+                    draft.occurred_at or d.received_at,
+                    d.received_at,
+                )
+                for d, drafts in parsed
+                if d.id in claimed  # others were claimed by another node: its events stand
+                for draft in drafts
+            ]
+            return await insert_events(conn, rows)
+
+        return await self._tx(fn)
+
+    # Queries
+    async def list_events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        before_id: int | None = None,
+    ) -> list[Event]:
+        where, params = event_where(workspace_id, filters)
+        if before_id is not None:
+            params.append(before_id)
+            where.append(f"e.id < ${len(params)}")
+        params.append(limit)
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            f"ORDER BY e.id DESC LIMIT ${len(params)}"
+        )
+        return [event_from_row(r) for r in await self._run(lambda c: c.fetch(sql, *params))]
+
+    async def events_after(
+        self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
+    ) -> list[Event]:
+        where, params = event_where(workspace_id, filters)
+        params.append(after_id)
+        where.append(f"e.id > ${len(params)}")
+        params.append(limit)
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            f"ORDER BY e.id LIMIT ${len(params)}"
+        )
+        return [event_from_row(r) for r in await self._run(lambda c: c.fetch(sql, *params))]
+
+    async def latest_event_id(self) -> int:
+        return int(await self._run(lambda c: c.fetchval("SELECT coalesce(max(id), 0) FROM events")))
+
+    async def get_event(self, workspace_id: int, event_id: int) -> Event | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND workspace_id = $2",
+                event_id,
+                workspace_id,
+            )
+        )
+        return event_from_row(row) if row else None
+
+    async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 AND workspace_id = $2",
+                delivery_id,
+                workspace_id,
+            )
+        )
+        return delivery_from_row(row) if row else None
+
+
+async def insert_events(conn: Conn, rows: list[tuple[Any, ...]]) -> list[Event]:
+    """Insert events (inside the caller's transaction) and announce their ids to every node."""
+    if not rows:
+        return []
+    saved = [event_from_row(r) for r in await conn.fetch(INSERT_EVENTS, *event_columns(rows))]
+    saved.sort(key=lambda e: e.id)
+    await conn.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, f"{saved[0].id}-{saved[-1].id}")
+    return saved

@@ -1,0 +1,68 @@
+"""What the PostgreSQL store's parts share: the pool, and turning outages into one error."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from echodash.store.base import StoreUnavailableError
+
+T = TypeVar("T")
+
+# A connection, pooled or not (the driver's classes are generic only in its type stubs).
+if TYPE_CHECKING:
+    Conn: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Conn = asyncpg.Connection
+
+# Failures that mean "the database is not reachable or not accepting work right now": the
+# caller answers 503 and tries again later; the pool reconnects by itself.
+OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.TransactionRollbackError,
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
+    asyncpg.exceptions.InterfaceError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    return isinstance(exc, OUTAGES)
+
+
+class PgAccess:
+    """Base of the PostgreSQL store and its mixins."""
+
+    _pool_or_none: asyncpg.Pool | None = None
+
+    @property
+    def _pool(self) -> asyncpg.Pool:
+        if self._pool_or_none is None:
+            raise StoreUnavailableError("the store is not open")
+        return self._pool_or_none
+
+    async def _run(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run `fn` on a pooled connection; outages become StoreUnavailableError."""
+        try:
+            async with self._pool.acquire() as conn:
+                return await fn(conn)
+        except StoreUnavailableError:
+            raise
+        except OUTAGES as exc:
+            raise StoreUnavailableError(f"the database is unavailable: {exc}") from exc
+
+    async def _tx(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run `fn` in one transaction on a pooled connection."""
+
+        async def inside(conn: Conn) -> T:
+            async with conn.transaction():
+                return await fn(conn)
+
+        return await self._run(inside)

@@ -1,0 +1,194 @@
+"""SQL for the PostgreSQL store: statements, filters and row conversions (no connections held)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from echodash.events import Event, EventDraft, Severity
+from echodash.search import search_words, text_words
+from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, StoredDelivery
+
+# Where committed events are announced (payload "first-last": the ids of one commit).
+EVENTS_CHANNEL = "echodash_events"
+# Advisory lock keys (one namespace for EchoDash; the second number names the lock).
+LOCK_SPACE = 0x6563_6864  # "echd"
+LOCK_MIGRATIONS = 1
+LOCK_EVENTS = 2
+
+EVENT_COLUMNS = (
+    "id, workspace_id, endpoint_id, delivery_id, source, type, title, summary, actor, subject, "
+    "url, occurred_at, received_at, severity, tags, fields"
+)
+DELIVERY_COLUMNS = (
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+)
+ENDPOINT_COLUMNS = "id, workspace_id, kind, name, slug, options, created_at"
+
+# A lexeme may not exceed 2 KiB; words longer than this are indexed by their start.
+_MAX_LEXEME = 256
+_MAX_LEXEMES = 4000
+
+
+def clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL characters: show them as U+FFFD instead."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def clean_opt(text: str | None) -> str | None:
+    return None if text is None else clean(text)
+
+
+def jsonb(value: Any) -> str:
+    """JSON for a jsonb parameter (jsonb refuses \\u0000 too)."""
+    return orjson.dumps(value).decode("utf-8").replace("\\u0000", "\\ufffd")
+
+
+def lexemes(event_text: str) -> list[str]:
+    """The search index's words for an event: the same words live matching uses."""
+    seen = dict.fromkeys(w[:_MAX_LEXEME] for w in text_words(event_text))
+    return list(seen)[:_MAX_LEXEMES]
+
+
+def ts_query(text: str) -> str | None:
+    """User search words as a tsquery: every word must match, as a prefix; no operators."""
+    words = search_words(text)
+    if not words:
+        return None
+    return " & ".join(f"'{w[:_MAX_LEXEME]}':*" for w in words)
+
+
+def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], list[Any]]:
+    params: list[Any] = [workspace_id]
+    where = ["e.workspace_id = $1"]
+
+    def add(condition: str, value: Any) -> None:
+        params.append(value)
+        where.append(condition.replace("?", f"${len(params)}"))
+
+    for column, value in (
+        ("source", filters.source),
+        ("type", filters.type),
+        ("endpoint_id", filters.endpoint_id),
+        ("severity", filters.severity),
+    ):
+        if value is not None:
+            add(f"e.{column} = ?", clean(value) if isinstance(value, str) else value)
+    if filters.since is not None:
+        add("e.occurred_at >= ?", filters.since)
+    if filters.until is not None:
+        add("e.occurred_at < ?", filters.until)
+    if filters.q:
+        query = ts_query(filters.q)
+        if query is not None:
+            add("e.search @@ ?::tsquery", query)
+    return where, params
+
+
+def prefixed(columns: str) -> str:
+    return ", ".join("e." + c.strip() for c in columns.split(","))
+
+
+def event_from_row(row: Any) -> Event:
+    return Event(
+        id=row[0],
+        workspace_id=row[1],
+        endpoint_id=row[2],
+        delivery_id=row[3],
+        source=row[4],
+        type=row[5],
+        title=row[6],
+        summary=row[7],
+        actor=row[8],
+        subject=row[9],
+        url=row[10],
+        occurred_at=row[11],
+        received_at=row[12],
+        severity=Severity(row[13]),
+        tags=tuple(orjson.loads(row[14])),
+        fields=orjson.loads(row[15]),
+    )
+
+
+def delivery_from_row(row: Any) -> StoredDelivery:
+    return StoredDelivery(
+        id=row[0],
+        endpoint_id=row[1],
+        workspace_id=row[2],
+        source=row[3],
+        key=row[4],
+        headers=orjson.loads(row[5]),
+        body=bytes(row[6]),
+        received_at=row[7],
+        secret_id=row[8],
+        duplicates=row[9],
+    )
+
+
+def endpoint_from_rows(row: Any, secrets: list[Any]) -> EndpointRecord:
+    return EndpointRecord(
+        id=row[0],
+        workspace_id=row[1],
+        kind=row[2],
+        name=row[3],
+        slug=row[4],
+        options=orjson.loads(row[5]),
+        created_at=row[6],
+        secrets=tuple(SecretRecord(s[1], s[2], s[3], s[4]) for s in secrets),
+    )
+
+
+# Events in column arrays for one unnest() INSERT.
+INSERT_EVENTS = (
+    "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
+    "actor, subject, url, occurred_at, received_at, severity, tags, fields, search) "
+    "SELECT w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, "
+    "array_to_tsvector(string_to_array(sr, ' ')) "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], "
+    "$13::text[], $14::jsonb[], $15::jsonb[], $16::text[]) WITH ORDINALITY "
+    "AS t(w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, sr, n) "
+    "ORDER BY n RETURNING " + EVENT_COLUMNS
+)
+
+
+def event_columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows (as `event_row` makes them) as the 16 column arrays INSERT_EVENTS takes."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 16
+
+
+def event_row(
+    workspace_id: int,
+    endpoint_id: int | None,
+    delivery_id: int | None,
+    source: str,
+    draft: EventDraft,
+    occurred_at: datetime,
+    received_at: datetime,
+) -> tuple[Any, ...]:
+    title = clean(draft.title)
+    summary = clean(draft.summary)
+    actor = clean_opt(draft.actor)
+    subject = clean_opt(draft.subject)
+    kind = clean(draft.type)
+    words = lexemes(" ".join(f for f in (title, summary, actor, subject, kind, source) if f))
+    return (
+        workspace_id,
+        endpoint_id,
+        delivery_id,
+        clean(source),
+        kind,
+        title,
+        summary,
+        actor,
+        subject,
+        clean_opt(draft.url),
+        occurred_at,
+        received_at,
+        draft.severity.value,
+        jsonb([clean(t) for t in draft.tags]),
+        jsonb(draft.fields),
+        " ".join(words),
+    )
