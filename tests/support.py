@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import os
@@ -23,6 +24,18 @@ GITHUB_FIXTURES = SHARED / "fixtures" / "github"
 STRIPE_RESOURCES = SHARED / "fixtures" / "stripe" / "resources.json"
 ARTIFACTS = REPO / "test-artifacts"
 ECHODASH = str(Path(sys.executable).with_name("echodash"))
+# `sqlite` (default) or `postgres`: the store every test server runs on (see .ci/run).
+TEST_BACKEND = os.environ.get("ECHODASH_TEST_BACKEND", "sqlite")
+_created_databases: list[str] = []
+
+
+@atexit.register
+def _drop_created_databases() -> None:
+    for url in _created_databases:
+        try:
+            drop_pg_database(url)
+        except Exception:  # noqa: S112 (best effort at exit)
+            continue
 
 
 def free_port() -> int:
@@ -61,16 +74,26 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    pg_url: str | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def environment(self) -> dict[str, str]:
+        backend = {}
+        if TEST_BACKEND == "postgres" and "ECHODASH_DATABASE" not in self.env:
+            # The whole suite runs on PostgreSQL too: each server gets a database of its own,
+            # kept across its restarts like its data directory.
+            if self.pg_url is None:
+                self.pg_url = create_pg_database()
+                _created_databases.append(self.pg_url)
+            backend["ECHODASH_DATABASE"] = self.pg_url
         return {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")} | {
             "ECHODASH_DATA_DIR": str(self.data_dir),
             "ECHODASH_PORT": str(self.port),
             "ECHODASH_BOOTSTRAP_TOKEN": self.token,
+            **backend,
             **self.env,
         }
 

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from echodash.bus.memory import MemoryBus
+from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
+from echodash.jobs.retention import RetentionJob
+from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
@@ -61,6 +63,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.processor.run(), name="echodash-processor"),
             asyncio.create_task(svc.deadlines.run(), name="echodash-deadlines"),
             asyncio.create_task(svc.rejections.run(), name="echodash-rejections"),
+            asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
         try:
             yield
@@ -72,6 +75,7 @@ def create_app(settings: Settings) -> EchoDashApp:
                     await worker
             with contextlib.suppress(StoreUnavailableError):
                 await svc.rejections.flush()
+            await svc.bus.stop()
             await svc.store.close()
 
     starlette = Starlette(
@@ -90,7 +94,8 @@ def create_app(settings: Settings) -> EchoDashApp:
 async def start_services(settings: Settings) -> Services:
     store = open_store(settings.database_url)
     await store.open()
-    bus = MemoryBus()
+    bus = open_bus(settings.database_url, store)
+    await bus.start()
     box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
     telemetry = Telemetry()
     svc = Services(
@@ -104,6 +109,7 @@ async def start_services(settings: Settings) -> Services:
         limiter=RateLimiter(settings.rate_limit),
         deadlines=RequestDeadlines(settings.request_deadline),
         rejections=RejectionTally(store),
+        jobs=JobRunner(store, [RetentionJob(settings.retention_interval)], settings.node),
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()
@@ -118,7 +124,17 @@ async def _bootstrap_token(svc: Services) -> None:
         return
     token = svc.settings.bootstrap_token
     if token:
-        await svc.store.create_api_token(svc.workspace_id, "bootstrap", hash_token(token), "admin")
+        try:
+            await svc.store.create_api_token(
+                svc.workspace_id, "bootstrap", hash_token(token), "admin"
+            )
+        except StoreUnavailableError:
+            raise
+        except Exception:
+            # Several nodes starting at once: another one created it a moment ago.
+            if await svc.store.find_api_token(hash_token(token)) is None:
+                raise
+            return
         log.info("created the admin API token from ECHODASH_BOOTSTRAP_TOKEN")
     else:
         log.warning(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -32,10 +33,20 @@ class Settings:
     log_format: str = "text"
     # Public base URL used to show receive URLs (e.g. https://hooks.example.com).
     public_url: str = ""
+    # Worker processes serving one port (PostgreSQL only: SQLite has one writer).
+    workers: int = 1
+    # This process's name in logs and in the job log; empty means host:port.
+    node_name: str = ""
+    # Seconds between runs of the retention job (pruning events past each workspace's period).
+    retention_interval: float = 3600.0
 
     @property
     def database_url(self) -> str:
         return self.database or f"sqlite:///{self.data_dir / 'echodash.db'}"
+
+    @property
+    def node(self) -> str:
+        return self.node_name or f"{socket.gethostname()}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -72,6 +83,15 @@ class Settings:
             problems.append("ECHODASH_LOG_FORMAT must be text or json")
         if self.bootstrap_token and len(self.bootstrap_token) < 16:
             problems.append("ECHODASH_BOOTSTRAP_TOKEN must be at least 16 characters")
+        if self.workers < 1:
+            problems.append("ECHODASH_WORKERS must be at least 1")
+        elif self.workers > 1 and not self.database_url.startswith(("postgresql:", "postgres:")):
+            problems.append(
+                "ECHODASH_WORKERS above 1 needs PostgreSQL (ECHODASH_DATABASE=postgresql://…): "
+                "SQLite has one writer"
+            )
+        if self.retention_interval <= 0:
+            problems.append("ECHODASH_RETENTION_INTERVAL must be positive")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
+from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
@@ -28,6 +29,7 @@ class Services:
     limiter: RateLimiter
     deadlines: RequestDeadlines
     rejections: RejectionTally
+    jobs: JobRunner
     workspace_id: int = 0
     # API token hash -> (its record, until when the lookup may be reused)
     token_cache: dict[str, tuple[ApiTokenRecord, float]] = field(default_factory=dict)

@@ -9,7 +9,9 @@ from starlette.responses import Response
 
 from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
+from echodash.jobs.retention import MIN_RETENTION_DAYS
 from echodash.sources.registry import source_classes
+from echodash.web.api.workspace import MAX_RETENTION_DAYS
 from echodash.web.responses import json_response
 
 
@@ -64,6 +66,49 @@ _EVENT_FILTERS = [
     _query("until", _STR, "occurred_at < until: ISO-8601 or Unix seconds/ms; empty: no bound"),
 ]
 _AUTH_ERRORS = {"401": _error("Missing or invalid API token")}
+
+
+def _workspace_paths() -> dict[str, Any]:
+    workspace = {
+        "type": "object",
+        "required": ["id", "name", "retention_days", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "retention_days": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    return {
+        "get": {
+            "summary": "The token's workspace and its settings",
+            "responses": {"200": _json(workspace, "The workspace"), **_AUTH_ERRORS},
+        },
+        "patch": {
+            "summary": "Change the workspace's retention period (null keeps everything)",
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["retention_days"],
+                    "properties": {
+                        "retention_days": {
+                            "type": ["integer", "null"],
+                            "minimum": MIN_RETENTION_DAYS,
+                            "maximum": MAX_RETENTION_DAYS,
+                        }
+                    },
+                },
+                "Changes",
+            ),
+            "responses": {
+                "200": _json(workspace, "Updated"),
+                "400": _error("Invalid change"),
+                **_AUTH_ERRORS,
+            },
+        },
+    }
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -325,6 +370,7 @@ def build_document() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/workspace": _workspace_paths(),
     }
     for operations in paths.values():
         for name, operation in operations.items():

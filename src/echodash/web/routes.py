@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from echodash.web import health, ingest
-from echodash.web.api import endpoints, events, stream
+from echodash.web.api import endpoints, events, stream, workspace
 from echodash.web.openapi import openapi
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -42,4 +42,5 @@ routes = [
     methods("/api/v1/events", GET=events.list_events),
     methods("/api/v1/events/{event_id}", GET=events.get_event),
     methods("/api/v1/stream", GET=stream.stream),
+    methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
 ]

@@ -1,0 +1,1 @@
+"""Background jobs that run once across every process sharing the store."""
