@@ -80,6 +80,23 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def database_url(self) -> str:
+        """The database this server uses (once it has started)."""
+        return self.environment().get(
+            "ECHODASH_DATABASE", f"sqlite:///{self.data_dir / 'echodash.db'}"
+        )
+
+    def cli_env(self) -> dict[str, str]:
+        """Environment for an `echodash` command working on this server's data."""
+        env = self.environment()
+        return {k: v for k, v in env.items() if k != "ECHODASH_BOOTSTRAP_TOKEN"}
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ECHODASH, *args], env=self.cli_env(), capture_output=True, text=True, timeout=60
+        )
+
     def environment(self) -> dict[str, str]:
         backend = {}
         if TEST_BACKEND == "postgres" and "ECHODASH_DATABASE" not in self.env:

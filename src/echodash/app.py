@@ -91,6 +91,15 @@ def create_app(settings: Settings) -> EchoDashApp:
     return EchoDashApp(starlette)
 
 
+def app_from_env() -> EchoDashApp:
+    """The app built from `ECHODASH_*` variables (what each of `serve --workers N` runs)."""
+    from echodash.logs import configure
+
+    settings = Settings.from_env()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
 async def start_services(settings: Settings) -> Services:
     store = open_store(settings.database_url)
     await store.open()

@@ -46,7 +46,10 @@ class Settings:
 
     @property
     def node(self) -> str:
-        return self.node_name or f"{socket.gethostname()}:{self.port}"
+        if self.node_name:
+            return self.node_name
+        name = f"{socket.gethostname()}:{self.port}"
+        return f"{name}/{os.getpid()}" if self.workers > 1 else name
 
     @property
     def base_url(self) -> str:
@@ -65,6 +68,10 @@ class Settings:
         settings = replace(cls(), **values)
         settings.check()
         return settings
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as `ECHODASH_*` variables (for worker processes)."""
+        return {f"ECHODASH_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
 
     def check(self) -> None:
         """Refuse settings that cannot work, with the variable to fix in the message."""

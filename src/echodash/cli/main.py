@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ from echodash import __version__
 from echodash.cli.context import data_dir_option, settings_from
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
+from echodash.cli.portable import export, import_
 from echodash.cli.tokens import tokens
+from echodash.cli.workspace import workspace
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,12 +29,19 @@ def cli(ctx: click.Context, data_dir: Path | None, database: str | None) -> None
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on [env ECHODASH_HOST]")
 @click.option("--port", type=int, default=None, help="Port [env ECHODASH_PORT, default 8000]")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes on one port, PostgreSQL only [env ECHODASH_WORKERS, default 1]",
+)
 @data_dir_option
 @click.pass_context
 def serve(
     ctx: click.Context,
     host: str | None,
     port: int | None,
+    workers: int | None,
     data_dir: Path | None,
     database: str | None,
 ) -> None:
@@ -41,14 +51,23 @@ def serve(
     from echodash.app import create_app
     from echodash.logs import configure
 
-    settings = settings_from(ctx, host=host, port=port, data_dir=data_dir, database=database)
+    settings = settings_from(
+        ctx, host=host, port=port, workers=workers, data_dir=data_dir, database=database
+    )
     configure(settings.log_level, settings.log_format)
     click.echo(
         f"EchoDash {__version__} on {settings.base_url}  (data: {settings.database_display})"
     )
     options: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
+    app: Any = create_app(settings)
+    if settings.workers > 1:
+        # Each worker process builds its app from the environment: hand it these settings.
+        os.environ.update(settings.to_env())
+        app = "echodash.app:app_from_env"
+        options.update(factory=True, workers=settings.workers)
+        click.echo(f"{settings.workers} worker processes")
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -64,6 +83,9 @@ def serve(
 cli.add_command(endpoints)
 cli.add_command(events)
 cli.add_command(tokens)
+cli.add_command(workspace)
+cli.add_command(export)
+cli.add_command(import_)
 
 
 def main() -> None:
