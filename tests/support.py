@@ -123,6 +123,10 @@ class Server:
 
     def start(self, timeout: float = 15.0) -> Server:
         self.process = self.spawn(self.environment())
+        return self.wait_healthy(timeout)
+
+    def wait_healthy(self, timeout: float = 15.0) -> Server:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -245,3 +249,56 @@ def drop_pg_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     if postgres_available():
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class StreamListener:
+    """Reads `/api/v1/stream` of a server in a thread; events land in `events` as
+    (id, event JSON, monotonic arrival time)."""
+
+    def __init__(self, server: Server, **params: Any) -> None:
+        import queue
+        import threading
+
+        self.server = server
+        self.params = params
+        self.events: queue.Queue[tuple[int, dict[str, Any], float]] = queue.Queue()
+        self.connected = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> StreamListener:
+        self._thread.start()
+        if not self.connected.wait(10):
+            raise AssertionError(f"the stream of {self.server.url} did not open")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import json
+
+        headers = {"Authorization": f"Bearer {self.server.token}"}
+        try:
+            with httpx.stream(
+                "GET",
+                self.server.url + "/api/v1/stream",
+                params=self.params,
+                headers=headers,
+                timeout=30,
+            ) as r:
+                event_id = 0
+                for line in r.iter_lines():
+                    if line.startswith(": connected"):
+                        self.connected.set()
+                    elif line.startswith("id: "):
+                        event_id = int(line[4:])
+                    elif line.startswith("data: "):
+                        self.events.put((event_id, json.loads(line[6:]), time.monotonic()))
+                    if self._stop.is_set():
+                        return
+        except httpx.HTTPError:
+            return
+
+    def next(self, timeout: float = 5.0) -> tuple[int, dict[str, Any], float]:
+        return self.events.get(timeout=timeout)
