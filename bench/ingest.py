@@ -4,6 +4,16 @@ Both servers run pinned to CPU 0 with one worker; wrk (64 connections) runs on C
 sends 3 KB signed JSON bodies, each with a fresh X-GitHub-Delivery id. Medians of N runs.
 
     .venv/bin/python bench/ingest.py [--seconds 15] [--runs 3]
+    .venv/bin/python bench/ingest.py --database postgres [--pg-url postgresql://HOST:PORT]
+    .venv/bin/python bench/ingest.py --database postgres --only-reference
+
+`--database sqlite` (the default) compares against bench/reference_receiver.py (SQLite group
+commit). `--database postgres` compares against bench/pg_reference_receiver.py (asyncpg binary
+COPY group commit); every server run, EchoDash's and the reference's, gets a fresh database on
+the PostgreSQL server at --pg-url, dropped afterwards. The PostgreSQL server itself is not
+pinned: its backend runs wherever the OS puts it, so it competes with wrk (CPU 1) and the
+receiver (CPU 0) alike, equally for both receivers. `--only-reference` measures the reference
+alone.
 
 Installs wrk with apt-get when it is missing. Loopback only; bounded in time.
 """
@@ -11,6 +21,7 @@ Installs wrk with apt-get when it is missing. Loopback only; bounded in time.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import hmac
 import os
@@ -27,11 +38,17 @@ from pathlib import Path
 import httpx
 import orjson
 
+try:
+    import asyncpg
+except ImportError:  # only --database postgres needs it
+    asyncpg = None
+
 from serving import EchoDashProcess, free_port
 
 HERE = Path(__file__).resolve().parent
 SECRET = "bench-secret-0123456789abcdef0123456789"
 TOKEN = "edk_bench-token-0123456789abcdef"
+PG_URL = "postgresql://postgres@127.0.0.1:5432"
 
 LUA = r"""
 local counter = 0
@@ -170,13 +187,66 @@ def bench_reference(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple
         proc.wait(10)
 
 
-def bench_echodash(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple[float, float, int]:
+class PgDatabase:
+    """A fresh PostgreSQL database for one server run, dropped on exit."""
+
+    counter = 0
+
+    def __init__(self, server: str, label: str) -> None:
+        if asyncpg is None:
+            raise SystemExit("--database postgres needs asyncpg (pip install asyncpg)")
+        PgDatabase.counter += 1
+        self.server = server.rstrip("/")
+        self.name = f"echodash_bench_{label}_{os.getpid()}_{PgDatabase.counter}"
+        self.url = f"{self.server}/{self.name}"
+
+    def _admin(self, sql: str) -> None:
+        async def run() -> None:
+            conn = await asyncpg.connect(f"{self.server}/postgres")
+            try:
+                await conn.execute(sql)
+            finally:
+                await conn.close()
+
+        asyncio.run(run())
+
+    def __enter__(self) -> PgDatabase:
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def bench_pg_reference(
+    wrk: str, body: bytes, seconds: int, workdir: Path, server: str
+) -> tuple[float, float]:
+    with PgDatabase(server, "reference") as db:
+        port = free_port()
+        proc = start(
+            [sys.executable, str(HERE / "pg_reference_receiver.py"), str(port), db.url, SECRET],
+            dict(os.environ),
+            workdir / "pg_reference.log",
+        )
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}/")
+            return run_wrk(wrk, f"http://127.0.0.1:{port}/in/x", body, seconds, workdir)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+
+
+def bench_echodash(
+    wrk: str, body: bytes, seconds: int, workdir: Path, database: str = ""
+) -> tuple[float, float, int]:
+    settings = {"database": database} if database else {}
     server = EchoDashProcess(
         workdir / f"echodash-{free_port()}",
         token=TOKEN,
         cpus="0",
         log=workdir / "echodash.log",
         log_level="warning",
+        **settings,
     )
     server.start()
     try:
@@ -209,41 +279,86 @@ def bench_echodash(wrk: str, body: bytes, seconds: int, workdir: Path) -> tuple[
         server.stop()
 
 
+def bench_echodash_pg(
+    wrk: str, body: bytes, seconds: int, workdir: Path, server: str
+) -> tuple[float, float, int]:
+    with PgDatabase(server, "echodash") as db:
+        return bench_echodash(wrk, body, seconds, workdir, database=db.url)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--pg-url", default=PG_URL, help="PostgreSQL server for --database postgres (no db name)"
+    )
+    parser.add_argument(
+        "--only-reference", action="store_true", help="measure the reference receiver alone"
+    )
     args = parser.parse_args()
+    postgres = args.database == "postgres"
     wrk = ensure_wrk()
     body = body_3kb()
     results: dict[str, list[tuple[float, float]]] = {"reference": [], "echodash": []}
     with tempfile.TemporaryDirectory(prefix="echodash-bench-") as tmp:
         workdir = Path(tmp)
         for i in range(args.runs):
-            results["reference"].append(bench_reference(wrk, body, args.seconds, workdir))
-            rps, p99, stored = bench_echodash(wrk, body, args.seconds, workdir)
+            if postgres:
+                ref = bench_pg_reference(wrk, body, args.seconds, workdir, args.pg_url)
+            else:
+                ref = bench_reference(wrk, body, args.seconds, workdir)
+            results["reference"].append(ref)
+            if args.only_reference:
+                print(
+                    f"run {i + 1}: reference {ref[0]:,.0f} req/s (p99 {ref[1]:.1f} ms)",
+                    flush=True,
+                )
+                continue
+            if postgres:
+                rps, p99, stored = bench_echodash_pg(wrk, body, args.seconds, workdir, args.pg_url)
+            else:
+                rps, p99, stored = bench_echodash(wrk, body, args.seconds, workdir)
             results["echodash"].append((rps, p99))
             print(
                 f"run {i + 1}: reference {results['reference'][-1][0]:,.0f} req/s, "
-                f"echodash {rps:,.0f} req/s (p99 {p99:.1f} ms, {stored:,} events stored)",
+                f"echodash {rps:,.0f} req/s (p99 {p99:.1f} ms, {stored:,} events stored)"
+                + (f", ratio {rps / ref[0]:.2f}" if postgres else ""),
                 flush=True,
             )
     ref_rps = statistics.median(r for r, _ in results["reference"])
     ref_p99 = statistics.median(p for _, p in results["reference"])
-    ed_rps = statistics.median(r for r, _ in results["echodash"])
-    ed_p99 = statistics.median(p for _, p in results["echodash"])
+    reference = (
+        "reference: verify + parse + PostgreSQL COPY group commit (asyncpg)"
+        if postgres
+        else "reference: verify + parse + SQLite group commit"
+    )
     print(
         f"body {len(body)} bytes, {args.runs} runs x {args.seconds} s, "
-        "wrk -c 64 on CPU 1, servers on CPU 0"
+        "wrk -c 64 on CPU 1, servers on CPU 0" + (", PostgreSQL unpinned" if postgres else "")
     )
     print("| receiver | req/s (median) | p99 ms (median) |")
     print("|---|---|---|")
-    print(f"| reference: verify + parse + SQLite group commit | {ref_rps:,.0f} | {ref_p99:.1f} |")
-    print(f"| echodash serve (SQLite) | {ed_rps:,.0f} | {ed_p99:.1f} |")
-    print(
-        f"ratio: {ed_rps / ref_rps:.2f} x reference (target >= 0.80), "
-        f"p99 {ed_p99:.1f} ms (target <= 25)"
-    )
+    print(f"| {reference} | {ref_rps:,.0f} | {ref_p99:.1f} |")
+    if args.only_reference:
+        return
+    ed_rps = statistics.median(r for r, _ in results["echodash"])
+    ed_p99 = statistics.median(p for _, p in results["echodash"])
+    backend = "PostgreSQL" if postgres else "SQLite"
+    print(f"| echodash serve ({backend}) | {ed_rps:,.0f} | {ed_p99:.1f} |")
+    if postgres:
+        print(
+            f"ratio: {ed_rps / ref_rps:.2f} x reference (target >= 0.80), "
+            f"p99 {ed_p99:.1f} ms (no p99 target for PostgreSQL)"
+        )
+    else:
+        print(
+            f"ratio: {ed_rps / ref_rps:.2f} x reference (target >= 0.80), "
+            f"p99 {ed_p99:.1f} ms (target <= 25)"
+        )
 
 
 if __name__ == "__main__":
