@@ -27,7 +27,7 @@ from echodash.store.base import (
     StoreUnavailableError,
 )
 from echodash.store.migrations import migration_scripts
-from echodash.store.postgres_access import OUTAGES, Conn, PgAccess
+from echodash.store.postgres_access import OUTAGES, Conn, PgAccess, reset_connection
 from echodash.store.postgres_portable import PgPortable
 from echodash.store.postgres_sql import (
     DELIVERY_COLUMNS,
@@ -69,8 +69,11 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
         try:
             self._pool_or_none = await asyncpg.create_pool(
                 self.url,
-                min_size=1,
+                # No floor: a pool that must keep connections open logs a traceback per
+                # attempt while the database is down; connections open on demand instead.
+                min_size=0,
                 max_size=self._pool_size,
+                reset=reset_connection,
                 timeout=CONNECT_TIMEOUT,
                 command_timeout=COMMAND_TIMEOUT,
                 # Connections unused for a minute are closed; the pool reopens on demand.

@@ -30,6 +30,8 @@ OUTAGES: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TransactionRollbackError,
     asyncpg.exceptions.ReadOnlySQLTransactionError,
     asyncpg.exceptions.InterfaceError,
+    # Raised by the driver when a connection broke in the middle of an operation.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
@@ -50,13 +52,19 @@ class PgAccess:
 
     async def _run(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
         """Run `fn` on a pooled connection; outages become StoreUnavailableError."""
+        pool = self._pool
         try:
-            async with self._pool.acquire() as conn:
-                return await fn(conn)
+            conn = await pool.acquire()
+        except OUTAGES as exc:
+            raise StoreUnavailableError(f"the database is unavailable: {exc}") from exc
+        try:
+            return await fn(conn)
         except StoreUnavailableError:
             raise
         except OUTAGES as exc:
             raise StoreUnavailableError(f"the database is unavailable: {exc}") from exc
+        finally:
+            await release_quietly(pool, conn)
 
     async def _tx(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
         """Run `fn` in one transaction on a pooled connection."""
@@ -66,3 +74,28 @@ class PgAccess:
                 return await fn(conn)
 
         return await self._run(inside)
+
+
+_RELEASE_FAILURES: tuple[type[BaseException], ...] = (
+    *OUTAGES,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+async def release_quietly(
+    pool: asyncpg.Pool[asyncpg.Record], conn: PoolConnectionProxy[asyncpg.Record]
+) -> None:
+    """Hand a connection back; one that broke is dropped (the pool opens a new one). What
+    was done on it stands: a failure here comes after the work, never instead of it."""
+    try:
+        await pool.release(conn)
+    except _RELEASE_FAILURES:
+        pass
+
+
+async def reset_connection(conn: Conn) -> None:
+    """Before a connection goes back to the pool: end a transaction left open by a cancelled
+    request. (asyncpg's default reset costs a round trip on every release; EchoDash keeps no
+    other session state on pooled connections.)"""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")

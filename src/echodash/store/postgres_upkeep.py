@@ -10,7 +10,7 @@ from typing import Any
 
 from echodash.events import Event
 from echodash.store.base import JobRun, StoreUnavailableError, WorkspaceRecord
-from echodash.store.postgres_access import OUTAGES, Conn, PgAccess
+from echodash.store.postgres_access import OUTAGES, Conn, PgAccess, release_quietly
 from echodash.store.postgres_sql import EVENT_COLUMNS, LOCK_SPACE, clean, event_from_row
 
 _WORKSPACE_COLUMNS = "id, name, retention_days, created_at"
@@ -102,7 +102,7 @@ class PgUpkeep(PgAccess):
             except OUTAGES:
                 pass
             finally:
-                await self._pool.release(conn)
+                await release_quietly(self._pool, conn)
 
     @staticmethod
     async def _claim(conn: Conn, name: str, every: timedelta) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from echodash.store.base import AppendResult, StoreUnavailableError
-from echodash.store.postgres_access import Conn, is_outage
+from echodash.store.postgres_access import Conn, is_outage, release_quietly
 
 log = logging.getLogger("echodash.store")
 
@@ -129,8 +129,7 @@ class PgDeliveryWriter:
     async def _commit(self, batch: list[Pending]) -> None:
         started = time.perf_counter()
         try:
-            async with self._pool().acquire() as conn, conn.transaction():
-                results = await append_rows(conn, [row for row, _ in batch])
+            results = await self._write([row for row, _ in batch])
         except Exception as exc:
             if is_outage(exc) or isinstance(exc, StoreUnavailableError):
                 self.failing = True
@@ -154,6 +153,15 @@ class PgDeliveryWriter:
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():  # the request may have been cut off by its deadline
                 future.set_result(result)
+
+    async def _write(self, rows: list[Row]) -> list[AppendResult]:
+        pool = self._pool()
+        conn = await pool.acquire()
+        try:
+            async with conn.transaction():
+                return await append_rows(conn, rows)
+        finally:
+            await release_quietly(pool, conn)
 
     def _log_error(self, exc: BaseException) -> None:
         now = time.monotonic()
