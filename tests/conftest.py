@@ -8,6 +8,24 @@ import pytest
 from tests.support import Server
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the few tests about SQLite's own files, and those
+    that choose their stores themselves (they ran in the first pass, on both stores)."""
+    from tests.support import TEST_BACKEND
+
+    if TEST_BACKEND != "postgres":
+        return
+    kept = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only") is None
+        and item.get_closest_marker("own_stores") is None
+    ]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real server per test module (tests make their own endpoints to stay apart)."""

@@ -14,6 +14,8 @@ from echodash.store.base import EventFilter, Store
 from echodash.store.sqlite import SqliteStore
 from tests.support import create_pg_database, drop_pg_database
 
+pytestmark = pytest.mark.own_stores
+
 TITLES = [
     "Codertocat merged #2 Update the README into master in Codertocat/Hello-World",
     "Charge of $49.00 USD to jenny@example.com failed: card_declined",

@@ -53,7 +53,7 @@ def test_endpoints_create_list_rotate(tmp_path: Path) -> None:
 
 def test_tokens_create_gives_a_working_api_token(fresh_server: Server) -> None:
     fresh_server.start()
-    made = run(fresh_server.data_dir, "tokens", "create", "--name", "ci")
+    made = fresh_server.cli("tokens", "create", "--name", "ci")
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert token.startswith("edk_")
@@ -64,7 +64,7 @@ def test_tokens_create_gives_a_working_api_token(fresh_server: Server) -> None:
 def test_events_tail_shows_a_delivery_within_a_second(fresh_server: Server) -> None:
     fresh_server.start()
     endpoint = fresh_server.create_endpoint("github", name="tail")
-    tail = start_tail(clean_env(data_dir=str(fresh_server.data_dir)))
+    tail = start_tail(fresh_server.cli_env())
     try:
         assert tail.stderr is not None and tail.stdout is not None
         assert "Waiting for events" in tail.stderr.readline()
@@ -81,7 +81,7 @@ def test_events_tail_shows_a_delivery_within_a_second(fresh_server: Server) -> N
         tail.wait(5)
     assert "star.created" in line and "github" in line
     assert elapsed < 1.0, f"tail showed it after {elapsed:.2f}s"
-    listed = run(fresh_server.data_dir, "events", "list")
+    listed = fresh_server.cli("events", "list")
     assert "star.created" in listed.stdout
 
 
@@ -117,7 +117,7 @@ def test_serve_honours_environment_variables(tmp_path: Path) -> None:
 
 def test_endpoints_created_in_another_shell_print_the_servers_url(fresh_server: Server) -> None:
     fresh_server.start()  # on a random port, not the 8000 this shell's settings would say
-    created = run(fresh_server.data_dir, "endpoints", "create", "--kind", "github", "--name", "x")
+    created = fresh_server.cli("endpoints", "create", "--kind", "github", "--name", "x")
     assert created.returncode == 0, created.stderr
     url = created.stdout.splitlines()[1].split("Receive URL:")[1].strip()
     secret = created.stdout.splitlines()[2].split("Secret:")[1].strip()
@@ -125,5 +125,5 @@ def test_endpoints_created_in_another_shell_print_the_servers_url(fresh_server: 
     body = b'{"zen": "x"}'
     r = httpx.post(url, content=body, headers=github_headers(secret, body, "ping"))
     assert r.status_code == 202
-    listed = run(fresh_server.data_dir, "endpoints", "list")
+    listed = fresh_server.cli("endpoints", "list")
     assert url in listed.stdout

@@ -16,6 +16,8 @@ from echodash.store.base import EndpointChanges, EventFilter, JobRun, Store
 from echodash.store.sqlite import SqliteStore
 from tests.support import create_pg_database, drop_pg_database
 
+pytestmark = pytest.mark.own_stores
+
 T = TypeVar("T")
 
 

@@ -137,7 +137,7 @@ def test_workspaces_are_isolated(server: Server) -> None:
     import asyncio
 
     from echodash.crypto import hash_token
-    from echodash.store.sqlite import SqliteStore
+    from echodash.store import open_store
 
     endpoint = server.create_endpoint("github", name="private")
     assert _send(endpoint, "ping", _fixture("ping")).status_code == 202
@@ -145,7 +145,7 @@ def test_workspaces_are_isolated(server: Server) -> None:
     other_token = "edk_other-" + uuid.uuid4().hex
 
     async def make_other_workspace() -> None:
-        store = SqliteStore(server.data_dir / "echodash.db")
+        store = open_store(server.database_url)
         await store.open()
         try:
             workspace = await store.create_workspace("Other team")
@@ -194,16 +194,8 @@ def test_prometheus_metrics_count_outcomes(server: Server) -> None:
 
 
 def test_member_tokens_read_but_cannot_change_endpoints(server: Server) -> None:
-    import os
-    import subprocess
 
-    from tests.support import ECHODASH
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
-    env["ECHODASH_DATA_DIR"] = str(server.data_dir)
-    made = subprocess.run(
-        [ECHODASH, "tokens", "create", "--role", "member"], env=env, capture_output=True, text=True
-    )
+    made = server.cli("tokens", "create", "--role", "member")
     member = made.stdout.strip()
     endpoint = server.create_endpoint("github", name="admin-owned")
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {member}"}) as c:

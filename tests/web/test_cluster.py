@@ -14,6 +14,8 @@ import pytest
 from echodash.store.postgres import PostgresStore
 from tests.support import GITHUB_FIXTURES, Server, StreamListener, github_headers
 
+pytestmark = pytest.mark.own_stores
+
 SHARED_KEY = "cluster-test-secret-key-0123456789"
 
 

@@ -17,7 +17,7 @@ from echodash.store.postgres import PostgresStore
 from tests.pg_cluster import PrivateCluster
 from tests.support import ARTIFACTS, Server, StreamListener, github_headers, require_postgres
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_stores]
 
 BODY = b'{"zen": "Keep it logically awesome.", "hook_id": 1}'
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 import time
 
 import httpx
@@ -25,10 +26,19 @@ def test_secrets_are_encrypted_at_rest_and_files_are_private(fresh_server: Serve
     fresh_server.wait_for_events(1)
     fresh_server.stop()
     data = fresh_server.data_dir
-    for path in data.glob("echodash.db*"):
-        assert b"plain-secret-do-not-store-1234" not in path.read_bytes(), path
-        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path} is readable by others"
-    assert fresh_server.token.encode() not in (data / "echodash.db").read_bytes()
+    if fresh_server.pg_url:
+        # Everything PostgreSQL holds, as a dump: no secret and no token in the clear.
+        dump = subprocess.run(
+            ["pg_dump", "--data-only", "-d", fresh_server.pg_url], capture_output=True, check=True
+        ).stdout
+        assert b"at-rest" in dump  # the dump is real: the endpoint's name is in it
+        assert b"plain-secret-do-not-store-1234" not in dump
+        assert fresh_server.token.encode() not in dump
+    else:
+        for path in data.glob("echodash.db*"):
+            assert b"plain-secret-do-not-store-1234" not in path.read_bytes(), path
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path} is readable by others"
+        assert fresh_server.token.encode() not in (data / "echodash.db").read_bytes()
     assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
     assert stat.S_IMODE(data.stat().st_mode) & 0o077 == 0
     assert "plain-secret-do-not-store-1234" not in fresh_server.log()
