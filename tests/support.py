@@ -263,8 +263,8 @@ class StreamListener:
         self.params = params
         self.events: queue.Queue[tuple[int, dict[str, Any], float]] = queue.Queue()
         self.connected = threading.Event()
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._sock: socket.socket | None = None
 
     def __enter__(self) -> StreamListener:
         self._thread.start()
@@ -273,32 +273,41 @@ class StreamListener:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
+        # Hang up now, so a server stopped next need not wait for this stream to end.
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._thread.join(5)
 
     def _run(self) -> None:
+        import http.client
         import json
+        from urllib.parse import urlencode
 
-        headers = {"Authorization": f"Bearer {self.server.token}"}
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
         try:
-            with httpx.stream(
+            conn.request(
                 "GET",
-                self.server.url + "/api/v1/stream",
-                params=self.params,
-                headers=headers,
-                timeout=30,
-            ) as r:
-                event_id = 0
-                for line in r.iter_lines():
-                    if line.startswith(": connected"):
-                        self.connected.set()
-                    elif line.startswith("id: "):
-                        event_id = int(line[4:])
-                    elif line.startswith("data: "):
-                        self.events.put((event_id, json.loads(line[6:]), time.monotonic()))
-                    if self._stop.is_set():
-                        return
-        except httpx.HTTPError:
+                "/api/v1/stream?" + urlencode(self.params),
+                headers={"Authorization": f"Bearer {self.server.token}"},
+            )
+            self._sock = conn.sock
+            response = conn.getresponse()
+            event_id = 0
+            while line := response.readline():
+                text = line.decode().rstrip("\r\n")
+                if text.startswith(": connected"):
+                    self.connected.set()
+                elif text.startswith("id: "):
+                    event_id = int(text[4:])
+                elif text.startswith("data: "):
+                    self.events.put((event_id, json.loads(text[6:]), time.monotonic()))
+        except (OSError, http.client.HTTPException, ValueError):
             return
+        finally:
+            conn.close()
 
     def next(self, timeout: float = 5.0) -> tuple[int, dict[str, Any], float]:
         return self.events.get(timeout=timeout)
