@@ -11,9 +11,9 @@ sends 3 KB signed JSON bodies, each with a fresh X-GitHub-Delivery id. Medians o
 commit). `--database postgres` compares against bench/pg_reference_receiver.py (asyncpg binary
 COPY group commit); every server run, EchoDash's and the reference's, gets a fresh database on
 the PostgreSQL server at --pg-url, dropped afterwards. The PostgreSQL server itself is not
-pinned: its backend runs wherever the OS puts it, so it competes with wrk (CPU 1) and the
-receiver (CPU 0) alike, equally for both receivers. `--only-reference` measures the reference
-alone.
+pinned: its backends run wherever the OS puts them (often on CPU 0, next to the receiver
+they answer), so they compete with wrk and the receiver alike, for both receivers the same
+way. `--only-reference` measures the reference alone.
 
 Installs wrk with apt-get when it is missing. Loopback only; bounded in time.
 """
