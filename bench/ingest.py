@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
@@ -43,6 +44,7 @@ try:
 except ImportError:  # only --database postgres needs it
     asyncpg = None
 
+from private_pg import PrivatePostgres
 from serving import EchoDashProcess, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -294,17 +296,31 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
-        "--pg-url", default=PG_URL, help="PostgreSQL server for --database postgres (no db name)"
+        "--pg-url",
+        default="private",
+        help="PostgreSQL server for --database postgres (no db name); default: a private "
+        f"server pinned to CPU 1, started for the run (or e.g. {PG_URL})",
     )
     parser.add_argument(
         "--only-reference", action="store_true", help="measure the reference receiver alone"
     )
+    parser.add_argument(
+        "--reference-lz4",
+        action="store_true",
+        help="the PostgreSQL reference compresses bodies with lz4 too, as EchoDash does",
+    )
     args = parser.parse_args()
+    if args.reference_lz4:
+        os.environ["PG_REFERENCE_LZ4"] = "1"
     postgres = args.database == "postgres"
+    pinned = args.pg_url == "private"
     wrk = ensure_wrk()
     body = body_3kb()
     results: dict[str, list[tuple[float, float]]] = {"reference": [], "echodash": []}
-    with tempfile.TemporaryDirectory(prefix="echodash-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="echodash-bench-"))
+        if postgres and args.pg_url == "private":
+            args.pg_url = stack.enter_context(PrivatePostgres(cpus="1")).url
         workdir = Path(tmp)
         for i in range(args.runs):
             if postgres:
@@ -338,7 +354,8 @@ def main() -> None:
     )
     print(
         f"body {len(body)} bytes, {args.runs} runs x {args.seconds} s, "
-        "wrk -c 64 on CPU 1, servers on CPU 0" + (", PostgreSQL unpinned" if postgres else "")
+        "wrk -c 64 on CPU 1, servers on CPU 0"
+        + (f", PostgreSQL {'on CPU 1' if pinned else 'unpinned'}" if postgres else "")
     )
     print("| receiver | req/s (median) | p99 ms (median) |")
     print("|---|---|---|")

@@ -46,6 +46,8 @@ PORT, SECRET = int(sys.argv[1]), sys.argv[3].encode()
 DATABASE = sys.argv[2] if sys.argv[2] != "-" else os.environ["PG_REFERENCE_DATABASE"]
 DEDUP = os.environ.get("PG_REFERENCE_DEDUP", "filter")
 assert DEDUP in ("filter", "staging"), "PG_REFERENCE_DEDUP must be filter or staging"
+# PG_REFERENCE_LZ4=1: compress bodies with lz4, as EchoDash's schema does (default: pglz).
+LZ4 = os.environ.get("PG_REFERENCE_LZ4") == "1"
 COLUMNS = ("delivery_id", "headers", "body", "received_at")
 UTC = datetime.UTC
 
@@ -128,6 +130,8 @@ async def lifespan(receive: Any, send: Any) -> None:
         if message["type"] == "lifespan.startup":
             conn = await asyncpg.connect(DATABASE)
             await conn.execute(SCHEMA)
+            if LZ4:
+                await conn.execute("ALTER TABLE deliveries ALTER COLUMN body SET COMPRESSION lz4")
             if DEDUP == "staging":
                 await conn.execute(STAGING_TABLE)
             task = asyncio.create_task(writer(conn))

@@ -22,6 +22,9 @@ from echodash.store.postgres_access import Conn, is_outage, release_quietly
 log = logging.getLogger("echodash.store")
 
 MAX_BATCH = 2000
+# Groups committing at once. A commit is mostly waiting (a round trip and the WAL flush), so a
+# second group is sent meanwhile. (1, 2 and 3 measured within noise of each other on 2 cores.)
+WRITERS = 2
 
 INSERT_DELIVERIES = (
     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
@@ -41,8 +44,8 @@ Pending = tuple[Row, "asyncio.Future[AppendResult]"]
 
 
 async def append_rows(conn: Conn, rows: list[Row]) -> list[AppendResult]:
-    """Insert rows in one statement (inside the caller's transaction); repeats count as
-    duplicates of the stored delivery. Results in the order of `rows`."""
+    """Insert rows with one statement; repeats count as duplicates of the stored delivery.
+    Results in the order of `rows`."""
     # A stable order of keys: two nodes inserting the same keys never wait on each other
     # in opposite orders (which PostgreSQL would break as a deadlock).
     ordered = sorted(rows, key=lambda r: (r[1], r[3]))
@@ -87,6 +90,7 @@ class PgDeliveryWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._slots = asyncio.Semaphore(WRITERS)
         self._last_error_log = 0.0
         self.on_commit: Callable[[float], None] | None = None
         # True from a failed commit until the next one succeeds (health checks read it).
@@ -116,20 +120,38 @@ class PgDeliveryWriter:
         return await future
 
     async def _run(self) -> None:
+        in_flight: set[asyncio.Task[None]] = set()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._pending:
+                # Wait for a free slot first: rows arriving meanwhile join this group.
+                await self._slots.acquire()
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
-                await self._commit(batch)
+                task = asyncio.create_task(self._commit_in_slot(batch))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
             if self._stopping:
+                if in_flight:
+                    await asyncio.gather(*in_flight)
                 return
+
+    async def _commit_in_slot(self, batch: list[Pending]) -> None:
+        try:
+            await self._commit(batch)
+        finally:
+            self._slots.release()
 
     async def _commit(self, batch: list[Pending]) -> None:
         started = time.perf_counter()
         try:
-            results = await self._write([row for row, _ in batch])
+            try:
+                results = await self._write([row for row, _ in batch])
+            except asyncpg.exceptions.TransactionRollbackError:
+                # Two groups met on the same new keys in a way PostgreSQL broke as a
+                # deadlock: the other one went through; this one is simply written again.
+                results = await self._write([row for row, _ in batch])
         except Exception as exc:
             if is_outage(exc) or isinstance(exc, StoreUnavailableError):
                 self.failing = True
@@ -158,8 +180,10 @@ class PgDeliveryWriter:
         pool = self._pool()
         conn = await pool.acquire()
         try:
-            async with conn.transaction():
-                return await append_rows(conn, rows)
+            # No BEGIN/COMMIT around it: the INSERT is one statement, durable when it returns
+            # (a round trip saved per group). Counting repeats is a second statement of its
+            # own; if it fails, the repeats are answered 503 and counted when sent again.
+            return await append_rows(conn, rows)
         finally:
             await release_quietly(pool, conn)
 
