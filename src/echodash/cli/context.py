@@ -29,6 +29,15 @@ def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
 def with_store(settings: Settings, work: Callable[[Store, SecretBox, int], Awaitable[T]]) -> T:
     """Open the configured store, run `work(store, box, workspace_id)`, close it."""
 
+    async def in_default_workspace(store: Store, box: SecretBox) -> T:
+        return await work(store, box, await store.ensure_default_workspace())
+
+    return with_open_store(settings, in_default_workspace)
+
+
+def with_open_store(settings: Settings, work: Callable[[Store, SecretBox], Awaitable[T]]) -> T:
+    """Open the configured store, run `work(store, box)`, close it (no workspace is made)."""
+
     async def run() -> T:
         try:
             store = open_store(settings.database_url)
@@ -40,8 +49,7 @@ def with_store(settings: Settings, work: Callable[[Store, SecretBox, int], Await
             raise click.ClickException(f"cannot open the database: {exc}") from None
         try:
             box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
-            workspace_id = await store.ensure_default_workspace()
-            return await work(store, box, workspace_id)
+            return await work(store, box)
         finally:
             await store.close()
 

@@ -6,14 +6,13 @@ decides which importer reads the rest, so other formats can join `IMPORTERS`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TypeVar
@@ -21,7 +20,7 @@ from typing import IO, TypeVar
 import click
 import orjson
 
-from echodash.cli.context import settings_from
+from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.portable_format import (
     FORMAT,
     VERSION,
@@ -41,7 +40,6 @@ from echodash.cli.portable_format import (
 from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.events import Event, utcnow
-from echodash.store import open_store
 from echodash.store.base import (
     EndpointRecord,
     EventFilter,
@@ -61,29 +59,6 @@ BATCH_BODY_BYTES = 16 * 1024 * 1024  # a batch of deliveries holds at most about
 
 
 # Shared plumbing
-
-
-def _run(settings: Settings, work: Callable[[Store, SecretBox], Awaitable[T]]) -> T:
-    """Open the configured store, run `work`, close it. Unlike `with_store` this creates no
-    default workspace, so an import into a fresh store makes the imported one the first."""
-
-    async def run() -> T:
-        try:
-            store = open_store(settings.database_url)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-        try:
-            await store.open()
-        except (StoreUnavailableError, OSError) as exc:
-            raise click.ClickException(f"cannot open the database: {exc}") from None
-        try:
-            return await work(
-                store, SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
-            )
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
 
 
 @dataclass(slots=True)
@@ -209,7 +184,9 @@ def export(ctx: click.Context, workspace_id: int | None, file: str) -> None:
     """
     settings = settings_from(ctx)
     with _output(file) as out:
-        name, counts = _run(settings, lambda store, box: _export(store, box, workspace_id, out))
+        name, counts = with_open_store(
+            settings, lambda store, box: _export(store, box, workspace_id, out)
+        )
     where = "standard output" if file == "-" else file
     click.echo(f"Exported workspace {name!r}: {counts} to {where}", err=file == "-")
 
@@ -403,7 +380,7 @@ def _import_echodash_export(
     name = plan.name if workspace_name is None else workspace_name.strip()
     if not name:
         raise click.UsageError("--workspace-name must not be empty")
-    done = _run(settings, lambda store, box: _restore(store, box, handle, plan, name))
+    done = with_open_store(settings, lambda store, box: _restore(store, box, handle, plan, name))
     summary = f"Imported workspace {name!r} (id {done.workspace_id}): {done.counts}"
     if done.skipped:
         summary += f"; skipped {_plural(done.skipped, 'deliveries')} of deleted endpoints"

@@ -7,8 +7,9 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft, Severity
+from echodash.events import Event, EventDraft
 from echodash.search import search_words, text_words
+from echodash.store import rows
 from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, StoredDelivery
 
 # Where committed events are announced (payload "first-last": the ids of one commit).
@@ -18,13 +19,8 @@ LOCK_SPACE = 0x6563_6864  # "echd"
 LOCK_MIGRATIONS = 1
 LOCK_EVENTS = 2
 
-EVENT_COLUMNS = (
-    "id, workspace_id, endpoint_id, delivery_id, source, type, title, summary, actor, subject, "
-    "url, occurred_at, received_at, severity, tags, fields"
-)
-DELIVERY_COLUMNS = (
-    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
-)
+EVENT_COLUMNS = rows.EVENT_COLUMNS
+DELIVERY_COLUMNS = rows.DELIVERY_COLUMNS
 ENDPOINT_COLUMNS = "id, workspace_id, kind, name, slug, options, created_at"
 
 # A lexeme may not exceed 2 KiB; words longer than this are indexed by their start.
@@ -92,39 +88,11 @@ def prefixed(columns: str) -> str:
 
 
 def event_from_row(row: Any) -> Event:
-    return Event(
-        id=row[0],
-        workspace_id=row[1],
-        endpoint_id=row[2],
-        delivery_id=row[3],
-        source=row[4],
-        type=row[5],
-        title=row[6],
-        summary=row[7],
-        actor=row[8],
-        subject=row[9],
-        url=row[10],
-        occurred_at=row[11],
-        received_at=row[12],
-        severity=Severity(row[13]),
-        tags=tuple(orjson.loads(row[14])),
-        fields=orjson.loads(row[15]),
-    )
+    return rows.event_from_row(row, rows.as_is)
 
 
 def delivery_from_row(row: Any) -> StoredDelivery:
-    return StoredDelivery(
-        id=row[0],
-        endpoint_id=row[1],
-        workspace_id=row[2],
-        source=row[3],
-        key=row[4],
-        headers=orjson.loads(row[5]),
-        body=bytes(row[6]),
-        received_at=row[7],
-        secret_id=row[8],
-        duplicates=row[9],
-    )
+    return rows.delivery_from_row(row, rows.as_is)
 
 
 def endpoint_from_rows(row: Any, secrets: list[Any]) -> EndpointRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import orjson
 
 from echodash.events import Event, Severity
 from echodash.search import search_words
+from echodash.store.base import StoredDelivery
 
 
 def to_micros(moment: datetime) -> int:
@@ -23,8 +25,9 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def event_from_row(row: Any) -> Event:
-    """Columns in EVENT_COLUMNS order."""
+def event_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> Event:
+    """Columns in EVENT_COLUMNS order; `when` reads a stored time (SQLite keeps integer
+    microseconds, PostgreSQL gives datetimes)."""
     return Event(
         id=row[0],
         workspace_id=row[1],
@@ -37,13 +40,38 @@ def event_from_row(row: Any) -> Event:
         actor=row[8],
         subject=row[9],
         url=row[10],
-        occurred_at=from_micros(row[11]),
-        received_at=from_micros(row[12]),
+        occurred_at=when(row[11]),
+        received_at=when(row[12]),
         severity=Severity(row[13]),
         tags=tuple(orjson.loads(row[14])),
         fields=orjson.loads(row[15]),
     )
 
+
+def delivery_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> StoredDelivery:
+    """Columns in DELIVERY_COLUMNS order."""
+    return StoredDelivery(
+        id=row[0],
+        endpoint_id=row[1],
+        workspace_id=row[2],
+        source=row[3],
+        key=row[4],
+        headers=orjson.loads(row[5]),
+        body=bytes(row[6]),
+        received_at=when(row[7]),
+        secret_id=row[8],
+        duplicates=row[9],
+    )
+
+
+def as_is(moment: datetime) -> datetime:
+    """For stores whose driver already gives datetimes."""
+    return moment
+
+
+DELIVERY_COLUMNS = (
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+)
 
 EVENT_COLUMNS = (
     "id, workspace_id, endpoint_id, delivery_id, source, type, title, summary, actor, subject, "

@@ -27,7 +27,9 @@ from echodash.store.base import (
 )
 from echodash.store.migrations import migration_scripts
 from echodash.store.rows import (
+    DELIVERY_COLUMNS,
     EVENT_COLUMNS,
+    delivery_from_row,
     dumps,
     event_from_row,
     from_micros,
@@ -35,9 +37,7 @@ from echodash.store.rows import (
 )
 from echodash.store.sqlite_portable import SqlitePortable
 from echodash.store.sqlite_sql import (
-    DELIVERY_COLUMNS,
     append_deliveries,
-    delivery_from_row,
     endpoint_by_id,
     event_params,
     event_where,

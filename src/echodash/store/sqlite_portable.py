@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from echodash.events import Event
 from echodash.store.base import EndpointRecord, StoredDelivery
-from echodash.store.rows import dumps, to_micros
+from echodash.store.rows import DELIVERY_COLUMNS, delivery_from_row, dumps, to_micros
 from echodash.store.sqlite_access import SqliteAccess
-from echodash.store.sqlite_sql import DELIVERY_COLUMNS, delivery_from_row, endpoint_by_id
+from echodash.store.sqlite_sql import endpoint_by_id
 
 T = TypeVar("T")
 

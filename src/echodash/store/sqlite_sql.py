@@ -15,12 +15,12 @@ from echodash.store.base import (
     SecretRecord,
     StoredDelivery,
 )
-from echodash.store.rows import dumps, from_micros, fts_query, to_micros
-
-DELIVERY_COLUMNS = (
-    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+from echodash.store.rows import (
+    dumps,
+    from_micros,
+    fts_query,
+    to_micros,
 )
-
 
 _APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
 _append_sql: dict[int, str] = {}
@@ -110,21 +110,6 @@ def event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]
         draft.severity.value,
         dumps(list(draft.tags)),
         dumps(draft.fields),
-    )
-
-
-def delivery_from_row(row: Any) -> StoredDelivery:
-    return StoredDelivery(
-        id=row[0],
-        endpoint_id=row[1],
-        workspace_id=row[2],
-        source=row[3],
-        key=row[4],
-        headers=orjson.loads(row[5]),
-        body=bytes(row[6]),
-        received_at=from_micros(row[7]),
-        secret_id=row[8],
-        duplicates=row[9],
     )
 
 
