@@ -92,3 +92,8 @@ def test_old_events_are_pruned_and_new_ones_kept(pruning_server: Server) -> None
     with srv.client() as c:
         stats = c.get(f"/api/v1/endpoints/{endpoint['id']}").json()["stats"]
     assert stats["deliveries"] == 1  # the old deliveries went with their events
+    shown = srv.cli("jobs", "--limit", "50")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("retention:\n")
+    assert "pruned 60 rows (Default: 60)" in shown.stdout  # 30 events and their 30 deliveries
+    assert "nothing to prune" in shown.stdout  # the runs before the period was set

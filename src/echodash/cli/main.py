@@ -12,6 +12,7 @@ from echodash import __version__
 from echodash.cli.context import data_dir_option, settings_from
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
+from echodash.cli.jobs import jobs
 from echodash.cli.portable import export, import_
 from echodash.cli.tokens import tokens
 from echodash.cli.workspace import workspace
@@ -84,6 +85,7 @@ cli.add_command(endpoints)
 cli.add_command(events)
 cli.add_command(tokens)
 cli.add_command(workspace)
+cli.add_command(jobs)
 cli.add_command(export)
 cli.add_command(import_)
 
