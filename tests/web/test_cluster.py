@@ -119,5 +119,6 @@ def test_a_job_due_on_both_nodes_runs_once(pg_url: str, tmp_path: Path) -> None:
     starts = [start for start, _ in found]
     assert 3 <= len(found) <= 5, found
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert min(gaps) >= every - 0.05, f"a run began {min(gaps):.3f}s after the previous one"
+    # A second run of the same due job would start within milliseconds of the first.
+    assert min(gaps) >= every - 0.2, f"a run began {min(gaps):.3f}s after the previous one"
     assert {node for _, node in found} <= {"node-a", "node-b"}
