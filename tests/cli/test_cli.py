@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import ECHODASH, GITHUB_FIXTURES, Server, github_headers
+from tests.support import ECHODASH, GITHUB_FIXTURES, Server, github_headers, require_postgres
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -127,3 +127,19 @@ def test_endpoints_created_in_another_shell_print_the_servers_url(fresh_server: 
     assert r.status_code == 202
     listed = fresh_server.cli("endpoints", "list")
     assert url in listed.stdout
+
+
+def test_serve_explains_a_database_it_cannot_open(tmp_path: Path) -> None:
+    require_postgres()  # for the "no such database" case
+    cases = {
+        "postgresql://postgres@127.0.0.1:1/echodash": "Connect call failed",
+        "postgresql://postgres@127.0.0.1:5432/no_such_database_here": "does not exist",
+    }
+    for url, reason in cases.items():
+        env = clean_env(data_dir=str(tmp_path), database=url, port="9")
+        done = subprocess.run(
+            [ECHODASH, "serve"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 1, done.stderr
+        assert "Error: cannot open the database: cannot open PostgreSQL: " in done.stderr
+        assert reason in done.stderr and "Traceback" not in done.stderr

@@ -9,13 +9,15 @@ from typing import Any
 import click
 
 from echodash import __version__
-from echodash.cli.context import data_dir_option, settings_from
+from echodash.cli.context import data_dir_option, settings_from, with_open_store
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
 from echodash.cli.jobs import jobs
 from echodash.cli.portable import export, import_
 from echodash.cli.tokens import tokens
 from echodash.cli.workspace import workspace
+from echodash.crypto import SecretBox
+from echodash.store.base import Store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,6 +61,9 @@ def serve(
     click.echo(
         f"EchoDash {__version__} on {settings.base_url}  (data: {settings.database_display})"
     )
+    # Open the store once before serving: a database that cannot be reached or migrated is
+    # one clear line and exit status 1, not a start-up traceback.
+    with_open_store(settings, _nothing)
     options: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
     app: Any = create_app(settings)
     if settings.workers > 1:
@@ -79,6 +84,10 @@ def serve(
         server_header=False,
         **options,
     )
+
+
+async def _nothing(store: Store, box: SecretBox) -> None:
+    return None
 
 
 cli.add_command(endpoints)

@@ -52,6 +52,12 @@ from echodash.store.postgres_upkeep import PgUpkeep
 from echodash.store.postgres_writer import PgDeliveryWriter
 
 CONNECT_TIMEOUT = 5.0
+# Anything that stops the store from opening: unreachable, no such database, wrong password.
+OPEN_FAILURES: tuple[type[BaseException], ...] = (
+    *OUTAGES,
+    asyncpg.PostgresError,
+    StoreUnavailableError,
+)
 COMMAND_TIMEOUT = 60.0
 
 
@@ -80,9 +86,10 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
                 max_inactive_connection_lifetime=60.0,
             )
             await self._migrate()
-        except OUTAGES as exc:
+        except OPEN_FAILURES as exc:
             await self.close()
-            raise StoreUnavailableError(f"cannot reach PostgreSQL: {exc}") from exc
+            reason = exc.__cause__ if isinstance(exc, StoreUnavailableError) else exc
+            raise StoreUnavailableError(f"cannot open PostgreSQL: {reason}") from exc
         self._writer.start()
 
     async def _migrate(self) -> None:
