@@ -122,3 +122,44 @@ def test_a_job_due_on_both_nodes_runs_once(pg_url: str, tmp_path: Path) -> None:
     # A second run of the same due job would start within milliseconds of the first.
     assert min(gaps) >= every - 0.2, f"a run began {min(gaps):.3f}s after the previous one"
     assert {node for _, node in found} <= {"node-a", "node-b"}
+
+
+def test_a_node_whose_listener_drops_catches_up_without_losing_events(
+    two_nodes: tuple[Server, Server], pg_url: str
+) -> None:
+    a, b = two_nodes
+    endpoint = a.create_endpoint("github", name="acme/api")
+    body = _star()
+
+    def post() -> None:
+        r = httpx.post(
+            f"{a.url}/in/{endpoint['slug']}",
+            content=body,
+            headers=github_headers(endpoint["secret"], body, "star"),
+        )
+        assert r.status_code == 202
+
+    async def cut_listeners() -> int:
+        import asyncpg
+
+        conn = await asyncpg.connect(pg_url)
+        try:
+            return int(
+                await conn.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            )
+        finally:
+            await conn.close()
+
+    with StreamListener(b) as on_b:
+        post()
+        first = on_b.next()[0]
+        assert asyncio.run(cut_listeners()) >= 1  # the database drops every node's listener
+        for _ in range(5):  # sent while b is not listening, and after
+            post()
+            time.sleep(0.1)
+        ids = [on_b.next(timeout=10)[0] for _ in range(5)]
+    assert ids == sorted(ids) and len(set(ids)) == 5 and ids[0] > first
+    assert "live bus reconnected" in b.log()
