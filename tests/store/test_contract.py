@@ -379,3 +379,64 @@ def test_two_stores_on_one_database_share_the_job_schedule(backend: str, tmp_pat
             await b.close()
 
     assert asyncio.run(main()).count(True) == 1
+
+
+def test_each_pending_delivery_is_parsed_by_one_caller_once(backend: str, tmp_path: Path) -> None:
+    """Processors of several processes share the pending deliveries without overlap."""
+
+    async def main() -> tuple[list[int], list[int], int]:
+        a, b = BACKENDS[backend](tmp_path), BACKENDS[backend](tmp_path)
+        await a.open()
+        await b.open()
+        # SQLite is one process's database: both "processors" use the same store there.
+        second = b if backend == "postgres" else a
+        try:
+            endpoint = await _endpoint(a)
+            for i in range(60):
+                await a.append_delivery(_delivery(endpoint, f"p{i}"))
+            parsed: list[int] = []
+
+            async def parse(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+                await asyncio.sleep(0.02)  # parsing takes a while: the others keep asking
+                parsed.extend(d.id for d in batch)
+                return [(d, [EventDraft(type="x", title=d.key)]) for d in batch]
+
+            async def drain(store: Store) -> list[int]:
+                saved: list[int] = []
+                while True:
+                    taken, events = await store.process_pending(7, parse)
+                    if not taken:
+                        return saved
+                    saved.extend(e.delivery_id or 0 for e in events)
+
+            results = await asyncio.gather(drain(a), drain(second), drain(a), drain(second))
+            saved = [i for r in results for i in r]
+            return parsed, saved, len(await a.pending_deliveries(100))
+        finally:
+            await a.close()
+            await b.close()
+
+    parsed, saved, left = asyncio.run(main())
+    assert len(parsed) == 60 and len(set(parsed)) == 60  # every delivery parsed exactly once
+    assert sorted(saved) == sorted(parsed) and left == 0
+
+
+def test_a_failed_parse_leaves_the_deliveries_pending(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await _endpoint(store)
+        await store.append_delivery(_delivery(endpoint, "kept"))
+
+        async def broken(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+            raise RuntimeError("parser crashed")
+
+        with pytest.raises(RuntimeError):
+            await store.process_pending(10, broken)
+        assert [d.key for d in await store.pending_deliveries(10)] == ["kept"]
+
+        async def fine(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+            return [(d, [EventDraft(type="x", title="parsed")]) for d in batch]
+
+        taken, events = await store.process_pending(10, fine)
+        assert taken == 1 and [e.title for e in events] == ["parsed"]
+
+    run(check)

@@ -109,18 +109,19 @@ class Processor:
                 pass
 
     async def process_pending(self, limit: int = BATCH) -> int:
-        pending = await self._store.pending_deliveries(limit)
-        if not pending:
-            return 0
-        sources = await self._sources_for(pending)
-        parsed = [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
-        events = await self._store.save_events(parsed)
+        taken, events = await self._store.process_pending(limit, self._parse)
         if events:
             self._bus.publish(events)
             if self._telemetry is not None:
                 for event in events:
                     self._telemetry.events.labels(event.source).inc()
-        return len(pending)
+        return taken
+
+    async def _parse(
+        self, pending: list[StoredDelivery]
+    ) -> list[tuple[StoredDelivery, Sequence[EventDraft]]]:
+        sources = await self._sources_for(pending)
+        return [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
 
     async def _sources_for(self, deliveries: Sequence[StoredDelivery]) -> dict[int, Source]:
         """Each endpoint's source, built with that endpoint's options.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,6 +89,12 @@ class StoredDelivery(Delivery):
 
     id: int = 0
     duplicates: int = 0
+
+
+# What the processor does with a batch of stored deliveries: each one's event drafts.
+Parser = Callable[
+    [list[StoredDelivery]], Awaitable[list[tuple[StoredDelivery, Sequence[EventDraft]]]]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +233,15 @@ class Store(ABC):
     @abstractmethod
     async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
         """Stored deliveries that have not been turned into events yet, oldest first."""
+
+    @abstractmethod
+    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+        """Turn up to `limit` unprocessed deliveries, oldest first, into events with `parse`.
+
+        Each delivery is taken by exactly one caller, across every process sharing the store,
+        and parsed once; its events and its "processed" mark commit together. Returns how
+        many deliveries were taken and the events saved.
+        """
 
     @abstractmethod
     async def save_events(

@@ -21,6 +21,7 @@ from echodash.store.base import (
     EndpointRecord,
     EndpointStats,
     EventFilter,
+    Parser,
     RejectionCounts,
     Store,
     StoredDelivery,
@@ -423,6 +424,27 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
         )
         return [delivery_from_row(r) for r in rows]
 
+    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+        async def fn(conn: Conn) -> tuple[int, list[Event]]:
+            # Rows another node has taken are skipped, not waited for: each delivery is
+            # parsed by one node, and if that node dies mid-batch its rows are free again.
+            rows = await conn.fetch(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE NOT processed "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+            if not rows:
+                return 0, []
+            parsed = await parse([delivery_from_row(r) for r in rows])
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            await conn.execute(
+                "UPDATE deliveries SET processed = true WHERE id = ANY($1::bigint[])",
+                [r[0] for r in rows],
+            )
+            return len(rows), await insert_events(conn, _event_rows(parsed))
+
+        return await self._tx(fn)
+
     async def save_events(
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
     ) -> list[Event]:
@@ -441,21 +463,8 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
                     [d.id for d, _ in parsed],
                 )
             }
-            rows = [
-                event_row(
-                    d.workspace_id,
-                    d.endpoint_id,
-                    d.id,
-                    d.source,
-                    draft,
-                    draft.occurred_at or d.received_at,
-                    d.received_at,
-                )
-                for d, drafts in parsed
-                if d.id in claimed  # others were claimed by another node: its events stand
-                for draft in drafts
-            ]
-            return await insert_events(conn, rows)
+            # Others were claimed by another node: its events stand.
+            return await insert_events(conn, _event_rows([p for p in parsed if p[0].id in claimed]))
 
         return await self._tx(fn)
 
@@ -513,6 +522,24 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
             )
         )
         return delivery_from_row(row) if row else None
+
+
+def _event_rows(
+    parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+) -> list[tuple[Any, ...]]:
+    return [
+        event_row(
+            d.workspace_id,
+            d.endpoint_id,
+            d.id,
+            d.source,
+            draft,
+            draft.occurred_at or d.received_at,
+            d.received_at,
+        )
+        for d, drafts in parsed
+        for draft in drafts
+    ]
 
 
 async def insert_events(conn: Conn, rows: list[tuple[Any, ...]]) -> list[Event]:

@@ -20,6 +20,7 @@ from echodash.store.base import (
     EndpointRecord,
     EndpointStats,
     EventFilter,
+    Parser,
     RejectionCounts,
     Store,
     StoredDelivery,
@@ -69,6 +70,7 @@ class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._processing = asyncio.Lock()
 
     # Connections
     def _connect_writer(self) -> sqlite3.Connection:
@@ -407,6 +409,14 @@ class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
                 )
             ]
         )
+
+    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+        # One process owns a SQLite database; within it, one batch at a time.
+        async with self._processing:
+            pending = await self.pending_deliveries(limit)
+            if not pending:
+                return 0, []
+            return len(pending), await self.save_events(await parse(pending))
 
     async def save_events(
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
