@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-class SqliteAccess:
+class SqliteAccess(ABC):
     """Base of the SQLite store's mixins; `SqliteStore` provides the real connections."""
 
+    @abstractmethod
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
+        """Run `fn` on a read-only connection."""
 
+    @abstractmethod
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
+        """Run `fn` inside the writer's next group transaction; its result after COMMIT."""
