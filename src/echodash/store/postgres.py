@@ -476,27 +476,31 @@ class PostgresStore(PgUpkeep, PgPortable, PgAccess, Store):
         limit: int,
         before_id: int | None = None,
     ) -> list[Event]:
-        where, params = event_where(workspace_id, filters)
-        if before_id is not None:
-            params.append(before_id)
-            where.append(f"e.id < ${len(params)}")
-        params.append(limit)
-        sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
-            f"ORDER BY e.id DESC LIMIT ${len(params)}"
-        )
-        return [event_from_row(r) for r in await self._run(lambda c: c.fetch(sql, *params))]
+        return await self._events(workspace_id, filters, limit, "<", before_id, "DESC")
 
     async def events_after(
         self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
     ) -> list[Event]:
+        return await self._events(workspace_id, filters, limit, ">", after_id, "ASC")
+
+    async def _events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        direction: str,
+        from_id: int | None,
+        order: str,
+    ) -> list[Event]:
+        """A page of the feed: ids beyond `from_id` (if given) in `order`."""
         where, params = event_where(workspace_id, filters)
-        params.append(after_id)
-        where.append(f"e.id > ${len(params)}")
+        if from_id is not None:
+            params.append(from_id)
+            where.append(f"e.id {direction} ${len(params)}")
         params.append(limit)
         sql = (
             f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
-            f"ORDER BY e.id LIMIT ${len(params)}"
+            f"ORDER BY e.id {order} LIMIT ${len(params)}"
         )
         return [event_from_row(r) for r in await self._run(lambda c: c.fetch(sql, *params))]
 
