@@ -85,3 +85,24 @@ def parse_time(value: Any) -> datetime | None:
         except OverflowError:  # e.g. year 9999 with a negative offset
             return None
     return None
+
+
+def line(value: Any, limit: int = 120) -> str | None:
+    """One line of display text: whitespace collapsed, cut to `limit`."""
+    raw = text(value, limit=100_000)
+    if raw is None:
+        return None
+    collapsed = " ".join(raw.split())
+    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+
+
+def link(*values: Any) -> str | None:
+    """The first value that is a web link (only http(s): links end up in HTML)."""
+    for value in values:
+        if (
+            isinstance(value, str)
+            and value.startswith(("https://", "http://"))
+            and len(value) <= 2000
+        ):
+            return value
+    return None
