@@ -14,7 +14,13 @@ from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source, body_hash_key
-from echodash.sources.payload import dig, load_json, parse_time, text
+from echodash.sources.payload import (
+    dig,
+    load_json_quietly,
+    not_an_object,
+    parse_time,
+    text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,19 +98,9 @@ class CloudflareSource(Source):
 
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
         """One draft per delivery; never raises, whatever the bytes and headers."""
-        try:
-            document = load_json(headers, body)
-        except Exception:
-            document = None
+        document = load_json_quietly(headers, body)
         if not isinstance(document, dict):
-            what = "not JSON" if document is None else "not a JSON object"
-            return [
-                EventDraft(
-                    type="unknown",
-                    title=f"Cloudflare sent a notification that is {what}",
-                    severity=Severity.WARNING,
-                )
-            ]
+            return [not_an_object("Cloudflare", document, "a notification")]
         alert_type = event_type(document)
         try:
             return [_draft(alert_type, document)]

@@ -8,12 +8,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from echodash.events import EventDraft, Severity
+from echodash.events import EventDraft
 from echodash.sources import github_checks, github_code, github_titles
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.digest import hmac_digest
-from echodash.sources.github_titles import Builder, Payload, generic, line
-from echodash.sources.payload import load_json
+from echodash.sources.github_titles import Builder, Payload, generic
+from echodash.sources.payload import line, load_json, not_an_object
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +107,8 @@ def _document(headers: Headers, body: bytes) -> Any:
 
 
 def _undecodable(event: str, document: Any) -> EventDraft:
-    what = "not JSON" if document is None else "not a JSON object"
     delivery = f"{_a(event)} delivery" if event != "unknown" else "a delivery"
-    return EventDraft(
-        type=event, title=f"GitHub sent {delivery} that is {what}", severity=Severity.WARNING
-    )
+    return not_an_object("GitHub", document, delivery, event)
 
 
 def _a(event: str) -> str:

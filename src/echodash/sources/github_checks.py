@@ -7,12 +7,12 @@ from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.github_titles import (
     Builder,
     Payload,
-    line,
     ref_name,
     registrar,
     short_sha,
     words,
 )
+from echodash.sources.payload import line
 
 BUILDERS: dict[str, Builder] = {}
 builds = registrar(BUILDERS)

@@ -10,14 +10,13 @@ from echodash.sources.github_titles import (
     first_line,
     item_label,
     label_names,
-    line,
     plural,
     ref_name,
     registrar,
     short_sha,
     words,
 )
-from echodash.sources.payload import dig
+from echodash.sources.payload import dig, line
 
 BUILDERS: dict[str, Builder] = {}
 builds = registrar(BUILDERS)

@@ -12,19 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.payload import dig, parse_time, text
+from echodash.sources.payload import dig, line, parse_time, text
 
 Builder = Callable[["Payload"], EventDraft]
 BUILDERS: dict[str, Builder] = {}
-
-
-def line(value: Any, limit: int = 120) -> str | None:
-    """One line of display text from a JSON value: whitespace collapsed, cut to `limit`."""
-    raw = text(value, limit=100_000)
-    if raw is None:
-        return None
-    collapsed = " ".join(raw.split())
-    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
 
 
 def words(name: str) -> str:

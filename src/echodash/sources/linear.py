@@ -13,7 +13,15 @@ from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.digest import match_hex_hmac
 from echodash.sources.keyfacts import key_facts
-from echodash.sources.payload import dig, line, link, load_json, parse_time
+from echodash.sources.payload import (
+    dig,
+    line,
+    link,
+    load_json,
+    load_json_quietly,
+    not_an_object,
+    parse_time,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,19 +84,9 @@ class LinearSource(Source):
 
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
         """One draft per delivery; never raises, whatever the bytes and headers."""
-        try:
-            document = load_json(headers, body)
-        except Exception:
-            document = None
+        document = load_json_quietly(headers, body)
         if not isinstance(document, dict):
-            what = "not JSON" if document is None else "not a JSON object"
-            return [
-                EventDraft(
-                    type="unknown",
-                    title=f"Linear sent a delivery that is {what}",
-                    severity=Severity.WARNING,
-                )
-            ]
+            return [not_an_object("Linear", document)]
         change = _Change(document)
         builder = BUILDERS.get(change.model)
         if builder is not None:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from echodash.events import EventDraft, Severity
 from echodash.sources.base import Headers
 
 
@@ -106,3 +107,21 @@ def link(*values: Any) -> str | None:
         ):
             return value
     return None
+
+
+def load_json_quietly(headers: Headers, body: bytes) -> Any:
+    """`load_json`, with None for anything odd in the headers or bytes (parsers never raise)."""
+    try:
+        return load_json(headers, body)
+    except Exception:
+        return None
+
+
+def not_an_object(
+    sender: str, document: Any, what: str = "a delivery", kind: str = "unknown"
+) -> EventDraft:
+    """The feed line for a verified delivery whose body is not a JSON object: kept and shown."""
+    problem = "not JSON" if document is None else "not a JSON object"
+    return EventDraft(
+        type=kind, title=f"{sender} sent {what} that is {problem}", severity=Severity.WARNING
+    )

@@ -11,7 +11,14 @@ from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.digest import match_hex_hmac
 from echodash.sources.keyfacts import key_facts
-from echodash.sources.payload import dig, line, link, load_json, parse_time
+from echodash.sources.payload import (
+    dig,
+    line,
+    link,
+    load_json_quietly,
+    not_an_object,
+    parse_time,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,20 +83,10 @@ class SentrySource(Source):
 
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
         """One draft per delivery; never raises, whatever the bytes and headers."""
-        try:
-            document = load_json(headers, body)
-        except Exception:
-            document = None
+        document = load_json_quietly(headers, body)
         if not isinstance(document, dict):
             resource = _header_resource(headers) or "unknown"
-            what = "not JSON" if document is None else "not a JSON object"
-            return [
-                EventDraft(
-                    type=resource,
-                    title=f"Sentry sent a {resource} delivery that is {what}",
-                    severity=Severity.WARNING,
-                )
-            ]
+            return [not_an_object("Sentry", document, f"a {resource} delivery", resource)]
         resource = _header_resource(headers) or _guess_resource(document) or "unknown"
         action = line(document.get("action"), 60)
         event_type = f"{resource}.{action}" if action else resource

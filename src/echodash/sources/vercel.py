@@ -11,7 +11,14 @@ from typing import Any
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.digest import match_hex_hmac
-from echodash.sources.payload import dig, load_json, parse_time, text
+from echodash.sources.payload import (
+    dig,
+    load_json,
+    load_json_quietly,
+    not_an_object,
+    parse_time,
+    text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +79,9 @@ class VercelSource(Source):
 
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
         """One draft per delivery; never raises, whatever the bytes and headers."""
-        try:
-            document = load_json(headers, body)
-        except Exception:
-            document = None
+        document = load_json_quietly(headers, body)
         if not isinstance(document, dict):
-            what = "not JSON" if document is None else "not a JSON object"
-            return [
-                EventDraft(
-                    type="unknown",
-                    title=f"Vercel sent a delivery that is {what}",
-                    severity=Severity.WARNING,
-                )
-            ]
+            return [not_an_object("Vercel", document)]
         event_type = text(document.get("type"), 100) or "unknown"
         try:
             return [_draft(event_type, document)]
