@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, SignatureError, Source
-from echodash.sources.digest import match_hex_hmac
+from echodash.sources.base import Headers, Source
+from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.keyfacts import key_facts
 from echodash.sources.payload import (
     dig,
@@ -24,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "sentry-hook-signature"
 RESOURCE_HEADER = "sentry-hook-resource"
-_HEX_SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII | re.IGNORECASE)
 
 # Sentry's issue levels, gravest last.
 _LEVELS: dict[str, Severity] = {
@@ -55,27 +53,7 @@ class SentrySource(Source):
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         """Match `Sentry-Hook-Signature` against each active secret; return the matching index."""
-        try:
-            header = headers.get(SIGNATURE_HEADER)
-        except Exception:
-            header = None
-        if not isinstance(header, str) or not header.strip():
-            raise SignatureError("missing_signature", "the Sentry-Hook-Signature header is missing")
-        value = header.strip()
-        if len(value) != 64 or not _HEX_SHA256.fullmatch(value):
-            raise SignatureError(
-                "malformed_signature", "Sentry-Hook-Signature is not 64 hex digits"
-            )
-        try:
-            matched = match_hex_hmac(value, bytes(body), secrets)
-        except Exception:  # an odd secret or body: refused, never a 500
-            logger.debug("sentry: signature check failed", exc_info=True)
-            matched = None
-        if matched is None:
-            raise SignatureError(
-                "bad_signature", "Sentry-Hook-Signature does not match any active secret"
-            )
-        return matched
+        return verify_hex_hmac(headers, SIGNATURE_HEADER, "Sentry-Hook-Signature", body, secrets)
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         value = headers.get("request-id")

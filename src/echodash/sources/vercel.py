@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, SignatureError, Source
-from echodash.sources.digest import match_hex_hmac
+from echodash.sources.base import Headers, Source
+from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.payload import (
     dig,
     load_json,
@@ -23,7 +23,6 @@ from echodash.sources.payload import (
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-vercel-signature"
-_SIGNATURE = re.compile(r"(?:sha1=)?([0-9a-f]{40})", re.ASCII | re.IGNORECASE)
 
 # Legacy (v1) deployment type names still sent by older webhooks and integrations.
 _LEGACY = {
@@ -53,20 +52,9 @@ class VercelSource(Source):
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         """Match `x-vercel-signature` (hex HMAC-SHA1 of the body) against each active secret."""
-        header = headers.get(SIGNATURE_HEADER)
-        if not isinstance(header, str) or not header.strip():
-            raise SignatureError("missing_signature", "the x-vercel-signature header is missing")
-        match = _SIGNATURE.fullmatch(header.strip())
-        if match is None:
-            raise SignatureError(
-                "malformed_signature", "x-vercel-signature is not 40 hex digits (HMAC-SHA1)"
-            )
-        matched = match_hex_hmac(match.group(1), body, secrets, hashlib.sha1)
-        if matched is None:
-            raise SignatureError(
-                "bad_signature", "x-vercel-signature does not match any active secret"
-            )
-        return matched
+        return verify_hex_hmac(
+            headers, SIGNATURE_HEADER, "x-vercel-signature", body, secrets, hashlib.sha1, "sha1="
+        )
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         try:
