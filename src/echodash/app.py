@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
+from echodash.digest.job import DigestJob
 from echodash.jobs.retention import RetentionJob
 from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
@@ -29,8 +30,10 @@ from echodash.store.base import StoreUnavailableError
 from echodash.telemetry import Telemetry
 from echodash.web import ingest
 from echodash.web.deadlines import RequestDeadlines
+from echodash.web.pages import LoginRequired, login_redirect, render_error
 from echodash.web.responses import ApiError, error_response
 from echodash.web.routes import routes
+from echodash.web.views.accounts import setup_url
 
 log = logging.getLogger("echodash")
 
@@ -89,6 +92,7 @@ def create_app(settings: Settings) -> EchoDashApp:
         lifespan=lifespan,
         exception_handlers={
             ApiError: _api_error,
+            LoginRequired: _login_required,
             HTTPException: _http_error,
             StoreUnavailableError: _store_error,
             Exception: _internal_error,
@@ -124,13 +128,18 @@ async def start_services(settings: Settings) -> Services:
         limiter=RateLimiter(settings.rate_limit),
         deadlines=RequestDeadlines(settings.request_deadline),
         rejections=RejectionTally(store),
-        jobs=JobRunner(store, [RetentionJob(settings.retention_interval)], settings.node),
+        jobs=JobRunner(
+            store,
+            [RetentionJob(settings.retention_interval), DigestJob(settings)],
+            settings.node,
+        ),
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()
     # So that `echodash endpoints …` run in another shell prints this server's receive URLs.
     await store.set_meta("base_url", settings.base_url)
     await _bootstrap_token(svc)
+    await _first_admin_link(svc)
     return svc
 
 
@@ -151,20 +160,43 @@ async def _bootstrap_token(svc: Services) -> None:
                 raise
             return
         log.info("created the admin API token from ECHODASH_BOOTSTRAP_TOKEN")
-    else:
-        log.warning(
-            "no API token exists yet: create one with `echodash tokens create` "
-            "(or start with ECHODASH_BOOTSTRAP_TOKEN set)"
-        )
+
+
+async def _first_admin_link(svc: Services) -> None:
+    if await svc.store.count_users() > 0:
+        return
+    # Printed on every start until the first admin exists (the link stays the same).
+    log.warning("no account exists yet: create the first admin at %s", setup_url(svc))
+
+
+def _wants_page(request: Request) -> bool:
+    """A person's browser navigating (not the API, a script's fetch or the event stream)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/in/", "/feed/")) or path.endswith(("/panel", "/stream")):
+        return False
+    if "x-csrf-token" in request.headers:
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    if _wants_page(request):
+        return render_error(exc.status, exc.detail)
     return error_response(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    if _wants_page(request) or request.method == "POST":
+        return login_redirect(exc)
+    return error_response(401, "unauthorized", "Sign in to see this.")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and _wants_page(request):
+        return render_error(404, "There is nothing at this address.")
     codes = {404: "not_found", 405: "method_not_allowed"}
     return error_response(
         exc.status_code,

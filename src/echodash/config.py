@@ -39,6 +39,16 @@ class Settings:
     node_name: str = ""
     # Seconds between runs of the retention job (pruning events past each workspace's period).
     retention_interval: float = 3600.0
+    # Outgoing e-mail (digests, alerts). Empty host: e-mail is not sent.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "EchoDash <echodash@localhost>"
+    # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a local relay).
+    smtp_security: str = "starttls"
+    # Seconds between checks for digests that are due.
+    digest_interval: float = 300.0
 
     @property
     def database_url(self) -> str:
@@ -99,6 +109,10 @@ class Settings:
             )
         if self.retention_interval <= 0:
             problems.append("ECHODASH_RETENTION_INTERVAL must be positive")
+        if self.smtp_security not in ("starttls", "tls", "none"):
+            problems.append("ECHODASH_SMTP_SECURITY must be starttls, tls or none")
+        if self.digest_interval <= 0:
+            problems.append("ECHODASH_DIGEST_INTERVAL must be positive")
         if problems:
             raise ValueError("; ".join(problems))
 

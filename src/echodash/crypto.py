@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -36,6 +37,13 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
+
+    def derive(self, label: str) -> str:
+        """A stable secret for one purpose (e.g. the first-admin setup link), the same on
+        every node that shares this key, and useless for anything else."""
+        mac = hmac.new(self._key, b"echodash-derive:" + label.encode("utf-8"), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
 
     @classmethod
     def from_setting_or_file(cls, setting: str, data_dir: Path) -> SecretBox:

@@ -10,9 +10,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from echodash.bus.base import Bus
-from echodash.events import EventDraft, Severity
+from echodash.events import Event, EventDraft, Severity, utcnow
 from echodash.sources.base import Source
 from echodash.sources.registry import UnknownSourceError, source_class
 from echodash.store.base import Store, StoredDelivery, StoreUnavailableError
@@ -157,3 +158,14 @@ class Processor:
         except Exception:
             log.exception("source %s could not be built", delivery.source)
             return None
+
+    async def replay(self, delivery: StoredDelivery) -> list[Event]:
+        """Parse a stored delivery again (after a parser or template change) into new events,
+        which reach the feed and rules like any other."""
+        fresh = replace(delivery, received_at=utcnow())
+        [(_, drafts)] = await self._parse([fresh])
+        tagged = [replace(d, tags=(*d.tags, "replay")) for d in drafts]
+        events = await self._store.save_replayed_events(fresh, tagged)
+        if events:
+            self._bus.publish(events)
+        return events

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from echodash.events import Delivery, Event, EventDraft
+from echodash.store.accounts import AccountStore
 
 # (endpoint id, reason) -> (how many, when the last one came)
 RejectionCounts = dict[tuple[int, str], tuple[int, datetime]]
@@ -75,6 +76,8 @@ class ApiTokenRecord:
     name: str
     role: str
     created_at: datetime
+    # The person a personal token belongs to (None: a workspace token made by the CLI).
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,7 @@ class EndpointChanges:
     options: dict[str, Any] | None = None
 
 
-class Store(ABC):
+class Store(AccountStore, ABC):
     """Durable storage of endpoints, deliveries and events for all workspaces."""
 
     @abstractmethod
@@ -249,6 +252,12 @@ class Store(ABC):
     ) -> list[Event]:
         """Store each delivery's events and mark it processed, atomically."""
 
+    @abstractmethod
+    async def save_replayed_events(
+        self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+    ) -> list[Event]:
+        """Store events parsed again from an already processed delivery (a replay)."""
+
     # Queries
     @abstractmethod
     async def list_events(
@@ -281,6 +290,19 @@ class Store(ABC):
     @abstractmethod
     async def events_by_ids(self, ids: Sequence[int]) -> list[Event]:
         """Events with those ids, of any workspace, oldest first (for the live bus)."""
+
+    @abstractmethod
+    async def event_counts(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, str, int]]:
+        """(source, type, severity, count) of the events received in [since, until)."""
+
+    @abstractmethod
+    async def delivery_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        """Per endpoint, deliveries received in each of `buckets` intervals of `bucket`
+        from `since` on (for the sources page's sparklines)."""
 
     # Retention
     @abstractmethod

@@ -25,6 +25,7 @@ from echodash.store.base import (
 )
 from echodash.store.migrations import migration_scripts
 from echodash.store.postgres_access import OUTAGES, Conn, PgAccess, reset_connection
+from echodash.store.postgres_accounts import PgAccounts
 from echodash.store.postgres_endpoints import PgEndpoints
 from echodash.store.postgres_portable import PgPortable
 from echodash.store.postgres_sql import (
@@ -57,7 +58,7 @@ OPEN_FAILURES: tuple[type[BaseException], ...] = (
 COMMAND_TIMEOUT = 60.0
 
 
-class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccess, Store):
+class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Store):
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
         self._pool_size = pool_size
@@ -206,12 +207,14 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccess, Store):
     async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
         row = await self._run(
             lambda c: c.fetchrow(
-                "SELECT id, workspace_id, name, role, created_at FROM api_tokens "
+                "SELECT id, workspace_id, name, role, created_at, user_id FROM api_tokens "
                 "WHERE token_hash = $1 AND revoked_at IS NULL",
                 clean(token_hash),
             )
         )
-        return None if row is None else ApiTokenRecord(row[0], row[1], row[2], row[3], row[4])
+        if row is None:
+            return None
+        return ApiTokenRecord(row[0], row[1], row[2], row[3], row[4], row[5])
 
     async def count_api_tokens(self) -> int:
         return int(
@@ -304,6 +307,15 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccess, Store):
             }
             # Others were claimed by another node: its events stand.
             return await insert_events(conn, _event_rows([p for p in parsed if p[0].id in claimed]))
+
+        return await self._tx(fn)
+
+    async def save_replayed_events(
+        self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+    ) -> list[Event]:
+        async def fn(conn: Conn) -> list[Event]:
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            return await insert_events(conn, _event_rows([(delivery, drafts)]))
 
         return await self._tx(fn)
 

@@ -143,3 +143,39 @@ class PgUpkeep(PgAccess):
             )
         )
         return [JobRun(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def event_counts(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, str, int]]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT source, type, severity, count(*) FROM events "
+                "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
+                "GROUP BY source, type, severity",
+                workspace_id,
+                since,
+                until,
+            )
+        )
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+    async def delivery_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        width = max(bucket.total_seconds(), 0.000001)
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT endpoint_id, floor(extract(epoch FROM received_at - $2) / $3)::int, "
+                "count(*) FROM deliveries WHERE workspace_id = $1 AND received_at >= $2 "
+                "AND received_at < $4 GROUP BY 1, 2",
+                workspace_id,
+                since,
+                width,
+                since + bucket * buckets,
+            )
+        )
+        volume: dict[int, list[int]] = {}
+        for endpoint_id, slot, count in rows:
+            if 0 <= slot < buckets:
+                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
+        return volume

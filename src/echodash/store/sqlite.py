@@ -36,6 +36,7 @@ from echodash.store.rows import (
     from_micros,
     to_micros,
 )
+from echodash.store.sqlite_accounts import SqliteAccounts
 from echodash.store.sqlite_portable import SqlitePortable
 from echodash.store.sqlite_sql import (
     append_deliveries,
@@ -61,7 +62,7 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
+class SqliteStore(SqliteUpkeep, SqlitePortable, SqliteAccounts, Store):
     def __init__(self, path: Path, readers: int = 2) -> None:
         self.path = path
         self._readers_count = readers
@@ -230,13 +231,13 @@ class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
     async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
         def fn(conn: sqlite3.Connection) -> ApiTokenRecord | None:
             row = conn.execute(
-                "SELECT id, workspace_id, name, role, created_at FROM api_tokens "
+                "SELECT id, workspace_id, name, role, created_at, user_id FROM api_tokens "
                 "WHERE token_hash = ? AND revoked_at IS NULL",
                 (token_hash,),
             ).fetchone()
             if row is None:
                 return None
-            return ApiTokenRecord(row[0], row[1], row[2], row[3], from_micros(row[4]))
+            return ApiTokenRecord(row[0], row[1], row[2], row[3], from_micros(row[4]), row[5])
 
         return await self._read(fn)
 
@@ -445,6 +446,27 @@ class SqliteStore(SqliteUpkeep, SqlitePortable, Store):
                     ).fetchone()
                     saved.append(event_from_row(row))
             return saved
+
+        return await self._write(fn)
+
+    async def save_replayed_events(
+        self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+    ) -> list[Event]:
+        params_list = [event_params(delivery, draft) for draft in drafts]
+
+        def fn(conn: sqlite3.Connection) -> list[Event]:
+            return [
+                event_from_row(
+                    conn.execute(
+                        "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, "
+                        "type, title, summary, actor, subject, url, occurred_at, received_at, "
+                        "severity, tags, fields) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS,
+                        params,
+                    ).fetchone()
+                )
+                for params in params_list
+            ]
 
         return await self._write(fn)
 

@@ -130,3 +130,38 @@ class SqliteUpkeep(SqliteAccess):
                 )
             ]
         )
+
+    async def event_counts(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, str, int]]:
+        return await self._read(
+            lambda c: [
+                (r[0], r[1], r[2], int(r[3]))
+                for r in c.execute(
+                    "SELECT source, type, severity, count(*) FROM events "
+                    "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
+                    "GROUP BY source, type, severity",
+                    (workspace_id, to_micros(since), to_micros(until)),
+                )
+            ]
+        )
+
+    async def delivery_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        start = to_micros(since)
+        width = max(1, int(bucket.total_seconds() * 1_000_000))
+        end = start + width * buckets
+
+        def fn(conn: sqlite3.Connection) -> dict[int, list[int]]:
+            volume: dict[int, list[int]] = {}
+            for endpoint_id, slot, count in conn.execute(
+                "SELECT endpoint_id, (received_at - ?) / ?, count(*) FROM deliveries "
+                "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
+                "GROUP BY 1, 2",
+                (start, width, workspace_id, start, end),
+            ):
+                volume.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
+            return volume
+
+        return await self._read(fn)

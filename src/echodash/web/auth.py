@@ -7,8 +7,10 @@ import time
 from starlette.requests import Request
 
 from echodash.crypto import hash_token
+from echodash.events import utcnow
 from echodash.store.base import ApiTokenRecord
 from echodash.web.responses import ApiError, services
+from echodash.web.sessions import CSRF_HEADER, SAFE_METHODS, check_csrf, current_viewer
 
 _CACHE_SECONDS = 10.0
 
@@ -22,9 +24,18 @@ async def require_admin(request: Request) -> ApiTokenRecord:
 
 
 async def require_token(request: Request) -> ApiTokenRecord:
-    """The caller's API token, or a 401 that says what is missing."""
+    """The caller's API token, or a signed-in browser's session (which must carry its CSRF
+    token to change anything), or a 401 that says what is missing."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header:
+        viewer = await current_viewer(request)
+        if viewer is not None:
+            if request.method not in SAFE_METHODS:
+                check_csrf(request, viewer.csrf_token, request.headers.get(CSRF_HEADER))
+            return ApiTokenRecord(
+                0, viewer.workspace_id, "browser session", viewer.role, utcnow(), viewer.user.id
+            )
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(
             401,

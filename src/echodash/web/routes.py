@@ -6,11 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from echodash.web import health, ingest
 from echodash.web.api import endpoints, events, stream, workspace
 from echodash.web.openapi import openapi
+from echodash.web.pages import STATIC_DIR
+from echodash.web.views import accounts, event, feed
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -43,4 +46,23 @@ routes = [
     methods("/api/v1/events/{event_id}", GET=events.get_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
+    # Pages
+    methods("/setup", GET=accounts.setup_form, POST=accounts.setup_submit),
+    methods("/login", GET=accounts.login_form, POST=accounts.login_submit),
+    methods("/logout", POST=accounts.logout),
+    methods("/invite/{token}", GET=accounts.invitation_form, POST=accounts.invitation_submit),
+    methods("/workspaces", POST=accounts.create_workspace),
+    methods("/workspaces/switch", POST=accounts.switch_workspace),
+    methods("/", GET=feed.feed),
+    methods("/feed/rows", GET=feed.more_rows),
+    methods("/feed/stream", GET=feed.stream),
+    methods("/views", POST=feed.save_view),
+    methods("/views/change", POST=feed.change_view),
+    methods("/events/{event_id}", GET=event.event_page),
+    methods("/events/{event_id}/panel", GET=event.event_panel),
+    methods("/events/{event_id}/replay", POST=event.replay),
+    # Sources pages (anchor: sources routes)
+    # Settings pages (anchor: settings routes)
+    # Templates pages (anchor: templates routes)
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

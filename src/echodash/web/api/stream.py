@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import orjson
 from starlette.requests import Request
@@ -25,15 +25,15 @@ async def stream(request: Request) -> Response:
     svc = services(request)
     only_known(request, "last_event_id")
     filters = event_filter(request)
-    last_id = _last_event_id(request)
+    last_id = last_event_id(request)
     return StreamingResponse(
-        _events(svc, token.workspace_id, filters, last_id),
+        event_stream(svc, token.workspace_id, filters, last_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-def _last_event_id(request: Request) -> int | None:
+def last_event_id(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or query(request, "last_event_id")
     if raw is None or raw == "":
         return None
@@ -42,9 +42,18 @@ def _last_event_id(request: Request) -> int | None:
     return int(raw)
 
 
-async def _events(
-    svc: Services, workspace_id: int, filters: EventFilter, last_id: int | None
+Framer = Callable[[Event], bytes]
+
+
+async def event_stream(
+    svc: Services,
+    workspace_id: int,
+    filters: EventFilter,
+    last_id: int | None,
+    frame: Framer | None = None,
 ) -> AsyncIterator[bytes]:
+    """The SSE body: catch up after `last_id`, then live events; each framed by `frame`."""
+    frame = frame or event_frame
     # Subscribe before catching up, so nothing published meanwhile falls in between.
     subscription = svc.bus.subscribe(workspace_id)
     svc.telemetry.subscribers.inc()
@@ -58,7 +67,7 @@ async def _events(
         else:
             async for page in _catch_up(svc, workspace_id, filters, last_id):
                 last_id = page[-1].id
-                yield b"".join(_frame(e) for e in page)
+                yield b"".join(frame(e) for e in page)
         while True:
             batch = await subscription.next_batch(KEEPALIVE_SECONDS)
             if batch is None:
@@ -67,7 +76,7 @@ async def _events(
                 subscription = svc.bus.subscribe(workspace_id)
                 async for page in _catch_up(svc, workspace_id, filters, last_id):
                     last_id = page[-1].id
-                    yield b"".join(_frame(e) for e in page)
+                    yield b"".join(frame(e) for e in page)
                 continue
             if not batch:
                 yield b": keep-alive\n\n"
@@ -75,7 +84,7 @@ async def _events(
             out = []
             for event in batch:
                 if event.id > last_id and matches(filters, event):
-                    out.append(_frame(event))
+                    out.append(frame(event))
                     last_id = event.id
             if out:
                 yield b"".join(out)
@@ -97,7 +106,7 @@ async def _catch_up(
             return
 
 
-def _frame(event: Event) -> bytes:
+def event_frame(event: Event) -> bytes:
     return b"id: %d\nevent: event\ndata: %s\n\n" % (event.id, orjson.dumps(event.to_json()))
 
 

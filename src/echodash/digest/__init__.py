@@ -1,0 +1,1 @@
+"""E-mail digests: a periodic summary of a workspace's events, per person, sent over SMTP."""

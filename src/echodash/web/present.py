@@ -1,0 +1,111 @@
+"""How events and numbers read on a page: labels, relative times, feed rows, sparklines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from echodash.events import Event, FieldValue, iso, utcnow
+
+_LABELS = {
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "stripe": "Stripe",
+    "notion": "Notion",
+    "cloudflare": "Cloudflare",
+    "sentry": "Sentry",
+    "linear": "Linear",
+    "vercel": "Vercel",
+    "slack": "Slack",
+    "standard": "Standard Webhooks",
+    "generic": "Webhook",
+    "custom": "Custom events",
+}
+ICONS = frozenset(_LABELS)
+KEY_FIELDS_SHOWN = 3
+
+
+def source_label(kind: str) -> str:
+    return _LABELS.get(kind, kind.replace("_", " ").replace("-", " ").title())
+
+
+def icon_for(kind: str) -> str:
+    return kind if kind in ICONS else "generic"
+
+
+def iso_z(moment: datetime) -> str:
+    return iso(moment)
+
+
+def exact(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """ "just now", "5m ago", "3h ago", "yesterday", "Nov 24" — as the page's script says it."""
+    seconds = ((now or utcnow()) - moment).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    return f"{moment.astimezone(UTC):%b} {moment.astimezone(UTC).day}"
+
+
+def number(value: int | float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One feed line."""
+
+    event: Event
+    icon: str
+    label: str
+    group: str
+    keys: list[tuple[str, str]]
+    fingerprint: str
+
+
+def group_key(event: Event) -> str:
+    """Events that belong to one burst share this (same source, type and subject)."""
+    return f"{event.source}:{event.type}:{event.subject or ''}"
+
+
+def shown_value(value: FieldValue) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def row(event: Event, field_choice: dict[str, tuple[str, ...]] | None = None) -> Row:
+    fingerprint = f"{event.source}:{event.type}"
+    wanted = (field_choice or {}).get(fingerprint)
+    names = list(wanted) if wanted is not None else list(event.fields)[:KEY_FIELDS_SHOWN]
+    keys = [(n, shown_value(event.fields[n])) for n in names if n in event.fields]
+    return Row(
+        event,
+        icon_for(event.source),
+        source_label(event.source),
+        group_key(event),
+        keys,
+        fingerprint,
+    )
+
+
+def sparkline(values: list[int], width: int = 120, height: int = 28) -> str:
+    """SVG polyline points for a small volume chart (scaled to the largest value)."""
+    if not values:
+        return ""
+    top = max(values) or 1
+    step = width / max(1, len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
+    )

@@ -1,0 +1,218 @@
+"""The feed: newest first, filtered from the URL, live over SSE, more rows as you scroll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from echodash.events import Event, Severity, utcnow
+from echodash.search import search_words
+from echodash.store.base import EventFilter
+from echodash.web import present
+from echodash.web.api.stream import event_stream, last_event_id
+from echodash.web.pages import environment, fragment, page, require_viewer
+from echodash.web.responses import ApiError, services
+from echodash.web.sessions import Viewer
+from echodash.web.views.forms import see_other, viewer_form
+
+PAGE = 50
+RANGES = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),
+          "30d": timedelta(days=30)}  # fmt: skip
+FILTER_NAMES = ("source", "endpoint", "type", "severity", "range", "q")
+MAX_VIEWS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """The feed's filters as the URL holds them."""
+
+    values: dict[str, str]
+
+    @classmethod
+    def from_request(cls, request: Request) -> FeedQuery:
+        values = {}
+        for name in FILTER_NAMES:
+            raw = request.query_params.get(name, "").strip()
+            if raw:
+                values[name] = raw[:200]
+        return cls(values)
+
+    def event_filter(self) -> EventFilter:
+        v = self.values
+        endpoint = v.get("endpoint", "")
+        severity = v.get("severity")
+        window = RANGES.get(v.get("range", ""))
+        q = v.get("q")
+        return EventFilter(
+            source=v.get("source"),
+            type=v.get("type"),
+            endpoint_id=int(endpoint) if endpoint.isdigit() else None,
+            severity=severity if severity in {s.value for s in Severity} else None,
+            q=q if q and search_words(q) else None,
+            since=utcnow() - window if window else None,
+        )
+
+    def url(self, path: str = "/", **extra: str | int) -> str:
+        params: dict[str, Any] = {**self.values, **extra}
+        return f"{path}?{urlencode(params)}" if params else path
+
+
+async def _field_choices(request: Request, workspace_id: int) -> dict[str, tuple[str, ...]]:
+    """Per fingerprint, the key fields the workspace chose to show (feed templates)."""
+    chosen: dict[str, tuple[str, ...]] = {}
+    for _, _, key, doc in await services(request).store.settings_with_prefix(
+        workspace_id, "template:"
+    ):
+        if isinstance(doc, dict) and isinstance(doc.get("fields"), list):
+            chosen[key.removeprefix("template:")] = tuple(str(f) for f in doc["fields"])
+    return chosen
+
+
+def _row_html(row: present.Row) -> str:
+    macro = environment().get_template("_row.html").module.row  # type: ignore[attr-defined]
+    return str(macro(row))
+
+
+async def feed(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    svc = services(request)
+    query = FeedQuery.from_request(request)
+    filters = query.event_filter()
+    # Read before the rows: the live stream resumes after it, so nothing committed while
+    # the page is built falls in between.
+    latest = await svc.store.latest_event_id()
+    before = request.query_params.get("before", "")
+    events = await svc.store.list_events(
+        viewer.workspace_id, filters, PAGE + 1, int(before) if before.isdigit() else None
+    )
+    more = len(events) > PAGE
+    events = events[:PAGE]
+    choices = await _field_choices(request, viewer.workspace_id)
+    endpoints = await svc.store.list_endpoints(viewer.workspace_id)
+    # Types to filter by: those in the newest events (cheap at any store size) and the chosen.
+    recent = (
+        events
+        if len(events) >= PAGE
+        else await svc.store.list_events(viewer.workspace_id, EventFilter(), 300)
+    )
+    types = sorted({e.type for e in recent} | ({filters.type} if filters.type else set()))
+    sources = sorted({e.kind for e in endpoints} | {e.source for e in recent})
+    views = await _views(request, viewer)
+    notify = await svc.store.get_setting(viewer.workspace_id, viewer.user.id, "notify") or {}
+    return await page(
+        request,
+        viewer,
+        "feed.html",
+        "feed",
+        rows=[present.row(e, choices) for e in events],
+        query=query,
+        filters=filters,
+        endpoints=endpoints,
+        types=types,
+        sources=sources,
+        severities=[s.value for s in Severity],
+        ranges=list(RANGES),
+        views=views,
+        more_url=query.url("/feed/rows", before=events[-1].id) if more else "",
+        stream_url=query.url("/feed/stream", last_event_id=latest),
+        last_id=latest,
+        notify_json=orjson.dumps(
+            {"sources": notify.get("sources", []), "types": notify.get("types", [])}
+        )
+        .decode()
+        .replace("<", "\\u003c"),
+        open_event=request.query_params.get("event", ""),
+        has_endpoints=bool(endpoints),
+    )
+
+
+async def more_rows(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    svc = services(request)
+    query = FeedQuery.from_request(request)
+    raw = request.query_params.get("before", "")
+    if not raw.isdigit():
+        raise ApiError(400, "bad_parameter", "`before` must be an event id.")
+    events = await svc.store.list_events(
+        viewer.workspace_id, query.event_filter(), PAGE + 1, int(raw)
+    )
+    more = len(events) > PAGE
+    events = events[:PAGE]
+    choices = await _field_choices(request, viewer.workspace_id)
+    headers = {"X-More-Url": query.url("/feed/rows", before=events[-1].id)} if more else {}
+    return fragment("_rows.html", headers, rows=[present.row(e, choices) for e in events])
+
+
+async def stream(request: Request) -> Response:
+    """The feed's live rows: the API's event stream, each event framed as a rendered row."""
+    viewer = await require_viewer(request)
+    svc = services(request)
+    query = FeedQuery.from_request(request)
+    choices = await _field_choices(request, viewer.workspace_id)
+
+    def frame(event: Event) -> bytes:
+        data = {
+            "id": event.id,
+            "html": _row_html(present.row(event, choices)),
+            "title": event.title,
+            "source": event.source,
+            "type": event.type,
+            "severity": event.severity.value,
+            "url": f"/events/{event.id}",
+        }
+        return b"id: %d\nevent: row\ndata: %s\n\n" % (event.id, orjson.dumps(data))
+
+    return StreamingResponse(
+        event_stream(svc, viewer.workspace_id, query.event_filter(), last_event_id(request), frame),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+# Saved views: a person's named filter sets, pinned ones first in the feed's view bar.
+async def _views(request: Request, viewer: Viewer) -> list[dict[str, Any]]:
+    doc = await services(request).store.get_setting(viewer.workspace_id, viewer.user.id, "views")
+    views = [v for v in doc if isinstance(v, dict)] if isinstance(doc, list) else []
+    return sorted(views, key=lambda v: (not v.get("pinned"), str(v.get("name", "")).lower()))
+
+
+async def save_view(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    name = form.get("name", "").strip()[:60]
+    query = form.get("query", "").lstrip("?")[:1000]
+    if not name:
+        raise ApiError(400, "bad_name", "Give the view a name.")
+    views = [v for v in await _views(request, viewer) if v.get("name") != name]
+    if len(views) >= MAX_VIEWS:
+        raise ApiError(400, "too_many", f"Keep at most {MAX_VIEWS} views; delete one first.")
+    views.append({"name": name, "query": query, "pinned": False})
+    await services(request).store.put_setting(viewer.workspace_id, viewer.user.id, "views", views)
+    return see_other(f"/?{query}")
+
+
+async def change_view(request: Request) -> Response:
+    """Pin, unpin or delete a saved view (by name)."""
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    name = form.get("name", "")
+    action = form.get("action", "")
+    views = await _views(request, viewer)
+    if not any(v.get("name") == name for v in views):
+        raise ApiError(404, "not_found", "No saved view with this name.")
+    if action == "delete":
+        views = [v for v in views if v.get("name") != name]
+    elif action in ("pin", "unpin"):
+        for v in views:
+            if v.get("name") == name:
+                v["pinned"] = action == "pin"
+    else:
+        raise ApiError(400, "bad_action", "Choose pin, unpin or delete.")
+    await services(request).store.put_setting(viewer.workspace_id, viewer.user.id, "views", views)
+    return see_other("/")
