@@ -60,6 +60,9 @@ class Processor:
         self._window_start = time.monotonic()
         self._paused = False
         self._sources: dict[int, tuple[Source, float]] = {}
+        from echodash.pipeline.templating import Templates  # feed templates, at parse time
+
+        self.templates = Templates(store)
 
     def notify(self) -> None:
         """A delivery was committed (called on the receive path: keep it trivial)."""
@@ -122,7 +125,12 @@ class Processor:
         self, pending: list[StoredDelivery]
     ) -> list[tuple[StoredDelivery, Sequence[EventDraft]]]:
         sources = await self._sources_for(pending)
-        return [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
+        parsed = [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
+        try:
+            return await self.templates.apply(parsed)
+        except Exception:  # feed templates must never cost an event
+            log.exception("feed templates could not be applied; events kept as parsed")
+            return parsed
 
     async def _sources_for(self, deliveries: Sequence[StoredDelivery]) -> dict[int, Source]:
         """Each endpoint's source, built with that endpoint's options.

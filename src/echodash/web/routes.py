@@ -13,7 +13,11 @@ from echodash.web import health, ingest
 from echodash.web.api import endpoints, events, stream, workspace
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
-from echodash.web.views import accounts, event, feed
+from echodash.web.views import accounts, event, feed, sources
+from echodash.web.views import settings as settings_views
+from echodash.web.views import settings_members as members_views
+from echodash.web.views import settings_notifications as notifications_views
+from echodash.web.views import templates_page as templates_views
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -62,7 +66,39 @@ routes = [
     methods("/events/{event_id}/panel", GET=event.event_panel),
     methods("/events/{event_id}/replay", POST=event.replay),
     # Sources pages (anchor: sources routes)
+    methods("/sources", GET=sources.sources),
+    methods("/sources/new", GET=sources.new_source, POST=sources.create_source),
+    methods("/sources/{endpoint_id}", GET=sources.source_detail),
+    methods("/sources/{endpoint_id}/rotate", POST=sources.rotate_secret),
+    methods("/sources/{endpoint_id}/delete", POST=sources.delete_source),
     # Settings pages (anchor: settings routes)
+    methods("/settings", GET=settings_views.workspace_settings),
+    methods("/settings/retention", POST=settings_views.save_retention),
+    methods("/settings/members", GET=members_views.members_settings),
+    methods("/settings/members/{user_id}/role", POST=members_views.change_role),
+    methods("/settings/members/{user_id}/remove", POST=members_views.remove_member),
+    methods("/settings/invitations", POST=members_views.create_invitation),
+    methods(
+        "/settings/tokens", GET=settings_views.tokens_settings, POST=settings_views.create_token
+    ),
+    methods("/settings/tokens/{token_id}/revoke", POST=settings_views.revoke_token),
+    methods(
+        "/settings/notifications",
+        GET=notifications_views.notifications_settings,
+    ),
+    methods(
+        "/settings/notifications/browser",
+        POST=notifications_views.save_browser_notifications,
+    ),
+    methods("/settings/notifications/digest", POST=notifications_views.save_digest),
+    methods("/settings/digest/preview", GET=notifications_views.digest_preview),
     # Templates pages (anchor: templates routes)
+    methods("/templates", GET=templates_views.templates_list),
+    methods("/templates/{fingerprint:path}/preview", POST=templates_views.template_preview),
+    methods(
+        "/templates/{fingerprint:path}",
+        GET=templates_views.template_edit,
+        POST=templates_views.template_save,
+    ),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -266,6 +266,10 @@
   function init() {
     initThemeToggle();
     initNotifyButtons();
+    // Only the feed streams; elsewhere a "Connecting…" that never connects would mislead.
+    if (!document.querySelector("#feed[data-stream-url]")) {
+      document.querySelectorAll(".live").forEach(function (el) { el.classList.add("is-idle"); });
+    }
     refreshTimes();
     setInterval(refreshTimes, 30000);
     document.addEventListener("visibilitychange", function () {

@@ -1,0 +1,158 @@
+"""Settings pages: the workspace (retention) and personal API tokens.
+
+Members and invitations live in `settings_members`, notifications and the digest in
+`settings_notifications`; the helpers every settings page shares are here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from echodash.crypto import hash_token, new_api_token
+from echodash.jobs.retention import MIN_RETENTION_DAYS
+from echodash.web.api.workspace import MAX_RETENTION_DAYS
+from echodash.web.pages import page, require_viewer
+from echodash.web.responses import ApiError, services
+from echodash.web.sessions import Viewer
+from echodash.web.views.forms import see_other, viewer_form
+
+MAX_TOKEN_NAME = 80
+
+# `?done=…` after a successful form: fixed sentences only, never the query's own text.
+NOTICES = {
+    "retention": "Retention saved.",
+    "role": "Role changed.",
+    "removed": "Member removed.",
+    "revoked": "Token revoked. It no longer works.",
+    "notify": "Browser notification choices saved.",
+    "digest": "Digest settings saved.",
+}
+
+
+def notice_of(request: Request) -> str:
+    return NOTICES.get(request.query_params.get("done", ""), "")
+
+
+def require_admin_viewer(viewer: Viewer, action: str) -> None:
+    if not viewer.is_admin:
+        raise ApiError(403, "forbidden", f"Only an admin can {action}.")
+
+
+async def settings_page(
+    request: Request, viewer: Viewer, template: str, tab: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """A settings page: the layout with the settings tabs, a notice and an error line."""
+    defaults: dict[str, Any] = {"tab": tab, "notice": notice_of(request), "error": ""}
+    return await page(request, viewer, template, "settings", status, **{**defaults, **context})
+
+
+# Workspace: name and retention
+async def _workspace_page(
+    request: Request, viewer: Viewer, status: int = 200, **context: Any
+) -> HTMLResponse:
+    workspace = await services(request).store.get_workspace(viewer.workspace_id)
+    if workspace is None:
+        raise ApiError(404, "not_found", "This workspace no longer exists.")
+    defaults: dict[str, Any] = {
+        "workspace": workspace,
+        "min_days": MIN_RETENTION_DAYS,
+        "max_days": MAX_RETENTION_DAYS,
+        "days_value": workspace.retention_days or "",
+    }
+    return await settings_page(
+        request, viewer, "settings_workspace.html", "workspace", status, **{**defaults, **context}
+    )
+
+
+async def workspace_settings(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    return await _workspace_page(request, viewer)
+
+
+async def save_retention(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    require_admin_viewer(viewer, "change how long events are kept")
+    days: int | None = None
+    if form.get("keep") != "forever":
+        raw = form.get("days", "").strip()
+        problem = ""
+        if not raw.isdigit():
+            problem = "Enter the number of days to keep events, or choose to keep them forever."
+        elif not MIN_RETENTION_DAYS <= int(raw) <= MAX_RETENTION_DAYS:
+            problem = (
+                f"Keep events between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days. "
+                f"Senders retry for days, so EchoDash remembers deliveries at least "
+                f"{MIN_RETENTION_DAYS} days to recognise a late retry."
+            )
+        if problem:
+            return await _workspace_page(request, viewer, 400, error=problem, days_value=raw[:12])
+        days = int(raw)
+    if await services(request).store.set_retention(viewer.workspace_id, days) is None:
+        raise ApiError(404, "not_found", "This workspace no longer exists.")
+    return see_other("/settings?done=retention")
+
+
+# Personal API tokens
+async def _tokens_page(
+    request: Request, viewer: Viewer, status: int = 200, **context: Any
+) -> HTMLResponse:
+    store = services(request).store
+    tokens = await store.list_tokens(viewer.workspace_id)
+    names = {user.id: user.name for user, _ in await store.members(viewer.workspace_id)}
+    defaults: dict[str, Any] = {
+        "tokens": tokens,
+        "owners": names,
+        "new_token": "",
+        "new_token_name": "",
+        "name_value": "",
+        "max_name": MAX_TOKEN_NAME,
+    }
+    return await settings_page(
+        request, viewer, "settings_tokens.html", "tokens", status, **{**defaults, **context}
+    )
+
+
+async def tokens_settings(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    return await _tokens_page(request, viewer)
+
+
+async def create_token(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    name = form.get("name", "").strip()
+    if not name or len(name) > MAX_TOKEN_NAME:
+        return await _tokens_page(
+            request,
+            viewer,
+            400,
+            error=f"Give the token a name of 1 to {MAX_TOKEN_NAME} characters, "
+            "e.g. where it will be used.",
+            name_value=name[:200],
+        )
+    token = new_api_token()
+    await services(request).store.create_user_token(
+        viewer.workspace_id, viewer.user.id, name, hash_token(token), viewer.role
+    )
+    # Shown on this one answer only; the store keeps just its hash.
+    return await _tokens_page(request, viewer, new_token=token, new_token_name=name)
+
+
+async def revoke_token(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await viewer_form(request, viewer)
+    raw = request.path_params["token_id"]
+    if not raw.isdigit():
+        raise ApiError(404, "not_found", "No such token in this workspace.")
+    svc = services(request)
+    # Admins revoke any token of the workspace; everyone else only their own.
+    owner = None if viewer.is_admin else viewer.user.id
+    if not await svc.store.revoke_token(viewer.workspace_id, int(raw), owner):
+        raise ApiError(404, "not_found", "No such token of yours in this workspace.")
+    # Forget the tokens this node remembered, so the revoked one stops working right now.
+    svc.token_cache.clear()
+    return see_other("/settings/tokens?done=revoked")

@@ -1,0 +1,115 @@
+"""Settings: the workspace's members, their roles, and invitation links."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from echodash.crypto import hash_token
+from echodash.events import utcnow
+from echodash.store.accounts import ROLES, UserRecord
+from echodash.web.pages import require_viewer
+from echodash.web.responses import ApiError, services
+from echodash.web.sessions import Viewer
+from echodash.web.views.forms import see_other, viewer_form
+from echodash.web.views.settings import require_admin_viewer, settings_page
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+async def _members_page(
+    request: Request, viewer: Viewer, status: int = 200, **context: Any
+) -> HTMLResponse:
+    members = await services(request).store.members(viewer.workspace_id)
+    defaults: dict[str, Any] = {
+        "members": members,
+        "roles": ROLES,
+        "invite_link": "",
+        "invite_role": "",
+    }
+    return await settings_page(
+        request, viewer, "settings_members.html", "members", status, **{**defaults, **context}
+    )
+
+
+async def members_settings(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    return await _members_page(request, viewer)
+
+
+async def _target(request: Request, viewer: Viewer) -> tuple[UserRecord, str, int]:
+    """The member a form is about, their role, and how many admins the workspace has."""
+    raw = request.path_params["user_id"]
+    members = await services(request).store.members(viewer.workspace_id)
+    admins = sum(1 for _, role in members if role == "admin")
+    for user, role in members:
+        if raw.isdigit() and user.id == int(raw):
+            return user, role, admins
+    raise ApiError(404, "not_found", "This person is not a member of this workspace.")
+
+
+async def change_role(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    require_admin_viewer(viewer, "change someone's role")
+    role = form.get("role", "")
+    if role not in ROLES:
+        return await _members_page(request, viewer, 400, error="Choose the role admin or member.")
+    user, current, admins = await _target(request, viewer)
+    if current == "admin" and role != "admin" and admins <= 1:
+        return await _members_page(
+            request,
+            viewer,
+            400,
+            error=f"{user.name} is the only admin of this workspace. Make someone else an "
+            "admin first, so the workspace keeps one.",
+        )
+    if role != current:
+        await services(request).store.add_member(viewer.workspace_id, user.id, role)
+    return see_other("/settings/members?done=role")
+
+
+async def remove_member(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await viewer_form(request, viewer)
+    require_admin_viewer(viewer, "remove someone from the workspace")
+    user, current, admins = await _target(request, viewer)
+    if current == "admin" and admins <= 1:
+        return await _members_page(
+            request,
+            viewer,
+            400,
+            error=f"{user.name} is the only admin of this workspace and cannot be removed. "
+            "Make someone else an admin first.",
+        )
+    await services(request).store.remove_member(viewer.workspace_id, user.id)
+    if user.id == viewer.user.id:
+        return see_other("/")
+    return see_other("/settings/members?done=removed")
+
+
+async def create_invitation(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    require_admin_viewer(viewer, "invite people")
+    role = form.get("role", "")
+    if role not in ROLES:
+        return await _members_page(
+            request, viewer, 400, error="Choose the role admin or member for the invitation."
+        )
+    svc = services(request)
+    token = secrets.token_urlsafe(24)
+    await svc.store.create_invitation(
+        hash_token(token), viewer.workspace_id, role, viewer.user.id, utcnow() + INVITATION_LIFETIME
+    )
+    # The link is shown on this answer only; the store keeps just the token's hash.
+    return await _members_page(
+        request,
+        viewer,
+        invite_link=f"{svc.settings.base_url}/invite/{token}",
+        invite_role=role,
+    )

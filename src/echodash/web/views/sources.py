@@ -1,0 +1,233 @@
+"""Sources: connect a tool in a few clicks, see what it sent and what was refused, rotate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echodash import endpoint_admin
+from echodash.events import utcnow
+from echodash.sources.registry import source_classes
+from echodash.store.base import EndpointRecord, EventFilter
+from echodash.web import present
+from echodash.web.guides import guide_for
+from echodash.web.pages import page, require_viewer
+from echodash.web.responses import ApiError, services
+from echodash.web.sessions import Viewer
+from echodash.web.views.forms import see_other, viewer_form
+
+SPARK_BUCKETS = 24
+SPARK_WIDTH = timedelta(hours=1)
+# Popular tools first in the picker; the rest alphabetically.
+_FIRST = ("github", "stripe", "notion", "cloudflare", "gitlab", "sentry", "linear", "vercel")
+
+
+def _kinds() -> list[tuple[str, str, str]]:
+    """(kind, label, icon) of every registered source, in picker order."""
+    kinds = list(source_classes())
+    ordered = [k for k in _FIRST if k in kinds] + sorted(k for k in kinds if k not in _FIRST)
+    return [(k, present.source_label(k), present.icon_for(k)) for k in ordered]
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise ApiError(403, "forbidden", "Only an admin can add, rotate or delete endpoints.")
+
+
+async def sources(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    svc = services(request)
+    records = await svc.store.list_endpoints(viewer.workspace_id)
+    since = utcnow() - SPARK_WIDTH * SPARK_BUCKETS
+    volume = await svc.store.delivery_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
+    cards = []
+    for record in records:
+        stats = await svc.store.endpoint_stats(viewer.workspace_id, record.id)
+        counts = volume.get(record.id, [0] * SPARK_BUCKETS)
+        cards.append(
+            {
+                "record": record,
+                "stats": stats,
+                "rejected": sum(stats.rejections.values()),
+                "label": present.source_label(record.kind),
+                "icon": present.icon_for(record.kind),
+                "spark": present.sparkline(counts),
+                "day_total": sum(counts),
+                "url": f"{svc.settings.base_url}/in/{record.slug}",
+            }
+        )
+    return await page(
+        request,
+        viewer,
+        "sources.html",
+        "sources",
+        cards=cards,
+        welcome=request.query_params.get("welcome") == "1",
+    )
+
+
+async def new_source(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    _require_admin(viewer)
+    kind = request.query_params.get("kind", "")
+    kinds = _kinds()
+    if kind not in {k for k, _, _ in kinds}:
+        kind = ""
+    return await page(
+        request,
+        viewer,
+        "source_new.html",
+        "sources",
+        kinds=kinds,
+        kind=kind,
+        guide=guide_for(kind) if kind else None,
+        name="",
+        error="",
+    )
+
+
+async def create_source(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    _require_admin(viewer)
+    form = await viewer_form(request, viewer)
+    svc = services(request)
+    kind = form.get("kind", "")
+    name = form.get("name", "").strip() or None
+    secret = form.get("secret", "").strip() or None
+    try:
+        record, plain = await endpoint_admin.create_endpoint(
+            svc.store, svc.box, viewer.workspace_id, kind, name, secret
+        )
+    except endpoint_admin.InvalidEndpointError as exc:
+        return await page(
+            request,
+            viewer,
+            "source_new.html",
+            "sources",
+            status=400,
+            kinds=_kinds(),
+            kind=kind if kind in source_classes() else "",
+            guide=guide_for(kind) if kind in source_classes() else None,
+            name=name or "",
+            error=str(exc).replace("`", ""),
+        )
+    return await _detail(request, viewer, record, shown_secret=plain, created=True)
+
+
+async def source_detail(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    return await _detail(request, viewer, await _owned(request, viewer))
+
+
+async def rotate_secret(request: Request) -> Response:
+    """A new secret: generated, or the one the tool made; the old ones may stay a while."""
+    viewer = await require_viewer(request)
+    _require_admin(viewer)
+    form = await viewer_form(request, viewer)
+    record = await _owned(request, viewer)
+    svc = services(request)
+    grace = form.get("keep_old", "0")
+    keep = {"0": 0, "3600": 3600, "86400": 86400, "604800": 604800}.get(grace, 0)
+    try:
+        updated, plain, _ = await endpoint_admin.add_secret(
+            svc.store, svc.box, record, form.get("secret", "").strip() or None, keep
+        )
+    except endpoint_admin.InvalidEndpointError as exc:
+        raise ApiError(400, "invalid_secret", str(exc).replace("`", "")) from None
+    svc.directory.forget(record.slug)
+    return await _detail(request, viewer, updated, shown_secret=plain, rotated=True)
+
+
+async def delete_source(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    _require_admin(viewer)
+    await viewer_form(request, viewer)
+    record = await _owned(request, viewer)
+    svc = services(request)
+    await svc.store.delete_endpoint(viewer.workspace_id, record.id)
+    svc.directory.forget(record.slug)
+    return see_other("/sources")
+
+
+async def _owned(request: Request, viewer: Viewer) -> EndpointRecord:
+    raw = request.path_params["endpoint_id"]
+    record = (
+        await services(request).store.get_endpoint(viewer.workspace_id, int(raw))
+        if raw.isdigit() and int(raw) < 2**62
+        else None
+    )
+    if record is None:
+        raise ApiError(404, "not_found", "No endpoint with this id in your workspace.")
+    return record
+
+
+async def _detail(
+    request: Request,
+    viewer: Viewer,
+    record: EndpointRecord,
+    shown_secret: str = "",
+    **flags: Any,
+) -> Response:
+    svc = services(request)
+    stats = await svc.store.endpoint_stats(viewer.workspace_id, record.id)
+    since = utcnow() - SPARK_WIDTH * SPARK_BUCKETS
+    volume = await svc.store.delivery_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
+    counts = volume.get(record.id, [0] * SPARK_BUCKETS)
+    recent = await svc.store.list_events(
+        viewer.workspace_id, EventFilter(endpoint_id=record.id), 10
+    )
+    now = utcnow()
+    url = f"{svc.settings.base_url}/in/{record.slug}"
+    guide = guide_for(record.kind)
+    return await page(
+        request,
+        viewer,
+        "source_detail.html",
+        "sources",
+        status=201 if flags.get("created") else 200,
+        record=record,
+        label=present.source_label(record.kind),
+        icon=present.icon_for(record.kind),
+        url=url,
+        guide=guide,
+        steps=[_step(s, url, shown_secret) for s in guide.steps],
+        shown_secret=shown_secret,
+        stats=stats,
+        rejections=sorted(stats.rejections.items(), key=lambda kv: -kv[1]),
+        spark=present.sparkline(counts),
+        day_total=sum(counts),
+        rows=[present.row(e) for e in recent],
+        secrets=[
+            {
+                "position": i + 1,
+                "created_at": s.created_at,
+                "expires_at": s.expires_at,
+                "active": s.expires_at is None or s.expires_at > now,
+            }
+            for i, s in enumerate(record.secrets)
+        ],
+        **flags,
+    )
+
+
+def _step(text: str, url: str, secret: str) -> list[tuple[str, str]]:
+    """A step as (kind, text) parts: plain text, or a value to copy."""
+    parts: list[tuple[str, str]] = []
+    rest = text
+    while rest:
+        cut = min((i for i in (rest.find("{url}"), rest.find("{secret}")) if i >= 0), default=-1)
+        if cut < 0:
+            parts.append(("text", rest.replace("{{", "{").replace("}}", "}")))
+            break
+        if cut:
+            parts.append(("text", rest[:cut].replace("{{", "{").replace("}}", "}")))
+        if rest.startswith("{url}", cut):
+            parts.append(("copy", url))
+            rest = rest[cut + 5 :]
+        else:
+            parts.append(("secret", secret))
+            rest = rest[cut + 8 :]
+    return parts
