@@ -361,9 +361,11 @@
       return;
     }
     clearTimeout(retryTimer);
-    let url = base;
-    // A fresh EventSource cannot send Last-Event-ID; pass it along for servers that read it.
-    if (es && lastId) url += (url.indexOf("?") >= 0 ? "&" : "?") + "last_event_id=" + lastId;
+    // A fresh EventSource cannot send Last-Event-ID: the stream resumes from the URL's
+    // last_event_id instead (the page's own value on first connect, the newest seen after).
+    const target = new URL(base, window.location.href);
+    if (es && lastId) target.searchParams.set("last_event_id", String(lastId));
+    const url = target.pathname + target.search;
     if (es) es.close();
     es = new EventSource(url);
     es.addEventListener("open", () => {
@@ -768,7 +770,7 @@
     setupMore();
     connect();
 
-    const ev = new URL(window.location.href).searchParams.get("event");
+    const ev = new URL(window.location.href).searchParams.get("event") || feed.dataset.openEvent;
     if (ev) openEvent(ev);
   }
 
