@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck unit unit-postgres fmt clean bench
+.PHONY: run test lint typecheck unit unit-postgres fmt clean bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ typecheck: $(STAMP)
 # The whole suite runs twice: on SQLite, then with every test server on PostgreSQL. Without a
 # PostgreSQL server on 127.0.0.1:5432 the second pass skips, except in CI (CI set), where
 # that is a failure.
-unit: $(STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium for the browser tests (apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+unit: $(STAMP) chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit-postgres: $(STAMP)

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from echodash.store.rows import (
     dumps,
     event_from_row,
     from_micros,
+    fts_query,
     to_micros,
 )
 from echodash.store.sqlite_accounts import SqliteAccounts
@@ -478,14 +480,31 @@ class SqliteStore(SqliteUpkeep, SqlitePortable, SqliteAccounts, Store):
         limit: int,
         before_id: int | None = None,
     ) -> list[Event]:
-        where, params = event_where(workspace_id, filters)
-        if before_id is not None:
-            where.append("e.id < ?")
-            params.append(before_id)
-        sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
-            "ORDER BY e.id DESC LIMIT ?"
-        )
+        match = fts_query(filters.q) if filters.q else None
+        if match is not None:
+            # Walk the search index newest first and stop at `limit`: filtering events by
+            # "id IN (all matches)" instead loads and sorts every match (300 ms at 1 M events
+            # for a common word, against 3 ms this way; bench/feed.py).
+            where, params = event_where(workspace_id, replace(filters, q=None))
+            where.insert(0, "events_fts MATCH ?")
+            params.insert(0, match)
+            if before_id is not None:
+                where.append("f.rowid < ?")
+                params.append(before_id)
+            sql = (
+                f"SELECT {prefixed(EVENT_COLUMNS)} FROM events_fts f "
+                f"JOIN events e ON e.id = f.rowid WHERE {' AND '.join(where)} "
+                "ORDER BY f.rowid DESC LIMIT ?"
+            )
+        else:
+            where, params = event_where(workspace_id, filters)
+            if before_id is not None:
+                where.append("e.id < ?")
+                params.append(before_id)
+            sql = (
+                f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+                "ORDER BY e.id DESC LIMIT ?"
+            )
         params.append(limit)
         return await self._read(lambda c: [event_from_row(r) for r in c.execute(sql, params)])
 
