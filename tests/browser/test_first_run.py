@@ -100,6 +100,13 @@ def test_a_new_team_sees_its_first_github_event_live(
     expect(page.locator(".facts").first).to_contain_text("replay")
     assert [e["id"] for e in ui_server.all_events()] == [replayed, event_id]
 
+    # The template page offers the type's fields and previews a new title on this event.
+    page.goto(ui_server.url + "/templates/github:pull_request.opened")
+    expect(page.locator("textarea[name=title]")).to_be_visible()
+    page.locator("textarea[name=title]").fill("{{ payload.sender.login }} opened a PR")
+    expect(page.locator("#template-preview")).to_contain_text("Codertocat opened a PR")
+    shot(page, "template")
+
     page.goto(ui_server.url + "/sources")
     expect(page.locator(".source-card")).to_contain_text("acme/web")
     shot(page, "sources")
