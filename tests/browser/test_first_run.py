@@ -46,9 +46,7 @@ def test_a_new_team_sees_its_first_github_event_live(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
-    )
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
     _create_first_admin(page, ui_server)
     url, secret = _connect_github(page)
