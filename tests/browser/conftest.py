@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support import ARTIFACTS, Server
 
@@ -65,3 +65,14 @@ def ui_server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path / "data").start()
     yield srv
     srv.stop()
+
+
+def create_first_admin(page: Page, server: Server, name: str = "Ada Lovelace") -> None:
+    """Walk the first-run setup page with the link from the log; ends signed in."""
+    page.goto(setup_link(server))
+    expect(page.get_by_role("heading", name="Create the first admin")).to_be_visible()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("E-mail").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/sources\?welcome=1$"))

@@ -10,20 +10,10 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PASSWORD, setup_link, shot
+from tests.browser.conftest import PASSWORD, create_first_admin, shot
 from tests.support import GITHUB_FIXTURES, Server, github_headers
 
 PR_OPENED = GITHUB_FIXTURES / "pull_request" / "opened.payload.json"
-
-
-def _create_first_admin(page: Page, server: Server) -> None:
-    page.goto(setup_link(server))
-    expect(page.get_by_role("heading", name="Create the first admin")).to_be_visible()
-    page.get_by_label("Your name").fill("Ada Lovelace")
-    page.get_by_label("E-mail").fill("ada@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/sources\?welcome=1$"))
 
 
 def _connect_github(page: Page) -> tuple[str, str]:
@@ -48,7 +38,7 @@ def test_a_new_team_sees_its_first_github_event_live(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
-    _create_first_admin(page, ui_server)
+    create_first_admin(page, ui_server)
     url, secret = _connect_github(page)
     shot(page, "source-created")
 

@@ -114,9 +114,11 @@ async def page(
     return render(template, {**layout, **context}, status)
 
 
-def fragment(template: str, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+def fragment(
+    template: str, response_headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     """A piece of a page fetched by the page's script (rows, the event panel, a preview)."""
-    return render(template, context, headers=headers)
+    return render(template, context, headers=response_headers)
 
 
 def safe_next(url: str | None) -> str:

@@ -274,6 +274,7 @@ async def _edit_page(
     error: str | None = None,
     notice: str | None = None,
     status: int = 200,
+    page_error: str | None = None,
 ) -> Response:
     return await page(
         request,
@@ -283,6 +284,7 @@ async def _edit_page(
         status,
         editor=editor,
         error=error,
+        page_error=page_error,
         notice=notice,
         url=edit_url(editor.fingerprint),
         label=present.source_label(editor.source),
@@ -327,7 +329,9 @@ async def template_save(request: Request) -> Response:
     submitted = _submitted(form)
     editor, error = await _editor(request, viewer, fp, submitted)
     if error is not None:
-        return await _edit_page(request, viewer, editor, error=f"Not saved: {error}", status=400)
+        return await _edit_page(
+            request, viewer, editor, error=error, page_error=f"Not saved: {error}", status=400
+        )
     template = _template_of(*submitted)
     await svc.store.put_setting(viewer.workspace_id, 0, PREFIX + fp, template.to_json())
     svc.processor.templates.forget(viewer.workspace_id)
