@@ -4,6 +4,7 @@ delivery appears live → filter, search → event page → replay → logout.""
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -80,6 +81,12 @@ def test_a_new_team_sees_its_first_github_event_live(
     expect(page.locator(".facts").nth(1)).to_contain_text("secret 1 of 1")
     shot(page, "event")
 
+    # "Copy as curl" holds a command that sends the same bytes again: a recognised duplicate.
+    curl = page.get_by_role("button", name="Copy as curl").get_attribute("data-copy")
+    assert curl and curl.startswith("curl -X POST") and url in curl
+    resent = subprocess.run(["bash", "-c", curl + " -s"], capture_output=True, timeout=30)
+    assert b'"duplicate":true' in resent.stdout, resent.stdout
+
     # Replay parses the stored delivery again into a new event.
     page.get_by_role("button", name="Replay").click()
     page.wait_for_url(re.compile(r"/events/(\d+)$"))
@@ -87,6 +94,30 @@ def test_a_new_team_sees_its_first_github_event_live(
     assert replayed > event_id
     expect(page.locator(".facts").first).to_contain_text("replay")
     assert [e["id"] for e in ui_server.all_events()] == [replayed, event_id]
+    # The original is related: same pull request.
+    expect(page.locator("ol.related li.row")).to_have_attribute("data-id", str(event_id))
+
+    # A forged delivery is refused and shows on the endpoint with its reason; rotating the
+    # secret keeps the old one working for a day.
+    forged = httpx.post(url, content=body, headers=github_headers("wrong", body, "pull_request"))
+    assert forged.status_code == 401
+    page.goto(ui_server.url + "/sources")
+    page.locator(".source-card", has_text="acme/web").click()
+    detail_url = page.url
+    deadline = time.monotonic() + 5  # refusals are counted in the store once a second
+    while page.locator("table", has_text="Reason").count() == 0:
+        assert time.monotonic() < deadline, "the refusal never showed on the endpoint"
+        page.wait_for_timeout(200)
+        page.goto(detail_url)
+    expect(page.locator("table", has_text="Reason")).to_contain_text("bad_signature")
+    page.get_by_role("button", name="Rotate secret").click()
+    new_secret = page.locator("#shown-secret").inner_text()
+    assert new_secret != secret
+    expect(page.locator("table", has_text="State")).to_contain_text("accepted until")
+    for key in (secret, new_secret):
+        fresh = httpx.post(url, content=body, headers=github_headers(key, body, "pull_request"))
+        assert fresh.status_code == 202, fresh.text
+    shot(page, "source-detail")
 
     # The template page offers the type's fields and previews a new title on this event.
     page.goto(ui_server.url + "/templates/github:pull_request.opened")
