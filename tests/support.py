@@ -224,6 +224,7 @@ def require_postgres() -> None:
 
 def _admin(sql: str) -> None:
     import asyncio
+    import concurrent.futures
 
     import asyncpg
 
@@ -234,7 +235,10 @@ def _admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # In a thread of its own: the caller may be inside a running event loop (Playwright's
+    # sync API runs one), where asyncio.run() is refused.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def create_pg_database() -> str:

@@ -104,9 +104,11 @@ def test_bursts_collapse_and_scrolling_loads_every_older_event(
     expect(burst.locator(".group-rows")).to_be_hidden()
     burst.locator(".group-toggle").click()
     expect(burst.locator(".group-rows li.row")).to_have_count(6)
-    # 50 rows came with the page; the other 12 load when the bottom comes into view.
+    # 50 rows came with the page; the others load when the bottom comes into view.
+    total = len(feed_server.all_events())
+    assert total >= 62
     page.locator(".more").scroll_into_view_if_needed()
-    expect(page.locator("li.row")).to_have_count(62, timeout=5000)
+    expect(page.locator("li.row")).to_have_count(total, timeout=5000)
     expect(page.locator(".more")).to_have_count(0)
     shot(page, "feed-grouped")
     page.close()
@@ -135,15 +137,14 @@ def test_keyboard_moves_opens_and_closes_the_side_panel(
     admin: BrowserContext, feed_server: Server
 ) -> None:
     page = _open_feed(admin, feed_server)
-    page.keyboard.press("j")
-    first = page.locator("#rows > li").first
-    expect(first).to_have_class(re.compile(r"\bis-selected\b"))
-    page.keyboard.press("j")
-    second = page.locator("#rows > li").nth(1)
-    expect(second).to_have_class(re.compile(r"\bis-selected\b"))
+    items = page.locator("#rows > li")
+    # The first plain row (not a burst), whatever the other tests sent before.
+    index = next(i for i in range(5) if "group" not in str(items.nth(i).get_attribute("class")))
+    for _ in range(index + 2):
+        page.keyboard.press("j")
+    expect(items.nth(index + 1)).to_have_class(re.compile(r"\bis-selected\b"))
     page.keyboard.press("k")
-    expect(first).to_have_class(re.compile(r"\bis-selected\b"))
-    assert first.get_attribute("class") and "group" not in str(first.get_attribute("class"))
+    expect(items.nth(index)).to_have_class(re.compile(r"\bis-selected\b"))
     page.keyboard.press("Enter")
     panel = page.locator("#panel")
     expect(panel).to_be_visible()
@@ -199,8 +200,8 @@ def test_browser_notifications_for_chosen_sources(
     assert "release" in notified[0]["title"].lower() or "v" in notified[0]["title"]
     # While the person is looking at the feed, no notification pops up.
     page.evaluate("window.__pretendHidden = false")
-    seeded.send("star", "star/created.payload.json")
-    expect(page.locator("#rows > li").first).to_have_attribute("data-type", "star.created")
+    seeded.send("issues", "issues/edited.payload.json")
+    expect(page.locator("#rows > li").first).to_have_attribute("data-type", "issues.edited")
     assert len(page.evaluate("window.__notified")) == 1
     page.close()
 
