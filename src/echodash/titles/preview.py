@@ -33,7 +33,7 @@ def preview(template: FeedTemplate, samples: Sequence[tuple[Event, Any]]) -> lis
             broken = str(problem)
     rows: list[PreviewRow] = []
     for event, payload in samples:
-        draft, error = apply_checked(_draft(event), event.source, payload, template)
+        draft, error = apply_checked(draft_of(event), event.source, payload, template)
         rows.append(
             PreviewRow(
                 event_id=event.id,
@@ -46,7 +46,8 @@ def preview(template: FeedTemplate, samples: Sequence[tuple[Event, Any]]) -> lis
     return rows
 
 
-def _draft(event: Event) -> EventDraft:
+def draft_of(event: Event) -> EventDraft:
+    """A stored event as the draft it came from (to apply a template to it again)."""
     return EventDraft(
         type=event.type,
         title=event.title,

@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import titles
-from echodash.events import Event, EventDraft, FieldValue
+from echodash.events import Event, FieldValue
 from echodash.store.base import EventFilter, Store
+from echodash.titles.preview import draft_of
 from echodash.web import present
 from echodash.web.pages import fragment, page, require_viewer
 from echodash.web.responses import ApiError, services
@@ -96,21 +97,6 @@ async def saved_templates(store: Store, workspace_id: int) -> dict[str, titles.F
         except titles.TemplateError:
             continue
     return found
-
-
-def draft_of(event: Event) -> EventDraft:
-    return EventDraft(
-        type=event.type,
-        title=event.title,
-        summary=event.summary,
-        actor=event.actor,
-        subject=event.subject,
-        url=event.url,
-        occurred_at=event.occurred_at,
-        severity=event.severity,
-        tags=event.tags,
-        fields=dict(event.fields),
-    )
 
 
 # The list of event types
