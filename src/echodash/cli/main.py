@@ -15,6 +15,7 @@ from echodash.cli.events import events
 from echodash.cli.jobs import jobs
 from echodash.cli.portable import export, import_
 from echodash.cli.tokens import tokens
+from echodash.cli.users import users
 from echodash.cli.workspace import workspace
 from echodash.crypto import SecretBox
 from echodash.store.base import Store
@@ -93,6 +94,7 @@ async def _nothing(store: Store, box: SecretBox) -> None:
 cli.add_command(endpoints)
 cli.add_command(events)
 cli.add_command(tokens)
+cli.add_command(users)
 cli.add_command(workspace)
 cli.add_command(jobs)
 cli.add_command(export)

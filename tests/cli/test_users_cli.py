@@ -1,0 +1,87 @@
+"""`echodash users`: the first-admin link, listing accounts, and a forgotten password."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import httpx
+
+from tests.support import ECHODASH, Server
+
+PASSWORD = "correct horse battery staple"
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:300]
+    return found.group(1)
+
+
+def _logged_link(server: Server) -> str:
+    deadline = time.monotonic() + 10
+    while not (found := re.search(r"create the first admin at (\S+)", server.log())):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return found.group(1)
+
+
+def _sign_in(server: Server, email: str, password: str) -> int:
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        form = c.get("/login")
+        answer = c.post(
+            "/login", data={"csrf": _csrf(form.text), "email": email, "password": password}
+        )
+        return answer.status_code
+
+
+def test_setup_link_list_and_set_password(server: Server) -> None:
+    link = server.cli("users", "setup-link")
+    assert link.returncode == 0, link.stderr
+    assert link.stdout.strip() == _logged_link(server)
+    assert "No accounts yet" in server.cli("users", "list").stdout
+
+    with httpx.Client(timeout=10) as c:
+        form = c.get(link.stdout.strip())
+        created = c.post(
+            link.stdout.strip(),
+            data={"csrf": _csrf(form.text), "name": "Ada Lovelace", "email": "ada@example.com",
+                  "password": PASSWORD},
+        )  # fmt: skip
+        assert created.status_code == 303
+    listed = server.cli("users", "list").stdout
+    assert "ada@example.com\tAda Lovelace\tDefault\tadmin" in listed
+    refused = server.cli("users", "setup-link")
+    assert refused.returncode == 1 and "an account exists already" in refused.stderr
+
+    reset = subprocess.run(
+        [ECHODASH, "users", "set-password", "ADA@example.com", "--password-stdin"],
+        input="a brand new password\n",
+        env=server.cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert reset.returncode == 0, reset.stderr
+    assert _sign_in(server, "ada@example.com", "a brand new password") == 303
+    assert _sign_in(server, "ada@example.com", PASSWORD) == 401
+
+    short = subprocess.run(
+        [ECHODASH, "users", "set-password", "ada@example.com", "--password-stdin"],
+        input="short\n",
+        env=server.cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    unknown = subprocess.run(
+        [ECHODASH, "users", "set-password", "nobody@example.com", "--password-stdin"],
+        input="long enough password\n",
+        env=server.cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode == 1 and "no account has the e-mail" in unknown.stderr
