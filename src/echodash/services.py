@@ -15,6 +15,7 @@ from echodash.ratelimit import RateLimiter
 from echodash.store.base import ApiTokenRecord, Store
 from echodash.telemetry import Telemetry
 from echodash.web.deadlines import RequestDeadlines
+from echodash.web.login_limits import MAX_FAILURES_PER_ADDRESS, LoginLimiter
 
 
 @dataclass(slots=True)
@@ -33,3 +34,8 @@ class Services:
     workspace_id: int = 0
     # API token hash -> (its record, until when the lookup may be reused)
     token_cache: dict[str, tuple[ApiTokenRecord, float]] = field(default_factory=dict)
+    # Wrong passwords, per account and per client address (see web/login_limits.py).
+    login_by_account: LoginLimiter = field(default_factory=LoginLimiter)
+    login_by_address: LoginLimiter = field(
+        default_factory=lambda: LoginLimiter(MAX_FAILURES_PER_ADDRESS)
+    )

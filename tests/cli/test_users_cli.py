@@ -85,3 +85,25 @@ def test_setup_link_list_and_set_password(server: Server) -> None:
         timeout=60,
     )
     assert unknown.returncode == 1 and "no account has the e-mail" in unknown.stderr
+
+
+def test_password_guessing_is_stopped_after_ten_wrong_tries(fresh_server: Server) -> None:
+    server = fresh_server.start()
+    link = server.cli("users", "setup-link").stdout.strip()
+    with httpx.Client(timeout=10) as c:
+        form = c.get(link)
+        c.post(
+            link,
+            data={"csrf": _csrf(form.text), "name": "Ada", "email": "ada@example.com",
+                  "password": PASSWORD},
+        )  # fmt: skip
+    answers = [_sign_in(server, "ada@example.com", f"guess number {n}") for n in range(10)]
+    assert answers == [401] * 10
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        form = c.get("/login")
+        blocked = c.post(
+            "/login",
+            data={"csrf": _csrf(form.text), "email": "ADA@example.com", "password": PASSWORD},
+        )
+    assert blocked.status_code == 429
+    assert "Too many wrong passwords. Try again in 15 minutes" in blocked.text

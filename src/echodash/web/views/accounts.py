@@ -157,7 +157,9 @@ async def login_form(request: Request) -> Response:
     return _login_page(request, request.query_params.get("next", ""))
 
 
-def _login_page(request: Request, next_url: str, email: str = "", error: str = "") -> Response:
+def _login_page(
+    request: Request, next_url: str, email: str = "", error: str = "", status: int = 0
+) -> Response:
     return _auth_page(
         request,
         "Sign in",
@@ -169,7 +171,7 @@ def _login_page(request: Request, next_url: str, email: str = "", error: str = "
         ],
         submit="Sign in",
         next=safe_next(next_url),
-        status=401 if error else 200,
+        status=status or (401 if error else 200),
     )
 
 
@@ -179,13 +181,32 @@ async def login_submit(request: Request) -> Response:
     email = form.get("email", "").strip()
     password = form.get("password", "")
     next_url = safe_next(form.get("next"))
+    account = f"account:{email.lower()}"
+    address = f"address:{request.client.host if request.client else ''}"
+    wait = max(
+        svc.login_by_account.wait_seconds(account), svc.login_by_address.wait_seconds(address)
+    )
+    if wait:
+        minutes = max(1, round(wait / 60))
+        return _login_page(
+            request,
+            next_url,
+            email,
+            f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}"
+            " — or ask an admin to run `echodash users set-password`.",
+            status=429,
+        )
     user = await svc.store.find_user_by_email(email) if email else None
     if user is None:
         await asyncio.to_thread(burn_time, password)
+        ok, rehashed = False, None
+    else:
+        ok, rehashed = await check_password(user.password_hash, password)
+    if user is None or not ok:
+        svc.login_by_account.failed(account)
+        svc.login_by_address.failed(address)
         return _login_page(request, next_url, email, "That e-mail and password do not match.")
-    ok, rehashed = await check_password(user.password_hash, password)
-    if not ok:
-        return _login_page(request, next_url, email, "That e-mail and password do not match.")
+    svc.login_by_account.succeeded(account)
     if rehashed:
         await svc.store.set_password_hash(user.id, rehashed)
     memberships = await svc.store.memberships(user.id)
