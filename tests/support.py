@@ -235,8 +235,13 @@ def _admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    # In a thread of its own: the caller may be inside a running event loop (Playwright's
-    # sync API runs one), where asyncio.run() is refused.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run())  # the usual case, and the only one possible at interpreter exit
+        return
+    # Inside a running event loop (Playwright's sync API runs one) asyncio.run() is refused:
+    # use a thread of its own.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, run()).result()
 
