@@ -269,7 +269,7 @@ def bench_echodash(
         deadline = caught_up_from + 300
         stored = 0
         while time.monotonic() < deadline:
-            page = httpx.get(base + "/metrics").text
+            page = httpx.get(base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
             m = re.search(
                 r'echodash_deliveries_total\{outcome="accepted",source="github"\} ([\d.e+]+)', page
             )

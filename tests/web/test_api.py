@@ -170,7 +170,9 @@ def test_workspaces_are_isolated(server: Server) -> None:
 
 @pytest.mark.parametrize("path", ["/api/openapi.json"])
 def test_openapi_document_describes_the_api(server: Server, path: str) -> None:
-    document = httpx.get(server.url + path).json()
+    assert httpx.get(server.url + path).status_code == 401
+    with server.client() as c:
+        document = c.get(path).json()
     assert document["openapi"].startswith("3.")
     for route in (
         "/in/{slug}",
@@ -187,7 +189,9 @@ def test_prometheus_metrics_count_outcomes(server: Server) -> None:
     body = _fixture("ping")
     assert _send(endpoint, "ping", body).status_code == 202
     assert _send(endpoint, "ping", body, "wrong").status_code == 401
-    text = httpx.get(server.url + "/metrics").text
+    assert httpx.get(server.url + "/metrics").status_code == 401
+    with server.client() as c:
+        text = c.get("/metrics").text
     assert 'echodash_deliveries_total{outcome="accepted",source="github"}' in text
     assert 'echodash_deliveries_total{outcome="rejected",source="github"}' in text
     assert "echodash_commit_seconds_bucket" in text

@@ -25,9 +25,9 @@ from tests.support import GITHUB_FIXTURES, Server, github_headers
 
 PASSWORD = "correct horse battery staple"
 UNSAFE = ("POST", "PATCH", "DELETE", "PUT")
-# Reached without a session by design: senders, health checks, the public API description,
-# Prometheus, and the pages that sign people in.
-PUBLIC = {"/in/{slug}", "/healthz", "/metrics", "/api/openapi.json", "/setup", "/login"}
+# Reached without a session or token by design: senders, health checks, and the pages that
+# sign people in.
+PUBLIC = {"/in/{slug}", "/healthz", "/setup", "/login"}
 PUBLIC_PREFIXES = ("/invite/",)
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 

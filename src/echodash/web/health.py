@@ -1,10 +1,11 @@
-"""`/healthz` for load balancers and `/metrics` for Prometheus."""
+"""`/healthz` for load balancers (no token) and `/metrics` for Prometheus (a token)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash.web.auth import require_token
 from echodash.web.responses import error_response, json_response, services
 
 
@@ -17,5 +18,6 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    await require_token(request)
     body = services(request).telemetry.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

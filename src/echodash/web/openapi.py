@@ -12,6 +12,7 @@ from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
 from echodash.jobs.retention import MIN_RETENTION_DAYS
 from echodash.sources.registry import source_classes
 from echodash.web.api.workspace import MAX_RETENTION_DAYS
+from echodash.web.auth import require_token
 from echodash.web.responses import json_response
 
 
@@ -255,8 +256,10 @@ def build_document() -> dict[str, Any]:
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics",
-                "security": [],
-                "responses": {"200": {"description": "Prometheus text format"}},
+                "responses": {
+                    "200": {"description": "Prometheus text format"},
+                    "401": _error("No valid API token"),
+                },
             }
         },
         "/api/v1/endpoints": {
@@ -397,4 +400,5 @@ _DOCUMENT = build_document()
 
 
 async def openapi(request: Request) -> Response:
+    await require_token(request)
     return json_response(_DOCUMENT)
