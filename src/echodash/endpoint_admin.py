@@ -63,6 +63,12 @@ async def create_endpoint(
     cls = check_kind(kind)
     clean_name = cls.name if name is None else check_name(name)
     clean_options = check_options(cls, {} if options is None else options)
+    if secret is None and cls.secret_from_handshake:
+        # The sender hands its secret over in its first request (see Source.handshake).
+        record = await store.create_endpoint(
+            workspace_id, cls.kind, clean_name, new_slug(), clean_options, None
+        )
+        return record, ""
     plain = check_secret(cls(clean_options).generate_secret() if secret is None else secret)
     record = await store.create_endpoint(
         workspace_id, cls.kind, clean_name, new_slug(), clean_options, box.seal(plain)

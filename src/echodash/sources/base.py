@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets as _secrets
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from echodash.events import EventDraft
@@ -23,6 +24,24 @@ class SignatureError(Exception):
         self.detail = detail or reason.replace("_", " ")
 
 
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """A sender's set-up request, answered at once (before any real delivery).
+
+    Slack checks a new URL by sending a challenge it wants back; Notion hands over the
+    verification token it will sign with. Neither is an event of the tool itself.
+    """
+
+    # The JSON answer the sender expects (e.g. Slack's challenge echoed back).
+    answer: dict[str, Any]
+    # A secret the sender hands over in the clear (Notion's verification token). It becomes
+    # the endpoint's secret, but only while the endpoint has none: a second, unsigned
+    # handshake could otherwise replace the secret of a working endpoint.
+    secret: str | None = None
+    # Keep the request as a delivery too, so the feed shows it (and the token to paste back).
+    keep: bool = False
+
+
 class Source(ABC):
     """One kind of sender. Instances are built per endpoint with that endpoint's options."""
 
@@ -33,6 +52,9 @@ class Source(ABC):
     secret_headers: frozenset[str] = frozenset()
     # Whether deliveries must be verified with one of the endpoint's secrets.
     requires_secret: bool = True
+    # The sender makes the secret and hands it over in a handshake (Notion): endpoints of this
+    # kind start without one.
+    secret_from_handshake: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
@@ -50,6 +72,11 @@ class Source(ABC):
     @abstractmethod
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
         """Turn a verified delivery into events. Pure: bytes and headers in, drafts out."""
+
+    def handshake(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> Handshake | None:
+        """The sender's set-up request this delivery is, if it is one (checked before
+        `verify`; a handshake that must be signed checks its signature itself)."""
+        return None
 
     def generate_secret(self) -> str:
         """A strong secret for a new endpoint, in the form this sender expects."""

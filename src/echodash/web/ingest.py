@@ -13,8 +13,8 @@ from echodash.crypto import SecretKeyError
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.directory import ActiveEndpoint
 from echodash.services import Services
-from echodash.sources.base import SignatureError, body_hash_key
-from echodash.store.base import StoreUnavailableError
+from echodash.sources.base import Handshake, SignatureError, body_hash_key
+from echodash.store.base import AppendResult, StoreUnavailableError
 from echodash.web.responses import ApiError, error_document
 
 log = logging.getLogger("echodash.ingest")
@@ -93,6 +93,9 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     endpoint = await _endpoint(svc, scope["path"][len("/in/") :])
     record = endpoint.record
     body = await _read_body(receive, limit)
+    handshake = _handshake(svc, endpoint, headers, body)
+    if handshake is not None:
+        return await _answer_handshake(svc, endpoint, headers, body, handshake)
     secret_id = _verify(svc, endpoint, headers, body)
     # Limited after verification, so forged traffic cannot use up a real sender's budget.
     if not svc.limiter.allow(record.id):
@@ -102,6 +105,19 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
             "This endpoint receives more deliveries per second than it is allowed.",
             {"Retry-After": str(svc.limiter.retry_after())},
         )
+    result, key = await _store(svc, endpoint, headers, body, secret_id)
+    return 202, {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}
+
+
+async def _store(
+    svc: Services,
+    endpoint: ActiveEndpoint,
+    headers: dict[str, str],
+    body: bytes,
+    secret_id: int | None,
+) -> tuple[AppendResult, str]:
+    """Commit the delivery durably; 503 when the store cannot."""
+    record = endpoint.record
     key = _delivery_key(endpoint, headers, body)
     stored_headers = {
         name: value
@@ -131,7 +147,73 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     svc.telemetry.delivery(record.kind, "duplicate" if result.duplicate else "accepted")
     if not result.duplicate:
         svc.processor.notify()
-    return 202, {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}
+    return result, key
+
+
+def _handshake(
+    svc: Services, endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes
+) -> Handshake | None:
+    try:
+        return endpoint.source.handshake(headers, body, endpoint.secrets)
+    except SignatureError as exc:
+        _reject(svc, endpoint, exc.reason)
+        raise ApiError(401, exc.reason, f"Delivery refused: {exc.detail}.") from None
+    except Exception:
+        log.warning(
+            "handshake check of %s raised on endpoint %s",
+            endpoint.record.kind,
+            endpoint.record.id,
+            exc_info=True,
+        )
+        _reject(svc, endpoint, "verifier_error")
+        raise ApiError(
+            401, "verifier_error", "Delivery refused: it could not be verified."
+        ) from None
+
+
+async def _answer_handshake(
+    svc: Services,
+    endpoint: ActiveEndpoint,
+    headers: dict[str, str],
+    body: bytes,
+    handshake: Handshake,
+) -> tuple[int, dict[str, Any]]:
+    record = endpoint.record
+    if handshake.secret is not None:
+        try:
+            # Read again, not from the few-seconds cache: another node may have taken one.
+            fresh = await svc.store.get_endpoint(record.workspace_id, record.id)
+        except StoreUnavailableError:
+            raise ApiError(
+                503,
+                "store_unavailable",
+                "EchoDash cannot read its store right now; nothing was kept. Retry shortly.",
+                {"Retry-After": RETRY_AFTER},
+            ) from None
+        if fresh is None or fresh.secrets:
+            # Unsigned, so never allowed to replace a secret the endpoint already has.
+            _reject(svc, endpoint, "handshake_refused")
+            raise ApiError(
+                409,
+                "handshake_refused",
+                "This endpoint has its secret already; a new verification token is refused. "
+                "Create a new endpoint to connect again.",
+            )
+        try:
+            await svc.store.add_secret(
+                record.workspace_id, record.id, svc.box.seal(handshake.secret), None
+            )
+        except StoreUnavailableError:
+            raise ApiError(
+                503,
+                "store_unavailable",
+                "EchoDash cannot store the token right now; nothing was kept. Retry shortly.",
+                {"Retry-After": RETRY_AFTER},
+            ) from None
+        svc.directory.forget(record.slug)
+    if handshake.keep:
+        await _store(svc, endpoint, headers, body, None)
+    return 200, handshake.answer
 
 
 async def _endpoint(svc: Services, slug: str) -> ActiveEndpoint:
