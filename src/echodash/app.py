@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
+from echodash.custom_intake import CustomIntake
 from echodash.digest.job import DigestJob
 from echodash.jobs.retention import RetentionJob
 from echodash.jobs.runner import JobRunner
@@ -133,6 +134,7 @@ async def start_services(settings: Settings) -> Services:
             [RetentionJob(settings.retention_interval), DigestJob(settings)],
             settings.node,
         ),
+        custom=CustomIntake(store),
     )
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()

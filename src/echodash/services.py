@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
+from echodash.custom_intake import CustomIntake
 from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
@@ -31,6 +32,7 @@ class Services:
     deadlines: RequestDeadlines
     rejections: RejectionTally
     jobs: JobRunner
+    custom: CustomIntake
     workspace_id: int = 0
     # API token hash -> (its record, until when the lookup may be reused)
     token_cache: dict[str, tuple[ApiTokenRecord, float]] = field(default_factory=dict)

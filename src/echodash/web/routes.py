@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from echodash.web import health, ingest
-from echodash.web.api import endpoints, events, stream, workspace
+from echodash.web.api import custom, endpoints, events, stream, workspace
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
 from echodash.web.views import accounts, event, feed, sources
@@ -46,7 +46,7 @@ routes = [
         DELETE=endpoints.delete_endpoint,
     ),
     methods("/api/v1/endpoints/{endpoint_id}/secrets", POST=endpoints.add_secret),
-    methods("/api/v1/events", GET=events.list_events),
+    methods("/api/v1/events", GET=events.list_events, POST=custom.create_events),
     methods("/api/v1/events/{event_id}", GET=events.get_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),

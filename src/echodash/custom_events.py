@@ -1,0 +1,127 @@
+"""Custom events: a team's own product events (`POST /api/v1/events`, `echodash import`).
+
+One event is `{"event": "Signed up", "source"?: "web-app", "distinct_id"?: "u_1",
+"timestamp"?: ISO-8601, "values"|"properties"?: {…}, "id"?: "idempotency key"}`. Each is kept
+as a delivery of the workspace's "custom" endpoint, so it is durable, deduplicated by its id
+and parsed into the feed like any webhook.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+MAX_NAME = 200
+MAX_TEXT = 200
+MAX_ID = 200
+MAX_VALUES_BYTES = 32 * 1024
+# Backfill may go back as far as people like; the future only by a clock's drift.
+MAX_AHEAD = timedelta(hours=1)
+_KNOWN = frozenset({"event", "source", "distinct_id", "timestamp", "values", "properties", "id"})
+
+
+class InvalidCustomEvent(ValueError):
+    """A custom event a person must fix; the message says what and how."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomEvent:
+    name: str
+    source: str | None
+    distinct_id: str | None
+    timestamp: datetime
+    values: dict[str, Any]
+    key: str
+
+    def body(self) -> bytes:
+        """The event as it is stored (and as the custom source parses it)."""
+        document: dict[str, Any] = {
+            "event": self.name,
+            "timestamp": self.timestamp.isoformat().replace("+00:00", "Z"),
+            "id": self.key,
+        }
+        if self.source is not None:
+            document["source"] = self.source
+        if self.distinct_id is not None:
+            document["distinct_id"] = self.distinct_id
+        if self.values:
+            document["values"] = self.values
+        return orjson.dumps(document)
+
+
+def _text(doc: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
+    value = doc.get(name)
+    if value is None:
+        if required:
+            raise InvalidCustomEvent(f'`{name}` is required (a text such as "Signed up")')
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidCustomEvent(f"`{name}` must be text")
+    text = str(value).strip()
+    if not text or len(text) > limit or any(ord(c) < 32 for c in text):
+        raise InvalidCustomEvent(
+            f"`{name}` must be 1 to {limit} characters of text without control characters"
+        )
+    return text
+
+
+def _timestamp(doc: dict[str, Any], now: datetime) -> datetime:
+    raw = doc.get("timestamp")
+    if raw is None:
+        return now
+    if not isinstance(raw, str):
+        raise InvalidCustomEvent("`timestamp` must be an ISO-8601 text like 2026-11-26T10:00:00Z")
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        raise InvalidCustomEvent(
+            f"`timestamp` {raw[:40]!r} is not ISO-8601 (like 2026-11-26T10:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidCustomEvent("`timestamp` needs a time zone (end it with Z for UTC)")
+    moment = moment.astimezone(UTC)
+    if moment > now + MAX_AHEAD:
+        raise InvalidCustomEvent("`timestamp` is more than an hour in the future")
+    return moment
+
+
+def _values(doc: dict[str, Any]) -> dict[str, Any]:
+    values = doc.get("values")
+    properties = doc.get("properties")
+    if values is not None and properties is not None:
+        raise InvalidCustomEvent("send `values` or `properties`, not both")
+    chosen = values if values is not None else properties
+    if chosen is None:
+        return {}
+    if not isinstance(chosen, dict):
+        raise InvalidCustomEvent("`values` must be a JSON object")
+    if len(orjson.dumps(chosen)) > MAX_VALUES_BYTES:
+        raise InvalidCustomEvent(f"`values` must stay under {MAX_VALUES_BYTES // 1024} KiB")
+    return chosen
+
+
+def parse_custom_event(doc: Any, now: datetime, default_key: str | None = None) -> CustomEvent:
+    """A checked custom event; `default_key` names it when it carries no `id`."""
+    if not isinstance(doc, dict):
+        raise InvalidCustomEvent("an event must be a JSON object with at least `event`")
+    unknown = sorted(set(doc) - _KNOWN)
+    if unknown:
+        listed = ", ".join(f"`{k}`" for k in unknown[:5])
+        raise InvalidCustomEvent(
+            f"unknown field {listed}; put your own data in `values` (or `properties`)"
+        )
+    name = _text(doc, "event", MAX_NAME, required=True)
+    assert name is not None
+    key = _text(doc, "id", MAX_ID) or default_key or f"uuid:{uuid.uuid4()}"
+    return CustomEvent(
+        name=name,
+        source=_text(doc, "source", MAX_TEXT),
+        distinct_id=_text(doc, "distinct_id", MAX_TEXT),
+        timestamp=_timestamp(doc, now),
+        values=_values(doc),
+        key=f"id:{key}",
+    )
