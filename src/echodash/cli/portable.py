@@ -21,6 +21,7 @@ import click
 import orjson
 
 from echodash.cli.context import settings_from, with_open_store
+from echodash.cli.import_jsonl import SHOWN_REJECTIONS, run_import
 from echodash.cli.portable_format import (
     FORMAT,
     VERSION,
@@ -430,18 +431,77 @@ def _input(file: str) -> Iterator[IO[bytes]]:
 @click.option(
     "--workspace-name", default=None, help="Name of the new workspace (default: the exported one)."
 )
+@click.option(
+    "--workspace",
+    "workspace_id",
+    type=int,
+    default=None,
+    help="JSONL files: the workspace to import into (default: the first one).",
+)
+@click.option(
+    "--endpoint",
+    default=None,
+    help="JSONL files of recorded deliveries: the endpoint (id or slug) they were sent to.",
+)
+@click.option("--restart", is_flag=True, help="JSONL files: ignore where an earlier run stopped.")
 @click.pass_context
-def import_(ctx: click.Context, file: str, workspace_name: str | None) -> None:
-    """Create a new workspace from FILE, as written by `echodash export` (`-`: standard input).
+def import_(
+    ctx: click.Context,
+    file: str,
+    workspace_name: str | None,
+    workspace_id: int | None,
+    endpoint: str | None,
+    restart: bool,
+) -> None:
+    """Import FILE (`-`: standard input): a workspace written by `echodash export`, or a
+    JSONL file of custom events (`{"event": …}`) or recorded deliveries (`{"body": …}`).
 
-    The whole file is checked before anything is written; secrets are sealed with this
-    installation's key and receive URLs (slugs) are kept.
+    An export is checked whole before anything is written and becomes a new workspace. A
+    JSONL file goes into an existing workspace line by line: bad lines are reported with
+    their numbers, the rest are imported, and an interrupted import resumes where it stopped.
     """
     settings = settings_from(ctx)
     with _input(file) as handle:
+        first = handle.readline()
+        handle.seek(0)
+        if not _is_header(first):
+            _import_jsonl(settings, file, handle, workspace_id, endpoint, restart)
+            return
         try:
             fmt, header = _header(handle)
             summary = IMPORTERS[fmt](settings, handle, header, workspace_name)
         except InvalidLine as exc:
             raise click.ClickException(f"{file}: {exc}; nothing was imported") from None
     click.echo(f"{summary} from {'standard input' if file == '-' else file}")
+
+
+def _is_header(line: bytes) -> bool:
+    try:
+        document = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and document.get("type") == "header"
+
+
+def _import_jsonl(
+    settings: Settings,
+    file: str,
+    handle: IO[bytes],
+    workspace_id: int | None,
+    endpoint: str | None,
+    restart: bool,
+) -> None:
+    progress = with_open_store(
+        settings,
+        lambda store, box: run_import(store, box, file, handle, (workspace_id, endpoint), restart),
+    )
+    click.echo(
+        f"Imported {progress.imported:,} from {'standard input' if file == '-' else file}"
+        f" ({progress.duplicates:,} already there, {len(progress.rejected):,} rejected)."
+    )
+    if progress.rejected:
+        for number, why in progress.rejected[:SHOWN_REJECTIONS]:
+            click.echo(f"line {number}: {why}", err=True)
+        if len(progress.rejected) > SHOWN_REJECTIONS:
+            click.echo(f"… and {len(progress.rejected) - SHOWN_REJECTIONS:,} more", err=True)
+        raise SystemExit(1)

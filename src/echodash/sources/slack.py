@@ -185,11 +185,9 @@ class _Event:
         self.event: dict[str, Any] = event if isinstance(event, dict) else {}
         self.kind = line(self.event.get("type"), 60) or "unknown"
         self.subtype = line(self.event.get("subtype"), 60)
-        self.type = (
-            f"{self.kind}.{self.subtype}"
-            if self.kind == "message" and self.subtype
-            else (self.kind)
-        )
+        # `message.bot_message`, `message.message_changed`…; other events keep their type.
+        with_subtype = self.kind == "message" and self.subtype
+        self.type = f"{self.kind}.{self.subtype}" if with_subtype else self.kind
 
     @property
     def team(self) -> str | None:
@@ -319,7 +317,7 @@ def _message(event: _Event) -> EventDraft:
     short, summary = event.text()
     thread = event.event.get("thread_ts")
     if event.subtype:
-        doing = f"posted a {_words(event.subtype)} message"
+        doing = f"posted ({_words(event.subtype)})"
     elif isinstance(thread, str) and thread != event.event.get("ts"):
         doing = "replied in a thread"
     else:
@@ -389,6 +387,11 @@ def _file_share(event: _Event) -> EventDraft:
     return event.draft(_with(f"{event.who} shared {what}{event.where}", short), summary)
 
 
+def _me_message(event: _Event) -> EventDraft:
+    short, summary = event.text()
+    return event.draft(f"{event.who} {short}" if short else f"{event.who} posted a /me", summary)
+
+
 def _thread_broadcast(event: _Event) -> EventDraft:
     short, summary = event.text()
     title = f"{event.who} replied to a thread and sent it to{_place(event)}"
@@ -411,6 +414,7 @@ _MESSAGE_SUBTYPES: dict[str, Builder] = {
     "group_name": _channel_name,
     "file_share": _file_share,
     "thread_broadcast": _thread_broadcast,
+    "me_message": _me_message,
 }
 
 

@@ -126,6 +126,16 @@ GUIDES: dict[str, Guide] = {
             '-d \'{{"title": "Hello from curl"}}\'',
         ),
     ),
+    "custom": Guide(
+        "Your own code, with an API token (Settings → API tokens)",
+        (
+            "Send events to POST /api/v1/events with Authorization: Bearer <token>, not to "
+            "this endpoint's receive URL (it refuses everything).",
+            "Example: curl -H 'Authorization: Bearer <token>' "
+            "https://<your EchoDash>/api/v1/events "
+            '-d \'{{"event": "Signed up", "distinct_id": "u_1"}}\'',
+        ),
+    ),
 }
 
 FALLBACK = Guide(

@@ -182,6 +182,20 @@ SCHEMAS: dict[str, Any] = {
             "duplicate": {"type": "boolean"},
         },
     },
+    "CustomEvent": {
+        "type": "object",
+        "required": ["event"],
+        "additionalProperties": False,
+        "properties": {
+            "event": {"type": "string", "minLength": 1, "maxLength": 200},
+            "source": {"type": "string", "maxLength": 200},
+            "distinct_id": {"type": "string", "maxLength": 200},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "values": {"type": "object"},
+            "properties": {"type": "object"},
+            "id": {"type": "string", "maxLength": 200, "description": "Idempotency key"},
+        },
+    },
 }
 
 
@@ -342,7 +356,63 @@ def build_document() -> dict[str, Any]:
                     "400": _error("Bad parameter"),
                     **_AUTH_ERRORS,
                 },
-            }
+            },
+            "post": {
+                "summary": "Send custom events (one, or a batch of up to 10,000)",
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 150},
+                        "description": "Names the event (or, with `:<index>`, each of a batch)",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "oneOf": [
+                                    _ref("CustomEvent"),
+                                    {
+                                        "type": "object",
+                                        "required": ["batch"],
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "batch": {
+                                                "type": "array",
+                                                "minItems": 1,
+                                                "maxItems": 10000,
+                                                "items": _ref("CustomEvent"),
+                                            }
+                                        },
+                                    },
+                                ]
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "required": ["status", "accepted", "duplicates"],
+                            "properties": {
+                                "status": {"type": "string"},
+                                "accepted": {"type": "integer"},
+                                "duplicates": {"type": "integer"},
+                                "id": {"type": "string"},
+                                "duplicate": {"type": "boolean"},
+                            },
+                        },
+                        "Stored durably (all of them) before this answer",
+                    ),
+                    "400": _error("An event is invalid, or the batch too long; nothing stored"),
+                    "413": _error("Body over the byte limit"),
+                    **_AUTH_ERRORS,
+                },
+            },
         },
         "/api/v1/events/{event_id}": {
             "get": {

@@ -35,7 +35,7 @@ async def create_events(request: Request) -> Response:
             raise ApiError(400, "invalid_event", "`batch` must be a non-empty list of events.")
         if len(items) > MAX_BATCH:
             raise ApiError(
-                413,
+                400,
                 "batch_too_large",
                 f"A batch holds at most {MAX_BATCH:,} events; this one has {len(items):,}. "
                 "Split it, or load a file with `echodash import`.",

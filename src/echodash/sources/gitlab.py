@@ -1,0 +1,146 @@
+"""GitLab webhooks: a secret token or a signing token, and one readable event per delivery.
+
+GitLab authenticates a webhook in one of two ways. The long-standing **secret token** is sent
+as is in `X-Gitlab-Token` (a shared secret, compared in constant time, never stored). The newer
+**signing token** (`whsec_…`) signs each delivery the Standard Webhooks way (`webhook-id`,
+`webhook-timestamp`, `webhook-signature`); that check is the Standard Webhooks source's own.
+
+The dedup key is `Idempotency-Key`, which GitLab keeps across retries of one delivery. The
+`X-Gitlab-Event-UUID` header is deliberately not used: GitLab gives every event that one
+request sends to one webhook the same value (and passes it on to webhooks triggered by a
+receiver's API calls), so it would fold different events into one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from echodash.events import EventDraft
+from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.gitlab_titles import BUILDERS, KIND_NAMES, Payload, generic
+from echodash.sources.payload import line, load_json_quietly, not_an_object
+from echodash.sources.standard import StandardWebhooksSource
+
+logger = logging.getLogger(__name__)
+
+AUTH_HEADER = "x-gitlab-token"
+EVENT_HEADER = "x-gitlab-event"
+SIGNATURE_HEADER = "webhook-signature"
+SIGNING_KEY_PREFIX = "whsec_"
+_HOOK_NAME = re.compile(r"[A-Za-z][A-Za-z ]{0,60}")
+
+
+class GitLabSource(Source):
+    """Project, group and system webhooks of GitLab.com or a self-managed GitLab."""
+
+    kind = "gitlab"
+    name = "GitLab"
+    # The secret token travels in the clear: it is dropped before the delivery is stored.
+    secret_headers = frozenset({AUTH_HEADER})
+
+    def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
+        """Standard Webhooks signature (signing token), else `X-Gitlab-Token` (secret token)."""
+        try:
+            return _verify(headers, body, secrets)
+        except SignatureError:
+            raise
+        except Exception:  # anything odd in the headers or secrets is a refusal, not an error
+            logger.debug("gitlab: verification failed on odd input", exc_info=True)
+            raise SignatureError(
+                "malformed_signature", "the delivery's credentials could not be read"
+            ) from None
+
+    def delivery_id(self, headers: Headers, body: bytes) -> str | None:
+        # GitLab 17.4 and later; the signing mode's `webhook-id` carries the same value. Older
+        # GitLab sends neither: the receiver then keys on a hash of the body.
+        return _header(headers, "idempotency-key") or _header(headers, "webhook-id")
+
+    def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
+        """One draft per delivery; never raises, whatever the bytes and headers."""
+        document = load_json_quietly(headers, body)
+        hook_kind = _kind_from_header(headers)
+        if not isinstance(document, dict):
+            what = f"a {hook_kind} delivery" if hook_kind else "a delivery"
+            return [not_an_object("GitLab", document, what, hook_kind or "unknown")]
+        kind = object_kind(document) or hook_kind or "unknown"
+        payload = Payload(kind, document)
+        builder = BUILDERS.get(kind)
+        if builder is not None:
+            try:
+                return [builder(payload)]
+            except Exception:  # an unexpected payload shape: a generic title still shows it
+                logger.debug("gitlab %s: specific title failed", kind, exc_info=True)
+        try:
+            return [generic(payload)]
+        except Exception:
+            logger.debug("gitlab %s: generic title failed", kind, exc_info=True)
+            name = KIND_NAMES.get(kind, kind)
+            return [EventDraft(type=name, title=f"GitLab sent a {name} event")]
+
+
+_STANDARD = StandardWebhooksSource()
+
+
+def _verify(headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
+    signature = _header(headers, SIGNATURE_HEADER)
+    token = _header(headers, AUTH_HEADER)
+    # A webhook may carry both tokens; the signature decides whenever the endpoint holds a
+    # signing key, and the plain token is used only by an endpoint that knows no signing key.
+    signing_keys = any(isinstance(s, str) and s.startswith(SIGNING_KEY_PREFIX) for s in secrets)
+    if signature is not None and (token is None or signing_keys):
+        return _STANDARD.verify(headers, body, secrets)
+    if token is None:
+        raise SignatureError(
+            "missing_signature",
+            "no X-Gitlab-Token or webhook-signature header; "
+            "set a secret token or a signing token on the GitLab webhook",
+        )
+    return compare_token(token, secrets)
+
+
+def compare_token(token: str, secrets: Sequence[str]) -> int:
+    """The index of the secret equal to `token`, compared in constant time."""
+    try:
+        presented = token.encode("utf-8", "surrogatepass")
+    except Exception:
+        raise SignatureError("bad_signature", "X-Gitlab-Token is not readable") from None
+    matched: int | None = None
+    # Every secret is compared, so the time taken does not tell which one matched.
+    for index, secret in enumerate(secrets):
+        if not isinstance(secret, str) or not secret:
+            continue  # an empty secret would accept an empty token
+        key = secret.encode("utf-8", "surrogatepass")
+        if hmac.compare_digest(presented, key) and matched is None:
+            matched = index
+    if matched is None:
+        raise SignatureError("bad_signature", "X-Gitlab-Token does not match any active secret")
+    return matched
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    value = headers.get(name)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def object_kind(document: dict[str, Any]) -> str | None:
+    """`object_kind`; system hooks name most events in `event_name` instead."""
+    for key in ("object_kind", "event_name", "event_type"):
+        found = line(document.get(key), 60)
+        if found and re.fullmatch(r"[a-z][a-z0-9_]*", found):
+            return found
+    return None
+
+
+def _kind_from_header(headers: Headers) -> str | None:
+    """`Merge Request Hook` → `merge_request`; `Job Hook` → `build` (its `object_kind`)."""
+    value = _header(headers, EVENT_HEADER)
+    if value is None or not _HOOK_NAME.fullmatch(value):
+        return None
+    name = value.lower().removesuffix(" hook").strip().replace(" ", "_")
+    return "build" if name == "job" else name or None
