@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import hmac
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,3 +323,30 @@ class StreamListener:
 
     def next(self, timeout: float = 5.0) -> tuple[int, dict[str, Any], float]:
         return self.events.get(timeout=timeout)
+
+
+@contextlib.contextmanager
+def first_admin_client(
+    server: Server, password: str = "correct horse battery staple"
+) -> Iterator[httpx.Client]:
+    """A browser-like client signed in as the first admin, created through the real setup
+    link the server logged."""
+    deadline = time.monotonic() + 10
+    while not (found := re.search(r"create the first admin at (\S+)", server.log())):
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.05)
+    client = httpx.Client(base_url=server.url, timeout=10, headers={"accept": "text/html"})
+    link = found.group(1).removeprefix(server.url)
+    form = client.get(link)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf, form.text[:300]
+    answer = client.post(
+        link,
+        data={"csrf": csrf.group(1), "name": "Ada", "email": "ada@example.com",
+              "password": password},
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    try:
+        yield client
+    finally:
+        client.close()

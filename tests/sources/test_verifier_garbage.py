@@ -133,7 +133,9 @@ _json_value = st.recursive(
     ),
     max_leaves=12,
 )
-_odd = st.one_of(_json_value, st.just(""), st.just([]), st.just({}), st.just(-(2**63)))
+_odd: st.SearchStrategy[Any] = st.one_of(
+    _json_value, st.just(""), st.just([]), st.just({}), st.just(-(2**63))
+)
 _handshake_like = st.one_of(
     st.fixed_dictionaries({"type": st.just("url_verification"), "challenge": _odd}),
     st.fixed_dictionaries({"type": st.just("url_verification"), "challenge": _odd, "token": _odd}),

@@ -17,9 +17,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.support import GITHUB_FIXTURES, Server, free_port, github_headers
-
-PASSWORD = "correct horse battery staple"
+from tests.support import GITHUB_FIXTURES, Server, first_admin_client, free_port, github_headers
 
 
 class Inbox:
@@ -51,21 +49,6 @@ def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, html[:300]
     return found.group(1)
-
-
-def _sign_up_first_admin(server: Server, client: httpx.Client) -> None:
-    deadline = time.monotonic() + 10
-    while not (found := re.search(r"create the first admin at (\S+)", server.log())):
-        assert time.monotonic() < deadline, server.log()
-        time.sleep(0.05)
-    link = found.group(1).removeprefix(server.url)
-    form = client.get(link)
-    answer = client.post(
-        link,
-        data={"csrf": _csrf(form.text), "name": "Ada", "email": "ada@example.com",
-              "password": PASSWORD},
-    )  # fmt: skip
-    assert answer.status_code == 303, answer.text
 
 
 def test_the_daily_digest_arrives_with_counts_per_source(
@@ -107,8 +90,7 @@ def test_the_daily_digest_arrives_with_counts_per_source(
         server.wait_for_events(3, source="github")
         server.wait_for_events(2, source="generic")
 
-        with httpx.Client(base_url=server.url, timeout=10) as browser:
-            _sign_up_first_admin(server, browser)
+        with first_admin_client(server) as browser:
             page = browser.get("/settings/notifications")
             assert "E-mail is not configured" not in page.text
             saved = browser.post(

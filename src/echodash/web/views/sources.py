@@ -181,6 +181,17 @@ async def _detail(
     )
     now = utcnow()
     url = f"{svc.settings.base_url}/in/{record.slug}"
+    # A token the sender handed over in its set-up request (Notion), to paste back there.
+    handed = next(
+        (
+            str(e.fields["verification_token"])
+            for e in await svc.store.list_events(
+                viewer.workspace_id, EventFilter(endpoint_id=record.id, type="verification"), 1
+            )
+            if e.fields.get("verification_token")
+        ),
+        "",
+    )
     guide = guide_for(record.kind)
     return await page(
         request,
@@ -195,6 +206,7 @@ async def _detail(
         guide=guide,
         steps=[_step(s, url, shown_secret) for s in guide.steps],
         shown_secret=shown_secret,
+        handed_token=handed,
         stats=stats,
         rejections=sorted(stats.rejections.items(), key=lambda kv: -kv[1]),
         spark=present.sparkline(counts),
