@@ -462,9 +462,8 @@ def import_(
     """
     settings = settings_from(ctx)
     with _input(file) as handle:
-        first = handle.readline()
         handle.seek(0)
-        if not _is_header(first):
+        if not _is_export(handle):
             _import_jsonl(settings, file, handle, workspace_id, endpoint, restart)
             return
         try:
@@ -475,12 +474,20 @@ def import_(
     click.echo(f"{summary} from {'standard input' if file == '-' else file}")
 
 
-def _is_header(line: bytes) -> bool:
+def _is_export(handle: IO[bytes]) -> bool:
+    """Whether FILE is (or tries to be) an export: its lines carry a `type` (header,
+    endpoint, …), which custom events and recorded deliveries never have."""
     try:
-        document = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        for line in handle:
+            if line.strip():
+                try:
+                    document = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return False
+                return isinstance(document, dict) and "type" in document
         return False
-    return isinstance(document, dict) and document.get("type") == "header"
+    finally:
+        handle.seek(0)
 
 
 def _import_jsonl(
