@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from echodash.events import EventDraft
+
+# Imported for its effect: it files the pipeline, job and deployment builders in BUILDERS.
+from echodash.sources import gitlab_ci_titles  # noqa: F401
 from echodash.sources.base import Headers, SignatureError, Source
 from echodash.sources.gitlab_titles import BUILDERS, KIND_NAMES, Payload, generic
 from echodash.sources.payload import line, load_json_quietly, not_an_object
