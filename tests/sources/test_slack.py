@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
 from echodash.sources.base import Handshake, SignatureError
-from echodash.sources.slack import SlackSource, tidy
+from echodash.sources.slack import SlackSource
+from echodash.sources.slack_text import tidy
 
 # The signing secret of Slack's own example ("Verifying requests from Slack").
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -21,6 +21,8 @@ import click
 import orjson
 
 from echodash.bus.memory import MemoryBus
+from echodash.cli.context import with_open_store
+from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.custom_events import CustomEvent, InvalidCustomEvent, parse_custom_event
 from echodash.custom_intake import CustomIntake
@@ -262,3 +264,43 @@ def run_import(
         return progress
 
     return work()
+
+
+def is_export(handle: IO[bytes]) -> bool:
+    """Whether FILE is (or tries to be) an export: its lines carry a `type` (header,
+    endpoint, …), which custom events and recorded deliveries never have."""
+    try:
+        for line in handle:
+            if line.strip():
+                try:
+                    document = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return False
+                return isinstance(document, dict) and "type" in document
+        return False
+    finally:
+        handle.seek(0)
+
+
+def import_jsonl(
+    settings: Settings,
+    file: str,
+    handle: IO[bytes],
+    workspace_id: int | None,
+    endpoint: str | None,
+    restart: bool,
+) -> None:
+    progress = with_open_store(
+        settings,
+        lambda store, box: run_import(store, box, file, handle, (workspace_id, endpoint), restart),
+    )
+    click.echo(
+        f"Imported {progress.imported:,} from {'standard input' if file == '-' else file}"
+        f" ({progress.duplicates:,} already there, {len(progress.rejected):,} rejected)."
+    )
+    if progress.rejected:
+        for number, why in progress.rejected[:SHOWN_REJECTIONS]:
+            click.echo(f"line {number}: {why}", err=True)
+        if len(progress.rejected) > SHOWN_REJECTIONS:
+            click.echo(f"… and {len(progress.rejected) - SHOWN_REJECTIONS:,} more", err=True)
+        raise SystemExit(1)

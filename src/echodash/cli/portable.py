@@ -21,7 +21,7 @@ import click
 import orjson
 
 from echodash.cli.context import settings_from, with_open_store
-from echodash.cli.import_jsonl import SHOWN_REJECTIONS, run_import
+from echodash.cli.import_jsonl import import_jsonl, is_export
 from echodash.cli.portable_format import (
     FORMAT,
     VERSION,
@@ -463,8 +463,8 @@ def import_(
     settings = settings_from(ctx)
     with _input(file) as handle:
         handle.seek(0)
-        if not _is_export(handle):
-            _import_jsonl(settings, file, handle, workspace_id, endpoint, restart)
+        if not is_export(handle):
+            import_jsonl(settings, file, handle, workspace_id, endpoint, restart)
             return
         try:
             fmt, header = _header(handle)
@@ -472,43 +472,3 @@ def import_(
         except InvalidLine as exc:
             raise click.ClickException(f"{file}: {exc}; nothing was imported") from None
     click.echo(f"{summary} from {'standard input' if file == '-' else file}")
-
-
-def _is_export(handle: IO[bytes]) -> bool:
-    """Whether FILE is (or tries to be) an export: its lines carry a `type` (header,
-    endpoint, …), which custom events and recorded deliveries never have."""
-    try:
-        for line in handle:
-            if line.strip():
-                try:
-                    document = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    return False
-                return isinstance(document, dict) and "type" in document
-        return False
-    finally:
-        handle.seek(0)
-
-
-def _import_jsonl(
-    settings: Settings,
-    file: str,
-    handle: IO[bytes],
-    workspace_id: int | None,
-    endpoint: str | None,
-    restart: bool,
-) -> None:
-    progress = with_open_store(
-        settings,
-        lambda store, box: run_import(store, box, file, handle, (workspace_id, endpoint), restart),
-    )
-    click.echo(
-        f"Imported {progress.imported:,} from {'standard input' if file == '-' else file}"
-        f" ({progress.duplicates:,} already there, {len(progress.rejected):,} rejected)."
-    )
-    if progress.rejected:
-        for number, why in progress.rejected[:SHOWN_REJECTIONS]:
-            click.echo(f"line {number}: {why}", err=True)
-        if len(progress.rejected) > SHOWN_REJECTIONS:
-            click.echo(f"… and {len(progress.rejected) - SHOWN_REJECTIONS:,} more", err=True)
-        raise SystemExit(1)
