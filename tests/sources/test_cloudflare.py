@@ -139,7 +139,7 @@ def test_origin_health_check_start_and_end_pair_up() -> None:
     start = parse_one(alert("health_check_status_notification", HEALTH))
     assert start.type == "health_check_status_notification"
     assert start.title == "Origin health check failed: api-origin (START)"
-    assert start.severity is Severity.ERROR
+    assert start.severity is Severity.CRITICAL  # a failure's START opens an incident
     assert start.subject == "api-origin"
     assert start.occurred_at == datetime(2024, 6, 3, 16, 0, tzinfo=UTC)
     assert start.summary == "An alert fired"
@@ -172,7 +172,7 @@ def test_origin_health_check_start_and_end_pair_up() -> None:
 def test_plain_start_end_values_and_pools() -> None:
     draft = parse_one(alert("real_origin_monitoring", POOL, alert_event="START"))
     assert draft.title == "Origin health check failed: pool eu-origins (START)"
-    assert draft.severity is Severity.ERROR
+    assert draft.severity is Severity.CRITICAL
     end = parse_one(alert("real_origin_monitoring", POOL, alert_event="END"))
     assert end.title == "Origin health check recovered: pool eu-origins (END)"
     assert end.severity is Severity.SUCCESS
@@ -208,13 +208,13 @@ def test_ddos_attack() -> None:
             "dedicated_ssl_certificate_event_type",
             {"hostname": "shop.example.com", "status": "Validation failed"},
             "SSL certificate for shop.example.com: validation failed (START)",
-            Severity.ERROR,
+            Severity.CRITICAL,
         ),
         (
             "workers_alert",
             {"script_name": "api-gateway", "error_rate": 0.12},
             "Workers alert for api-gateway (START)",
-            Severity.ERROR,
+            Severity.CRITICAL,
         ),
         (
             "billing_usage_alert",

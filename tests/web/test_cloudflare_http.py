@@ -62,7 +62,7 @@ def test_start_and_end_are_paired(server: Server) -> None:
     events = server.wait_for_events(2, endpoint=endpoint["id"])
     by_state = {event["fields"]["alert_event"]: event for event in events}
     assert by_state["START"]["title"] == "Origin health check failed: api-origin (START)"
-    assert by_state["START"]["severity"] == "error"
+    assert by_state["START"]["severity"] == "critical"
     assert by_state["END"]["title"] == "Origin health check recovered: api-origin (END)"
     assert by_state["END"]["severity"] == "success"
     for event in events:

@@ -278,6 +278,11 @@ def _draft(alert_type: str, document: dict[str, Any]) -> EventDraft:
     title, severity, subject = _builder(alert_type)(alert)
     if alert.state == "END" and severity is not Severity.SUCCESS:
         severity = Severity.SUCCESS  # an END always means the incident is over
+    elif alert.state == "START" and severity is Severity.ERROR:
+        # A failure's START opens an incident that lasts until its END: the most urgent kind
+        # of line in the feed. Warnings (a DDoS already mitigated, a look-alike domain) and
+        # good news (a certificate now active) keep their own severity.
+        severity = Severity.CRITICAL
     correlation = text(document.get("alert_correlation_id"), 100)
     fields: dict[str, FieldValue] = {}
     for key, value in (
