@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.payload import dig, line, parse_time, text
+from echodash.sources.payload import PayloadReader, dig, line, parse_time, text
 
 Builder = Callable[["Payload"], EventDraft]
 BUILDERS: dict[str, Builder] = {}
@@ -31,7 +31,7 @@ def moment(value: Any) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(PayloadReader):
     """One GitHub delivery's event name and JSON object, with safe accessors."""
 
     event: str
@@ -45,16 +45,6 @@ class Payload:
     def type(self) -> str:
         return f"{self.event}.{self.action}" if self.action else self.event
 
-    def get(self, path: str) -> Any:
-        return dig(self.body, path)
-
-    def text(self, path: str, limit: int = 120) -> str | None:
-        return line(self.get(path), limit)
-
-    def number(self, path: str) -> int | None:
-        value = self.get(path)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
     def flag(self, path: str) -> bool:
         return self.get(path) is True
 
@@ -64,14 +54,6 @@ class Payload:
             found = moment(self.get(path))
             if found is not None:
                 return found
-        return None
-
-    def link(self, *paths: str) -> str | None:
-        """The first of `paths` that holds a web link (only http(s): links end up in HTML)."""
-        for path in paths:
-            value = self.get(path)
-            if isinstance(value, str) and value.startswith(("https://", "http://")):
-                return value
         return None
 
     @property
@@ -85,18 +67,6 @@ class Payload:
             or self.text("organization.login", 80)
             or self.text("installation.account.login", 80)
         )
-
-    @property
-    def who(self) -> str:
-        return self.actor or "Someone"
-
-    @property
-    def where(self) -> str:
-        return f" in {self.subject}" if self.subject else ""
-
-    @property
-    def by(self) -> str:
-        return f" by {self.actor}" if self.actor else ""
 
     def home(self) -> str | None:
         """The repository's (or organization's) page on GitHub."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.github_titles import first_line, plural, short_sha, words
-from echodash.sources.payload import dig, line, link, parse_time
+from echodash.sources.payload import PayloadReader, dig, line, parse_time
 
 Builder = Callable[["Payload"], EventDraft]
 BUILDERS: dict[str, Builder] = {}
@@ -75,7 +75,7 @@ def duration(seconds: Any) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(PayloadReader):
     """One GitLab delivery's kind and JSON object, with safe accessors."""
 
     kind: str
@@ -99,25 +99,12 @@ class Payload:
             return name
         return f"{name}.{self.action}" if self.action else name
 
-    def get(self, path: str) -> Any:
-        return dig(self.body, path)
-
-    def text(self, path: str, limit: int = 120) -> str | None:
-        return line(self.get(path), limit)
-
-    def number(self, path: str) -> int | None:
-        value = self.get(path)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
     def time(self, *paths: str) -> datetime | None:
         for path in paths:
             found = moment(self.get(path))
             if found is not None:
                 return found
         return None
-
-    def link(self, *paths: str) -> str | None:
-        return link(*(self.get(path) for path in paths))
 
     @property
     def actor(self) -> str | None:
@@ -136,18 +123,6 @@ class Payload:
             or self.text("project_name", 200)
             or self.text("repository.name", 200)
         )
-
-    @property
-    def who(self) -> str:
-        return self.actor or "Someone"
-
-    @property
-    def where(self) -> str:
-        return f" in {self.subject}" if self.subject else ""
-
-    @property
-    def by(self) -> str:
-        return f" by {self.actor}" if self.actor else ""
 
     def home(self) -> str | None:
         return self.link("project.web_url", "repository.homepage", "project.homepage")

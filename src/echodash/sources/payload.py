@@ -125,3 +125,47 @@ def not_an_object(
     return EventDraft(
         type=kind, title=f"{sender} sent {what} that is {problem}", severity=Severity.WARNING
     )
+
+
+class PayloadReader:
+    """Safe accessors over one delivery's JSON object, and the phrases titles share.
+
+    Subclasses are frozen dataclasses with a `body` field, and say who acted (`actor`) and
+    on what (`subject`)."""
+
+    __slots__ = ()
+    body: dict[str, Any]
+
+    @property
+    def actor(self) -> str | None:
+        return None
+
+    @property
+    def subject(self) -> str | None:
+        return None
+
+    def get(self, path: str) -> Any:
+        return dig(self.body, path)
+
+    def text(self, path: str, limit: int = 120) -> str | None:
+        return line(self.get(path), limit)
+
+    def number(self, path: str) -> int | None:
+        value = self.get(path)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def link(self, *paths: str) -> str | None:
+        """The first of `paths` that holds a web link (only http(s): links end up in HTML)."""
+        return link(*(self.get(path) for path in paths))
+
+    @property
+    def who(self) -> str:
+        return self.actor or "Someone"
+
+    @property
+    def where(self) -> str:
+        return f" in {self.subject}" if self.subject else ""
+
+    @property
+    def by(self) -> str:
+        return f" by {self.actor}" if self.actor else ""
