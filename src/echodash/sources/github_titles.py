@@ -6,12 +6,12 @@ assume the usual payload shape: the caller falls back to `generic` when one rais
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from echodash.events import EventDraft, FieldValue, Severity
+from echodash.events import EventDraft, Severity
 from echodash.sources.payload import PayloadReader, dig, line, parse_time, text
 
 Builder = Callable[["Payload"], EventDraft]
@@ -72,34 +72,6 @@ class Payload(PayloadReader):
         """The repository's (or organization's) page on GitHub."""
         org = self.text("organization.login", 80)
         return self.link("repository.html_url") or (f"https://github.com/{org}" if org else None)
-
-    def draft(
-        self,
-        title: str,
-        *,
-        url: str | None = None,
-        occurred_at: datetime | None = None,
-        severity: Severity = Severity.INFO,
-        tags: Iterable[str | None] = (),
-        fields: Mapping[str, FieldValue] | None = None,
-        summary: str | None = None,
-    ) -> EventDraft:
-        kept_tags = tuple(dict.fromkeys(t for t in tags if t))
-        kept_fields: dict[str, FieldValue] = {
-            k: v for k, v in (fields or {}).items() if v is not None
-        }
-        return EventDraft(
-            type=self.type,
-            title=line(title, 300) or self.type,
-            summary=summary or "",
-            actor=self.actor,
-            subject=self.subject,
-            url=url if url is not None else self.home(),
-            occurred_at=occurred_at,
-            severity=severity,
-            tags=kept_tags,
-            fields=kept_fields,
-        )
 
 
 def registrar(table: dict[str, Builder]) -> Callable[..., Callable[[Builder], Builder]]:

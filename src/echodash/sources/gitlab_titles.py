@@ -7,12 +7,12 @@ caller falls back to `generic` when one raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from echodash.events import EventDraft, FieldValue, Severity
+from echodash.events import EventDraft, Severity
 from echodash.sources.github_titles import first_line, plural, short_sha, words
 from echodash.sources.payload import PayloadReader, dig, line, parse_time
 
@@ -131,30 +131,6 @@ class Payload(PayloadReader):
         """A page of the project (`-/jobs/12`), when the project's web address is known."""
         home = self.home()
         return f"{home.rstrip('/')}/{path}" if home else None
-
-    def draft(
-        self,
-        title: str,
-        *,
-        url: str | None = None,
-        occurred_at: datetime | None = None,
-        severity: Severity = Severity.INFO,
-        tags: Iterable[str | None] = (),
-        fields: Mapping[str, FieldValue] | None = None,
-        summary: str | None = None,
-    ) -> EventDraft:
-        return EventDraft(
-            type=self.type,
-            title=line(title, 300) or self.type,
-            summary=summary or "",
-            actor=self.actor,
-            subject=self.subject,
-            url=url or self.home(),
-            occurred_at=occurred_at,
-            severity=severity,
-            tags=tuple(dict.fromkeys(t for t in tags if t)),
-            fields={k: v for k, v in (fields or {}).items() if v is not None},
-        )
 
 
 def item_label(prefix: str, number: int | None, title: str | None) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 
-from echodash.events import EventDraft, Severity
+from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers
 
 
@@ -127,7 +129,7 @@ def not_an_object(
     )
 
 
-class PayloadReader:
+class PayloadReader(ABC):
     """Safe accessors over one delivery's JSON object, and the phrases titles share.
 
     Subclasses are frozen dataclasses with a `body` field, and say who acted (`actor`) and
@@ -137,11 +139,20 @@ class PayloadReader:
     body: dict[str, Any]
 
     @property
+    @abstractmethod
+    def type(self) -> str:
+        """The event's type, e.g. `pull_request.opened`."""
+
+    @property
     def actor(self) -> str | None:
         return None
 
     @property
     def subject(self) -> str | None:
+        return None
+
+    def home(self) -> str | None:
+        """The page an event links to when its title has no better link."""
         return None
 
     def get(self, path: str) -> Any:
@@ -169,3 +180,28 @@ class PayloadReader:
     @property
     def by(self) -> str:
         return f" by {self.actor}" if self.actor else ""
+
+    def draft(
+        self,
+        title: str,
+        *,
+        url: str | None = None,
+        occurred_at: datetime | None = None,
+        severity: Severity = Severity.INFO,
+        tags: Iterable[str | None] = (),
+        fields: Mapping[str, FieldValue] | None = None,
+        summary: str | None = None,
+    ) -> EventDraft:
+        """The event: this payload's type, actor and subject, with the builder's title."""
+        return EventDraft(
+            type=self.type,
+            title=line(title, 300) or self.type,
+            summary=summary or "",
+            actor=self.actor,
+            subject=self.subject,
+            url=url if url is not None else self.home(),
+            occurred_at=occurred_at,
+            severity=severity,
+            tags=tuple(dict.fromkeys(t for t in tags if t)),
+            fields={k: v for k, v in (fields or {}).items() if v is not None},
+        )
