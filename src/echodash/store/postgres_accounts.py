@@ -19,17 +19,12 @@ from echodash.store.accounts import (
 )
 from echodash.store.postgres_access import Conn, PgAccess
 from echodash.store.postgres_sql import clean, jsonb
-
-_USER_COLUMNS = "id, email, name, password_hash, created_at"
-_API_TOKEN_FIELDS = "id, name, role, user_id, created_at"  # noqa: S105 (column names)
+from echodash.store.rows import API_TOKEN_FIELDS, USER_COLUMNS, token_from_row, user_from_row
 
 
-def _user(row: Any) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], row[4])
-
-
-def _token(row: Any) -> TokenListing:
-    return TokenListing(row[0], row[1], row[2], row[3], row[4])
+def as_is(moment: datetime) -> datetime:
+    """PostgreSQL hands back datetimes already."""
+    return moment
 
 
 class PgAccounts(PgAccess):
@@ -53,17 +48,17 @@ class PgAccounts(PgAccess):
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         row = await self._run(
-            lambda c: c.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+            lambda c: c.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
         )
-        return _user(row) if row else None
+        return user_from_row(row, as_is) if row else None
 
     async def find_user_by_email(self, email: str) -> UserRecord | None:
         row = await self._run(
             lambda c: c.fetchrow(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", clean(email)
+                f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", clean(email)
             )
         )
-        return _user(row) if row else None
+        return user_from_row(row, as_is) if row else None
 
     async def count_users(self) -> int:
         return int(await self._run(lambda c: c.fetchval("SELECT count(*) FROM users")))
@@ -124,7 +119,7 @@ class PgAccounts(PgAccess):
         return [Membership(r[0], r[1], user_id, r[2]) for r in rows]
 
     async def members(self, workspace_id: int) -> list[tuple[UserRecord, str]]:
-        columns = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
+        columns = ", ".join(f"u.{c.strip()}" for c in USER_COLUMNS.split(","))
         rows = await self._run(
             lambda c: c.fetch(
                 f"SELECT {columns}, m.role FROM memberships m JOIN users u ON u.id = m.user_id "
@@ -132,7 +127,7 @@ class PgAccounts(PgAccess):
                 workspace_id,
             )
         )
-        return [(_user(r), r[5]) for r in rows]
+        return [(user_from_row(r, as_is), r[5]) for r in rows]
 
     async def role_of(self, workspace_id: int, user_id: int) -> str | None:
         role = await self._run(
@@ -275,12 +270,12 @@ class PgAccounts(PgAccess):
     async def list_tokens(self, workspace_id: int) -> list[TokenListing]:
         rows = await self._run(
             lambda c: c.fetch(
-                f"SELECT {_API_TOKEN_FIELDS} FROM api_tokens "
+                f"SELECT {API_TOKEN_FIELDS} FROM api_tokens "
                 "WHERE workspace_id = $1 AND revoked_at IS NULL ORDER BY id",
                 workspace_id,
             )
         )
-        return [_token(r) for r in rows]
+        return [token_from_row(r, as_is) for r in rows]
 
     async def revoke_token(self, workspace_id: int, token_id: int, user_id: int | None) -> bool:
         status = await self._run(

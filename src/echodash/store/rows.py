@@ -10,6 +10,7 @@ import orjson
 
 from echodash.events import Event, Severity
 from echodash.search import search_words
+from echodash.store.accounts import TokenListing, UserRecord
 from echodash.store.base import StoredDelivery
 
 
@@ -85,3 +86,16 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     return " ".join(f'"{w}"*' for w in words)
+
+
+# Accounts: the same columns on every backend.
+USER_COLUMNS = "id, email, name, password_hash, created_at"
+API_TOKEN_FIELDS = "id, name, role, user_id, created_at"  # noqa: S105 (column names)
+
+
+def user_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> UserRecord:
+    return UserRecord(row[0], row[1], row[2], row[3], when(row[4]))
+
+
+def token_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> TokenListing:
+    return TokenListing(row[0], row[1], row[2], row[3], when(row[4]))

@@ -17,19 +17,16 @@ from echodash.store.accounts import (
     TokenListing,
     UserRecord,
 )
-from echodash.store.rows import dumps, from_micros, to_micros
+from echodash.store.rows import (
+    API_TOKEN_FIELDS,
+    USER_COLUMNS,
+    dumps,
+    from_micros,
+    to_micros,
+    token_from_row,
+    user_from_row,
+)
 from echodash.store.sqlite_access import SqliteAccess
-
-_USER_COLUMNS = "id, email, name, password_hash, created_at"
-_API_TOKEN_FIELDS = "id, name, role, user_id, created_at"  # noqa: S105 (column names)
-
-
-def _user(row: Any) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], from_micros(row[4]))
-
-
-def _token(row: Any) -> TokenListing:
-    return TokenListing(row[0], row[1], row[2], row[3], from_micros(row[4]))
 
 
 class SqliteAccounts(SqliteAccess):
@@ -58,18 +55,18 @@ class SqliteAccounts(SqliteAccess):
     async def get_user(self, user_id: int) -> UserRecord | None:
         def fn(conn: sqlite3.Connection) -> UserRecord | None:
             row = conn.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)
+                f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)
             ).fetchone()
-            return _user(row) if row else None
+            return user_from_row(row) if row else None
 
         return await self._read(fn)
 
     async def find_user_by_email(self, email: str) -> UserRecord | None:
         def fn(conn: sqlite3.Connection) -> UserRecord | None:
             row = conn.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", (email,)
+                f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", (email,)
             ).fetchone()
-            return _user(row) if row else None
+            return user_from_row(row) if row else None
 
         return await self._read(fn)
 
@@ -130,10 +127,10 @@ class SqliteAccounts(SqliteAccess):
         )
 
     async def members(self, workspace_id: int) -> list[tuple[UserRecord, str]]:
-        columns = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
+        columns = ", ".join(f"u.{c.strip()}" for c in USER_COLUMNS.split(","))
         return await self._read(
             lambda c: [
-                (_user(r), r[5])
+                (user_from_row(r), r[5])
                 for r in c.execute(
                     f"SELECT {columns}, m.role FROM memberships m JOIN users u ON u.id = m.user_id "
                     "WHERE m.workspace_id = ? ORDER BY m.created_at, u.id",
@@ -281,9 +278,9 @@ class SqliteAccounts(SqliteAccess):
     async def list_tokens(self, workspace_id: int) -> list[TokenListing]:
         return await self._read(
             lambda c: [
-                _token(r)
+                token_from_row(r)
                 for r in c.execute(
-                    f"SELECT {_API_TOKEN_FIELDS} FROM api_tokens "
+                    f"SELECT {API_TOKEN_FIELDS} FROM api_tokens "
                     "WHERE workspace_id = ? AND revoked_at IS NULL ORDER BY id",
                     (workspace_id,),
                 )
