@@ -245,7 +245,7 @@ def test_bad_deliveries_are_refused(case: str, reason: str) -> None:
     assert refused.value.reason == reason
 
 
-@pytest.mark.parametrize("offset_s", [-301, 301, -3600, 10**9])
+@pytest.mark.parametrize("offset_s", [-301, 330, -3600, 10**9])  # future: clear of rounding
 def test_stale_or_future_timestamps_are_refused(offset_s: int) -> None:
     body = encode(APP_MENTION)
     headers = headers_for(body, at=time.time() + offset_s)

@@ -108,7 +108,7 @@ def test_v0_signatures_are_ignored(source: StripeSource) -> None:
     assert source.verify({"stripe-signature": with_v0}, body, [SECRET]) == 0
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -100_000])
+@pytest.mark.parametrize("offset", [-301, 330, -100_000])  # future: clear of second rounding
 def test_timestamp_outside_five_minutes_is_stale(offset: int) -> None:
     body = event_body("charge.succeeded", "charge")
     headers = signed(body, timestamp=int(time.time()) + offset)

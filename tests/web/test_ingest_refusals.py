@@ -78,7 +78,8 @@ def test_stale_stripe_timestamp_is_refused(server: Server) -> None:
             "data": {"object": {"id": "ch_1", "object": "charge"}},
         }
     )
-    for offset, expected in ((-301, 401), (301, 401), (0, 202)):
+    # 30 s past the 300 s window either way: a busy machine can take a second to answer.
+    for offset, expected in ((-330, 401), (330, 401), (0, 202)):
         ts = int(time.time()) + offset
         header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=ts)
         r = httpx.post(
