@@ -54,6 +54,13 @@ T = TypeVar("T")
 HEALTH_PROBE_BYTES = 256 * 1024
 
 
+_INSERT_EVENT = (
+    "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
+    "actor, subject, url, occurred_at, received_at, severity, tags, fields) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS
+)
+
+
 def sqlite_path(url: str) -> Path:
     if not url.startswith("sqlite:///"):
         raise ValueError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
@@ -436,10 +443,7 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
                     continue  # another worker got there first: its events stand
                 for params in params_list:
                     row = conn.execute(
-                        "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, "
-                        "type, title, summary, actor, subject, url, occurred_at, received_at, "
-                        "severity, tags, fields) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS,
+                        _INSERT_EVENT,
                         params,
                     ).fetchone()
                     saved.append(event_from_row(row))
@@ -456,10 +460,7 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
             return [
                 event_from_row(
                     conn.execute(
-                        "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, "
-                        "type, title, summary, actor, subject, url, occurred_at, received_at, "
-                        "severity, tags, fields) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS,
+                        _INSERT_EVENT,
                         params,
                     ).fetchone()
                 )

@@ -138,16 +138,21 @@ async def _store(
         result = await svc.store.append_delivery(delivery)
     except StoreUnavailableError:
         svc.telemetry.store_errors.inc()
-        raise ApiError(
-            503,
-            "store_unavailable",
-            "EchoDash cannot store deliveries right now; nothing was kept. Retry shortly.",
-            {"Retry-After": RETRY_AFTER},
-        ) from None
+        raise _store_down("EchoDash cannot store deliveries right now") from None
     svc.telemetry.delivery(record.kind, "duplicate" if result.duplicate else "accepted")
     if not result.duplicate:
         svc.processor.notify()
     return result, key
+
+
+def _store_down(what: str) -> ApiError:
+    """503 with Retry-After: the store could not answer; the sender retries later."""
+    return ApiError(
+        503,
+        "store_unavailable",
+        f"{what}; nothing was kept. Retry shortly.",
+        {"Retry-After": RETRY_AFTER},
+    )
 
 
 def _handshake(
@@ -184,12 +189,7 @@ async def _answer_handshake(
             # Read again, not from the few-seconds cache: another node may have taken one.
             fresh = await svc.store.get_endpoint(record.workspace_id, record.id)
         except StoreUnavailableError:
-            raise ApiError(
-                503,
-                "store_unavailable",
-                "EchoDash cannot read its store right now; nothing was kept. Retry shortly.",
-                {"Retry-After": RETRY_AFTER},
-            ) from None
+            raise _store_down("EchoDash cannot read its store right now") from None
         if fresh is None or fresh.secrets:
             # Unsigned, so never allowed to replace a secret the endpoint already has.
             _reject(svc, endpoint, "handshake_refused")
@@ -204,12 +204,7 @@ async def _answer_handshake(
                 record.workspace_id, record.id, svc.box.seal(handshake.secret), None
             )
         except StoreUnavailableError:
-            raise ApiError(
-                503,
-                "store_unavailable",
-                "EchoDash cannot store the token right now; nothing was kept. Retry shortly.",
-                {"Retry-After": RETRY_AFTER},
-            ) from None
+            raise _store_down("EchoDash cannot store the token right now") from None
         svc.directory.forget(record.slug)
     if handshake.keep:
         await _store(svc, endpoint, headers, body, None)
@@ -229,12 +224,7 @@ async def _endpoint(svc: Services, slug: str) -> ActiveEndpoint:
             {"Retry-After": "60"},
         ) from None
     except StoreUnavailableError:
-        raise ApiError(
-            503,
-            "store_unavailable",
-            "EchoDash cannot read its store right now; nothing was kept. Retry shortly.",
-            {"Retry-After": RETRY_AFTER},
-        ) from None
+        raise _store_down("EchoDash cannot read its store right now") from None
     if endpoint is None:
         raise ApiError(404, "unknown_endpoint", "No endpoint has this receive URL.")
     return endpoint
