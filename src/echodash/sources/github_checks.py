@@ -8,11 +8,10 @@ from echodash.sources.github_titles import (
     Builder,
     Payload,
     ref_name,
-    registrar,
     short_sha,
     words,
 )
-from echodash.sources.payload import line
+from echodash.sources.payload import line, registrar
 
 BUILDERS: dict[str, Builder] = {}
 builds = registrar(BUILDERS)

@@ -12,11 +12,10 @@ from echodash.sources.github_titles import (
     label_names,
     plural,
     ref_name,
-    registrar,
     short_sha,
     words,
 )
-from echodash.sources.payload import dig, line
+from echodash.sources.payload import dig, line, registrar
 
 BUILDERS: dict[str, Builder] = {}
 builds = registrar(BUILDERS)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.payload import PayloadReader, dig, line, parse_time, text
+from echodash.sources.payload import PayloadReader, dig, line, parse_time, registrar, text
 
 Builder = Callable[["Payload"], EventDraft]
 BUILDERS: dict[str, Builder] = {}
@@ -72,20 +72,6 @@ class Payload(PayloadReader):
         """The repository's (or organization's) page on GitHub."""
         org = self.text("organization.login", 80)
         return self.link("repository.html_url") or (f"https://github.com/{org}" if org else None)
-
-
-def registrar(table: dict[str, Builder]) -> Callable[..., Callable[[Builder], Builder]]:
-    """A decorator factory that files builders in `table` under their event names."""
-
-    def builds(*events: str) -> Callable[[Builder], Builder]:
-        def register(builder: Builder) -> Builder:
-            for event in events:
-                table[event] = builder
-            return builder
-
-        return register
-
-    return builds
 
 
 builds = registrar(BUILDERS)

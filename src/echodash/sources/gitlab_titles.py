@@ -14,22 +14,14 @@ from typing import Any
 
 from echodash.events import EventDraft, Severity
 from echodash.sources.github_titles import first_line, plural, short_sha, words
-from echodash.sources.payload import PayloadReader, dig, line, parse_time
+from echodash.sources.payload import PayloadReader, dig, line, parse_time, registrar
 
 Builder = Callable[["Payload"], EventDraft]
 BUILDERS: dict[str, Builder] = {}
 
 
-def builds(*kinds: str) -> Callable[[Builder], Builder]:
-    """Files a builder in `BUILDERS` under the `object_kind` values it reads."""
-
-    def register(builder: Builder) -> Builder:
-        for kind in kinds:
-            BUILDERS[kind] = builder
-        return builder
-
-    return register
-
+# Files a builder in BUILDERS under the `object_kind` values it reads.
+builds = registrar(BUILDERS)
 
 ZERO_SHA = "0" * 40
 # GitLab writes times as ISO-8601, as `2016-08-12 15:23:28 UTC` or as `… 21:50:00 +0200`.

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import orjson
 
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers
+
+F = TypeVar("F")
 
 
 def load_json(headers: Headers, body: bytes) -> Any:
@@ -127,6 +129,20 @@ def not_an_object(
     return EventDraft(
         type=kind, title=f"{sender} sent {what} that is {problem}", severity=Severity.WARNING
     )
+
+
+def registrar(table: dict[str, F]) -> Callable[..., Callable[[F], F]]:
+    """A decorator factory that files title builders in `table` under the names given."""
+
+    def builds(*names: str) -> Callable[[F], F]:
+        def register(builder: F) -> F:
+            for name in names:
+                table[name] = builder
+            return builder
+
+        return register
+
+    return builds
 
 
 class PayloadReader(ABC):
