@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.support import ECHODASH, Server
+from tests.support import ECHODASH, Server, first_admin_client
 
 PASSWORD = "correct horse battery staple"
 
@@ -107,3 +107,26 @@ def test_password_guessing_is_stopped_after_ten_wrong_tries(fresh_server: Server
         )
     assert blocked.status_code == 429
     assert "Too many wrong passwords. Try again in 15 minutes" in blocked.text
+
+
+def test_an_invitation_link_is_no_way_around_the_password_limit(fresh_server: Server) -> None:
+    server = fresh_server.start()
+    with first_admin_client(server, PASSWORD) as admin:
+        page = admin.get("/settings/members")
+        invited = admin.post(
+            "/settings/invitations", data={"csrf": _csrf(page.text), "role": "member"}
+        )
+        link = re.search(r"/invite/[A-Za-z0-9_-]+", invited.text)
+        assert link, invited.text
+    with httpx.Client(base_url=server.url, timeout=10) as guesser:
+        form = guesser.get(link.group(0))
+        csrf = _csrf(form.text)
+        tries = [
+            guesser.post(
+                link.group(0),
+                data={"csrf": csrf, "email": "ada@example.com", "password": f"guess {n}",
+                      "name": "x"},
+            ).status_code
+            for n in range(11)
+        ]  # fmt: skip
+    assert tries == [401] * 10 + [429]

@@ -97,15 +97,19 @@ async def _load_viewer(request: Request) -> Viewer | None:
     return Viewer(user, session.workspace_id, role, session.csrf_token, session_hash)
 
 
-def anon_csrf_token(request: Request, response: Response) -> str:
-    """The double-submit token for forms shown before signing in (set as a cookie too)."""
+def anon_csrf_token(request: Request) -> str:
+    """The double-submit token for forms shown before signing in: the browser's own, or new
+    (send it back with `remember_anon_csrf`)."""
     token = request.cookies.get(ANON_CSRF_COOKIE)
     if not token or len(token) > 100:
         token = secrets.token_urlsafe(24)
+    return token
+
+
+def remember_anon_csrf(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
     )
-    return token
 
 
 def check_same_origin(request: Request) -> None:

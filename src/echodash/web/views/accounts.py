@@ -17,7 +17,13 @@ from echodash.store.accounts import EmailTakenError, UserRecord
 from echodash.web.pages import render, require_viewer, safe_next
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
 from echodash.web.responses import ApiError, services
-from echodash.web.sessions import anon_csrf_token, current_viewer, end_session, start_session
+from echodash.web.sessions import (
+    anon_csrf_token,
+    current_viewer,
+    end_session,
+    remember_anon_csrf,
+    start_session,
+)
 from echodash.web.views.forms import anonymous_form, see_other, viewer_form
 
 log = logging.getLogger("echodash")
@@ -36,8 +42,7 @@ def setup_url(svc: Services) -> str:
 
 
 def _auth_page(request: Request, heading: str, status: int = 200, **context: Any) -> HTMLResponse:
-    response = HTMLResponse("")
-    csrf = anon_csrf_token(request, response)
+    csrf = anon_csrf_token(request)
     defaults: dict[str, Any] = {
         "heading": heading,
         "intro": "",
@@ -51,9 +56,7 @@ def _auth_page(request: Request, heading: str, status: int = 200, **context: Any
         "csrf": csrf,
     }
     page = render("auth.html", {**defaults, **context}, status)
-    for key, value in response.headers.items():
-        if key == "set-cookie":
-            page.headers.append(key, value)
+    remember_anon_csrf(request, page, csrf)
     return page
 
 
@@ -175,12 +178,13 @@ def _login_page(
     )
 
 
-async def login_submit(request: Request) -> Response:
+async def authenticate(
+    request: Request, email: str, password: str
+) -> tuple[UserRecord | None, str, int]:
+    """The account these credentials open, or why not: (None, a sentence, a status).
+
+    Every password check goes through here, so guessing is slowed wherever it is tried."""
     svc = services(request)
-    form = await anonymous_form(request)
-    email = form.get("email", "").strip()
-    password = form.get("password", "")
-    next_url = safe_next(form.get("next"))
     account = f"account:{email.lower()}"
     address = f"address:{request.client.host if request.client else ''}"
     wait = max(
@@ -188,16 +192,15 @@ async def login_submit(request: Request) -> Response:
     )
     if wait:
         minutes = max(1, round(wait / 60))
-        return _login_page(
-            request,
-            next_url,
-            email,
+        return (
+            None,
             f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}"
             " — or ask an admin to run `echodash users set-password`.",
-            status=429,
+            429,
         )
     user = await svc.store.find_user_by_email(email) if email else None
     if user is None:
+        # As long as a real check, so an unknown e-mail cannot be told from a wrong password.
         await asyncio.to_thread(burn_time, password)
         ok, rehashed = False, None
     else:
@@ -205,10 +208,21 @@ async def login_submit(request: Request) -> Response:
     if user is None or not ok:
         svc.login_by_account.failed(account)
         svc.login_by_address.failed(address)
-        return _login_page(request, next_url, email, "That e-mail and password do not match.")
+        return None, "That e-mail and password do not match.", 401
     svc.login_by_account.succeeded(account)
     if rehashed:
         await svc.store.set_password_hash(user.id, rehashed)
+    return user, "", 200
+
+
+async def login_submit(request: Request) -> Response:
+    svc = services(request)
+    form = await anonymous_form(request)
+    email = form.get("email", "").strip()
+    next_url = safe_next(form.get("next"))
+    user, problem, status = await authenticate(request, email, form.get("password", ""))
+    if user is None:
+        return _login_page(request, next_url, email, problem, status)
     memberships = await svc.store.memberships(user.id)
     if not memberships:
         return _login_page(
@@ -272,31 +286,23 @@ async def invitation_submit(request: Request) -> Response:
     if viewer is not None:
         user = viewer.user
     else:
-        user = await svc.store.find_user_by_email(form.get("email", "").strip())
-        if user is not None:
-            ok, _ = await check_password(user.password_hash, form.get("password", ""))
-            if not ok:
-                return _auth_page(
-                    request,
-                    "Join",
-                    error="An account with this e-mail exists; its password does not match.",
-                    action=f"/invite/{token}",
-                    inputs=_account_inputs(form.get("email", ""), form.get("name", "")),
-                    submit="Join",
-                    status=401,
-                )
+        email = form.get("email", "").strip()
+        if await svc.store.find_user_by_email(email) is not None:
+            # Joining with the account one has: the same (throttled) check as signing in.
+            user, problem, status = await authenticate(request, email, form.get("password", ""))
         else:
-            user, error = await _new_account(svc, form)
-            if user is None:
-                return _auth_page(
-                    request,
-                    "Join",
-                    error=error,
-                    action=f"/invite/{token}",
-                    inputs=_account_inputs(form.get("email", ""), form.get("name", "")),
-                    submit="Join",
-                    status=400,
-                )
+            user, problem = await _new_account(svc, form)
+            status = 400
+        if user is None:
+            return _auth_page(
+                request,
+                "Join",
+                error=problem,
+                action=f"/invite/{token}",
+                inputs=_account_inputs(email, form.get("name", "")),
+                submit="Join",
+                status=status,
+            )
     if not await svc.store.accept_invitation(hash_token(token), user.id, utcnow()):
         return await invitation_form(request)
     response = see_other("/")
