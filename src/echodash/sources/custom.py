@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.payload import line, link, load_json_quietly, not_an_object
 
 MAX_FIELDS = 20
 _SEVERITIES = {s.value: s for s in Severity}
@@ -48,14 +47,17 @@ class CustomSource(Source):
         return None
 
     def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
-        doc = orjson.loads(body)
-        if not isinstance(doc, dict) or not isinstance(doc.get("event"), str):
-            return []
-        name: str = doc["event"]
+        # What the API and `echodash import` stored is checked already; anything else still
+        # becomes a readable line rather than an error.
+        doc = load_json_quietly(headers, body)
+        if not isinstance(doc, dict):
+            return [not_an_object("Custom events", doc)]
+        name = line(doc.get("event"), 200)
+        if name is None:
+            return [EventDraft(type="unknown", title="A custom event without a name")]
         values = doc.get("values") if isinstance(doc.get("values"), dict) else {}
         assert isinstance(values, dict)
-        distinct_id = doc.get("distinct_id") if isinstance(doc.get("distinct_id"), str) else None
-        source = doc.get("source") if isinstance(doc.get("source"), str) else None
+        distinct_id = line(doc.get("distinct_id"), 200)
         fields = _flatten(values)
         if distinct_id is not None:
             fields = {"distinct_id": distinct_id, **fields}
@@ -65,18 +67,26 @@ class CustomSource(Source):
             if isinstance(level, str)
             else (Severity.INFO)
         )
-        url = values.get("url") if isinstance(values.get("url"), str) else None
-        occurred = doc.get("timestamp")
         return [
             EventDraft(
                 type=name,
                 title=f"{distinct_id} {name}" if distinct_id else name,
                 actor=distinct_id,
-                subject=source,
-                url=url if url and url.startswith(("https://", "http://")) else None,
-                occurred_at=datetime.fromisoformat(occurred) if isinstance(occurred, str) else None,
+                subject=line(doc.get("source"), 200),
+                url=link(values.get("url")),
+                occurred_at=_when(doc.get("timestamp")),
                 severity=severity,
                 tags=("custom",),
                 fields=dict(list(fields.items())[:MAX_FIELDS]),
             )
         ]
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
