@@ -39,6 +39,11 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def require_admin(self, action: str) -> None:
+        """Refuse a member what only admins may do; `action` completes "Only an admin can …"."""
+        if not self.is_admin:
+            raise ApiError(403, "forbidden", f"Only an admin can {action}.")
+
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or services(request).settings.base_url.startswith("https:")

@@ -36,11 +36,6 @@ def notice_of(request: Request) -> str:
     return NOTICES.get(request.query_params.get("done", ""), "")
 
 
-def require_admin_viewer(viewer: Viewer, action: str) -> None:
-    if not viewer.is_admin:
-        raise ApiError(403, "forbidden", f"Only an admin can {action}.")
-
-
 async def settings_page(
     request: Request, viewer: Viewer, template: str, tab: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -75,7 +70,7 @@ async def workspace_settings(request: Request) -> Response:
 async def save_retention(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
-    require_admin_viewer(viewer, "change how long events are kept")
+    viewer.require_admin("change how long events are kept")
     days: int | None = None
     if form.get("keep") != "forever":
         raw = form.get("days", "").strip()

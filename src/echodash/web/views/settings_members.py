@@ -16,7 +16,7 @@ from echodash.web.pages import require_viewer
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
-from echodash.web.views.settings import require_admin_viewer, settings_page
+from echodash.web.views.settings import settings_page
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -55,7 +55,7 @@ async def _target(request: Request, viewer: Viewer) -> tuple[UserRecord, str, in
 async def change_role(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
-    require_admin_viewer(viewer, "change someone's role")
+    viewer.require_admin("change someone's role")
     role = form.get("role", "")
     if role not in ROLES:
         return await _members_page(request, viewer, 400, error="Choose the role admin or member.")
@@ -76,7 +76,7 @@ async def change_role(request: Request) -> Response:
 async def remove_member(request: Request) -> Response:
     viewer = await require_viewer(request)
     await viewer_form(request, viewer)
-    require_admin_viewer(viewer, "remove someone from the workspace")
+    viewer.require_admin("remove someone from the workspace")
     user, current, admins = await _target(request, viewer)
     if current == "admin" and admins <= 1:
         return await _members_page(
@@ -95,7 +95,7 @@ async def remove_member(request: Request) -> Response:
 async def create_invitation(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
-    require_admin_viewer(viewer, "invite people")
+    viewer.require_admin("invite people")
     role = form.get("role", "")
     if role not in ROLES:
         return await _members_page(

@@ -32,11 +32,6 @@ def _kinds() -> list[tuple[str, str, str]]:
     return [(k, present.source_label(k), present.icon_for(k)) for k in ordered]
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise ApiError(403, "forbidden", "Only an admin can add, rotate or delete endpoints.")
-
-
 async def sources(request: Request) -> Response:
     viewer = await require_viewer(request)
     svc = services(request)
@@ -71,7 +66,7 @@ async def sources(request: Request) -> Response:
 
 async def new_source(request: Request) -> Response:
     viewer = await require_viewer(request)
-    _require_admin(viewer)
+    viewer.require_admin("add, rotate or delete endpoints")
     kind = request.query_params.get("kind", "")
     kinds = _kinds()
     if kind not in {k for k, _, _ in kinds}:
@@ -91,7 +86,7 @@ async def new_source(request: Request) -> Response:
 
 async def create_source(request: Request) -> Response:
     viewer = await require_viewer(request)
-    _require_admin(viewer)
+    viewer.require_admin("add, rotate or delete endpoints")
     form = await viewer_form(request, viewer)
     svc = services(request)
     kind = form.get("kind", "")
@@ -125,7 +120,7 @@ async def source_detail(request: Request) -> Response:
 async def rotate_secret(request: Request) -> Response:
     """A new secret: generated, or the one the tool made; the old ones may stay a while."""
     viewer = await require_viewer(request)
-    _require_admin(viewer)
+    viewer.require_admin("add, rotate or delete endpoints")
     form = await viewer_form(request, viewer)
     record = await _owned(request, viewer)
     svc = services(request)
@@ -143,7 +138,7 @@ async def rotate_secret(request: Request) -> Response:
 
 async def delete_source(request: Request) -> Response:
     viewer = await require_viewer(request)
-    _require_admin(viewer)
+    viewer.require_admin("add, rotate or delete endpoints")
     await viewer_form(request, viewer)
     record = await _owned(request, viewer)
     svc = services(request)

@@ -303,8 +303,7 @@ async def template_preview(request: Request) -> Response:
 async def template_save(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
-    if not viewer.is_admin:
-        raise ApiError(403, "forbidden", "Only workspace admins can change feed templates.")
+    viewer.require_admin("change feed templates")
     fp = request.path_params["fingerprint"]
     split_fingerprint(fp)
     svc = services(request)
