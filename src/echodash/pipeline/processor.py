@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from echodash.bus.base import Bus
 from echodash.events import Event, EventDraft, Severity, utcnow
+from echodash.pipeline.templating import Templates
 from echodash.sources.base import Source
 from echodash.sources.registry import UnknownSourceError, source_class
 from echodash.store.base import Store, StoredDelivery, StoreUnavailableError
@@ -60,8 +61,6 @@ class Processor:
         self._window_start = time.monotonic()
         self._paused = False
         self._sources: dict[int, tuple[Source, float]] = {}
-        from echodash.pipeline.templating import Templates  # feed templates, at parse time
-
         self.templates = Templates(store)
 
     def notify(self) -> None:

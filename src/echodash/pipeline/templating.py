@@ -28,6 +28,21 @@ _MAX_CACHED = 10_000
 Parsed = list[tuple[StoredDelivery, Sequence[EventDraft]]]
 
 
+async def saved_templates(store: Store, workspace_id: int) -> dict[str, titles.FeedTemplate]:
+    """A workspace's valid saved templates by fingerprint (invalid ones logged, left out)."""
+    found: dict[str, titles.FeedTemplate] = {}
+    for _, user_id, key, doc in await store.settings_with_prefix(workspace_id, PREFIX):
+        if user_id != 0:
+            continue  # templates belong to the workspace, not to one person
+        try:
+            found[key.removeprefix(PREFIX)] = titles.FeedTemplate.from_json(doc)
+        except titles.TemplateError as problem:
+            log.warning(
+                "workspace %s: stored feed template %r ignored: %s", workspace_id, key, problem
+            )
+    return found
+
+
 class Templates:
     """Each workspace's feed templates (fingerprint → template), cached for a few seconds."""
 
@@ -48,23 +63,10 @@ class Templates:
         cached = self._cache.get(workspace_id)
         if cached is not None and now - cached[1] < self._ttl:
             return cached[0]
-        found = await self._load(workspace_id)
+        found = await saved_templates(self._store, workspace_id)
         if len(self._cache) >= _MAX_CACHED:
             self._cache.clear()
         self._cache[workspace_id] = (found, now)
-        return found
-
-    async def _load(self, workspace_id: int) -> dict[str, titles.FeedTemplate]:
-        found: dict[str, titles.FeedTemplate] = {}
-        for _, user_id, key, doc in await self._store.settings_with_prefix(workspace_id, PREFIX):
-            if user_id != 0:
-                continue  # templates belong to the workspace, not to one person
-            try:
-                found[key.removeprefix(PREFIX)] = titles.FeedTemplate.from_json(doc)
-            except titles.TemplateError as problem:
-                log.warning(
-                    "workspace %s: stored feed template %r ignored: %s", workspace_id, key, problem
-                )
         return found
 
     async def apply(self, parsed: Parsed) -> Parsed:

@@ -64,14 +64,10 @@ class FeedQuery:
 
 
 async def _field_choices(request: Request, workspace_id: int) -> dict[str, tuple[str, ...]]:
-    """Per fingerprint, the key fields the workspace chose to show (feed templates)."""
-    chosen: dict[str, tuple[str, ...]] = {}
-    for _, _, key, doc in await services(request).store.settings_with_prefix(
-        workspace_id, "template:"
-    ):
-        if isinstance(doc, dict) and isinstance(doc.get("fields"), list):
-            chosen[key.removeprefix("template:")] = tuple(str(f) for f in doc["fields"])
-    return chosen
+    """Per fingerprint, the key fields the workspace chose to show (its feed templates, as
+    the processor holds them)."""
+    saved = await services(request).processor.templates.of(workspace_id)
+    return {fp: t.fields for fp, t in saved.items() if t.fields is not None}
 
 
 def _row_html(row: present.Row) -> str:

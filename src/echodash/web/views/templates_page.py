@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from echodash import titles
 from echodash.events import Event, FieldValue
+from echodash.pipeline.templating import PREFIX, saved_templates
 from echodash.store.base import EventFilter, Store
 from echodash.titles.preview import draft_of
 from echodash.web import present
@@ -27,7 +28,6 @@ from echodash.web.views.forms import read_form, see_other, viewer_form
 
 SAMPLE = 500  # newest events looked at to list the types seen lately
 PREVIEW = 5  # events of one type shown in the preview
-PREFIX = "template:"
 MAX_FINGERPRINT = 300
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -86,20 +86,6 @@ def split_fingerprint(raw: str) -> tuple[str, str]:
     return source, type_
 
 
-async def saved_templates(store: Store, workspace_id: int) -> dict[str, titles.FeedTemplate]:
-    """The workspace's valid saved templates by fingerprint (invalid ones are left out)."""
-    found: dict[str, titles.FeedTemplate] = {}
-    for _, user_id, key, doc in await store.settings_with_prefix(workspace_id, PREFIX):
-        if user_id != 0:
-            continue
-        try:
-            found[key.removeprefix(PREFIX)] = titles.FeedTemplate.from_json(doc)
-        except titles.TemplateError:
-            continue
-    return found
-
-
-# The list of event types
 async def templates_list(request: Request) -> Response:
     viewer = await require_viewer(request)
     store = services(request).store
