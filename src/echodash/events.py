@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -32,6 +33,55 @@ class EventDraft:
     severity: Severity = Severity.INFO
     tags: tuple[str, ...] = ()
     fields: dict[str, FieldValue] = field(default_factory=dict)
+
+
+# Text no store can hold (NUL; lone surrogates, which are not UTF-8), shown as U+FFFD.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Controls that reorder the text around them: a sender's U+202E would turn a feed line
+# around ("deliaf" for "failed"). Shown text never needs them; isolation keeps RTL words right.
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """`text` as every store can keep it."""
+    if text.isascii():
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def shown_text(text: str) -> str:
+    """`text` fit for a feed line: storable, and without bidirectional overrides."""
+    text = clean_text(text)
+    return text if text.isascii() else _REORDERING.sub("", text)
+
+
+def _shown_opt(text: str | None) -> str | None:
+    return None if text is None else shown_text(text)
+
+
+def _clean_value(value: FieldValue) -> FieldValue:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return str(value)  # JSON in the store holds 64-bit integers; the digits stay readable
+    return value
+
+
+def storable(draft: EventDraft) -> EventDraft:
+    """The draft with every text cleaned so that storing it cannot fail: whatever a parser
+    or a feed template produced, the event is kept (and reads the right way round)."""
+    fields = {clean_text(str(k)): _clean_value(v) for k, v in draft.fields.items()}
+    return replace(
+        draft,
+        type=clean_text(draft.type),
+        title=shown_text(draft.title),
+        summary=shown_text(draft.summary),
+        actor=_shown_opt(draft.actor),
+        subject=_shown_opt(draft.subject),
+        url=None if draft.url is None else clean_text(draft.url),
+        tags=tuple(clean_text(t) for t in draft.tags),
+        fields=fields,
+    )
 
 
 @dataclass(frozen=True, slots=True)

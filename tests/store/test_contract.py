@@ -13,9 +13,10 @@ import pytest
 
 from echodash.events import Delivery, EventDraft, Severity, utcnow
 from echodash.store.base import EndpointChanges, EventFilter, JobRun, Store
-from tests.store.conftest import BACKENDS
+from tests.store.conftest import BACKENDS, FAULTY
 
 pytestmark = pytest.mark.own_stores
+STORES = {**BACKENDS, **FAULTY}
 
 T = TypeVar("T")
 
@@ -177,7 +178,7 @@ def test_secret_rotation_and_rejection_counts(run: Callable[..., Any]) -> None:
 
 def test_tokens_by_hash_and_reopening_keeps_everything(backend: str, tmp_path: Path) -> None:
     async def first() -> int:
-        store = BACKENDS[backend](tmp_path)
+        store = STORES[backend](tmp_path)
         await store.open()
         ws = await store.ensure_default_workspace()
         await store.create_api_token(ws, "ci", "hash-1", "member")
@@ -187,7 +188,7 @@ def test_tokens_by_hash_and_reopening_keeps_everything(backend: str, tmp_path: P
         return int(endpoint.id)
 
     async def second(endpoint_id: int) -> None:
-        store = BACKENDS[backend](tmp_path)
+        store = STORES[backend](tmp_path)
         await store.open()  # migrations are not applied twice
         token = await store.find_api_token("hash-1")
         assert token is not None and token.role == "member"
@@ -318,7 +319,7 @@ def test_two_stores_on_one_database_share_the_job_schedule(backend: str, tmp_pat
     """Two processes (here: two stores) sharing a database never both run a due job."""
 
     async def main() -> list[bool]:
-        a, b = BACKENDS[backend](tmp_path), BACKENDS[backend](tmp_path)
+        a, b = STORES[backend](tmp_path), STORES[backend](tmp_path)
         await a.open()
         await b.open()
         try:
@@ -341,11 +342,11 @@ def test_each_pending_delivery_is_parsed_by_one_caller_once(backend: str, tmp_pa
     """Processors of several processes share the pending deliveries without overlap."""
 
     async def main() -> tuple[list[int], list[int], int]:
-        a, b = BACKENDS[backend](tmp_path), BACKENDS[backend](tmp_path)
+        a, b = STORES[backend](tmp_path), STORES[backend](tmp_path)
         await a.open()
         await b.open()
         # SQLite is one process's database: both "processors" use the same store there.
-        second = b if backend == "postgres" else a
+        second = b if backend.startswith("postgres") else a
         try:
             endpoint = await _endpoint(a)
             for i in range(60):

@@ -7,6 +7,7 @@ and announced with NOTIFY in the same transaction, for the live bus on every nod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,7 +25,13 @@ from echodash.store.base import (
     StoreUnavailableError,
 )
 from echodash.store.migrations import migration_scripts
-from echodash.store.postgres_access import OUTAGES, Conn, PgAccess, reset_connection
+from echodash.store.postgres_access import (
+    OUTAGES,
+    Conn,
+    PgAccess,
+    is_outage,
+    reset_connection,
+)
 from echodash.store.postgres_accounts import PgAccounts
 from echodash.store.postgres_endpoints import PgEndpoints
 from echodash.store.postgres_portable import PgPortable
@@ -47,6 +54,9 @@ from echodash.store.postgres_sql import (
 )
 from echodash.store.postgres_upkeep import PgUpkeep
 from echodash.store.postgres_writer import PgDeliveryWriter
+from echodash.store.rows import unstorable_draft
+
+log = logging.getLogger("echodash.store")
 
 CONNECT_TIMEOUT = 5.0
 # Anything that stops the store from opening: unreachable, no such database, wrong password.
@@ -283,7 +293,7 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Sto
                 "UPDATE deliveries SET processed = true WHERE id = ANY($1::bigint[])",
                 [r[0] for r in rows],
             )
-            return len(rows), await insert_events(conn, _event_rows(parsed))
+            return len(rows), await _insert_parsed(conn, parsed)
 
         return await self._tx(fn)
 
@@ -306,7 +316,7 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Sto
                 )
             }
             # Others were claimed by another node: its events stand.
-            return await insert_events(conn, _event_rows([p for p in parsed if p[0].id in claimed]))
+            return await _insert_parsed(conn, [p for p in parsed if p[0].id in claimed])
 
         return await self._tx(fn)
 
@@ -395,6 +405,32 @@ def _event_rows(
         for d, drafts in parsed
         for draft in drafts
     ]
+
+
+async def _insert_parsed(
+    conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+) -> list[Event]:
+    """Every delivery's events, inside the caller's transaction. If the batch cannot be
+    stored, each delivery is tried alone, and one whose events cannot be stored gets the one
+    event that always can: the others' events stand and nothing blocks the queue."""
+    try:
+        async with conn.transaction():  # a savepoint: a failure undoes only this
+            return await insert_events(conn, _event_rows(parsed))
+    except Exception as exc:
+        if is_outage(exc) or len(parsed) == 0:
+            raise
+    saved: list[Event] = []
+    for delivery, drafts in parsed:
+        try:
+            async with conn.transaction():
+                saved += await insert_events(conn, _event_rows([(delivery, drafts)]))
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.error("events of delivery %s could not be stored: %r", delivery.id, exc)
+            fallback = [unstorable_draft(delivery, exc)]
+            saved += await insert_events(conn, _event_rows([(delivery, fallback)]))
+    return saved
 
 
 async def insert_events(conn: Conn, rows: list[tuple[Any, ...]]) -> list[Event]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft
+from echodash.events import Event, EventDraft, clean_text, storable
 from echodash.search import search_words, text_words
 from echodash.store import rows
 from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, StoredDelivery
@@ -29,12 +29,8 @@ _MAX_LEXEMES = 4000
 
 
 def clean(text: str) -> str:
-    """PostgreSQL text cannot hold NUL characters: show them as U+FFFD instead."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
-def clean_opt(text: str | None) -> str | None:
-    return None if text is None else clean(text)
+    """PostgreSQL text cannot hold NUL characters (or lone surrogates): U+FFFD instead."""
+    return clean_text(text)
 
 
 def jsonb(value: Any) -> str:
@@ -136,11 +132,10 @@ def event_row(
     occurred_at: datetime,
     received_at: datetime,
 ) -> tuple[Any, ...]:
-    title = clean(draft.title)
-    summary = clean(draft.summary)
-    actor = clean_opt(draft.actor)
-    subject = clean_opt(draft.subject)
-    kind = clean(draft.type)
+    draft = storable(draft)  # no NUL, no lone surrogate: nothing PostgreSQL refuses
+    title, summary, actor, subject, kind = (
+        draft.title, draft.summary, draft.actor, draft.subject, draft.type
+    )  # fmt: skip
     words = lexemes(" ".join(f for f in (title, summary, actor, subject, kind, source) if f))
     return (
         workspace_id,
@@ -152,11 +147,11 @@ def event_row(
         summary,
         actor,
         subject,
-        clean_opt(draft.url),
+        draft.url,
         occurred_at,
         received_at,
         draft.severity.value,
-        jsonb([clean(t) for t in draft.tags]),
+        jsonb(list(draft.tags)),
         jsonb(draft.fields),
         " ".join(words),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, Severity
+from echodash.events import Event, EventDraft, Severity
 from echodash.search import search_words
 from echodash.store.accounts import TokenListing, UserRecord
 from echodash.store.base import StoredDelivery
@@ -99,3 +99,15 @@ def user_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> Us
 
 def token_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> TokenListing:
     return TokenListing(row[0], row[1], row[2], row[3], when(row[4]))
+
+
+def unstorable_draft(delivery: StoredDelivery, problem: BaseException) -> EventDraft:
+    """The event of a delivery whose parsed events could not be stored: plain words that any
+    store holds, so the delivery is still in the feed (its raw body kept for a replay)."""
+    return EventDraft(
+        type="unstorable",
+        title=f"{delivery.source} delivery {delivery.id} could not be stored as parsed "
+        f"({type(problem).__name__}); its raw body is kept",
+        severity=Severity.WARNING,
+        tags=("unstorable",),
+    )

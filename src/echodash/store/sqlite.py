@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import threading
@@ -34,6 +35,7 @@ from echodash.store.rows import (
     event_from_row,
     from_micros,
     to_micros,
+    unstorable_draft,
 )
 from echodash.store.sqlite_accounts import SqliteAccounts
 from echodash.store.sqlite_portable import SqlitePortable
@@ -46,9 +48,10 @@ from echodash.store.sqlite_sql import (
     split_sql,
 )
 from echodash.store.sqlite_upkeep import SqliteUpkeep
-from echodash.store.sqlite_writer import SqliteWriter
+from echodash.store.sqlite_writer import SqliteWriter, is_store_error
 
 T = TypeVar("T")
+log = logging.getLogger("echodash.store")
 
 
 HEALTH_PROBE_BYTES = 256 * 1024
@@ -162,6 +165,8 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
             self._reader_conns.clear()
 
     async def ping(self) -> bool:
+        if not self._writer.alive:
+            return False  # nothing could be stored: load balancers must take this node out
         try:
             if not await self._read(lambda c: c.execute("SELECT 1").fetchone()[0] == 1):
                 return False
@@ -427,26 +432,10 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
     async def save_events(
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
     ) -> list[Event]:
-        rows = [
-            (delivery, [event_params(delivery, draft) for draft in drafts])
-            for delivery, drafts in parsed
-        ]
-
         def fn(conn: sqlite3.Connection) -> list[Event]:
             saved: list[Event] = []
-            for delivery, params_list in rows:
-                claimed = conn.execute(
-                    "UPDATE deliveries SET processed = 1 WHERE id = ? AND processed = 0",
-                    (delivery.id,),
-                ).rowcount
-                if not claimed:
-                    continue  # another worker got there first: its events stand
-                for params in params_list:
-                    row = conn.execute(
-                        _INSERT_EVENT,
-                        params,
-                    ).fetchone()
-                    saved.append(event_from_row(row))
+            for delivery, drafts in parsed:
+                saved.extend(_save_delivery_events(conn, delivery, drafts))
             return saved
 
         return await self._write(fn)
@@ -454,17 +443,37 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
     async def save_replayed_events(
         self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
     ) -> list[Event]:
-        params_list = [event_params(delivery, draft) for draft in drafts]
+        return await self._write(
+            lambda conn: [_insert_event(conn, delivery, draft) for draft in drafts]
+        )
 
-        def fn(conn: sqlite3.Connection) -> list[Event]:
-            return [
-                event_from_row(
-                    conn.execute(
-                        _INSERT_EVENT,
-                        params,
-                    ).fetchone()
-                )
-                for params in params_list
-            ]
 
-        return await self._write(fn)
+def _save_delivery_events(
+    conn: sqlite3.Connection, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+) -> list[Event]:
+    """Mark one delivery processed and store its events, both or neither. If its events
+    cannot be stored, it gets the one event that always can: never lost, never blocking."""
+    conn.execute("SAVEPOINT delivery")
+    try:
+        claimed = conn.execute(
+            "UPDATE deliveries SET processed = 1 WHERE id = ? AND processed = 0",
+            (delivery.id,),
+        ).rowcount
+        if not claimed:
+            conn.execute("RELEASE delivery")
+            return []  # another worker got there first: its events stand
+        events = [_insert_event(conn, delivery, draft) for draft in drafts]
+    except BaseException as exc:
+        if is_store_error(exc):
+            raise
+        conn.execute("ROLLBACK TO delivery")
+        conn.execute("RELEASE delivery")
+        log.error("events of delivery %s could not be stored: %r", delivery.id, exc)
+        conn.execute("UPDATE deliveries SET processed = 1 WHERE id = ?", (delivery.id,))
+        return [_insert_event(conn, delivery, unstorable_draft(delivery, exc))]
+    conn.execute("RELEASE delivery")
+    return events
+
+
+def _insert_event(conn: sqlite3.Connection, delivery: StoredDelivery, draft: EventDraft) -> Event:
+    return event_from_row(conn.execute(_INSERT_EVENT, event_params(delivery, draft)).fetchone())

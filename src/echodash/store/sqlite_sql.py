@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import EventDraft
+from echodash.events import EventDraft, storable
 from echodash.store.base import (
     AppendResult,
     EndpointRecord,
@@ -93,6 +93,7 @@ def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], lis
 
 
 def event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]:
+    draft = storable(draft)
     occurred = draft.occurred_at or delivery.received_at
     return (
         delivery.workspace_id,

@@ -74,8 +74,15 @@ class SqliteWriter:
             self._thread.join()
             self._thread = None
 
+    def _check_alive(self) -> None:
+        if not self.alive:
+            raise StoreUnavailableError("the database writer is not running")
+
     async def submit(self, fn: WriteFn) -> Any:
-        """Run `fn(conn)` inside the next group transaction; return its result after COMMIT."""
+        """Run `fn(conn)` inside the next group transaction; return its result after COMMIT.
+
+        Whatever `fn` raises is raised here, with its writes undone; the writer goes on."""
+        self._check_alive()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(_Job(fn, future, loop))
@@ -83,10 +90,16 @@ class SqliteWriter:
 
     async def submit_row(self, row: tuple[Any, ...]) -> Any:
         """Queue one row for the bulk writer; return its result after COMMIT."""
+        self._check_alive()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(_Job(None, future, loop, row))
         return await future
+
+    @property
+    def alive(self) -> bool:
+        """True while the writer thread runs (health checks read it)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
         try:
@@ -112,7 +125,13 @@ class SqliteWriter:
                         stopping = True
                         break
                     batch.append(item)
-                self._commit(conn, batch)
+                try:
+                    self._commit(conn, batch)
+                except BaseException as exc:
+                    # Nothing may end this thread: every later write would wait forever.
+                    log.exception("store writer recovered from an unexpected failure")
+                    _rollback(conn)
+                    _resolve_all([(job, None, _as_error(exc)) for job in batch])
         finally:
             conn.close()
 
@@ -123,40 +142,96 @@ class SqliteWriter:
             conn.execute("BEGIN IMMEDIATE")
             rows = [job for job in batch if job.fn is None]
             if rows:
-                assert self._bulk is not None, "rows submitted to a writer with no bulk function"
-                results = self._bulk(conn, [job.row for job in rows])
-                outcomes.extend(
-                    (job, result, None) for job, result in zip(rows, results, strict=True)
-                )
+                outcomes.extend(self._write_rows(conn, rows))
             for job in batch:
-                if job.fn is None:
-                    continue
-                try:
-                    outcomes.append((job, job.fn(conn), None))
-                except (sqlite3.IntegrityError, ValueError, KeyError) as exc:
-                    # One job's own failure; the transaction and the other jobs go on.
-                    outcomes.append((job, None, exc))
+                if job.fn is not None:
+                    outcomes.append(_run_job(conn, job, job.fn))
             conn.execute("COMMIT")
             self.failing = False
             if self.on_commit is not None:
                 self.on_commit(time.perf_counter() - started)
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+        except sqlite3.DatabaseError as exc:
+            if not is_store_error(exc):
+                raise  # outside any job: a bug, handled by the loop
+            _rollback(conn)
             self.failing = True
             self._log_error(exc)
             failure = StoreUnavailableError(f"the database could not commit: {exc}")
             outcomes = [(job, None, failure) for job in batch]
         _resolve_all(outcomes)
 
+    def _write_rows(
+        self, conn: sqlite3.Connection, rows: list[_Job]
+    ) -> list[tuple[_Job, Any, BaseException | None]]:
+        """The bulk writer's results for queued rows; if it fails on one row's account, each
+        row is written alone, so that row alone is refused."""
+        bulk = self._bulk
+        if bulk is None:
+            error = RuntimeError("rows submitted to a writer with no bulk function")
+            return [(job, None, error) for job in rows]
+        conn.execute("SAVEPOINT rows")
+        try:
+            results = bulk(conn, [job.row for job in rows])
+        except BaseException as exc:
+            if is_store_error(exc):
+                raise
+            conn.execute("ROLLBACK TO rows")
+            conn.execute("RELEASE rows")
+            if len(rows) == 1:
+                return [(rows[0], None, _as_error(exc))]
+            return [outcome for job in rows for outcome in self._write_rows(conn, [job])]
+        conn.execute("RELEASE rows")
+        return [(job, result, None) for job, result in zip(rows, results, strict=True)]
+
     def _log_error(self, exc: BaseException) -> None:
         now = time.monotonic()
         if now - self._last_error_log >= 1.0:
             self._last_error_log = now
             log.error("store write failed: %s", exc)
+
+
+# A job's own mistakes: a constraint, a bad parameter, a value SQLite cannot hold.
+_JOB_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.DataError)
+
+
+def is_store_error(exc: BaseException) -> bool:
+    """The database itself failing (disk full, I/O error, locked too long, damaged): the
+    whole group is refused as "store unavailable". Anything else a job raises (a constraint,
+    an integer too large for SQLite, a bug) is that job's own failure."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, _JOB_ERRORS)
+
+
+def _run_job(
+    conn: sqlite3.Connection, job: _Job, fn: WriteFn
+) -> tuple[_Job, Any, BaseException | None]:
+    """Run one job inside a savepoint: if it fails, its writes are undone and it alone gets
+    the error; the transaction and the other jobs of the group go on."""
+    conn.execute("SAVEPOINT job")
+    try:
+        result = fn(conn)
+    except BaseException as exc:
+        if is_store_error(exc):
+            raise
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        return job, None, _as_error(exc)
+    conn.execute("RELEASE job")
+    return job, result, None
+
+
+def _as_error(exc: BaseException) -> BaseException:
+    """What a waiting caller gets: interrupts and exits are not re-raised in its task."""
+    if isinstance(exc, Exception):
+        return exc
+    return RuntimeError(f"the write was interrupted: {type(exc).__name__}")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _resolve_all(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:

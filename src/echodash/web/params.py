@@ -16,6 +16,26 @@ from echodash.store.base import EventFilter
 from echodash.web.responses import ApiError
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+# Every id EchoDash hands out fits here, far below the 64-bit limit of both stores: a larger
+# number is no id of ours, refused before any store sees it.
+MAX_ID = 2**62
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id written in a URL, query or form: ASCII digits, 1 to MAX_ID; else None (the
+    caller answers 404 or 400). `str.isdigit()` alone would take "²" and 25-digit numbers."""
+    if raw is None or not 0 < len(raw) <= 19 or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def path_id(request: Request, name: str, missing: str) -> int:
+    """The id in the URL's `{name}` part; 404 with `missing` when it is no possible id."""
+    value = parse_id(request.path_params.get(name))
+    if value is None:
+        raise ApiError(404, "not_found", missing)
+    return value
 
 
 def int_param(value: str | None, name: str, lo: int, hi: int, default: int) -> int:
@@ -77,7 +97,7 @@ def event_filter(request: Request) -> EventFilter:
     return EventFilter(
         source=query(request, "source") or None,
         type=query(request, "type") or None,
-        endpoint_id=int_param(endpoint, "endpoint", 1, 2**62, 0) if endpoint else None,
+        endpoint_id=int_param(endpoint, "endpoint", 1, MAX_ID, 0) if endpoint else None,
         severity=severity,
         q=(query(request, "q") or "").strip()[:500] or None,
         since=time_param(query(request, "since"), "since"),
@@ -94,8 +114,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith("e") and raw[1:].isascii() and raw[1:].isdigit():
-            return int(raw[1:])
+        event_id = parse_id(raw[1:]) if raw.startswith("e") else None
+        if event_id is not None:
+            return event_id
     except (ValueError, UnicodeDecodeError):
         pass
     raise ApiError(400, "bad_parameter", "`cursor` is not one this API gave out.")

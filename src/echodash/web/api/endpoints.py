@@ -13,7 +13,7 @@ from echodash.services import Services
 from echodash.sources.registry import source_class
 from echodash.store.base import EndpointChanges, EndpointRecord
 from echodash.web.auth import require_admin, require_token
-from echodash.web.params import int_param, json_body
+from echodash.web.params import MAX_ID, int_param, json_body
 from echodash.web.responses import ApiError, json_response, services
 
 
@@ -146,7 +146,7 @@ async def add_secret(request: Request) -> Response:
 
 
 async def _owned(request: Request, workspace_id: int) -> EndpointRecord:
-    endpoint_id = int_param(request.path_params["endpoint_id"], "id", 1, 2**62, 0)
+    endpoint_id = int_param(request.path_params["endpoint_id"], "id", 1, MAX_ID, 0)
     record = await services(request).store.get_endpoint(workspace_id, endpoint_id)
     if record is None:
         raise ApiError(404, "not_found", "No endpoint with this id in your workspace.")

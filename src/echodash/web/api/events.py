@@ -11,6 +11,7 @@ from starlette.responses import Response
 from echodash.events import iso
 from echodash.web.auth import require_token
 from echodash.web.params import (
+    MAX_ID,
     decode_cursor,
     encode_cursor,
     event_filter,
@@ -42,7 +43,7 @@ async def list_events(request: Request) -> Response:
 async def get_event(request: Request) -> Response:
     token = await require_token(request)
     svc = services(request)
-    event_id = int_param(request.path_params["event_id"], "id", 1, 2**62, 0)
+    event_id = int_param(request.path_params["event_id"], "id", 1, MAX_ID, 0)
     event = await svc.store.get_event(token.workspace_id, event_id)
     if event is None:
         raise ApiError(404, "not_found", "No event with this id in your workspace.")

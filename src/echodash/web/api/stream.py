@@ -13,7 +13,7 @@ from echodash.search import matches_words, search_words
 from echodash.services import Services
 from echodash.store.base import EventFilter
 from echodash.web.auth import require_token
-from echodash.web.params import event_filter, only_known, query
+from echodash.web.params import event_filter, only_known, parse_id, query
 from echodash.web.responses import ApiError, services
 
 KEEPALIVE_SECONDS = 15.0
@@ -37,9 +37,12 @@ def last_event_id(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or query(request, "last_event_id")
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()):
+    if raw == "0":
+        return 0  # "from the very start"
+    event_id = parse_id(raw)
+    if event_id is None:
         raise ApiError(400, "bad_parameter", "`Last-Event-ID` must be an event id.")
-    return int(raw)
+    return event_id
 
 
 Framer = Callable[[Event], bytes]

@@ -15,6 +15,7 @@ from echodash.events import utcnow
 from echodash.services import Services
 from echodash.store.accounts import EmailTakenError, UserRecord
 from echodash.web.pages import render, require_viewer, safe_next
+from echodash.web.params import parse_id
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import (
@@ -317,10 +318,10 @@ async def switch_workspace(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
     svc = services(request)
-    raw = form.get("workspace", "")
-    if not raw.isdigit() or await svc.store.role_of(int(raw), viewer.user.id) is None:
+    workspace_id = parse_id(form.get("workspace"))
+    if workspace_id is None or await svc.store.role_of(workspace_id, viewer.user.id) is None:
         raise ApiError(404, "not_found", "You are not a member of that workspace.")
-    await svc.store.switch_session_workspace(viewer.session_hash, int(raw))
+    await svc.store.switch_session_workspace(viewer.session_hash, workspace_id)
     return see_other("/")
 
 

@@ -13,6 +13,7 @@ from echodash.events import Event
 from echodash.store.base import EndpointRecord, EventFilter, StoredDelivery
 from echodash.web import present
 from echodash.web.pages import fragment, page, require_viewer
+from echodash.web.params import parse_id, path_id
 from echodash.web.responses import ApiError, json_response, services
 from echodash.web.sessions import CSRF_HEADER, Viewer, check_csrf
 from echodash.web.views.forms import see_other, viewer_form
@@ -74,10 +75,8 @@ def secret_label(endpoint: EndpointRecord | None, secret_id: int | None) -> str:
 
 async def _detail(request: Request, viewer: Viewer) -> dict[str, Any]:
     svc = services(request)
-    raw_id = request.path_params["event_id"]
-    if not raw_id.isdigit() or int(raw_id) > 2**62:
-        raise ApiError(404, "not_found", "No event with this id in your workspace.")
-    event = await svc.store.get_event(viewer.workspace_id, int(raw_id))
+    event_id = path_id(request, "event_id", "No event with this id in your workspace.")
+    event = await svc.store.get_event(viewer.workspace_id, event_id)
     if event is None:
         raise ApiError(404, "not_found", "No event with this id in your workspace.")
     delivery = (
@@ -140,10 +139,8 @@ async def replay(request: Request) -> Response:
     else:
         await viewer_form(request, viewer)
     svc = services(request)
-    raw_id = request.path_params["event_id"]
-    event = (
-        await svc.store.get_event(viewer.workspace_id, int(raw_id)) if raw_id.isdigit() else None
-    )
+    event_id = parse_id(request.path_params["event_id"])
+    event = await svc.store.get_event(viewer.workspace_id, event_id) if event_id else None
     if event is None or event.delivery_id is None:
         raise ApiError(404, "not_found", "No replayable event with this id in your workspace.")
     delivery = await svc.store.get_delivery(viewer.workspace_id, event.delivery_id)

@@ -17,6 +17,7 @@ from echodash.store.base import EventFilter
 from echodash.web import present
 from echodash.web.api.stream import event_stream, last_event_id
 from echodash.web.pages import environment, fragment, page, require_viewer
+from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
@@ -52,7 +53,7 @@ class FeedQuery:
         return EventFilter(
             source=v.get("source"),
             type=v.get("type"),
-            endpoint_id=int(endpoint) if endpoint.isdigit() else None,
+            endpoint_id=parse_id(endpoint),
             severity=severity if severity in {s.value for s in Severity} else None,
             q=q if q and search_words(q) else None,
             since=utcnow() - window if window else None,
@@ -132,11 +133,11 @@ async def more_rows(request: Request) -> Response:
     viewer = await require_viewer(request)
     svc = services(request)
     query = FeedQuery.from_request(request)
-    raw = request.query_params.get("before", "")
-    if not raw.isdigit():
+    before = parse_id(request.query_params.get("before"))
+    if before is None:
         raise ApiError(400, "bad_parameter", "`before` must be an event id.")
     events = await svc.store.list_events(
-        viewer.workspace_id, query.event_filter(), PAGE + 1, int(raw)
+        viewer.workspace_id, query.event_filter(), PAGE + 1, before
     )
     more = len(events) > PAGE
     events = events[:PAGE]

@@ -15,7 +15,7 @@ MAX_FORM_BYTES = 256 * 1024
 async def read_form(request: Request) -> dict[str, str]:
     """The form's text fields (repeated names: the last value wins; files are refused)."""
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if length and length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise ApiError(413, "too_large", "This form is too large.")
     form = await request.form(max_files=0, max_fields=200)
     fields: dict[str, str] = {}

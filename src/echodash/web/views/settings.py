@@ -15,6 +15,7 @@ from echodash.crypto import hash_token, new_api_token
 from echodash.jobs.retention import MIN_RETENTION_DAYS
 from echodash.web.api.workspace import MAX_RETENTION_DAYS
 from echodash.web.pages import page, require_viewer
+from echodash.web.params import path_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
@@ -75,7 +76,7 @@ async def save_retention(request: Request) -> Response:
     if form.get("keep") != "forever":
         raw = form.get("days", "").strip()
         problem = ""
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
             problem = "Enter the number of days to keep events, or choose to keep them forever."
         elif not MIN_RETENTION_DAYS <= int(raw) <= MAX_RETENTION_DAYS:
             problem = (
@@ -140,13 +141,11 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     viewer = await require_viewer(request)
     await viewer_form(request, viewer)
-    raw = request.path_params["token_id"]
-    if not raw.isdigit():
-        raise ApiError(404, "not_found", "No such token in this workspace.")
+    token_id = path_id(request, "token_id", "No such token in this workspace.")
     svc = services(request)
     # Admins revoke any token of the workspace; everyone else only their own.
     owner = None if viewer.is_admin else viewer.user.id
-    if not await svc.store.revoke_token(viewer.workspace_id, int(raw), owner):
+    if not await svc.store.revoke_token(viewer.workspace_id, token_id, owner):
         raise ApiError(404, "not_found", "No such token of yours in this workspace.")
     # Forget the tokens this node remembered, so the revoked one stops working right now.
     svc.token_cache.clear()

@@ -13,6 +13,7 @@ from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.store.accounts import ROLES, UserRecord
 from echodash.web.pages import require_viewer
+from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
@@ -43,11 +44,11 @@ async def members_settings(request: Request) -> Response:
 
 async def _target(request: Request, viewer: Viewer) -> tuple[UserRecord, str, int]:
     """The member a form is about, their role, and how many admins the workspace has."""
-    raw = request.path_params["user_id"]
+    user_id = parse_id(request.path_params["user_id"])
     members = await services(request).store.members(viewer.workspace_id)
     admins = sum(1 for _, role in members if role == "admin")
     for user, role in members:
-        if raw.isdigit() and user.id == int(raw):
+        if user.id == user_id:
             return user, role, admins
     raise ApiError(404, "not_found", "This person is not a member of this workspace.")
 

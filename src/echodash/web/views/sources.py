@@ -15,6 +15,7 @@ from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
 from echodash.web.guides import guide_for
 from echodash.web.pages import page, require_viewer
+from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
@@ -148,10 +149,10 @@ async def delete_source(request: Request) -> Response:
 
 
 async def _owned(request: Request, viewer: Viewer) -> EndpointRecord:
-    raw = request.path_params["endpoint_id"]
+    endpoint_id = parse_id(request.path_params["endpoint_id"])
     record = (
-        await services(request).store.get_endpoint(viewer.workspace_id, int(raw))
-        if raw.isdigit() and int(raw) < 2**62
+        await services(request).store.get_endpoint(viewer.workspace_id, endpoint_id)
+        if endpoint_id is not None
         else None
     )
     if record is None:
