@@ -77,9 +77,7 @@ async def _survives(store: SqliteStore, fault: BaseException, write_first: bool)
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(fault=st.sampled_from(FAULTS), write_first=st.booleans())
-def test_any_exception_of_a_job_leaves_the_writer_alive(
-    fault: object, write_first: bool
-) -> None:
+def test_any_exception_of_a_job_leaves_the_writer_alive(fault: object, write_first: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
 
         async def main() -> None:
