@@ -84,9 +84,9 @@ async def feed(request: Request) -> Response:
     # Read before the rows: the live stream resumes after it, so nothing committed while
     # the page is built falls in between.
     latest = await svc.store.latest_event_id()
-    before = request.query_params.get("before", "")
+    before = parse_id(request.query_params.get("before"))
     events = await svc.store.list_events(
-        viewer.workspace_id, filters, PAGE + 1, int(before) if before.isdigit() else None
+        viewer.workspace_id, filters, PAGE + 1, before
     )
     more = len(events) > PAGE
     events = events[:PAGE]
