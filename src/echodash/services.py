@@ -13,7 +13,7 @@ from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
-from echodash.store.base import ApiTokenRecord, Store
+from echodash.store.base import Store
 from echodash.telemetry import Telemetry
 from echodash.web.deadlines import RequestDeadlines
 from echodash.web.login_limits import MAX_FAILURES_PER_ADDRESS, LoginLimiter
@@ -34,8 +34,8 @@ class Services:
     jobs: JobRunner
     custom: CustomIntake
     workspace_id: int = 0
-    # API token hash -> (its record, until when the lookup may be reused)
-    token_cache: dict[str, tuple[ApiTokenRecord, float]] = field(default_factory=dict)
+    # Live streams open on this node, per person or workspace token (see web/api/stream.py).
+    open_streams: dict[str, int] = field(default_factory=dict)
     # Wrong passwords, per account and per client address (see web/login_limits.py).
     login_by_account: LoginLimiter = field(default_factory=LoginLimiter)
     login_by_address: LoginLimiter = field(

@@ -13,7 +13,8 @@ class Subscription(ABC):
 
     @abstractmethod
     async def next_batch(self, timeout: float) -> list[Event] | None:
-        """Events published since the last call; [] on timeout; None once it overflowed."""
+        """Events published since the last call; [] on timeout or when the subscriber must
+        check its caller's access again; None once it overflowed."""
 
     @abstractmethod
     def close(self) -> None:
@@ -34,3 +35,8 @@ class Bus(ABC):
     @abstractmethod
     def subscribe(self, workspace_id: int) -> Subscription:
         """Receive the workspace's events published from now on."""
+
+    @abstractmethod
+    def access_changed(self, workspace_id: int) -> None:
+        """Someone's access to the workspace was lowered or ended: its subscribers, on every
+        process sharing the bus, check their caller again now."""

@@ -20,6 +20,7 @@ class _MemorySubscription(Subscription):
         self._backlog = backlog
         self._wakeup = asyncio.Event()
         self.overflowed = False
+        self._recheck = False
 
     def _push(self, event: Event) -> None:
         if self.overflowed:
@@ -36,7 +37,14 @@ class _MemorySubscription(Subscription):
         self._items.clear()
         self._wakeup.set()
 
+    def recheck(self) -> None:
+        self._recheck = True
+        self._wakeup.set()
+
     async def next_batch(self, timeout: float) -> list[Event] | None:
+        if self._recheck:
+            self._recheck = False
+            return []
         if not self._items and not self.overflowed:
             self._wakeup.clear()
             try:
@@ -73,6 +81,11 @@ class MemoryBus(Bus):
         subscriber reads the gap from the store instead."""
         for subscriber in list(self._subscribers):
             subscriber.overflow()
+
+    def access_changed(self, workspace_id: int) -> None:
+        for subscriber in list(self._subscribers):
+            if subscriber.workspace_id == workspace_id:
+                subscriber.recheck()
 
     def subscribe(self, workspace_id: int) -> Subscription:
         subscription = _MemorySubscription(self, workspace_id, self._backlog)

@@ -22,7 +22,7 @@ from echodash.bus.memory import MemoryBus
 from echodash.events import Event
 from echodash.store.base import Store, StoreUnavailableError
 from echodash.store.postgres_access import OUTAGES
-from echodash.store.postgres_sql import EVENTS_CHANNEL
+from echodash.store.postgres_sql import ACCESS_CHANNEL, EVENTS_CHANNEL
 
 log = logging.getLogger("echodash.bus")
 
@@ -50,6 +50,10 @@ class PostgresBus(Bus):
         self._payloads: asyncio.Queue[str] = asyncio.Queue()
         self._lost = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._conn: asyncpg.Connection[asyncpg.Record] | None = None
+        self._announcing: set[asyncio.Task[None]] = set()
+        # One operation at a time on the listening connection (asyncpg allows no more).
+        self._using = asyncio.Lock()
         self.connected = asyncio.Event()
 
     async def start(self) -> None:
@@ -76,6 +80,22 @@ class PostgresBus(Bus):
     def subscribe(self, workspace_id: int) -> Subscription:
         return self._local.subscribe(workspace_id)
 
+    def access_changed(self, workspace_id: int) -> None:
+        self._local.access_changed(workspace_id)
+        if self._conn is not None:  # else the others' streams check again at their next tick
+            task = asyncio.create_task(self._announce(self._conn, workspace_id))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
+
+    async def _announce(self, conn: asyncpg.Connection[asyncpg.Record], workspace_id: int) -> None:
+        with contextlib.suppress(*OUTAGES):
+            async with self._using:
+                await conn.execute("SELECT pg_notify($1, $2)", ACCESS_CHANNEL, str(workspace_id))
+
+    def _on_access(self, conn: Any, pid: int, channel: str, payload: object) -> None:
+        if str(payload).isascii() and str(payload).isdigit():
+            self._local.access_changed(int(str(payload)))
+
     def _on_notify(self, conn: Any, pid: int, channel: str, payload: object) -> None:
         if self._local.has_subscribers:
             self._payloads.put_nowait(str(payload))
@@ -92,6 +112,8 @@ class PostgresBus(Bus):
                 self._lost.clear()
                 conn.add_termination_listener(lambda _conn: self._lost.set())
                 await conn.add_listener(EVENTS_CHANNEL, self._on_notify)
+                await conn.add_listener(ACCESS_CHANNEL, self._on_access)
+                self._conn = conn
                 if ever_connected:
                     log.warning("live bus reconnected; streams catch up from the store")
                     self._local.overflow_all()
@@ -101,6 +123,7 @@ class PostgresBus(Bus):
             except OUTAGES:
                 pass
             finally:
+                self._conn = None
                 self.connected.clear()
                 with contextlib.suppress(*OUTAGES):
                     await conn.close(timeout=1.0)
@@ -115,7 +138,8 @@ class PostgresBus(Bus):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), CHECK_EVERY)
                 return
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), CHECK_EVERY)
+            async with self._using:
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), CHECK_EVERY)
 
     async def _deliver(self) -> None:
         while True:

@@ -54,7 +54,7 @@ from echodash.store.postgres_sql import (
 )
 from echodash.store.postgres_upkeep import PgUpkeep
 from echodash.store.postgres_writer import PgDeliveryWriter
-from echodash.store.rows import unstorable_draft
+from echodash.store.rows import LIVE_KEY_QUERY, unstorable_draft
 
 log = logging.getLogger("echodash.store")
 
@@ -216,11 +216,7 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Sto
 
     async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
         row = await self._run(
-            lambda c: c.fetchrow(
-                "SELECT id, workspace_id, name, role, created_at, user_id FROM api_tokens "
-                "WHERE token_hash = $1 AND revoked_at IS NULL",
-                clean(token_hash),
-            )
+            lambda c: c.fetchrow(LIVE_KEY_QUERY.format(hash="$1"), clean(token_hash))
         )
         if row is None:
             return None

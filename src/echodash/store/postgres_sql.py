@@ -14,6 +14,8 @@ from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, Store
 
 # Where committed events are announced (payload "first-last": the ids of one commit).
 EVENTS_CHANNEL = "echodash_events"
+# Where a lowered or ended access to a workspace is announced (payload: the workspace id).
+ACCESS_CHANNEL = "echodash_access"
 # Advisory lock keys (one namespace for EchoDash; the second number names the lock).
 LOCK_SPACE = 0x6563_6864  # "echd"
 LOCK_MIGRATIONS = 1

@@ -101,6 +101,19 @@ def token_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> T
     return TokenListing(row[0], row[1], row[2], row[3], when(row[4]))
 
 
+# A token is looked up with its owner's membership: a personal token never does more than its
+# owner may do now (an admin's token made before a demotion acts as a member's), and stops
+# with the membership. Workspace tokens (no owner, made with the CLI) keep their own role.
+LIVE_KEY_QUERY = (
+    "SELECT t.id, t.workspace_id, t.name, "
+    "CASE WHEN t.user_id IS NULL OR m.role = 'admin' THEN t.role ELSE 'member' END, "
+    "t.created_at, t.user_id FROM api_tokens t LEFT JOIN memberships m "
+    "ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id "
+    "WHERE t.token_hash = {hash} AND t.revoked_at IS NULL "
+    "AND (t.user_id IS NULL OR m.role IS NOT NULL)"
+)
+
+
 def unstorable_draft(delivery: StoredDelivery, problem: BaseException) -> EventDraft:
     """The event of a delivery whose parsed events could not be stored: plain words that any
     store holds, so the delivery is still in the feed (its raw body kept for a replay)."""

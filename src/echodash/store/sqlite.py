@@ -30,6 +30,7 @@ from echodash.store.migrations import migration_scripts
 from echodash.store.rows import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
+    LIVE_KEY_QUERY,
     delivery_from_row,
     dumps,
     event_from_row,
@@ -240,11 +241,7 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
 
     async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
         def fn(conn: sqlite3.Connection) -> ApiTokenRecord | None:
-            row = conn.execute(
-                "SELECT id, workspace_id, name, role, created_at, user_id FROM api_tokens "
-                "WHERE token_hash = ? AND revoked_at IS NULL",
-                (token_hash,),
-            ).fetchone()
+            row = conn.execute(LIVE_KEY_QUERY.format(hash="?"), (token_hash,)).fetchone()
             if row is None:
                 return None
             return ApiTokenRecord(row[0], row[1], row[2], row[3], from_micros(row[4]), row[5])

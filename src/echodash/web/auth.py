@@ -1,8 +1,11 @@
-"""Bearer API tokens: looked up by hash, cached briefly so reads stay fast."""
+"""Bearer API tokens: looked up by hash on every request, with the owner's current role.
+
+Not cached: a demotion, a removal or a revocation must hold on every node the moment it is
+saved, and the lookup is one indexed read."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 
@@ -10,9 +13,15 @@ from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.store.base import ApiTokenRecord
 from echodash.web.responses import ApiError, services
-from echodash.web.sessions import CSRF_HEADER, SAFE_METHODS, check_csrf, current_viewer
+from echodash.web.sessions import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    check_csrf,
+    current_viewer,
+    load_viewer,
+)
 
-_CACHE_SECONDS = 10.0
+Recheck = Callable[[], Awaitable[bool]]
 
 
 async def require_admin(request: Request) -> ApiTokenRecord:
@@ -44,19 +53,36 @@ async def require_token(request: Request) -> ApiTokenRecord:
             "(create one with `echodash tokens create`).",
             {"WWW-Authenticate": "Bearer"},
         )
-    svc = services(request)
-    digest = hash_token(token.strip())
-    cache = svc.token_cache
-    cached = cache.get(digest)
-    now = time.monotonic()
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    record = await svc.store.find_api_token(digest)
+    record = await services(request).store.find_api_token(hash_token(token.strip()))
     if record is None:
         raise ApiError(
             401, "unauthorized", "This API token is not valid.", {"WWW-Authenticate": "Bearer"}
         )
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[digest] = (record, now + _CACHE_SECONDS)
     return record
+
+
+def still_allowed(request: Request, caller: ApiTokenRecord) -> Recheck:
+    """Asks again whether `caller` may still read its workspace (for long-lived streams: a
+    revoked token, a removed member or an ended session stops its open streams too)."""
+    svc = services(request)
+    header = request.headers.get("authorization", "")
+    if caller.id == 0:  # a browser session
+
+        async def session_alive() -> bool:
+            viewer = await load_viewer(request)
+            return viewer is not None and viewer.workspace_id == caller.workspace_id
+
+        return session_alive
+    digest = hash_token(header.partition(" ")[2].strip())
+
+    async def token_alive() -> bool:
+        record = await svc.store.find_api_token(digest)
+        return record is not None and record.workspace_id == caller.workspace_id
+
+    return token_alive
+
+
+def caller_key(caller: ApiTokenRecord) -> str:
+    """Who is asking, for per-person limits: the person behind a session or personal token,
+    else the workspace token itself."""
+    return f"user:{caller.user_id}" if caller.user_id is not None else f"token:{caller.id}"

@@ -81,12 +81,14 @@ async def current_viewer(request: Request) -> Viewer | None:
     cached = request.scope.get("echodash.viewer")
     if cached is not None:
         return cached if isinstance(cached, Viewer) else None
-    viewer = await _load_viewer(request)
+    viewer = await load_viewer(request)
     request.scope["echodash.viewer"] = viewer or False
     return viewer
 
 
-async def _load_viewer(request: Request) -> Viewer | None:
+async def load_viewer(request: Request) -> Viewer | None:
+    """The person behind the session cookie, read from the store now (not from the
+    request's memory of it)."""
     raw = request.cookies.get(COOKIE)
     if not raw or len(raw) > 200:
         return None

@@ -11,26 +11,64 @@ from starlette.responses import Response, StreamingResponse
 from echodash.events import Event
 from echodash.search import matches_words, search_words
 from echodash.services import Services
-from echodash.store.base import EventFilter
-from echodash.web.auth import require_token
+from echodash.store.base import ApiTokenRecord, EventFilter
+from echodash.web.auth import Recheck, caller_key, require_token, still_allowed
 from echodash.web.params import event_filter, only_known, parse_id, query
 from echodash.web.responses import ApiError, services
 
 KEEPALIVE_SECONDS = 15.0
 CATCH_UP_PAGE = 500
+# Open live streams per person (or workspace token) on one node: tabs and tails enough for
+# anyone, and a cap on what one account can make this node hold open.
+MAX_STREAMS_PER_CALLER = 20
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 async def stream(request: Request) -> Response:
     token = await require_token(request)
-    svc = services(request)
     only_known(request, "last_event_id")
     filters = event_filter(request)
     last_id = last_event_id(request)
-    return StreamingResponse(
-        event_stream(svc, token.workspace_id, filters, last_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return live_response(request, token, filters, last_id)
+
+
+def live_response(
+    request: Request,
+    caller: ApiTokenRecord,
+    filters: EventFilter,
+    last_id: int | None,
+    frame: Framer | None = None,
+) -> Response:
+    """An SSE response of the caller's workspace's events, counted against their cap, and
+    ended as soon as their access ends."""
+    svc = services(request)
+    key = caller_key(caller)
+    if svc.open_streams.get(key, 0) >= MAX_STREAMS_PER_CALLER:
+        raise ApiError(
+            429,
+            "too_many_streams",
+            f"This account has {MAX_STREAMS_PER_CALLER} live streams open already; "
+            "close some tabs or tails first.",
+            {"Retry-After": "5"},
+        )
+    body = event_stream(
+        svc, caller.workspace_id, filters, last_id, frame, still_allowed(request, caller)
     )
+    return StreamingResponse(_counted(svc, key, body), media_type="text/event-stream",
+                             headers=SSE_HEADERS)  # fmt: skip
+
+
+async def _counted(svc: Services, key: str, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    svc.open_streams[key] = svc.open_streams.get(key, 0) + 1
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        left = svc.open_streams.get(key, 1) - 1
+        if left > 0:
+            svc.open_streams[key] = left
+        else:
+            svc.open_streams.pop(key, None)
 
 
 def last_event_id(request: Request) -> int | None:
@@ -54,8 +92,10 @@ async def event_stream(
     filters: EventFilter,
     last_id: int | None,
     frame: Framer | None = None,
+    allowed: Recheck | None = None,
 ) -> AsyncIterator[bytes]:
-    """The SSE body: catch up after `last_id`, then live events; each framed by `frame`."""
+    """The SSE body: catch up after `last_id`, then live events; each framed by `frame`.
+    Ends when `allowed` (asked at each quiet tick and when access changes) says no."""
     frame = frame or event_frame
     # Subscribe before catching up, so nothing published meanwhile falls in between.
     subscription = svc.bus.subscribe(workspace_id)
@@ -82,6 +122,8 @@ async def event_stream(
                     yield b"".join(frame(e) for e in page)
                 continue
             if not batch:
+                if allowed is not None and not await allowed():
+                    return
                 yield b": keep-alive\n\n"
                 continue
             out = []

@@ -239,6 +239,7 @@ async def logout(request: Request) -> Response:
     await viewer_form(request, viewer)
     response = see_other("/login")
     await end_session(request, response)
+    services(request).bus.access_changed(viewer.workspace_id)
     return response
 
 

@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from echodash.events import Event, Severity, utcnow
 from echodash.search import search_words
-from echodash.store.base import EventFilter
+from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
-from echodash.web.api.stream import event_stream, last_event_id
+from echodash.web.api.stream import last_event_id, live_response
 from echodash.web.pages import environment, fragment, page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
@@ -85,9 +85,7 @@ async def feed(request: Request) -> Response:
     # the page is built falls in between.
     latest = await svc.store.latest_event_id()
     before = parse_id(request.query_params.get("before"))
-    events = await svc.store.list_events(
-        viewer.workspace_id, filters, PAGE + 1, before
-    )
+    events = await svc.store.list_events(viewer.workspace_id, filters, PAGE + 1, before)
     more = len(events) > PAGE
     events = events[:PAGE]
     choices = await _field_choices(request, viewer.workspace_id)
@@ -149,7 +147,6 @@ async def more_rows(request: Request) -> Response:
 async def stream(request: Request) -> Response:
     """The feed's live rows: the API's event stream, each event framed as a rendered row."""
     viewer = await require_viewer(request)
-    svc = services(request)
     query = FeedQuery.from_request(request)
     choices = await _field_choices(request, viewer.workspace_id)
 
@@ -165,11 +162,10 @@ async def stream(request: Request) -> Response:
         }
         return b"id: %d\nevent: row\ndata: %s\n\n" % (event.id, orjson.dumps(data))
 
-    return StreamingResponse(
-        event_stream(svc, viewer.workspace_id, query.event_filter(), last_event_id(request), frame),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    caller = ApiTokenRecord(
+        0, viewer.workspace_id, "browser session", viewer.role, utcnow(), viewer.user.id
     )
+    return live_response(request, caller, query.event_filter(), last_event_id(request), frame)
 
 
 # Saved views: a person's named filter sets, pinned ones first in the feed's view bar.

@@ -147,6 +147,5 @@ async def revoke_token(request: Request) -> Response:
     owner = None if viewer.is_admin else viewer.user.id
     if not await svc.store.revoke_token(viewer.workspace_id, token_id, owner):
         raise ApiError(404, "not_found", "No such token of yours in this workspace.")
-    # Forget the tokens this node remembered, so the revoked one stops working right now.
-    svc.token_cache.clear()
+    svc.bus.access_changed(viewer.workspace_id)  # streams opened with it end now
     return see_other("/settings/tokens?done=revoked")

@@ -70,7 +70,9 @@ async def change_role(request: Request) -> Response:
             "admin first, so the workspace keeps one.",
         )
     if role != current:
-        await services(request).store.add_member(viewer.workspace_id, user.id, role)
+        svc = services(request)
+        await svc.store.add_member(viewer.workspace_id, user.id, role)
+        svc.bus.access_changed(viewer.workspace_id)  # their open streams, on every node
     return see_other("/settings/members?done=role")
 
 
@@ -87,7 +89,9 @@ async def remove_member(request: Request) -> Response:
             error=f"{user.name} is the only admin of this workspace and cannot be removed. "
             "Make someone else an admin first.",
         )
-    await services(request).store.remove_member(viewer.workspace_id, user.id)
+    svc = services(request)
+    await svc.store.remove_member(viewer.workspace_id, user.id)
+    svc.bus.access_changed(viewer.workspace_id)
     if user.id == viewer.user.id:
         return see_other("/")
     return see_other("/settings/members?done=removed")
