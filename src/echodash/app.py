@@ -149,6 +149,13 @@ async def _bootstrap_token(svc: Services) -> None:
     if await svc.store.count_api_tokens() > 0:
         return
     token = svc.settings.bootstrap_token
+    if token and await svc.store.api_token_ever_existed(hash_token(token)):
+        # Revoked on purpose: it must not come back with the next restart.
+        log.warning(
+            "ECHODASH_BOOTSTRAP_TOKEN was revoked and is not created again; unset it, or "
+            "create a token with `echodash tokens create`"
+        )
+        return
     if token:
         try:
             await svc.store.create_api_token(

@@ -41,9 +41,14 @@ def list_users(ctx: click.Context) -> None:
 @users.command("set-password")
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@click.option(
+    "--keep-sessions",
+    is_flag=True,
+    help="Leave the account's browsers signed in (by default every one is signed out).",
+)
 @click.pass_context
-def set_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
-    """Give an account a new password (for a forgotten one); its sessions stay valid."""
+def set_password(ctx: click.Context, email: str, password_stdin: bool, keep_sessions: bool) -> None:
+    """Give an account a new password and sign it out everywhere (unless --keep-sessions)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -52,16 +57,20 @@ def set_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
     if problem:
         raise click.UsageError(problem)
 
-    async def work(store: Store, box: SecretBox) -> bool:
+    async def work(store: Store, box: SecretBox) -> int | None:
         user = await store.find_user_by_email(email)
         if user is None:
-            return False
+            return None
         await store.set_password_hash(user.id, await hash_password(password))
-        return True
+        # A reset often follows a stolen password: whoever holds a session is signed out.
+        return 0 if keep_sessions else await store.delete_user_sessions(user.id)
 
-    if not with_open_store(settings_from(ctx), work):
+    ended = with_open_store(settings_from(ctx), work)
+    if ended is None:
         raise click.ClickException(f"no account has the e-mail {email}")
     click.echo(f"Password changed for {email}.")
+    if not keep_sessions:
+        click.echo(f"Signed out everywhere ({ended} session{'s' if ended != 1 else ''} ended).")
 
 
 @users.command("setup-link")

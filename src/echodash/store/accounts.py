@@ -133,6 +133,10 @@ class AccountStore(ABC):
     async def delete_session(self, session_hash: str) -> None:
         """Sign a browser out."""
 
+    @abstractmethod
+    async def delete_user_sessions(self, user_id: int) -> int:
+        """Sign every browser of one person out; how many sessions ended."""
+
     # Invitations (looked up by the hash of the link's token)
     @abstractmethod
     async def create_invitation(

@@ -176,6 +176,10 @@ class Store(AccountStore, ABC):
         """The live token with that hash, if any."""
 
     @abstractmethod
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        """True when a token with this hash was ever created, revoked or not."""
+
+    @abstractmethod
     async def count_api_tokens(self) -> int:
         """How many live API tokens exist across all workspaces."""
 

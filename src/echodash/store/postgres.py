@@ -222,6 +222,14 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Sto
             return None
         return ApiTokenRecord(row[0], row[1], row[2], row[3], row[4], row[5])
 
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT 1 FROM api_tokens WHERE token_hash = $1", clean(token_hash)
+            )
+        )
+        return found is not None
+
     async def count_api_tokens(self) -> int:
         return int(
             await self._run(

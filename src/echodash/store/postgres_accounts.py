@@ -19,7 +19,13 @@ from echodash.store.accounts import (
 )
 from echodash.store.postgres_access import Conn, PgAccess
 from echodash.store.postgres_sql import clean, jsonb
-from echodash.store.rows import API_TOKEN_FIELDS, USER_COLUMNS, token_from_row, user_from_row
+from echodash.store.rows import (
+    API_TOKEN_FIELDS,
+    NEVER_LOWER,
+    USER_COLUMNS,
+    token_from_row,
+    user_from_row,
+)
 
 
 def as_is(moment: datetime) -> datetime:
@@ -191,6 +197,12 @@ class PgAccounts(PgAccess):
             lambda c: c.execute("DELETE FROM sessions WHERE session_hash = $1", session_hash)
         )
 
+    async def delete_user_sessions(self, user_id: int) -> int:
+        status = await self._run(
+            lambda c: c.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        )
+        return int(str(status).rsplit(" ", 1)[-1])
+
     # Invitations
     async def create_invitation(
         self,
@@ -238,7 +250,7 @@ class PgAccounts(PgAccess):
             await conn.execute(
                 "INSERT INTO memberships (workspace_id, user_id, role, created_at) "
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, user_id) "
-                "DO UPDATE SET role = excluded.role",
+                f"DO UPDATE SET role = {NEVER_LOWER}",
                 row[0],
                 user_id,
                 row[1],

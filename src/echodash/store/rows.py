@@ -114,6 +114,11 @@ LIVE_KEY_QUERY = (
 )
 
 
+# An invitation adds a person or raises their role, never lowers it: an admin following a
+# member's invitation to their own workspace stays admin (it may be the last one).
+NEVER_LOWER = "CASE WHEN memberships.role = 'admin' THEN 'admin' ELSE excluded.role END"
+
+
 def unstorable_draft(delivery: StoredDelivery, problem: BaseException) -> EventDraft:
     """The event of a delivery whose parsed events could not be stored: plain words that any
     store holds, so the delivery is still in the feed (its raw body kept for a replay)."""

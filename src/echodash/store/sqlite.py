@@ -248,6 +248,14 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
 
         return await self._read(fn)
 
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        return await self._read(
+            lambda c: (
+                c.execute("SELECT 1 FROM api_tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+                is not None
+            )
+        )
+
     async def count_api_tokens(self) -> int:
         return await self._read(
             lambda c: int(

@@ -19,6 +19,7 @@ from echodash.store.accounts import (
 )
 from echodash.store.rows import (
     API_TOKEN_FIELDS,
+    NEVER_LOWER,
     USER_COLUMNS,
     dumps,
     from_micros,
@@ -204,6 +205,11 @@ class SqliteAccounts(SqliteAccess):
             lambda c: c.execute("DELETE FROM sessions WHERE session_hash = ?", (session_hash,))
         )
 
+    async def delete_user_sessions(self, user_id: int) -> int:
+        return await self._write(
+            lambda c: c.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+        )
+
     # Invitations
     async def create_invitation(
         self,
@@ -252,7 +258,7 @@ class SqliteAccounts(SqliteAccess):
             conn.execute(
                 "INSERT INTO memberships (workspace_id, user_id, role, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
-                "DO UPDATE SET role = excluded.role",
+                f"DO UPDATE SET role = {NEVER_LOWER}",
                 (row[0], user_id, row[1], stamp),
             )
             return True

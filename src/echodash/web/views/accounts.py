@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.services import Services
-from echodash.store.accounts import EmailTakenError, UserRecord
+from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
 from echodash.web.pages import render, require_viewer, safe_next
 from echodash.web.params import parse_id
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
@@ -243,11 +243,15 @@ async def logout(request: Request) -> Response:
     return response
 
 
+def _usable(invitation: InvitationRecord) -> bool:
+    return invitation.accepted_by is None and invitation.expires_at > utcnow()
+
+
 async def invitation_form(request: Request) -> Response:
     svc = services(request)
     token = request.path_params["token"]
     invitation = await svc.store.find_invitation(hash_token(token))
-    if invitation is None or invitation.accepted_by is not None or invitation.expires_at < utcnow():
+    if invitation is None or not _usable(invitation):
         return _auth_page(
             request,
             "This invitation cannot be used",
@@ -264,6 +268,7 @@ async def invitation_form(request: Request) -> Response:
             intro=f"You are signed in as {viewer.user.email}. Join as {invitation.role}?",
             action=f"/invite/{token}",
             submit=f"Join {name}",
+            csrf=viewer.csrf_token,  # the form is sent with the session, checked as such
         )
     return _auth_page(
         request,
@@ -282,7 +287,9 @@ async def invitation_submit(request: Request) -> Response:
     viewer = await current_viewer(request)
     form = await (viewer_form(request, viewer) if viewer else anonymous_form(request))
     invitation = await svc.store.find_invitation(hash_token(token))
-    if invitation is None:
+    if invitation is None or not _usable(invitation):
+        # Checked before any account is made or password checked: a used or expired link
+        # creates nothing (no squatting an e-mail, no free password hashing).
         return await invitation_form(request)
     user: UserRecord | None
     if viewer is not None:
