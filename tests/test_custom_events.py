@@ -13,7 +13,7 @@ from echodash.custom_events import (
     nests_deeper,
     parse_custom_event,
 )
-from echodash.events import utcnow
+from echodash.events import EARLIEST, utcnow
 
 
 def nested(levels: int) -> dict[str, Any]:
@@ -47,3 +47,24 @@ def test_values_nested_to_the_limit_are_stored_and_deeper_ones_refused() -> None
     for levels in (MAX_DEPTH + 1, 300):
         with pytest.raises(InvalidCustomEvent, match="at most 64 levels deep"):
             parse_custom_event({"event": "x", "properties": nested(levels)}, utcnow())
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC: no datetime can hold it
+        "0001-01-01T23:59:59.999999Z",
+    ],
+)
+def test_a_timestamp_before_the_earliest_time_is_refused(timestamp: str) -> None:
+    with pytest.raises(InvalidCustomEvent, match="must be from 0001-01-02 to an hour from now"):
+        parse_custom_event({"event": "x", "timestamp": timestamp}, utcnow())
+
+
+def test_timestamps_at_the_edges() -> None:
+    now = utcnow()
+    earliest = parse_custom_event({"event": "x", "timestamp": "0001-01-02T00:00:00Z"}, now)
+    assert earliest.timestamp == EARLIEST
+    # Past year 9999 once in UTC: in the future all the same.
+    with pytest.raises(InvalidCustomEvent, match="to an hour from now"):
+        parse_custom_event({"event": "x", "timestamp": "9999-12-31T23:00:00-05:00"}, now)

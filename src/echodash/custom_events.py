@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from echodash.events import EARLIEST
+
 MAX_NAME = 200
 MAX_TEXT = 200
 MAX_ID = 200
@@ -86,7 +88,13 @@ def _timestamp(doc: dict[str, Any], now: datetime) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise InvalidCustomEvent("`timestamp` needs a time zone (end it with Z for UTC)")
-    moment = moment.astimezone(UTC)
+    out_of_range = f"`timestamp` must be from {EARLIEST.date()} to an hour from now"
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InvalidCustomEvent(out_of_range) from None
+    if moment < EARLIEST:
+        raise InvalidCustomEvent(out_of_range)
     if moment > now + MAX_AHEAD:
         raise InvalidCustomEvent("`timestamp` is more than an hour in the future")
     return moment

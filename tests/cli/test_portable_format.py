@@ -27,7 +27,7 @@ from echodash.cli.portable_format import (
     parse_header,
 )
 from echodash.crypto import SecretBox
-from echodash.events import Event, Severity
+from echodash.events import EARLIEST, LATEST, Event, Severity
 from echodash.sources.generic import GenericSource
 from echodash.store.base import EndpointRecord, SecretRecord, StoredDelivery
 
@@ -56,7 +56,7 @@ DELIVERY = StoredDelivery(
     key="k" * limits.SHORT_TEXT,
     headers={"content-type": "application/json", "x-long": "v" * limits.LONG_TEXT},
     body=bytes(range(256)) * 4,
-    received_at=limits.EARLIEST,
+    received_at=EARLIEST,
     secret_id=None,
     duplicates=limits.MAX_COUNT,
 )
@@ -72,7 +72,7 @@ EVENT = Event(
     actor=None,
     subject="web",
     url=None,
-    occurred_at=limits.LATEST,
+    occurred_at=LATEST,
     received_at=datetime(2026, 1, 2, 3, 4, 5, 678901, UTC),
     severity=Severity.CRITICAL,
     tags=tuple(f"t{n}" for n in range(limits.MAX_ITEMS)),
@@ -88,14 +88,14 @@ def test_what_export_writes_import_reads_back_exactly() -> None:
         name="uptime",
         slug="Ab-_" * 25,
         options=GenericSource.validate_options({"auth": "hmac", "id_path": "a.b"}),
-        created_at=limits.EARLIEST,
-        secrets=(SecretRecord(5, BOX.seal("s" * 1000), limits.LATEST, None),),
+        created_at=EARLIEST,
+        secrets=(SecretRecord(5, BOX.seal("s" * 1000), LATEST, None),),
     )
     doc = endpoint_doc(endpoint, BOX)
     assert tuple(doc) == ENDPOINT_FIELDS
     assert parse_endpoint(fields(doc)) == (
-        EndpointRecord(3, 0, "generic", "uptime", "Ab-_" * 25, endpoint.options, limits.EARLIEST),
-        (PlainSecret("s" * 1000, limits.LATEST, None),),
+        EndpointRecord(3, 0, "generic", "uptime", "Ab-_" * 25, endpoint.options, EARLIEST),
+        (PlainSecret("s" * 1000, LATEST, None),),
     )
     doc = delivery_doc(DELIVERY, True)
     assert tuple(doc) == DELIVERY_FIELDS
@@ -120,7 +120,7 @@ def test_what_export_writes_import_reads_back_exactly() -> None:
     ],
 )
 def test_endpoint_options_are_checked_by_the_apis_own_rule(options: dict[str, Any]) -> None:
-    doc = {**endpoint_doc(EndpointRecord(1, 1, "generic", "n", "slug", {}, limits.EARLIEST), BOX)}
+    doc = {**endpoint_doc(EndpointRecord(1, 1, "generic", "n", "slug", {}, EARLIEST), BOX)}
     doc["options"] = options
     try:
         expected: dict[str, Any] | str = endpoint_admin.check_options(GenericSource, options)
@@ -257,6 +257,6 @@ def test_an_event_out_of_range_is_refused_naming_the_field(
 def test_an_endpoint_out_of_range_is_refused_naming_the_field(
     change: dict[str, Any], problem: str
 ) -> None:
-    record = EndpointRecord(1, 1, "github", "acme/web", "slug", {}, limits.EARLIEST)
+    record = EndpointRecord(1, 1, "github", "acme/web", "slug", {}, EARLIEST)
     doc = {**endpoint_doc(record, BOX), **change}
     assert problem in refusal(parse_endpoint, doc)

@@ -90,6 +90,7 @@ def test_a_batch_is_stored_whole_and_a_retried_batch_once(server: Server) -> Non
         ({"event": "x", "timestamp": "yesterday"}, "is not ISO-8601"),
         ({"event": "x", "timestamp": "2026-10-01T09:30:00"}, "needs a time zone"),
         ({"event": "x", "timestamp": "2999-01-01T00:00:00Z"}, "in the future"),
+        ({"event": "x", "timestamp": "0001-01-01T00:00:00+01:00"}, "from 0001-01-02 to an hour"),
         ({"event": "x", "values": [1, 2]}, "`values` must be a JSON object"),
         ({"event": "x", "values": {}, "properties": {}}, "not both"),
         ({"event": "x", "user": "u_1"}, "unknown field `user`"),

@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from echodash.events import FieldValue
+from echodash.events import EARLIEST, LATEST, FieldValue
 
 MAX_ID = 2**63 - 1  # BIGINT, and SQLite's INTEGER
 MAX_COUNT = 2**31 - 1  # PostgreSQL's INTEGER (a delivery's duplicates)
@@ -30,10 +30,6 @@ LONG_TEXT = 100_000  # titles, summaries, actors, subjects, URLs, field and head
 MAX_ITEMS = 1_000  # secrets of an endpoint, headers of a delivery, tags and fields of an event
 # A receive URL's last part: what crypto.new_slug makes, and nothing a path could misread.
 SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
-# Times are kept as microseconds and shown in other time zones: a day inside datetime's own
-# range, so neither can step outside it.
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 _TIME_TEXT = 64  # longer than any ISO-8601 time
 
 
