@@ -105,13 +105,15 @@ def number_of(lines: Lines, line: dict[str, Any]) -> int:
     return next(n for n, candidate in enumerate(lines, 1) if candidate is line)
 
 
-def run_import(data_dir: Path, url: str, file: Path) -> subprocess.CompletedProcess[str]:
+def run_import(
+    data_dir: Path, url: str, file: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
     env |= {"ECHODASH_DATA_DIR": str(data_dir), "ECHODASH_DATABASE": url}
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [ECHODASH, "import", str(file)],
+            [ECHODASH, "import", str(file), *args],
             env=env,
             capture_output=True,
             text=True,
@@ -282,6 +284,19 @@ def test_a_crafted_export_is_refused_at_once_and_nothing_is_written(
     line = f"line {number_of(lines, edited)}: "
     assert done.stderr.startswith(f"Error: {file}: {line}"), done.stderr
     assert message in done.stderr and done.stderr.endswith("; nothing was imported\n"), done.stderr
+    assert contents(url) == before
+
+
+def test_a_new_workspace_name_follows_the_web_uis_rule(
+    tmp_path: Path, exported: Lines, target: tuple[Path, str]
+) -> None:
+    data_dir, url = target
+    file = write(tmp_path / "good.jsonl", exported)
+    before = contents(url)
+    for name in (" ", "n" * 81):
+        done = run_import(data_dir, url, file, "--workspace-name", name)
+        assert done.returncode == 2, (done.stdout, done.stderr)
+        assert "--workspace-name: must be text of 1 to 80 characters" in done.stderr
     assert contents(url) == before
 
 
