@@ -128,7 +128,7 @@ EVENT_FIELDS = (
 END_FIELDS = ("type", "counts")
 
 
-def _admin_rule(f: Fields, check: Callable[[], T], what: str = "") -> T:
+def _api_rule(f: Fields, check: Callable[[], T], what: str = "") -> T:
     """A value checked by the rule the API applies to it; its message names the line."""
     try:
         return check()
@@ -150,8 +150,8 @@ def parse_header(f: Fields) -> tuple[str, int | None]:
     f.time("exported_at")
     workspace = f.nested(f.mapping("workspace"), "workspace")
     workspace.only("name", "retention_days")
-    name = _admin_rule(workspace, lambda: workspace_name(workspace.check("name", _any)))
-    days = _admin_rule(workspace, lambda: retention_days(workspace.check("retention_days", _any)))
+    name = _api_rule(workspace, lambda: workspace_name(workspace.check("name", _any)))
+    days = _api_rule(workspace, lambda: retention_days(workspace.check("retention_days", _any)))
     return name, days
 
 
@@ -168,12 +168,12 @@ def parse_endpoint(f: Fields) -> tuple[EndpointRecord, tuple[PlainSecret, ...]]:
     raw_options = f.mapping("options")
     # Exactly what creating the endpoint through the API would accept: options its source
     # cannot be built with would fail every later delivery to it.
-    options = _admin_rule(
+    options = _api_rule(
         f,
         lambda: endpoint_admin.check_options(cls, raw_options),
         f"`options` do not suit a {kind} endpoint: ",
     )
-    name = _admin_rule(f, lambda: endpoint_admin.check_name(f.check("name", _any)))
+    name = _api_rule(f, lambda: endpoint_admin.check_name(f.check("name", _any)))
     secrets = tuple(
         _secret(f.nested(item, "secret")) for item in f.items("secrets", limits.MAX_ITEMS)
     )
@@ -191,7 +191,7 @@ def parse_endpoint(f: Fields) -> tuple[EndpointRecord, tuple[PlainSecret, ...]]:
 
 def _secret(s: Fields) -> PlainSecret:
     s.only(*SECRET_FIELDS)
-    plain = _admin_rule(s, lambda: endpoint_admin.check_secret(s.check("secret", _any)))
+    plain = _api_rule(s, lambda: endpoint_admin.check_secret(s.check("secret", _any)))
     return PlainSecret(plain, s.time("created_at"), s.opt_time("expires_at"))
 
 

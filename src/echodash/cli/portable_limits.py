@@ -1,11 +1,11 @@
 """What each value of an export may be: types, ranges and sizes every store can hold.
 
-An import checks every line against these before it writes anything. Without them a crafted
-or damaged file got past the check and failed inside a store, after part of it was written:
-an integer of 2^63 or more stopped SQLite's writer thread (the import hung), PostgreSQL's
-INTEGER columns stop at 2^31 - 1, and a time at the very edge of Python's range overflows
-when it is converted. The limits on text and lists are far above what EchoDash itself
-writes; they only keep one line from holding megabytes of names.
+An import checks every line against these before it writes anything; otherwise a crafted
+or damaged file would fail inside a store after part of it was written: an integer of 2^63
+or more stops SQLite's writer thread (the import hung), PostgreSQL's INTEGER columns end at
+2^31 - 1, and a time at the very edge of Python's range overflows when it is converted. The
+limits on text and lists are far above what EchoDash itself writes; they only keep one line
+from holding megabytes of names.
 
 Each check returns the value or raises ValueError with the end of a sentence ("must be …"),
 which the caller completes with the line and the field.
