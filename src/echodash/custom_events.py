@@ -15,10 +15,15 @@ from typing import Any
 
 import orjson
 
+from echodash.events import EARLIEST
+
 MAX_NAME = 200
 MAX_TEXT = 200
 MAX_ID = 200
 MAX_VALUES_BYTES = 32 * 1024
+# Objects and lists inside `values`, counting `values` itself. orjson writes at most 254
+# levels (the stored body adds one): refused here, a deeper event could never be stored.
+MAX_DEPTH = 64
 # Backfill may go back as far as people like; the future only by a clock's drift.
 MAX_AHEAD = timedelta(hours=1)
 _KNOWN = frozenset({"event", "source", "distinct_id", "timestamp", "values", "properties", "id"})
@@ -83,10 +88,31 @@ def _timestamp(doc: dict[str, Any], now: datetime) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise InvalidCustomEvent("`timestamp` needs a time zone (end it with Z for UTC)")
-    moment = moment.astimezone(UTC)
+    out_of_range = f"`timestamp` must be from {EARLIEST.date()} to an hour from now"
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InvalidCustomEvent(out_of_range) from None
+    if moment < EARLIEST:
+        raise InvalidCustomEvent(out_of_range)
     if moment > now + MAX_AHEAD:
         raise InvalidCustomEvent("`timestamp` is more than an hour in the future")
     return moment
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether objects and lists in `value` nest more than `limit` levels deep.
+
+    A loop, not recursion: the value came from a request and may nest up to 1,024 levels.
+    """
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if level > limit:
+            return True
+        pending.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def _values(doc: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +125,10 @@ def _values(doc: dict[str, Any]) -> dict[str, Any]:
         return {}
     if not isinstance(chosen, dict):
         raise InvalidCustomEvent("`values` must be a JSON object")
+    if nests_deeper(chosen, MAX_DEPTH):
+        raise InvalidCustomEvent(
+            f"`values` may nest objects and lists at most {MAX_DEPTH} levels deep"
+        )
     if len(orjson.dumps(chosen)) > MAX_VALUES_BYTES:
         raise InvalidCustomEvent(f"`values` must stay under {MAX_VALUES_BYTES // 1024} KiB")
     return chosen

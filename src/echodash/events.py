@@ -9,6 +9,10 @@ from enum import StrEnum
 from typing import Any
 
 FieldValue = str | int | float | bool | None
+# The times EchoDash takes in from people and files: a day inside datetime's own range, so a
+# time kept as microseconds (through a float) and read back cannot step outside it.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class Severity(StrEnum):

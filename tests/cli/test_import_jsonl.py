@@ -106,3 +106,27 @@ def test_recorded_deliveries_are_parsed_by_their_endpoints_source(
     events = server.wait_for_events(2, endpoint=endpoint["id"])
     assert all(e["type"] == "issues.opened" for e in events)
     assert all("opened issue" in e["title"] for e in events)
+
+
+def test_lines_nested_too_deep_are_refused_by_number(server: Server, tmp_path: Path) -> None:
+    endpoint = server.create_endpoint("generic", name="nested", options={"auth": "none"})
+    # 300 levels: valid JSON, read without trouble, but deeper than orjson writes back.
+    deep = '{"a":' * 299 + "{}" + "}" * 299
+    lines = [
+        '{"event": "Nesting", "values": {"n": 1}}',
+        '{"event": "Nesting", "values": ' + deep + "}",
+        '{"event": "Nesting", "values": {"n": 3}}',
+        '{"headers": {"content-type": "application/json"}, "body": ' + deep + "}",
+        '{"event": "Nesting", "values": {"n": 5}}',
+    ]
+    source = tmp_path / "nested.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    done = server.cli("import", str(source), "--endpoint", str(endpoint["id"]))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Imported 3 from" in done.stdout and "(0 already there, 2 rejected)" in done.stdout
+    assert "line 2: `values` may nest objects and lists at most 64 levels deep" in done.stderr
+    assert "line 4: `body` nests too deeply to be written back as JSON" in done.stderr
+    events = server.wait_for_events(3, type="Nesting")
+    assert sorted(e["fields"]["n"] for e in events) == [1, 3, 5]
+    assert not server.all_events(endpoint=endpoint["id"])

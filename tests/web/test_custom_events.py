@@ -90,6 +90,7 @@ def test_a_batch_is_stored_whole_and_a_retried_batch_once(server: Server) -> Non
         ({"event": "x", "timestamp": "yesterday"}, "is not ISO-8601"),
         ({"event": "x", "timestamp": "2026-10-01T09:30:00"}, "needs a time zone"),
         ({"event": "x", "timestamp": "2999-01-01T00:00:00Z"}, "in the future"),
+        ({"event": "x", "timestamp": "0001-01-01T00:00:00+01:00"}, "from 0001-01-02 to an hour"),
         ({"event": "x", "values": [1, 2]}, "`values` must be a JSON object"),
         ({"event": "x", "values": {}, "properties": {}}, "not both"),
         ({"event": "x", "user": "u_1"}, "unknown field `user`"),
@@ -135,3 +136,31 @@ def test_the_custom_endpoints_receive_url_takes_nothing(server: Server) -> None:
     answer = httpx.post(custom["url"], json={"event": "Sneaky"})
     assert answer.status_code == 401
     assert answer.json()["error"] == "use_the_api"
+
+
+def _nested(levels: int) -> str:
+    """JSON text of an object `levels` deep: {"a":{"a":…{}}}."""
+    return '{"a":' * (levels - 1) + "{}" + "}" * (levels - 1)
+
+
+def test_values_nested_too_deep_are_refused_naming_the_event(server: Server) -> None:
+    # 300 levels is valid JSON the server reads, but deeper than it can write back.
+    deep = '{"event": "Deep", "values": ' + _nested(300) + "}"
+    bodies = {
+        "one": deep,
+        "batch": '{"batch": [{"event": "Shallow"}, ' + deep + "]}",
+        "limit": '{"event": "Deep enough", "values": ' + _nested(64) + "}",
+    }
+    with server.client(headers={"content-type": "application/json"}) as c:
+        answers = {name: c.post("/api/v1/events", content=body) for name, body in bodies.items()}
+    problem = "`values` may nest objects and lists at most 64 levels deep"
+    for name in ("one", "batch"):
+        assert answers[name].status_code == 400, answers[name].text
+        assert answers[name].json()["error"] == "invalid_event"
+    assert answers["one"].json()["detail"] == f"Nothing was stored: {problem}."
+    assert answers["batch"].json()["detail"] == f"Nothing was stored: batch[1]: {problem}."
+    assert answers["limit"].status_code == 202, answers["limit"].text
+    [event] = _wait(server, 1, type="Deep enough")
+    assert event["fields"] == {}  # nothing but nested objects: no scalar to show
+    assert not server.all_events(source="custom", type="Deep")
+    assert not server.all_events(source="custom", type="Shallow")

@@ -130,7 +130,13 @@ def _delivery(doc: dict[str, Any], target: Target, line_key: str) -> Delivery:
     elif isinstance(doc.get("body"), str):
         body = doc["body"].encode("utf-8")
     elif isinstance(doc.get("body"), dict | list):
-        body = orjson.dumps(doc["body"])
+        try:
+            body = orjson.dumps(doc["body"])
+        except orjson.JSONEncodeError:  # orjson writes at most 254 levels; reading takes 1,024
+            raise ImportProblem(
+                "`body` nests too deeply to be written back as JSON; give it as text or "
+                "`body_base64`"
+            ) from None
     else:
         raise ImportProblem("a recorded delivery needs `body` (text or JSON) or `body_base64`")
     source = source_class(endpoint.kind)(endpoint.options)

@@ -22,20 +22,20 @@ import orjson
 
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import import_jsonl, is_export
+from echodash.cli.portable_fields import Fields, InvalidLine, read_lines
 from echodash.cli.portable_format import (
     FORMAT,
     VERSION,
-    Fields,
-    InvalidLine,
     PlainSecret,
     delivery_doc,
     endpoint_doc,
     event_doc,
     json_line,
     parse_delivery,
+    parse_end,
     parse_endpoint,
     parse_event,
-    read_lines,
+    parse_header,
     text_time,
 )
 from echodash.config import Settings
@@ -49,6 +49,7 @@ from echodash.store.base import (
     StoredDelivery,
     StoreUnavailableError,
 )
+from echodash.web.api.workspace import workspace_name as check_workspace_name
 
 T = TypeVar("T")
 
@@ -211,18 +212,11 @@ class _Plan:
     linked: set[int]
 
 
-def _check(handle: IO[bytes], header: Fields) -> _Plan:
+def _check(handle: IO[bytes], header: Fields, max_body: int) -> _Plan:
     """Read the whole file once and refuse it, naming the line, unless every line is right."""
-    version = header.integer("version")
-    if version != VERSION:
-        raise InvalidLine(
-            header.number,
-            f"export format version {version} is not supported (this EchoDash reads version "
-            f"{VERSION}); import it with the EchoDash version that exported it or a newer one",
-        )
-    workspace = header.nested(header.mapping("workspace"), "workspace")
-    plan = _Plan(workspace.text("name"), workspace.opt_integer("retention_days"), set(), set())
+    plan = _Plan(*parse_header(header), set(), set())
     seen: dict[str, set[int]] = {kind: set() for kind in _ORDER}
+    kinds: dict[int, str] = {}  # each endpoint's kind, by its exported id
     stage, end = 0, None
     lines = read_lines(handle)
     next(lines)  # the header
@@ -231,7 +225,7 @@ def _check(handle: IO[bytes], header: Fields) -> _Plan:
         if end is not None:
             raise InvalidLine(number, "a line after the `end` line")
         if kind not in _ORDER:
-            raise InvalidLine(number, f"unknown line type {kind!r}")
+            raise InvalidLine(number, f"unknown line type {str(kind)[:40]!r}")
         if _ORDER.index(kind) < stage:
             raise InvalidLine(
                 number,
@@ -241,16 +235,16 @@ def _check(handle: IO[bytes], header: Fields) -> _Plan:
         stage = _ORDER.index(kind)
         f = Fields(number, document)
         if kind == "end":
-            end = f.mapping("counts")
+            end = parse_end(f)
             found = {plural: len(seen[kind]) for kind, plural in _COUNTED.items()}
             if end != found:
                 raise InvalidLine(
                     number,
-                    f"the `end` line counts {orjson.dumps(end).decode()} but the file holds "
-                    f"{orjson.dumps(found).decode()}: it is incomplete or was edited",
+                    f"the `end` line counts {orjson.dumps(end).decode()[:200]} but the file "
+                    f"holds {orjson.dumps(found).decode()}: it is incomplete or was edited",
                 )
             continue
-        item_id = f.integer("id")
+        item_id = f.ident("id")
         if item_id in seen[kind]:
             raise InvalidLine(number, f"a second {kind} with id {item_id}")
         seen[kind].add(item_id)
@@ -259,10 +253,13 @@ def _check(handle: IO[bytes], header: Fields) -> _Plan:
             if record.slug in plan.slugs:
                 raise InvalidLine(number, f"a second endpoint with slug {record.slug!r}")
             plan.slugs.add(record.slug)
+            kinds[record.id] = record.kind
         elif kind == "delivery":
-            parse_delivery(f)
+            delivery, _ = parse_delivery(f, max_body)
+            _same_source(f, delivery.source, kinds.get(delivery.endpoint_id))
         else:
             event = parse_event(f)
+            _same_source(f, event.source, kinds.get(event.endpoint_id or 0))
             if event.delivery_id is not None:
                 plan.linked.add(event.delivery_id)
     if end is None:
@@ -272,11 +269,23 @@ def _check(handle: IO[bytes], header: Fields) -> _Plan:
     return plan
 
 
+def _same_source(f: Fields, source: str, endpoint_kind: str | None) -> None:
+    """A delivery or event of an endpoint in the file comes from that endpoint's kind: it is
+    parsed (and filtered on) by that name."""
+    if endpoint_kind is not None and source != endpoint_kind:
+        raise f.refuse(
+            f"`source` {source[:40]!r} is not the kind of its endpoint ({endpoint_kind!r})"
+        )
+
+
 class _Restorer:
     """Writes checked lines into a new workspace, in batches, mapping the exported ids."""
 
-    def __init__(self, store: Store, box: SecretBox, workspace_id: int, plan: _Plan) -> None:
+    def __init__(
+        self, store: Store, box: SecretBox, workspace_id: int, plan: _Plan, max_body: int
+    ) -> None:
         self._store, self._box, self.workspace_id, self._plan = store, box, workspace_id, plan
+        self._max_body = max_body
         self.counts, self.skipped = Counts(), 0
         self._endpoints: dict[int, int] = {}
         self._deliveries: dict[int, int] = {}
@@ -285,11 +294,11 @@ class _Restorer:
         self._events: list[Event] = []
 
     async def line(self, f: Fields) -> None:
-        kind = f.text("type")
+        kind = f.what  # the line's `type`, checked already
         if kind == "endpoint":
             await self._add_endpoint(*parse_endpoint(f))
         elif kind == "delivery":
-            await self._add_delivery(*parse_delivery(f))
+            await self._add_delivery(*parse_delivery(f, self._max_body))
         elif kind == "event":
             await self._add_event(parse_event(f))
 
@@ -346,7 +355,7 @@ class _Restorer:
 
 
 async def _restore(
-    store: Store, box: SecretBox, handle: IO[bytes], plan: _Plan, name: str
+    store: Store, box: SecretBox, handle: IO[bytes], plan: _Plan, name: str, max_body: int
 ) -> _Restorer:
     for slug in sorted(plan.slugs):
         if await store.get_endpoint_by_slug(slug) is not None:
@@ -355,7 +364,8 @@ async def _restore(
                 "imported before?); receive URLs must stay unique, so nothing was imported"
             )
     workspace_id = await store.create_workspace(name)
-    restorer, progress = _Restorer(store, box, workspace_id, plan), _Progress("Importing")
+    restorer = _Restorer(store, box, workspace_id, plan, max_body)
+    progress = _Progress("Importing")
     try:
         await store.set_retention(workspace_id, plan.retention_days)
         lines = read_lines(handle)
@@ -377,11 +387,16 @@ async def _restore(
 def _import_echodash_export(
     settings: Settings, handle: IO[bytes], header: Fields, workspace_name: str | None
 ) -> str:
-    plan = _check(handle, header)
-    name = plan.name if workspace_name is None else workspace_name.strip()
-    if not name:
-        raise click.UsageError("--workspace-name must not be empty")
-    done = with_open_store(settings, lambda store, box: _restore(store, box, handle, plan, name))
+    try:
+        name = None if workspace_name is None else check_workspace_name(workspace_name)
+    except ValueError as exc:
+        raise click.UsageError(f"--workspace-name: {str(exc).removeprefix('`name` ')}") from None
+    max_body = settings.max_body_bytes
+    plan = _check(handle, header, max_body)
+    name = name or plan.name
+    done = with_open_store(
+        settings, lambda store, box: _restore(store, box, handle, plan, name, max_body)
+    )
     summary = f"Imported workspace {name!r} (id {done.workspace_id}): {done.counts}"
     if done.skipped:
         summary += f"; skipped {_plural(done.skipped, 'deliveries')} of deleted endpoints"

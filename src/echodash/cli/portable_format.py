@@ -1,4 +1,4 @@
-"""The `echodash-export` file format: one JSON object per line, written and checked.
+"""The `echodash-export` file format: one JSON object per line, written and read back.
 
 Lines: a header, the endpoints (secrets in plain text, as the target store seals them with its
 own key), the deliveries (bodies in base64), the events, and an `end` line with the counts.
@@ -8,19 +8,24 @@ Times are ISO-8601 UTC with microseconds, so they come back exactly as they were
 from __future__ import annotations
 
 import base64
-import binascii
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any, TypeVar
 
 import click
 import orjson
 
+from echodash import endpoint_admin
+from echodash.cli import portable_limits as limits
+from echodash.cli.portable_fields import Fields, InvalidLine
 from echodash.crypto import SecretBox, SecretKeyError
-from echodash.events import Event, FieldValue, Severity
+from echodash.events import Event, Severity
 from echodash.sources.registry import source_classes
 from echodash.store.base import EndpointRecord, StoredDelivery
+from echodash.web.api.workspace import retention_days, workspace_name
+
+T = TypeVar("T")
 
 FORMAT = "echodash-export"
 VERSION = 1
@@ -98,98 +103,6 @@ def event_doc(event: Event) -> dict[str, Any]:
     }
 
 
-class InvalidLine(Exception):
-    """One line of the file is not what the format says."""
-
-    def __init__(self, number: int | None, problem: str) -> None:
-        super().__init__(problem if number is None else f"line {number}: {problem}")
-
-
-def read_lines(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, JSON object) for every non-blank line, from the top."""
-    handle.seek(0)
-    for number, raw in enumerate(handle, 1):
-        if not raw.strip():
-            continue
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidLine(number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(document, dict):
-            raise InvalidLine(number, "not a JSON object")
-        yield number, document
-
-
-class Fields:
-    """Typed access to one line's fields; a missing or mistyped field names the line."""
-
-    def __init__(self, number: int, document: dict[str, Any]) -> None:
-        self.number = number
-        self._doc = document
-        self._what = str(document.get("type"))
-
-    def _get(self, key: str, kinds: tuple[type, ...], expected: str, optional: bool) -> Any:
-        if key not in self._doc:
-            raise InvalidLine(self.number, f"the {self._what} has no `{key}`")
-        value = self._doc[key]
-        if value is None and optional:
-            return None
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise InvalidLine(self.number, f"the {self._what}'s `{key}` must be {expected}")
-        return value
-
-    def text(self, key: str) -> str:
-        value: str = self._get(key, (str,), "text", False)
-        return value
-
-    def opt_text(self, key: str) -> str | None:
-        value: str | None = self._get(key, (str,), "text or null", True)
-        return value
-
-    def integer(self, key: str) -> int:
-        value: int = self._get(key, (int,), "a whole number", False)
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        value: int | None = self._get(key, (int,), "a whole number or null", True)
-        return value
-
-    def flag(self, key: str) -> bool:
-        value: bool = self._get(key, (bool,), "true or false", False)
-        return value
-
-    def mapping(self, key: str) -> dict[str, Any]:
-        value: dict[str, Any] = self._get(key, (dict,), "a JSON object", False)
-        return value
-
-    def items(self, key: str) -> list[Any]:
-        value: list[Any] = self._get(key, (list,), "a JSON array", False)
-        return value
-
-    def time(self, key: str) -> datetime:
-        return self._parse_time(key, self.text(key))
-
-    def opt_time(self, key: str) -> datetime | None:
-        text = self.opt_text(key)
-        return None if text is None else self._parse_time(key, text)
-
-    def _parse_time(self, key: str, text: str) -> datetime:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            raise InvalidLine(
-                self.number, f"the {self._what}'s `{key}` must be an ISO-8601 UTC time"
-            )
-        return moment.astimezone(UTC)
-
-    def nested(self, value: Any, what: str) -> Fields:
-        if not isinstance(value, dict):
-            raise InvalidLine(self.number, f"each {what} must be a JSON object")
-        return Fields(self.number, {**value, "type": f"{self._what}'s {what}"})
-
-
 @dataclass(frozen=True, slots=True)
 class PlainSecret:
     secret: str
@@ -197,80 +110,146 @@ class PlainSecret:
     expires_at: datetime | None
 
 
-def parse_endpoint(f: Fields) -> tuple[EndpointRecord, tuple[PlainSecret, ...]]:
-    kind = f.text("kind")
-    if kind not in source_classes():
+# Readers: every field of every line is checked here, before anything is written, with the
+# rules the rest of EchoDash applies to the same values (an endpoint's options as
+# `POST /api/v1/endpoints` checks them, retention as `PATCH /api/v1/workspace` does).
+
+HEADER_FIELDS = ("type", "format", "version", "exported_at", "workspace")
+ENDPOINT_FIELDS = ("type", "id", "kind", "name", "slug", "options", "created_at", "secrets")
+SECRET_FIELDS = ("secret", "created_at", "expires_at")
+DELIVERY_FIELDS = (
+    "type", "id", "endpoint_id", "source", "key", "headers", "body_base64", "received_at",
+    "duplicates", "processed",
+)  # fmt: skip
+EVENT_FIELDS = (
+    "type", "id", "endpoint_id", "delivery_id", "source", "event_type", "title", "summary",
+    "actor", "subject", "url", "occurred_at", "received_at", "severity", "tags", "fields",
+)  # fmt: skip
+END_FIELDS = ("type", "counts")
+
+
+def _api_rule(f: Fields, check: Callable[[], T], what: str = "") -> T:
+    """A value checked by the rule the API applies to it; its message names the line."""
+    try:
+        return check()
+    except ValueError as exc:  # InvalidEndpointError is one
+        raise f.refuse(f"{what}{str(exc).rstrip('.')}") from None
+
+
+def parse_header(f: Fields) -> tuple[str, int | None]:
+    """The exported workspace's name and retention period."""
+    # The version first: another version's header may well have other fields.
+    version = f.integer("version", 1, limits.MAX_COUNT)
+    if version != VERSION:
         raise InvalidLine(
             f.number,
-            f"endpoint kind {kind!r} is not installed here (installed: "
+            f"export format version {version} is not supported (this EchoDash reads version "
+            f"{VERSION}); import it with the EchoDash version that exported it or a newer one",
+        )
+    f.only(*HEADER_FIELDS)
+    f.time("exported_at")
+    workspace = f.nested(f.mapping("workspace"), "workspace")
+    workspace.only("name", "retention_days")
+    name = _api_rule(workspace, lambda: workspace_name(workspace.check("name", _any)))
+    days = _api_rule(workspace, lambda: retention_days(workspace.check("retention_days", _any)))
+    return name, days
+
+
+def parse_endpoint(f: Fields) -> tuple[EndpointRecord, tuple[PlainSecret, ...]]:
+    f.only(*ENDPOINT_FIELDS)
+    kind = f.text("kind", limits.SHORT_TEXT)
+    cls = source_classes().get(kind)
+    if cls is None:
+        raise InvalidLine(
+            f.number,
+            f"endpoint kind {kind[:100]!r} is not installed here (installed: "
             f"{', '.join(sorted(source_classes()))})",
         )
-    secrets = []
-    for item in f.items("secrets"):
-        s = f.nested(item, "secret")
-        secrets.append(
-            PlainSecret(s.text("secret"), s.time("created_at"), s.opt_time("expires_at"))
-        )
+    raw_options = f.mapping("options")
+    # Exactly what creating the endpoint through the API would accept: options its source
+    # cannot be built with would fail every later delivery to it.
+    options = _api_rule(
+        f,
+        lambda: endpoint_admin.check_options(cls, raw_options),
+        f"`options` do not suit a {kind} endpoint: ",
+    )
+    name = _api_rule(f, lambda: endpoint_admin.check_name(f.check("name", _any)))
+    secrets = tuple(
+        _secret(f.nested(item, "secret")) for item in f.items("secrets", limits.MAX_ITEMS)
+    )
     record = EndpointRecord(
-        id=f.integer("id"),
+        id=f.ident("id"),
         workspace_id=0,
         kind=kind,
-        name=f.text("name"),
-        slug=f.text("slug"),
-        options=f.mapping("options"),
+        name=name,
+        slug=f.required("slug", limits.slug),
+        options=options,
         created_at=f.time("created_at"),
     )
-    return record, tuple(secrets)
+    return record, secrets
 
 
-def parse_delivery(f: Fields) -> tuple[StoredDelivery, bool]:
-    headers = f.mapping("headers")
-    if not all(isinstance(v, str) for v in headers.values()):
-        raise InvalidLine(f.number, "the delivery's `headers` must map names to text")
-    try:
-        body = base64.b64decode(f.text("body_base64"), validate=True)
-    except binascii.Error:
-        raise InvalidLine(f.number, "the delivery's `body_base64` is not valid base64") from None
+def _secret(s: Fields) -> PlainSecret:
+    s.only(*SECRET_FIELDS)
+    plain = _api_rule(s, lambda: endpoint_admin.check_secret(s.check("secret", _any)))
+    return PlainSecret(plain, s.time("created_at"), s.opt_time("expires_at"))
+
+
+def parse_delivery(f: Fields, max_body: int) -> tuple[StoredDelivery, bool]:
+    """A delivery, whose body may be at most `max_body` bytes (this installation's limit)."""
+    f.only(*DELIVERY_FIELDS)
     delivery = StoredDelivery(
-        id=f.integer("id"),
-        endpoint_id=f.integer("endpoint_id"),
+        id=f.ident("id"),
+        endpoint_id=f.ident("endpoint_id"),
         workspace_id=0,
-        source=f.text("source"),
-        key=f.text("key"),
-        headers=headers,
-        body=body,
+        source=f.text("source", limits.SHORT_TEXT),
+        key=f.text("key", limits.SHORT_TEXT),
+        headers=f.required("headers", limits.headers),
+        body=f.required("body_base64", lambda v: limits.base64_body(v, max_body)),
         received_at=f.time("received_at"),
         secret_id=None,
-        duplicates=f.integer("duplicates"),
+        duplicates=f.integer("duplicates", 0, limits.MAX_COUNT),
     )
     return delivery, f.flag("processed")
 
 
 def parse_event(f: Fields) -> Event:
-    severity = f.text("severity")
-    if severity not in {s.value for s in Severity}:
-        raise InvalidLine(f.number, f"unknown severity {severity!r}")
-    tags = f.items("tags")
-    fields: dict[str, FieldValue] = f.mapping("fields")
-    if not all(isinstance(t, str) for t in tags) or not all(
-        v is None or isinstance(v, str | int | float | bool) for v in fields.values()
-    ):
-        raise InvalidLine(f.number, "the event's `tags` must be text and `fields` plain values")
+    f.only(*EVENT_FIELDS)
     return Event(
-        id=f.integer("id"),
+        id=f.ident("id"),
         workspace_id=0,
-        endpoint_id=f.opt_integer("endpoint_id"),
-        delivery_id=f.opt_integer("delivery_id"),
-        source=f.text("source"),
-        type=f.text("event_type"),
-        title=f.text("title"),
-        summary=f.text("summary"),
-        actor=f.opt_text("actor"),
-        subject=f.opt_text("subject"),
-        url=f.opt_text("url"),
+        endpoint_id=f.opt_ident("endpoint_id"),
+        delivery_id=f.opt_ident("delivery_id"),
+        source=f.text("source", limits.SHORT_TEXT),
+        type=f.text("event_type", limits.SHORT_TEXT),
+        title=f.text("title", limits.LONG_TEXT),
+        summary=f.text("summary", limits.LONG_TEXT),
+        actor=f.opt_text("actor", limits.LONG_TEXT),
+        subject=f.opt_text("subject", limits.LONG_TEXT),
+        url=f.opt_text("url", limits.LONG_TEXT),
         occurred_at=f.time("occurred_at"),
         received_at=f.time("received_at"),
-        severity=Severity(severity),
-        tags=tuple(tags),
-        fields=fields,
+        severity=f.required("severity", _severity),
+        tags=f.required("tags", limits.tags),
+        fields=f.required("fields", limits.field_values),
     )
+
+
+def parse_end(f: Fields) -> dict[str, Any]:
+    """The counts the `end` line gives (compared with the file by the caller)."""
+    f.only(*END_FIELDS)
+    return f.mapping("counts")
+
+
+def _any(value: Any) -> Any:
+    """No check of its own: the caller applies the API's rule, which has its own message."""
+    return value
+
+
+def _severity(value: Any) -> Severity:
+    if value not in _SEVERITIES:
+        raise ValueError(f"must be one of {', '.join(_SEVERITIES)}")
+    return Severity(value)
+
+
+_SEVERITIES = tuple(s.value for s in Severity)

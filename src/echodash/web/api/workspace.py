@@ -15,6 +15,7 @@ from echodash.web.params import json_body
 from echodash.web.responses import ApiError, json_response, services
 
 MAX_RETENTION_DAYS = 36_500
+MAX_NAME = 80
 
 
 def workspace_json(record: WorkspaceRecord) -> dict[str, Any]:
@@ -24,6 +25,14 @@ def workspace_json(record: WorkspaceRecord) -> dict[str, Any]:
         "retention_days": record.retention_days,
         "created_at": iso(record.created_at),
     }
+
+
+def workspace_name(value: Any) -> str:
+    """A workspace's name as given by a user: 1 to MAX_NAME characters once trimmed."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or len(name) > MAX_NAME:
+        raise ValueError(f"`name` must be text of 1 to {MAX_NAME} characters")
+    return name
 
 
 def retention_days(value: Any) -> int | None:

@@ -14,6 +14,7 @@ from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.services import Services
 from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
+from echodash.web.api.workspace import MAX_NAME, workspace_name
 from echodash.web.pages import render, require_viewer, safe_next
 from echodash.web.params import parse_id
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
@@ -336,9 +337,12 @@ async def switch_workspace(request: Request) -> Response:
 async def create_workspace(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
-    name = form.get("name", "").strip()
-    if not name or len(name) > 80:
-        raise ApiError(400, "bad_name", "Give the workspace a name of 1 to 80 characters.")
+    try:
+        name = workspace_name(form.get("name", ""))
+    except ValueError:
+        raise ApiError(
+            400, "bad_name", f"Give the workspace a name of 1 to {MAX_NAME} characters."
+        ) from None
     svc = services(request)
     workspace_id = await svc.store.create_workspace(name)
     await svc.store.add_member(workspace_id, viewer.user.id, "admin")
