@@ -87,6 +87,8 @@ def create_app(settings: Settings) -> EchoDashApp:
                 await svc.rejections.flush()
             await svc.bus.stop()
             await svc.store.close()
+            svc.processor.templates.close()
+            svc.previews.close()
 
     starlette = Starlette(
         routes=routes,

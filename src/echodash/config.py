@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+WORKSPACE_CREATORS = ("admins", "everyone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,10 @@ class Settings:
     smtp_security: str = "starttls"
     # Seconds between checks for digests that are due.
     digest_interval: float = 300.0
+    # Who may create workspaces in the web UI: "admins" (people who are an admin of some
+    # workspace) or "everyone" signed in. A member joined by invitation cannot make themselves
+    # an admin anywhere under "admins".
+    workspace_creators: str = "admins"
 
     @property
     def database_url(self) -> str:
@@ -113,6 +118,8 @@ class Settings:
             problems.append("ECHODASH_SMTP_SECURITY must be starttls, tls or none")
         if self.digest_interval <= 0:
             problems.append("ECHODASH_DIGEST_INTERVAL must be positive")
+        if self.workspace_creators not in WORKSPACE_CREATORS:
+            problems.append("ECHODASH_WORKSPACE_CREATORS must be admins or everyone")
         if problems:
             raise ValueError("; ".join(problems))
 

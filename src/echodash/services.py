@@ -15,6 +15,7 @@ from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
 from echodash.store.base import Store
 from echodash.telemetry import Telemetry
+from echodash.titles.worker import RenderPool
 from echodash.web.deadlines import RequestDeadlines
 from echodash.web.login_limits import MAX_FAILURES_PER_ADDRESS, LoginLimiter
 
@@ -34,6 +35,11 @@ class Services:
     jobs: JobRunner
     custom: CustomIntake
     workspace_id: int = 0
+    # Feed-template previews: a child process of its own, below normal priority, so that
+    # a member's previews never delay anyone's events.
+    previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=10))
+    # Previews per person per second (bursts of twice that): typing previews 4 a second.
+    preview_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(4.0))
     # Live streams open on this node, per person or workspace token (see web/api/stream.py).
     open_streams: dict[str, int] = field(default_factory=dict)
     # Wrong passwords, per account and per client address (see web/login_limits.py).

@@ -17,7 +17,8 @@ from echodash.pipeline.processor import Processor
 from echodash.pipeline.templating import Templates
 from echodash.store.base import Store, StoredDelivery
 from echodash.store.sqlite import SqliteStore
-from echodash.titles import FeedTemplate
+from echodash.titles import FeedTemplate, worker
+from echodash.titles.worker import RenderJob
 from tests.support import GITHUB_FIXTURES
 
 PUSH = (GITHUB_FIXTURES / "push" / "payload.json").read_bytes()
@@ -79,27 +80,34 @@ def test_the_workspaces_template_is_applied_per_fingerprint(tmp_path: Path) -> N
 def test_not_json_gives_a_null_payload_and_is_parsed_once_per_delivery(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[bytes] = []
-    real = templating.payload_json
-
-    def counting(body: bytes) -> Any:
-        calls.append(body)
-        return real(body)
-
-    monkeypatch.setattr(templating, "payload_json", counting)
+    sent: list[RenderJob] = []
 
     async def fn(store: Store, ws: int) -> None:
         templates = Templates(store)
+        real = templates.pool.render
+
+        async def spy(jobs: Sequence[RenderJob], meter: Any = None) -> Any:
+            sent.extend(jobs)
+            return await real(jobs, meter)
+
+        monkeypatch.setattr(templates.pool, "render", spy)
         await titles_of(templates, delivery(ws), [draft()])
-        assert calls == []  # no template: the body is not even parsed
+        assert sent == []  # no template: nothing is rendered, the body not even sent
         title = "{{ event.actor }}: {{ 'none' if payload is none else 'json' }}"
         await store.put_setting(ws, 0, "template:github:push", {"title": title, "fields": None})
         templates.forget()
         got = await titles_of(templates, delivery(ws, b"not json"), [draft(), draft()])
         assert got == ["octo: none", "octo: none"]
-        assert calls == [b"not json"]
+        assert [job.body for job in sent] == [b"not json"]  # one job for both drafts
+        templates.close()
 
     run(tmp_path, fn)
+    # And the render child parses that job's body once for its two drafts.
+    calls: list[bytes] = []
+    real_payload = worker._payload
+    monkeypatch.setattr(worker, "_payload", lambda body: calls.append(body) or real_payload(body))
+    worker.render_job(sent[0])
+    assert calls == [b"not json"]
 
 
 def test_templates_are_cached_for_five_seconds(

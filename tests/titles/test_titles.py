@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from echodash.events import EventDraft
@@ -19,6 +22,7 @@ from echodash.titles import (
     render_title,
     template_context,
 )
+from echodash.titles.worker import RenderPool
 from tests.titles.samples import github, stored, stripe
 
 PR, PR_PAYLOAD = github("pull_request/opened")
@@ -209,13 +213,26 @@ def test_fingerprint() -> None:
     assert fingerprint("stripe", "charge.succeeded") == "stripe:charge.succeeded"
 
 
-def test_preview_shows_before_and_after() -> None:
+@pytest.fixture(scope="module")
+def pool() -> Iterator[RenderPool]:
+    """The child process previews are rendered in (as the server's)."""
+    found = RenderPool("test-previews")
+    yield found
+    found.close()
+
+
+def _preview(pool: RenderPool, template: FeedTemplate, samples: list[Any]) -> list[Any]:
+    bodies = [(event, None if p is None else orjson.dumps(p)) for event, p in samples]
+    return asyncio.run(preview(pool, template, bodies))
+
+
+def test_preview_shows_before_and_after(pool: RenderPool) -> None:
     samples = [(stored(PR, 11, "github"), PR_PAYLOAD), (stored(PUSH, 12, "github"), PUSH_PAYLOAD)]
     template = FeedTemplate(
         title="{{ event.type }} by {{ payload.sender.login }}: {{ payload.pull_request.title }}",
         fields=("sha", "repository.full_name"),
     )
-    rows = preview(template, samples)
+    rows = _preview(pool, template, samples)
     assert [(row.event_id, row.before, row.after, row.error) for row in rows] == [
         (11, PR.title,
          "pull_request.opened by Codertocat: Update the README with new information.", None),
@@ -231,9 +248,9 @@ def test_preview_shows_before_and_after() -> None:
     ]
 
 
-def test_preview_shows_a_broken_template_on_every_row() -> None:
+def test_preview_shows_a_broken_template_on_every_row(pool: RenderPool) -> None:
     samples = [(stored(PR, 1, "github"), PR_PAYLOAD), (stored(CHARGE, 2, "stripe"), None)]
-    rows = preview(FeedTemplate(title="{{ payload.number }"), samples)
+    rows = _preview(pool, FeedTemplate(title="{{ payload.number }"), samples)
     expected = "Line 1: unexpected '}' — close the expression with '}}'."
     assert [(row.before, row.after, row.error) for row in rows] == [
         (PR.title, PR.title, expected),
@@ -242,12 +259,12 @@ def test_preview_shows_a_broken_template_on_every_row() -> None:
     assert rows[1].fields == list(CHARGE.fields.items())
 
 
-def test_preview_shows_an_error_from_one_payload_only() -> None:
+def test_preview_shows_an_error_from_one_payload_only(pool: RenderPool) -> None:
     samples = [
         (stored(PR, 1, "github"), {"count": 3}),
         (stored(PR, 2, "github"), {"count": "three"}),
     ]
-    rows = preview(FeedTemplate(title="{{ payload.count + 1 }} items"), samples)
+    rows = _preview(pool, FeedTemplate(title="{{ payload.count + 1 }} items"), samples)
     assert [(row.after, row.error) for row in rows] == [
         ("4 items", None),
         (PR.title, 'Line 1: the template failed while rendering: can only concatenate str '

@@ -110,7 +110,10 @@ def _personal_token(person: Person, name: str) -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Person, Person]]:
     """Ada alone in workspace "Default"; Bob alone in workspace "Bob's team"."""
-    server = Server(tmp_path_factory.mktemp("iso") / "data").start()
+    # Bob, a member of Ada's workspace, makes his own: allowed by this setting.
+    server = Server(
+        tmp_path_factory.mktemp("iso") / "data", env={"ECHODASH_WORKSPACE_CREATORS": "everyone"}
+    ).start()
     ada = Person(_browser(server))
     bob = Person(_browser(server))
     try:

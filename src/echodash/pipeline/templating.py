@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
-
-import orjson
 
 from echodash import titles
 from echodash.events import EventDraft
+from echodash.pipeline.render_budget import RenderBudget
 from echodash.store.base import Store, StoredDelivery
+from echodash.titles.worker import RenderJob, RenderPool
 
 log = logging.getLogger("echodash.templating")
 
@@ -49,6 +48,8 @@ class Templates:
     def __init__(self, store: Store, ttl: float = TEMPLATE_TTL) -> None:
         self._store = store
         self._ttl = ttl
+        self.pool = RenderPool("feed-templates")
+        self.budget = RenderBudget()
         self._cache: dict[int, tuple[dict[str, titles.FeedTemplate], float]] = {}
 
     def forget(self, workspace_id: int | None = None) -> None:
@@ -70,49 +71,41 @@ class Templates:
         return found
 
     async def apply(self, parsed: Parsed) -> Parsed:
-        """The parsed drafts with their workspaces' templates applied."""
-        result: Parsed = []
-        for delivery, drafts in parsed:
+        """The parsed drafts with their workspaces' templates applied (rendered in the
+        render child, off the event loop, with hard limits)."""
+        jobs: dict[int, RenderJob] = {}
+        for index, (delivery, drafts) in enumerate(parsed):
             try:
-                result.append((delivery, await self._apply_one(delivery, drafts)))
+                job = await self._job(delivery, drafts)
             except Exception:
-                log.exception(
-                    "feed template could not be applied to delivery %s; kept as parsed",
-                    delivery.id,
-                )
-                result.append((delivery, drafts))
-        return result
+                log.exception("feed templates of delivery %s could not be read", delivery.id)
+                continue
+            if job is not None:
+                jobs[index] = job
+        if not jobs:
+            return parsed
+        done = await self.pool.render(list(jobs.values()), self.budget)
+        rendered = dict(zip(jobs, done, strict=True))
+        return [
+            (delivery, [d for d, _ in rendered[i]] if i in rendered else drafts)
+            for i, (delivery, drafts) in enumerate(parsed)
+        ]
 
-    async def _apply_one(
+    async def _job(
         self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
-    ) -> Sequence[EventDraft]:
+    ) -> RenderJob | None:
         chosen = await self.of(delivery.workspace_id)
         if not chosen:
-            return drafts
+            return None
         wanted = [chosen.get(titles.fingerprint(delivery.source, d.type)) for d in drafts]
         if not any(template is not None for template in wanted):
-            return drafts
-        payload = payload_json(delivery.body)
-        out: list[EventDraft] = []
-        for draft, template in zip(drafts, wanted, strict=True):
-            if template is None:
-                out.append(draft)
-                continue
-            try:
-                out.append(titles.apply(draft, delivery.source, payload, template))
-            except Exception:
-                log.exception(
-                    "feed template for %s failed on delivery %s; kept as parsed",
-                    titles.fingerprint(delivery.source, draft.type),
-                    delivery.id,
-                )
-                out.append(draft)
-        return out
+            return None
+        return RenderJob(
+            delivery.source,
+            delivery.body,
+            tuple(zip(drafts, wanted, strict=True)),
+            delivery.workspace_id,
+        )
 
-
-def payload_json(body: bytes) -> Any:
-    """The delivery's body as JSON, or None when it is not JSON."""
-    try:
-        return orjson.loads(body)
-    except ValueError:
-        return None
+    def close(self) -> None:
+        self.pool.close()

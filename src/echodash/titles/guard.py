@@ -13,11 +13,13 @@ from echodash.titles.limits import (
     LOOP_FILTER,
     POW_BITS,
     SAFE_FILTERS,
+    WALKING_FILTERS,
     WORK_LIMIT,
     Refused,
     check_join,
     check_replace,
     check_size,
+    check_text_size,
     guarded,
     join_filter,
     loop_limit,
@@ -43,7 +45,9 @@ _SAFE_METHODS: dict[type, frozenset[str]] = {
 
 
 def _blank_none(value: Any) -> Any:
-    return "" if value is None else value  # a missing actor shows as nothing, not "None"
+    # A missing actor shows as nothing, not "None"; a container's text is sized before it
+    # is built (printing a list of 10,000 long strings would build gigabytes in one step).
+    return "" if value is None else check_text_size(value)
 
 
 class TitleEnvironment(ImmutableSandboxedEnvironment):
@@ -54,7 +58,10 @@ class TitleEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self) -> None:
         super().__init__(autoescape=False, undefined=ChainableUndefined, finalize=_blank_none)
         self.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
-        safe = {name: guarded(self.filters[name]) for name in SAFE_FILTERS}
+        safe = {
+            name: guarded(self.filters[name], walks=name in WALKING_FILTERS)
+            for name in SAFE_FILTERS
+        }
         self.filters.clear()
         self.filters.update(safe)
         self.filters["replace"] = guarded(replace_filter)

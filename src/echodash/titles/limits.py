@@ -34,8 +34,49 @@ SAFE_FILTERS = (
 )  # fmt: skip
 
 
+# Filters that walk (and sort, compare or copy) their whole input: refused up front on an
+# input whose text would pass WORK_LIMIT, since one such call runs in C to its end.
+WALKING_FILTERS = frozenset(
+    ("dictsort", "list", "map", "max", "min", "reject", "rejectattr", "reverse", "select",
+     "selectattr", "sort", "sum", "unique", "tojson", "string", "urlencode", "wordcount")
+)  # fmt: skip
+
+
 class Refused(Exception):
     """Rendering stopped on purpose; the message is a sentence for the user."""
+
+
+def _too_long() -> Refused:
+    return Refused(f"a value would be longer than {WORK_LIMIT:,} characters or items.")
+
+
+def text_size(value: Any, budget: int = WORK_LIMIT) -> int:
+    """About how long `value` is as text, counted without building the text; counting stops
+    once past `budget` (a list holding one huge string 10,000 times costs 10,000 steps at
+    most, not the gigabyte its text would be)."""
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, (list, tuple, set, frozenset, dict)):
+            total += 2 + 2 * len(item)
+            if total > budget:
+                return total
+            pending.extend(item.items() if isinstance(item, dict) else item)
+        else:
+            total += 24  # a number, a boolean, None: short
+        if total > budget:
+            return total
+    return total
+
+
+def check_text_size(value: Any) -> Any:
+    """`value`, unless its text would pass WORK_LIMIT (checked before building it)."""
+    if isinstance(value, (list, tuple, set, frozenset, dict)) and text_size(value) > WORK_LIMIT:
+        raise _too_long()
+    return value
 
 
 def tick() -> None:
@@ -57,16 +98,21 @@ def check_replace(text: str, old: str, new: str) -> None:
 
 
 def check_join(separator: str, items: list[Any]) -> None:
-    if len(separator) * len(items) > WORK_LIMIT:
-        raise Refused(f"a value would be longer than {WORK_LIMIT:,} characters or items.")
+    budget = WORK_LIMIT - len(separator) * len(items)
+    if budget < 0 or text_size(items, budget) > budget:
+        raise _too_long()
 
 
-def guarded(filter_func: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter that gives up on runaway results (`wraps` keeps Jinja's pass_* marker)."""
+def guarded(filter_func: Callable[..., Any], walks: bool = False) -> Callable[..., Any]:
+    """A filter that gives up on runaway results, and (`walks`) on inputs too large to walk
+    (`wraps` keeps Jinja's pass_* marker, which puts the environment or context first)."""
 
     @wraps(filter_func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         tick()
+        if walks:
+            for arg in args:
+                check_text_size(arg)
         return check_size(filter_func(*args, **kwargs))
 
     return guarded

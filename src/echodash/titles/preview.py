@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from echodash.events import Event, EventDraft, FieldValue
-from echodash.titles.apply import apply_checked
 from echodash.titles.model import FeedTemplate, TemplateError
 from echodash.titles.sandbox import check_template
+from echodash.titles.worker import RenderJob, RenderPool
 
 
 @dataclass
@@ -23,17 +22,23 @@ class PreviewRow:
     error: str | None
 
 
-def preview(template: FeedTemplate, samples: Sequence[tuple[Event, Any]]) -> list[PreviewRow]:
-    """Each (event, parsed payload) sample as it would look with `template`."""
+async def preview(
+    pool: RenderPool, template: FeedTemplate, samples: Sequence[tuple[Event, bytes | None]]
+) -> list[PreviewRow]:
+    """Each (event, its delivery's body) sample as it would look with `template`, rendered
+    by `pool` (a child process with hard limits)."""
     broken = None
     if template.title is not None and template.title.strip():
         try:
             check_template(template.title)
         except TemplateError as problem:
             broken = str(problem)
+    jobs = [
+        RenderJob(event.source, body or b"", ((draft_of(event), template),))
+        for event, body in samples
+    ]
     rows: list[PreviewRow] = []
-    for event, payload in samples:
-        draft, error = apply_checked(draft_of(event), event.source, payload, template)
+    for (event, _), [(draft, error)] in zip(samples, await pool.render(jobs), strict=True):
         rows.append(
             PreviewRow(
                 event_id=event.id,

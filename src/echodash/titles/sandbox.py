@@ -142,6 +142,8 @@ def _syntax_message(message: str) -> str:
 def _runtime_message(error: Exception) -> str:
     if isinstance(error, TemplateError):
         return str(error)
+    if isinstance(error, MemoryError):  # past the render child's memory limit
+        return "the template needs too much memory to render; simplify it."
     detail = str(error).strip() or type(error).__name__
     return f"the template failed while rendering: {detail}"
 

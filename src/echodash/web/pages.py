@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from echodash.config import Settings
+from echodash.store.accounts import Membership
 from echodash.web import present
 from echodash.web.responses import services
 from echodash.web.sessions import Viewer, current_viewer
@@ -91,6 +94,11 @@ def render(
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
+def may_create_workspaces(settings: Settings, memberships: Sequence[Membership]) -> bool:
+    """ECHODASH_WORKSPACE_CREATORS: everyone signed in, or only admins of some workspace."""
+    return settings.workspace_creators == "everyone" or any(m.role == "admin" for m in memberships)
+
+
 async def page(
     request: Request,
     viewer: Viewer,
@@ -100,10 +108,11 @@ async def page(
     **context: Any,
 ) -> HTMLResponse:
     """A page inside the app's layout (sidebar, top bar, workspace switcher)."""
-    store = services(request).store
-    memberships = await store.memberships(viewer.user.id)
+    svc = services(request)
+    memberships = await svc.store.memberships(viewer.user.id)
     current = next((m for m in memberships if m.workspace_id == viewer.workspace_id), None)
     layout = {
+        "can_create_workspaces": may_create_workspaces(svc.settings, memberships),
         "viewer": viewer,
         "csrf": viewer.csrf_token,
         "nav": nav,

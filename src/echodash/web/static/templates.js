@@ -23,18 +23,22 @@
       },
       body: body.toString()
     })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        // Too many previews at once: the newest text is previewed a moment later.
+        if (r.status === 429 && mine === sent) later(1000);
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (html !== null && mine === sent) preview.innerHTML = html;
       })
       .catch(function () { /* the Preview button still works */ });
   }
 
-  function later() {
+  function later(wait) {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(refresh, 250);
+    timer = setTimeout(refresh, typeof wait === "number" ? wait : 250);
   }
 
-  form.addEventListener("input", later);
-  form.addEventListener("change", later);
+  form.addEventListener("input", function () { later(); });
+  form.addEventListener("change", function () { later(); });
 })();

@@ -15,7 +15,7 @@ from echodash.events import utcnow
 from echodash.services import Services
 from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
 from echodash.web.api.workspace import MAX_NAME, workspace_name
-from echodash.web.pages import render, require_viewer, safe_next
+from echodash.web.pages import may_create_workspaces, render, require_viewer, safe_next
 from echodash.web.params import parse_id
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
 from echodash.web.responses import ApiError, services
@@ -344,6 +344,12 @@ async def create_workspace(request: Request) -> Response:
             400, "bad_name", f"Give the workspace a name of 1 to {MAX_NAME} characters."
         ) from None
     svc = services(request)
+    if not may_create_workspaces(svc.settings, await svc.store.memberships(viewer.user.id)):
+        raise ApiError(
+            403,
+            "forbidden",
+            "Only admins can create workspaces on this EchoDash; ask one to invite you instead.",
+        )
     workspace_id = await svc.store.create_workspace(name)
     await svc.store.add_member(workspace_id, viewer.user.id, "admin")
     await svc.store.switch_session_workspace(viewer.session_hash, workspace_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -131,16 +130,17 @@ def _type_row(fp: str, source: str, type_: str, custom: bool) -> TypeRow:
 # One event type's template
 async def _samples(
     store: Store, workspace_id: int, source: str, type_: str
-) -> list[tuple[Event, Any]]:
+) -> list[tuple[Event, bytes | None]]:
+    """The newest events of the type, each with its delivery's body (None if pruned)."""
     events = await store.list_events(workspace_id, EventFilter(source=source, type=type_), PREVIEW)
-    samples: list[tuple[Event, Any]] = []
+    samples: list[tuple[Event, bytes | None]] = []
     for event in events:
         delivery = (
             await store.get_delivery(workspace_id, event.delivery_id)
             if event.delivery_id is not None
             else None
         )
-        samples.append((event, payload_of(delivery.body)[0] if delivery is not None else None))
+        samples.append((event, delivery.body if delivery is not None else None))
     return samples
 
 
@@ -178,7 +178,11 @@ async def _editor(
     samples = await _samples(store, viewer.workspace_id, source, type_)
     saved = await _saved_one(store, viewer.workspace_id, fp)
     newest = draft_of(samples[0][0]) if samples else None
-    candidates = titles.candidate_fields(newest, samples[0][1]) if newest is not None else []
+    candidates = (
+        titles.candidate_fields(newest, payload_of(samples[0][1] or b"")[0])
+        if newest is not None
+        else []
+    )
     if submitted is not None:
         title, chosen = submitted
     else:
@@ -209,14 +213,18 @@ async def _editor(
         type=type_,
         title=title,
         fields=shown,
-        rows=titles.preview(template, samples) if error is None else _unchanged(samples, error),
+        rows=(
+            await titles.preview(services(request).previews, template, samples)
+            if error is None
+            else _unchanged(samples, error)
+        ),
         saved=saved is not None,
         has_samples=bool(samples),
     )
     return editor, error
 
 
-def _unchanged(samples: list[tuple[Event, Any]], error: str) -> list[titles.PreviewRow]:
+def _unchanged(samples: list[tuple[Event, bytes | None]], error: str) -> list[titles.PreviewRow]:
     return [
         titles.PreviewRow(
             event_id=event.id,
@@ -279,6 +287,14 @@ async def template_preview(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await read_form(request)
     check_csrf(request, viewer.csrf_token, request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD))
+    limiter = services(request).preview_limiter
+    if not limiter.allow(viewer.user.id):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Previews are limited to a few a second; this one is shown in a moment.",
+            {"Retry-After": str(limiter.retry_after())},
+        )
     fp = request.path_params["fingerprint"]
     editor, error = await _editor(request, viewer, fp, _submitted(form))
     if form.get("preview") == "page":
