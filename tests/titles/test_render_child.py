@@ -8,7 +8,7 @@ import time
 
 from echodash.events import EventDraft
 from echodash.titles import FeedTemplate
-from echodash.titles.worker import TOO_BIG, TOO_SLOW, RenderJob, RenderPool
+from echodash.titles.worker import TOO_SLOW, RenderJob, RenderPool
 
 DRAFT = EventDraft(type="push", title="parsed title", actor="octo")
 BODY = b'{"sender": {"login": "Codertocat"}, "n": 3}'
@@ -27,9 +27,7 @@ def _titles(pool: RenderPool, *jobs: RenderJob) -> list[list[tuple[str, str | No
 def test_templates_render_in_a_child_and_untemplated_drafts_stay() -> None:
     pool = RenderPool("test-good")
     try:
-        assert _titles(pool, _job(GOOD)) == [
-            [("Codertocat pushed", None), ("parsed title", None)]
-        ]
+        assert _titles(pool, _job(GOOD)) == [[("Codertocat pushed", None), ("parsed title", None)]]
         assert pool.restarts == 1
         # Jobs without a template never reach the child.
         assert _titles(pool, RenderJob("github", BODY, ((DRAFT, None),))) == [

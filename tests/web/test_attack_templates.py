@@ -19,9 +19,7 @@ from tests.support import Server, github_headers
 HUGE = '{{ [("a" * 100000)] * 10000 }}'
 # Each render works until the sandbox's 0.25 s deadline: the slowest a saved template can be.
 SLOW = (
-    '{% for i in ("x " * 100).split() %}'
-    + '{{ ("ab " * 33333) | wordcount }}' * 4
-    + "{% endfor %}"
+    '{% for i in ("x " * 100).split() %}' + '{{ ("ab " * 33333) | wordcount }}' * 4 + "{% endfor %}"
 )
 
 
