@@ -13,6 +13,9 @@ from echodash.store.base import EndpointRecord, Store
 
 MAX_NAME = 200
 MAX_SECRET = 1000
+# Every sender's own generated secrets are far longer (Stripe, Slack, Sentry: 32+ characters).
+MIN_SECRET = 16
+MIN_SECRET_SYMBOLS = 6
 MAX_EXPIRY_SECONDS = 10 * 365 * 24 * 3600
 
 
@@ -50,6 +53,20 @@ def check_secret(secret: Any) -> str:
     return secret
 
 
+def check_new_secret(secret: Any) -> str:
+    """A secret someone typed or pasted (EchoDash's own are 256-bit): long and varied enough
+    that guessing it is hopeless. (Secrets already stored, e.g. when importing, keep the
+    plain `check_secret`: refusing them would lock a working sender out.)"""
+    plain = check_secret(secret)
+    if len(plain) < MIN_SECRET or len(set(plain)) < MIN_SECRET_SYMBOLS:
+        raise InvalidEndpointError(
+            f"`secret` is too easy to guess: use at least {MIN_SECRET} characters with at "
+            f"least {MIN_SECRET_SYMBOLS} different ones (or leave it out, and EchoDash "
+            "generates a strong one)."
+        )
+    return plain
+
+
 async def create_endpoint(
     store: Store,
     box: SecretBox,
@@ -69,7 +86,11 @@ async def create_endpoint(
             workspace_id, cls.kind, clean_name, new_slug(), clean_options, None
         )
         return record, ""
-    plain = check_secret(cls(clean_options).generate_secret() if secret is None else secret)
+    plain = (
+        check_secret(cls(clean_options).generate_secret())
+        if secret is None
+        else check_new_secret(secret)
+    )
     record = await store.create_endpoint(
         workspace_id, cls.kind, clean_name, new_slug(), clean_options, box.seal(plain)
     )
@@ -84,8 +105,10 @@ async def add_secret(
     expire_others_in: Any = None,
 ) -> tuple[EndpointRecord, str, datetime | None]:
     """Add a secret; the others stay accepted until `expire_others_in` seconds from now."""
-    plain = check_secret(
-        source_class(record.kind)(record.options).generate_secret() if secret is None else secret
+    plain = (
+        check_secret(source_class(record.kind)(record.options).generate_secret())
+        if secret is None
+        else check_new_secret(secret)
     )
     expire_at = None
     if expire_others_in is not None:

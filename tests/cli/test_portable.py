@@ -73,14 +73,14 @@ def seed(data_dir: Path) -> dict[str, str]:
             ws = await store.ensure_default_workspace()
             await store.set_retention(ws, 45)
             web, _ = await endpoint_admin.create_endpoint(
-                store, box, ws, "github", "acme/web", "first-secret"
+                store, box, ws, "github", "acme/web", "first-secret-of-acme-web"
             )
-            web, _, _ = await endpoint_admin.add_secret(store, box, web, "second-secret", 3600)
+            web, _, _ = await endpoint_admin.add_secret(store, box, web, "second-secret-of-acme-web", 3600)
             uptime, uptime_secret = await endpoint_admin.create_endpoint(
                 store, box, ws, "generic", "uptime", options={"auth": "token"}
             )
             await endpoint_admin.create_endpoint(
-                store, box, ws, "stripe", "billing", "whsec_billing"
+                store, box, ws, "stripe", "billing", "whsec_billing-test-secret-0123"
             )
             gone, _ = await endpoint_admin.create_endpoint(store, box, ws, "github", "old/repo")
 
@@ -212,7 +212,7 @@ def test_round_trip_through_the_cli_keeps_everything(tmp_path: Path) -> None:
     # The secrets were sealed again with the target's own key, not copied.
     assert (source / "secret.key").read_bytes() != (target / "secret.key").read_bytes()
     web = after["endpoints"][0]
-    assert [s[0] for s in web[5]] == ["first-secret", "second-secret"]
+    assert [s[0] for s in web[5]] == ["first-secret-of-acme-web", "second-secret-of-acme-web"]
     assert web[5][0][2] is not None and web[5][1][2] is None  # the rotated one still expires
     assert any(d[3] == BINARY for d in after["deliveries"])
     assert [d[6] for d in after["deliveries"]].count(False) == 3
@@ -230,7 +230,7 @@ def test_round_trip_through_the_cli_keeps_everything(tmp_path: Path) -> None:
     try:
         slug = web[2]
         body = b'{"zen": "Keep it logically awesome."}'
-        for secret, status in (("second-secret", 202), ("first-secret", 202), ("nope", 401)):
+        for secret, status in (("second-secret-of-acme-web", 202), ("first-secret-of-acme-web", 202), ("nope", 401)):
             r = httpx.post(
                 f"{server.url}/in/{slug}",
                 content=body,

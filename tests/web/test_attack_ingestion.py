@@ -80,3 +80,18 @@ def test_a_title_with_a_lone_surrogate_loses_nothing_and_blocks_no_one(world: Wo
         assert event["title"].endswith("\ufffd end"), event["title"]
     ada.post("/workspaces/switch", workspace="1")
     ada.refresh()
+
+
+@pytest.mark.parametrize("secret", ["x", "s3cret", "aaaaaaaaaaaaaaaaaaaaaaaa", "abababababababab"])
+def test_a_guessable_secret_is_refused(world: World, secret: str) -> None:
+    with world.server.client() as api:
+        created = api.post("/api/v1/endpoints", json={"kind": "cloudflare", "secret": secret})
+        assert created.status_code == 400
+        assert "too easy to guess" in created.json()["detail"]
+        endpoint = world.server.create_endpoint("cloudflare", name=f"strong-{len(secret)}")
+        rotated = api.post(f"/api/v1/endpoints/{endpoint['id']}/secrets", json={"secret": secret})
+        assert rotated.status_code == 400
+        strong = api.post(
+            "/api/v1/endpoints", json={"kind": "cloudflare", "secret": "cf-shared-secret"}
+        )
+        assert strong.status_code == 201, strong.text
