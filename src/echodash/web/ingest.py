@@ -15,7 +15,7 @@ from echodash.pipeline.directory import ActiveEndpoint
 from echodash.services import Services
 from echodash.sources.base import Handshake, SignatureError, body_hash_key
 from echodash.store.base import AppendResult, StoreUnavailableError
-from echodash.web.responses import ApiError, error_document
+from echodash.web.responses import RAW_JSON_HEADERS, ApiError, error_document
 
 log = logging.getLogger("echodash.ingest")
 
@@ -70,11 +70,7 @@ async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(payload)),
-                *extra,
-            ],
+            "headers": [*RAW_JSON_HEADERS, (b"content-length", b"%d" % len(payload)), *extra],
         }
     )
     await send({"type": "http.response.body", "body": payload})
