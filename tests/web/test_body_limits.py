@@ -8,7 +8,6 @@ it the server let through. Before the fix, `/login` parsed 190 MiB of form befor
 from __future__ import annotations
 
 import itertools
-import re
 import select
 import socket
 import time
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support import Server, first_admin_client
+from tests.support import Server, first_admin_client, read_answer
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -42,25 +41,6 @@ def _head(path: str, *headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _read_answer(sock: socket.socket) -> bytes:
-    """One answer (head and a Content-Length body), or what arrived before the server hung up."""
-    answer = b""
-    sock.settimeout(5)
-    while True:
-        head, _, body = answer.partition(b"\r\n\r\n")
-        if _ and not head.startswith(b"HTTP/1.1 100"):
-            length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-            if length is None or len(body) >= int(length.group(1)):
-                return answer
-        try:
-            data = sock.recv(64 * KIB)
-        except OSError:  # a reset after the answer: what arrived before it is still readable
-            return answer
-        if not data:
-            return answer
-        answer += data
-
-
 def stream(
     server: Server, head: bytes, total: int, *pieces: bytes, stop_at_answer: bool = True
 ) -> tuple[int, bytes]:
@@ -76,7 +56,7 @@ def stream(
         answer = b""
         while sent < total:
             if not answer and select.select([sock], [], [], 0)[0]:
-                answer = _read_answer(sock)
+                answer = read_answer(sock)
                 if stop_at_answer or not answer:
                     break
             chunk = next(chunks)
@@ -90,7 +70,7 @@ def stream(
                 sock.sendall(b"0\r\n\r\n")
             except OSError:
                 pass
-        return sent, answer or _read_answer(sock)
+        return sent, answer or read_answer(sock)
 
 
 def _status(answer: bytes) -> int:
@@ -165,7 +145,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body(server: Ser
     )
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(head)
-        answer = _read_answer(sock)
+        answer = read_answer(sock)
     # Refused outright: no `100 Continue` invites the body first.
     assert _status(answer) == 413, answer[:300]
     assert b'"body_too_large"' in answer
