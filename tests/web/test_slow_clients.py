@@ -110,6 +110,17 @@ def test_a_kept_alive_connection_gets_the_same_timeout_for_its_next_request(
     assert seconds < HEADER_TIMEOUT + 1, seconds
 
 
+def test_a_body_trickling_on_after_an_early_answer_is_cut_off_quietly(server: Server) -> None:
+    """An unknown receive URL is answered before its body is read, and the connection kept;
+    a body that keeps trickling in after it is no new request: after the header timeout the
+    connection ends, without a second answer."""
+    head = "POST /in/no-such-endpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n"
+    answer, seconds = _trickle(server, head)
+    assert answer.startswith(b"HTTP/1.1 404"), answer[:300]
+    assert answer.count(b"HTTP/1.1") == 1, answer
+    assert seconds < HEADER_TIMEOUT + 1.5, seconds
+
+
 def test_pipelined_and_kept_alive_requests_are_still_served(server: Server) -> None:
     request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
     with _connect(server) as sock:

@@ -50,6 +50,8 @@ TOO_MANY = ("too_many_headers", f"The request has more than {MAX_HEADERS} header
 
 
 class BoundedHttpProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol with the header timeout, header limits and one timer per connection."""
+
     def __init__(
         self,
         config: Config,
@@ -167,8 +169,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         due = min(self.silent_until, self.headers_until) if self.silent else self.headers_until
         if self.loop.time() < due:
             self._arm(due)
-        elif self.silent:
-            self.transport.close()  # idle: end it quietly, as uvicorn's keep-alive timer does
+        elif not (self.in_headers and self.header_bytes):
+            # Idle (or still sending the body of a request answered early): end it quietly,
+            # as uvicorn's keep-alive timer does.
+            self.transport.close()
         else:
             self._refuse(
                 408,
