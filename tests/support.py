@@ -67,6 +67,29 @@ def github_fixtures() -> list[Path]:
     return sorted(GITHUB_FIXTURES.glob("*/*.payload.json"))
 
 
+def read_answer(sock: socket.socket, timeout: float = 5.0) -> bytes:
+    """One HTTP answer from a raw socket (head and Content-Length body), or whatever arrived
+    before the server hung up. A `100 Continue` before it is kept in front."""
+    answer = b""
+    sock.settimeout(timeout)
+    while True:
+        rest = answer
+        while rest.startswith(b"HTTP/1.1 100") and b"\r\n\r\n" in rest:
+            rest = rest.split(b"\r\n\r\n", 1)[1]
+        head, ended, body = rest.partition(b"\r\n\r\n")
+        if ended and not head.startswith(b"HTTP/1.1 100"):
+            length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+            if length is None or len(body) >= int(length.group(1)):
+                return answer
+        try:
+            data = sock.recv(65536)
+        except OSError:  # a reset after the answer: what arrived before it is still readable
+            return answer
+        if not data:
+            return answer
+        answer += data
+
+
 @dataclass
 class Server:
     """A real `echodash serve` subprocess on a loopback port with its own data directory."""
@@ -78,6 +101,9 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     pg_url: str | None = None
+    # The open-file limit to start with, as prlimit takes it ("256:256" soft and hard, "256:"
+    # soft only); empty keeps this process's.
+    nofile: str = ""
 
     @property
     def url(self) -> str:
@@ -122,7 +148,10 @@ class Server:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.with_name(self.data_dir.name + ".log")
         log = self.log_path.open("ab")
-        return subprocess.Popen([ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        limit = ["prlimit", f"--nofile={self.nofile}", "--"] if self.nofile else []
+        return subprocess.Popen(
+            [*limit, ECHODASH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def start(self, timeout: float = 15.0) -> Server:
         self.process = self.spawn(self.environment())

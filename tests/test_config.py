@@ -33,6 +33,7 @@ def test_env_variables_then_flags() -> None:
         ({"ECHODASH_BOOTSTRAP_TOKEN": "short"}, "at least 16 characters"),
         ({"ECHODASH_MAX_BODY_BYTES": "0"}, "ECHODASH_MAX_BODY_BYTES must be positive"),
         ({"ECHODASH_REQUEST_DEADLINE": "-1"}, "ECHODASH_REQUEST_DEADLINE must be positive"),
+        ({"ECHODASH_HEADER_TIMEOUT": "0"}, "ECHODASH_HEADER_TIMEOUT must be positive"),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_to_fix(

@@ -32,6 +32,7 @@ from echodash.telemetry import Telemetry
 from echodash.web import ingest
 from echodash.web.deadlines import RequestDeadlines
 from echodash.web.pages import LoginRequired, login_redirect, render_error
+from echodash.web.request_bounds import bounded
 from echodash.web.responses import ApiError, error_response
 from echodash.web.routes import routes
 from echodash.web.views.accounts import setup_url
@@ -40,23 +41,23 @@ log = logging.getLogger("echodash")
 
 
 class EchoDashApp:
-    """The ASGI entry point: receive-path POSTs go straight to their handler, the rest
-    through Starlette's router."""
+    """The ASGI entry point: receive-path POSTs go straight to their handler, other HTTP
+    requests through Starlette's router with their bodies bounded in size and time."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
         self.state = app.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"].startswith("/in/")
-            and "/" not in scope["path"][4:]
-        ):
-            await ingest.receive_asgi(self.app.state.services, scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        svc: Services = self.state.services
+        path = scope["path"]
+        if scope["method"] == "POST" and path.startswith("/in/") and "/" not in path[4:]:
+            await ingest.receive_asgi(svc, scope, receive, send)
+        else:
+            await bounded(self.app, svc.settings, svc.deadlines, scope, receive, send)
 
 
 def create_app(settings: Settings) -> EchoDashApp:

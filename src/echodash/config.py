@@ -26,7 +26,9 @@ class Settings:
     # Key for encrypting webhook secrets at rest; empty means a key file in data_dir.
     secret_key: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY
-    # A whole request (headers and body) must arrive within this many seconds.
+    # A connection's request headers must arrive within this many seconds.
+    header_timeout: float = 10.0
+    # A request's body must arrive within this many seconds of its headers.
     request_deadline: float = 30.0
     # Deliveries per second per endpoint (token bucket, burst = 2 s worth); 0 = no limit.
     rate_limit: float = 0.0
@@ -95,6 +97,8 @@ class Settings:
             problems.append("ECHODASH_MAX_BODY_BYTES must be positive")
         if not 0 < self.port < 65536:
             problems.append("ECHODASH_PORT must be between 1 and 65535")
+        if self.header_timeout <= 0:
+            problems.append("ECHODASH_HEADER_TIMEOUT must be positive")
         if self.request_deadline <= 0:
             problems.append("ECHODASH_REQUEST_DEADLINE must be positive")
         if self.rate_limit < 0:

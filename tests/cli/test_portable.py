@@ -75,7 +75,9 @@ def seed(data_dir: Path) -> dict[str, str]:
             web, _ = await endpoint_admin.create_endpoint(
                 store, box, ws, "github", "acme/web", "first-secret-of-acme-web"
             )
-            web, _, _ = await endpoint_admin.add_secret(store, box, web, "second-secret-of-acme-web", 3600)
+            web, _, _ = await endpoint_admin.add_secret(
+                store, box, web, "second-secret-of-acme-web", 3600
+            )
             uptime, uptime_secret = await endpoint_admin.create_endpoint(
                 store, box, ws, "generic", "uptime", options={"auth": "token"}
             )
@@ -230,7 +232,11 @@ def test_round_trip_through_the_cli_keeps_everything(tmp_path: Path) -> None:
     try:
         slug = web[2]
         body = b'{"zen": "Keep it logically awesome."}'
-        for secret, status in (("second-secret-of-acme-web", 202), ("first-secret-of-acme-web", 202), ("nope", 401)):
+        for secret, status in (
+            ("second-secret-of-acme-web", 202),
+            ("first-secret-of-acme-web", 202),
+            ("nope", 401),
+        ):
             r = httpx.post(
                 f"{server.url}/in/{slug}",
                 content=body,

@@ -321,7 +321,16 @@ def test_imported_endpoint_options_keep_working(tmp_path: Path) -> None:
     }
     pairs = [arg for key, value in options.items() for arg in ("--option", f"{key}={value}")]
     created = ok(
-        echodash(source, "endpoints", "create", "--kind", "generic", "--secret", "generic-hmac-secret-s3", *pairs)
+        echodash(
+            source,
+            "endpoints",
+            "create",
+            "--kind",
+            "generic",
+            "--secret",
+            "generic-hmac-secret-s3",
+            *pairs,
+        )
     )
     slug = re.search(r"/in/(\S+)", created)
     assert slug is not None, created
@@ -344,7 +353,11 @@ def test_imported_endpoint_options_keep_working(tmp_path: Path) -> None:
                     content=body,
                     headers={"content-type": "application/json", "x-hook-signature": sig},
                 )
-                for sig in (_signed("generic-hmac-secret-s3", body), _signed("generic-hmac-secret-s3", body), _signed("other", body))
+                for sig in (
+                    _signed("generic-hmac-secret-s3", body),
+                    _signed("generic-hmac-secret-s3", body),
+                    _signed("other", body),
+                )
             ]
             assert [a.status_code for a in answers] == [202, 202, 401], [a.text for a in answers]
             assert [a.json().get("duplicate") for a in answers[:2]] == [False, True]

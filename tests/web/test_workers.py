@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -47,3 +49,31 @@ def test_workers_above_one_need_postgresql(tmp_path: Path) -> None:
     done = subprocess.run([ECHODASH, "serve"], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "ECHODASH_WORKERS above 1 needs PostgreSQL" in done.stderr
+
+
+def test_every_worker_bounds_its_connections(pg_url: str, tmp_path: Path) -> None:
+    """The bounded HTTP protocol reaches the worker processes (its settings travel pickled):
+    whichever worker takes them, idle connections close after the header timeout and an
+    oversized header block is refused."""
+    server = Server(
+        tmp_path / "node",
+        env={
+            "ECHODASH_DATABASE": pg_url,
+            "ECHODASH_WORKERS": "2",
+            "ECHODASH_HEADER_TIMEOUT": "1",
+        },
+    )
+    server.start()
+    try:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(6)]
+        started = time.monotonic()
+        for sock in idle:
+            sock.settimeout(5)
+            assert sock.recv(1) == b""  # closed by the server, not timed out here
+            sock.close()
+        assert time.monotonic() - started < 3
+        for _ in range(6):
+            r = httpx.get(server.url + "/healthz", headers={"X-Huge": "h" * 70_000})
+            assert r.status_code == 431
+    finally:
+        server.stop()

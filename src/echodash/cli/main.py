@@ -50,10 +50,14 @@ def serve(
     database: str | None,
 ) -> None:
     """Run the EchoDash server."""
+    import functools
+
     import uvicorn
 
     from echodash.app import create_app
+    from echodash.cli.open_files import raise_open_file_limit
     from echodash.logs import configure
+    from echodash.web.http_protocol import KEEP_ALIVE_SECONDS, BoundedHttpProtocol
 
     settings = settings_from(
         ctx, host=host, port=port, workers=workers, data_dir=data_dir, database=database
@@ -65,7 +69,10 @@ def serve(
     # Open the store once before serving: a database that cannot be reached or migrated is
     # one clear line and exit status 1, not a start-up traceback.
     with_open_store(settings, _nothing)
-    options: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
+    raise_open_file_limit()
+    # httptools under bounds on headers and idle connections (web/http_protocol.py).
+    http = functools.partial(BoundedHttpProtocol, header_timeout=settings.header_timeout)
+    options: dict[str, Any] = {"loop": "uvloop", "http": http}
     app: Any = create_app(settings)
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it these settings.
@@ -80,6 +87,7 @@ def serve(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         # EchoDash never uses the client's address, and need not advertise itself.
         proxy_headers=False,
         server_header=False,

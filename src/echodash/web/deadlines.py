@@ -1,4 +1,5 @@
-"""A whole-request deadline for the receive path, kept by one sweeping timer.
+"""A whole-request deadline, kept by one sweeping timer: for the receive path (web/ingest.py)
+and, until their bodies have arrived, for all other requests (web/request_bounds.py).
 
 A client that trickles its body (one byte a second) must not hold a connection and a task
 forever; uvicorn's keep-alive timer does not cover a request in progress. A timer per

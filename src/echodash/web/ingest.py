@@ -15,7 +15,8 @@ from echodash.pipeline.directory import ActiveEndpoint
 from echodash.services import Services
 from echodash.sources.base import Handshake, SignatureError, body_hash_key
 from echodash.store.base import AppendResult, StoreUnavailableError
-from echodash.web.responses import ApiError, error_document
+from echodash.web.request_bounds import CLOSE
+from echodash.web.responses import RAW_JSON_HEADERS, ApiError, error_document
 
 log = logging.getLogger("echodash.ingest")
 
@@ -65,16 +66,15 @@ async def receive_asgi(svc: Services, scope: Scope, receive: Receive, send: Send
         extra = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()
         ]
+        if status in (408, 413):
+            # Answered mid-body: end the connection rather than read the rest to throw it away.
+            extra.append(CLOSE)
     payload = orjson.dumps(document)
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(payload)),
-                *extra,
-            ],
+            "headers": [*RAW_JSON_HEADERS, (b"content-length", b"%d" % len(payload)), *extra],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -10,6 +10,16 @@ from starlette.responses import Response
 
 from echodash.services import Services
 
+# On every JSON answer: browsers must not sniff it into another type (a JSON string that
+# looks like HTML is still JSON), and no cache may keep it (answers hold workspace data and
+# one-time secrets). The bare-ASGI answers (receive path, connection refusals) send the same.
+JSON_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+RAW_JSON_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"cache-control", b"no-store"),
+]
+
 
 class ApiError(Exception):
     """Raised by handlers; becomes `{"error": code, "detail": sentence}` with its status."""
@@ -28,7 +38,10 @@ def json_response(
     content: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        orjson.dumps(content), status_code=status, headers=headers, media_type="application/json"
+        orjson.dumps(content),
+        status_code=status,
+        headers=JSON_HEADERS | headers if headers else JSON_HEADERS,
+        media_type="application/json",
     )
 
 

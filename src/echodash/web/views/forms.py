@@ -9,14 +9,11 @@ from starlette.responses import RedirectResponse
 from echodash.web.responses import ApiError
 from echodash.web.sessions import ANON_CSRF_COOKIE, CSRF_FIELD, Viewer, check_csrf
 
-MAX_FORM_BYTES = 256 * 1024
-
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The form's text fields (repeated names: the last value wins; files are refused)."""
-    length = request.headers.get("content-length")
-    if length and length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
-        raise ApiError(413, "too_large", "This form is too large.")
+    """The form's text fields (repeated names: the last value wins; files are refused).
+
+    Its size is bounded while it streams, before it is parsed (web/request_bounds.py)."""
     form = await request.form(max_files=0, max_fields=200)
     fields: dict[str, str] = {}
     for key, value in form.multi_items():
