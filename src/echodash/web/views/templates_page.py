@@ -149,7 +149,13 @@ def _submitted(form: dict[str, str]) -> tuple[str, list[str]]:
     numbered: list[tuple[int, str]] = []
     for key, value in form.items():
         index = key.removeprefix("field-")
-        if key.startswith("field-") and index.isdigit() and len(index) < 6 and value.strip():
+        if (
+            key.startswith("field-")
+            and index.isascii()
+            and index.isdigit()
+            and len(index) < 6
+            and value.strip()
+        ):
             numbered.append((int(index), value.strip()))
     names: list[str] = []
     for _, name in sorted(numbered):
