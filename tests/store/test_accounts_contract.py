@@ -129,7 +129,15 @@ def test_personal_tokens_are_listed_and_revoked_by_their_owner(run: Callable[...
         cli = await store.create_api_token(acme, "ci", "tok-ci", "admin")
         mine = await store.create_user_token(acme, ada.id, "laptop", "tok-ada", "admin")
         await store.create_user_token(other, ada.id, "elsewhere", "tok-other", "admin")
+        # A personal token works only while its owner is a member, as the owner's role.
+        assert await store.find_api_token("tok-ada") is None
+        await store.add_member(acme, ada.id, "member")
         found = await store.find_api_token("tok-ada")
+        assert found is not None and found.role == "member"
+        await store.add_member(acme, ada.id, "admin")
+        await store.add_member(other, ada.id, "admin")
+        found = await store.find_api_token("tok-ada")
+        assert found is not None and found.role == "admin"
         assert found is not None and (found.user_id, found.workspace_id) == (ada.id, acme)
         assert cli.user_id is None
         assert [(t.name, t.user_id) for t in await store.list_tokens(acme)] == [
