@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -20,10 +19,11 @@ from echodash.pipeline.templating import PREFIX, saved_templates
 from echodash.store.base import EventFilter, Store
 from echodash.titles.preview import draft_of
 from echodash.web import present
+from echodash.web.offload import off_loop
 from echodash.web.pages import fragment, page, require_viewer
+from echodash.web.payload_view import parse_json
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import CSRF_FIELD, CSRF_HEADER, Viewer, check_csrf
-from echodash.web.views.event import payload_of
 from echodash.web.views.forms import read_form, see_other, viewer_form
 
 SAMPLE = 500  # newest events looked at to list the types seen lately
@@ -129,19 +129,38 @@ def _type_row(fp: str, source: str, type_: str, custom: bool) -> TypeRow:
 
 
 # One event type's template
-async def _samples(
-    store: Store, workspace_id: int, source: str, type_: str
-) -> list[tuple[Event, Any]]:
+Sample = tuple[Event, bytes | None]  # an event of the type, and the body of its delivery
+
+
+async def _samples(store: Store, workspace_id: int, source: str, type_: str) -> list[Sample]:
     events = await store.list_events(workspace_id, EventFilter(source=source, type=type_), PREVIEW)
-    samples: list[tuple[Event, Any]] = []
+    samples: list[Sample] = []
     for event in events:
         delivery = (
             await store.get_delivery(workspace_id, event.delivery_id)
             if event.delivery_id is not None
             else None
         )
-        samples.append((event, payload_of(delivery.body)[0] if delivery is not None else None))
+        samples.append((event, delivery.body if delivery is not None else None))
     return samples
+
+
+def _with_payloads(
+    samples: list[Sample], template: titles.FeedTemplate | None
+) -> tuple[list[tuple[str, FieldValue]], list[titles.PreviewRow]]:
+    """The fields the newest payload offers, and each sample previewed with `template`.
+
+    Bodies may be 25 MB each: they are parsed here, off the event loop, one at a time (each
+    freed before the next is read)."""
+    candidates: list[tuple[str, FieldValue]] = []
+    rows: list[titles.PreviewRow] = []
+    for index, (event, body) in enumerate(samples):
+        payload = parse_json(body)[1] if body is not None else None
+        if index == 0:
+            candidates = titles.candidate_fields(draft_of(event), payload)
+        if template is not None:
+            rows += titles.preview(template, [(event, payload)])
+    return candidates, rows
 
 
 def _submitted(form: dict[str, str]) -> tuple[str, list[str]]:
@@ -178,7 +197,6 @@ async def _editor(
     samples = await _samples(store, viewer.workspace_id, source, type_)
     saved = await _saved_one(store, viewer.workspace_id, fp)
     newest = draft_of(samples[0][0]) if samples else None
-    candidates = titles.candidate_fields(newest, samples[0][1]) if newest is not None else []
     if submitted is not None:
         title, chosen = submitted
     else:
@@ -192,13 +210,14 @@ async def _editor(
         else:
             chosen = list(newest.fields)[: present.KEY_FIELDS_SHOWN] if newest else []
     error = None
+    template: titles.FeedTemplate | None = None
     try:
         template = _template_of(title, chosen)
         if template.title is not None:
             titles.check_template(template.title)
     except titles.TemplateError as problem:
-        error = str(problem)
-        template = titles.FeedTemplate(title=None, fields=tuple(chosen[:40]))
+        error, template = str(problem), None
+    candidates, rows = await off_loop(_with_payloads, samples, template)
     # The chosen fields first, in their order (which is the feed's), then the others offered.
     values = dict(candidates)
     shown = [(name, values.get(name), True) for name in chosen]
@@ -209,14 +228,14 @@ async def _editor(
         type=type_,
         title=title,
         fields=shown,
-        rows=titles.preview(template, samples) if error is None else _unchanged(samples, error),
+        rows=rows if error is None else _unchanged(samples, error),
         saved=saved is not None,
         has_samples=bool(samples),
     )
     return editor, error
 
 
-def _unchanged(samples: list[tuple[Event, Any]], error: str) -> list[titles.PreviewRow]:
+def _unchanged(samples: list[Sample], error: str) -> list[titles.PreviewRow]:
     return [
         titles.PreviewRow(
             event_id=event.id,
