@@ -69,10 +69,12 @@ def test_huge_and_deep_containers_print_quickly_and_cut_short() -> None:
     for _ in range(1_000):
         level["level"] = {}
         level = level["level"]
+    rows = {"rows": [{"id": n} for n in range(10**5)]}
+    text = {"text": "y" * 10**7}
     started = time.monotonic()
     title = render("{{ payload }}", deep)
     assert title.startswith('{"level": {"level": ') and "…" in title and len(title) <= 300
-    huge = render("{{ payload.rows }}", {"rows": [{"id": n} for n in range(10**6)]})
+    huge = render("{{ payload.rows }}", rows)
     assert huge.startswith('[{"id": 0}, {"id": 1}, ') and len(huge) == 300
-    assert render("{{ [payload.text] }}", {"text": "y" * 10**7}) == '["' + "y" * 297 + "…"
-    assert time.monotonic() - started < 1.0
+    assert render("{{ [payload.text] }}", text) == '["' + "y" * 297 + "…"
+    assert time.monotonic() - started < 0.5  # only what a title can show is written
