@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,6 +146,23 @@ def test_candidate_fields_sample_only_the_first_items_of_a_list() -> None:
         ("rows.1.name", "row 1"),
         ("rows.2.name", "row 2"),
     ]
+
+
+def test_candidate_fields_of_deep_and_wide_payloads_are_few_and_can_be_saved() -> None:
+    draft = EventDraft(type="batch", title="Batch")
+    deep: dict[str, object] = {"id": "top"}
+    level = deep
+    for _ in range(1_000):
+        level["level"] = {"id": "inner"}
+        level = level["level"]  # type: ignore[assignment]
+    names = [name for name, _ in candidate_fields(draft, deep)]
+    assert names[:2] == ["id", "level.id"]
+    assert all(len(name) <= 200 for name in names)  # longer field names cannot be saved
+    assert FeedTemplate.from_json({"title": None, "fields": names})
+    wide = {f"key{n}": n for n in range(200_000)}
+    started = time.monotonic()
+    assert len(candidate_fields(draft, wide)) == 40
+    assert time.monotonic() - started < 0.5
 
 
 @pytest.mark.parametrize(

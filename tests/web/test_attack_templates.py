@@ -90,7 +90,8 @@ def test_the_worst_preview_answers_at_once_and_stalls_no_one(world: World) -> No
         looping.join()
     ok = [a for a in answers if a[0] == 200]
     assert ok, answers[:3]
-    assert all("longer than 100,000 characters" in text for _, _, text in ok)
+    # A title, cut short (or the reason it cannot be shown), never the gigabyte it asks for.
+    assert max(len(text) for _, _, text in ok) < 20_000
     assert max(seconds for _, seconds, _ in ok) < 2.0
     assert max(waits) < 1.0, f"health checks and senders waited up to {max(waits):.2f} s"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue
@@ -21,7 +22,7 @@ from echodash.sources.keyfacts import (
     _norm,
 )
 from echodash.sources.payload import dig
-from echodash.titles.model import FeedTemplate, TemplateError
+from echodash.titles.model import MAX_FIELD_NAME, FeedTemplate, TemplateError
 from echodash.titles.sandbox import render_title
 
 MAX_FIELD_TEXT = 200
@@ -132,15 +133,20 @@ def _scalar(value: Any) -> FieldValue:
 
 
 def _leaves(payload: Any) -> list[tuple[str, FieldValue]]:
-    """Scalar values by dotted path, breadth-first, the first few items of each list."""
+    """Scalar values by dotted path, breadth-first, the first few items of each list.
+
+    Bounded whatever the payload: at most _MAX_NODES values are looked at (a 100,000-key
+    object is not listed whole), and no deeper than a field name can be long (a payload
+    nested 1,000 levels offers its first levels only)."""
     leaves: list[tuple[str, FieldValue]] = []
     queue: deque[tuple[str, Any]] = deque([("", payload)])
     visited = 0
     while queue and visited < _MAX_NODES:
         path, value = queue.popleft()
         visited += 1
+        room = max(_MAX_NODES - visited - len(queue), 0)  # children past it are never visited
         if isinstance(value, dict):
-            children = [(str(key), child) for key, child in value.items()]
+            children = [(str(key), child) for key, child in islice(value.items(), room)]
         elif isinstance(value, list):
             children = [(str(index), child) for index, child in enumerate(value[:_LIST_ITEMS])]
         else:
@@ -149,8 +155,10 @@ def _leaves(payload: Any) -> list[tuple[str, FieldValue]]:
                 leaves.append((path, shown))
             continue
         for key, child in children:
-            if "." not in key and key:  # such a key cannot be written as a dotted path
-                queue.append((f"{path}.{key}" if path else key, child))
+            child_path = f"{path}.{key}" if path else key
+            # A key with a dot cannot be written as a dotted path; a longer one cannot be saved.
+            if "." not in key and key and len(child_path) <= MAX_FIELD_NAME:
+                queue.append((child_path, child))
     return leaves
 
 

@@ -19,13 +19,13 @@ from echodash.titles.limits import (
     check_join,
     check_replace,
     check_size,
-    check_text_size,
     guarded,
     join_filter,
     loop_limit,
     replace_filter,
     tick,
 )
+from echodash.titles.output import opaque, shown, unwrapped
 
 _INT_BITS = 4096  # big enough for any id or amount, small enough to print instantly
 _STR_METHODS = frozenset(
@@ -44,19 +44,13 @@ _SAFE_METHODS: dict[type, frozenset[str]] = {
 }
 
 
-def _blank_none(value: Any) -> Any:
-    # A missing actor shows as nothing, not "None"; a container's text is sized before it
-    # is built (printing a list of 10,000 long strings would build gigabytes in one step).
-    return "" if value is None else check_text_size(value)
-
-
 class TitleEnvironment(ImmutableSandboxedEnvironment):
     """Jinja for titles: JSON data in, plain text out, nothing else reachable."""
 
     intercepted_binops = frozenset(("*", "**", "%"))
 
     def __init__(self) -> None:
-        super().__init__(autoescape=False, undefined=ChainableUndefined, finalize=_blank_none)
+        super().__init__(autoescape=False, undefined=ChainableUndefined, finalize=shown)
         self.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
         safe = {
             name: guarded(self.filters[name], walks=name in WALKING_FILTERS)
@@ -73,11 +67,11 @@ class TitleEnvironment(ImmutableSandboxedEnvironment):
         # JSON keys win over dict methods, so `payload.items` is the payload's "items" key.
         if isinstance(obj, dict) and attribute in obj:
             return obj[attribute]
-        return super().getattr(obj, attribute)
+        return opaque(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         tick()
-        return super().getitem(obj, argument)
+        return opaque(super().getitem(obj, argument))  # `payload['items']` may be a method
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         raise Refused(f"{attribute!r} is not available in a title template.")
@@ -109,6 +103,7 @@ class TitleEnvironment(ImmutableSandboxedEnvironment):
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         tick()
+        obj = unwrapped(obj)
         if isinstance(obj, Undefined):
             return obj  # `payload.missing.strip()` is as empty as `payload.missing`
         owner = getattr(obj, "__self__", None)

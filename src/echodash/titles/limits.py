@@ -13,6 +13,8 @@ from jinja2 import pass_environment
 from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from echodash.titles.output import opaque
+
 # Any single value built while rendering (text, list) may be at most this long; the title
 # itself is cut far shorter, so anything larger is a runaway, not a title.
 WORK_LIMIT = 100_000
@@ -113,7 +115,8 @@ def guarded(filter_func: Callable[..., Any], walks: bool = False) -> Callable[..
         if walks:
             for arg in args:
                 check_text_size(arg)
-        return check_size(filter_func(*args, **kwargs))
+        # `map`, `select`… give generators, `attr` may give a method: printed as nothing.
+        return opaque(check_size(filter_func(*args, **kwargs)))
 
     return guarded
 

@@ -57,6 +57,7 @@ def environment() -> jinja2.Environment:
     env.filters["exact"] = present.exact
     env.filters["iso"] = present.iso_z
     env.filters["number"] = present.number
+    env.filters["size"] = present.size
     return env
 
 

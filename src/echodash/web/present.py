@@ -59,6 +59,15 @@ def number(value: int | float) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
+def size(count: int) -> str:
+    """A byte count as people read it: "740 bytes", "12.3 KB", "7.9 MB" (powers of 1000)."""
+    if count < 1000:
+        return f"{count:,} byte{'' if count == 1 else 's'}"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} KB"
+    return f"{count / 1_000_000:.1f} MB"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One feed line."""

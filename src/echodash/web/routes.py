@@ -64,6 +64,7 @@ routes = [
     methods("/views/change", POST=feed.change_view),
     methods("/events/{event_id}", GET=event.event_page),
     methods("/events/{event_id}/panel", GET=event.event_panel),
+    methods("/events/{event_id}/raw", GET=event.raw_delivery),
     methods("/events/{event_id}/replay", POST=event.replay),
     # Sources pages (anchor: sources routes)
     methods("/sources", GET=sources.sources),

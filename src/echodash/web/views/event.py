@@ -1,19 +1,21 @@
-"""One event: its fields, the raw delivery, related events, copy as curl, and replay."""
+"""One event: its fields, the raw delivery (shown in part, downloaded whole), related events,
+copy as curl, and replay."""
 
 from __future__ import annotations
 
 import shlex
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.events import Event
 from echodash.store.base import EndpointRecord, EventFilter, StoredDelivery
 from echodash.web import present
+from echodash.web.offload import off_loop
 from echodash.web.pages import fragment, page, require_viewer
 from echodash.web.params import parse_id, path_id
+from echodash.web.payload_view import payload_view
 from echodash.web.responses import ApiError, json_response, services
 from echodash.web.sessions import CSRF_HEADER, Viewer, check_csrf
 from echodash.web.views.forms import see_other, viewer_form
@@ -21,6 +23,14 @@ from echodash.web.views.forms import see_other, viewer_form
 # Header names whose values could let someone in: shown as dots even though stored.
 _HIDDEN_WORDS = ("secret", "token", "authorization", "cookie", "password", "api-key", "apikey")
 RELATED = 8
+# Linux takes at most 128 KiB in one argument: a larger body is sent from its downloaded file.
+MAX_CURL_BODY = 64 * 1024
+# The raw download can never run as a page, whatever its bytes look like.
+_DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "no-store",
+}
 
 
 def _hidden(name: str) -> bool:
@@ -32,18 +42,10 @@ def shown_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
     return [(k, "••••••" if _hidden(k) else v) for k, v in sorted(headers.items())]
 
 
-def payload_of(body: bytes) -> tuple[Any, str]:
-    """(parsed JSON or None, body as readable text)."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        parsed = None
-    if parsed is not None:
-        return parsed, orjson.dumps(parsed, option=orjson.OPT_INDENT_2).decode()
-    try:
-        return None, body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, f"({len(body):,} bytes of binary data)"
+def download_name(delivery: StoredDelivery) -> str:
+    """The raw delivery's file name: `delivery-42.json`, or `.bin` when not sent as JSON."""
+    sent_as_json = "json" in delivery.headers.get("content-type", "").lower()
+    return f"delivery-{delivery.id}.{'json' if sent_as_json else 'bin'}"
 
 
 def curl_command(url: str, delivery: StoredDelivery) -> str:
@@ -53,11 +55,21 @@ def curl_command(url: str, delivery: StoredDelivery) -> str:
         if _hidden(name) or name.lower() in ("host", "content-length", "connection"):
             continue
         parts += ["-H", shlex.quote(f"{name}: {value}")]
-    try:
-        text = delivery.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return " ".join([*parts, "--data-binary", "@delivery.bin"])
+    if curl_reads_file(delivery):
+        return " ".join([*parts, "--data-binary", "@" + download_name(delivery)])
+    text = delivery.body.decode("utf-8")
     return " ".join([*parts, "--data-binary", shlex.quote(text)])
+
+
+def curl_reads_file(delivery: StoredDelivery) -> bool:
+    """Whether "Copy as curl" sends the downloaded file: binary, or too long to paste."""
+    if len(delivery.body) > MAX_CURL_BODY:
+        return True
+    try:
+        delivery.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def secret_label(endpoint: EndpointRecord | None, secret_id: int | None) -> str:
@@ -73,7 +85,8 @@ def secret_label(endpoint: EndpointRecord | None, secret_id: int | None) -> str:
     return f"secret {position} of {len(ids)} (added {present.exact(added)})"
 
 
-async def _detail(request: Request, viewer: Viewer) -> dict[str, Any]:
+async def _found(request: Request, viewer: Viewer) -> tuple[Event, StoredDelivery | None]:
+    """The event of the URL in the viewer's workspace (else a 404), and its delivery."""
     svc = services(request)
     event_id = path_id(request, "event_id", "No event with this id in your workspace.")
     event = await svc.store.get_event(viewer.workspace_id, event_id)
@@ -84,24 +97,29 @@ async def _detail(request: Request, viewer: Viewer) -> dict[str, Any]:
         if event.delivery_id is not None
         else None
     )
+    return event, delivery
+
+
+async def _detail(request: Request, viewer: Viewer) -> dict[str, Any]:
+    svc = services(request)
+    event, delivery = await _found(request, viewer)
     endpoint = (
         await svc.store.get_endpoint(viewer.workspace_id, event.endpoint_id)
         if event.endpoint_id is not None
         else None
     )
-    payload, body_text = payload_of(delivery.body) if delivery else (None, "")
     return {
         "event": event,
         "row": present.row(event),
         "delivery": delivery,
         "endpoint": endpoint,
-        "payload": payload,
-        "body_text": body_text,
+        "body": await off_loop(payload_view, delivery.body) if delivery else None,
         "headers": shown_headers(delivery.headers) if delivery else [],
         "secret": secret_label(endpoint, delivery.secret_id) if delivery else "",
         "curl": curl_command(f"{svc.settings.base_url}/in/{endpoint.slug}", delivery)
         if delivery and endpoint
         else "",
+        "curl_file": download_name(delivery) if delivery and curl_reads_file(delivery) else "",
         "related": await _related(request, viewer, event),
         "fields": [(k, present.shown_value(v)) for k, v in event.fields.items()],
     }
@@ -128,6 +146,22 @@ async def event_panel(request: Request) -> Response:
     viewer = await require_viewer(request)
     detail = await _detail(request, viewer)
     return fragment("_event_panel.html", csrf=viewer.csrf_token, **detail)
+
+
+async def raw_delivery(request: Request) -> Response:
+    """The delivery's bytes exactly as received, as a file to save (never shown as a page)."""
+    viewer = await require_viewer(request)
+    event, delivery = await _found(request, viewer)
+    if delivery is None:
+        if event.delivery_id is None:
+            raise ApiError(404, "not_found", "This event was not made from a delivery.")
+        raise ApiError(410, "gone", "The stored delivery of this event was pruned.")
+    disposition = f'attachment; filename="{download_name(delivery)}"'
+    return Response(
+        delivery.body,
+        media_type="application/octet-stream",
+        headers={**_DOWNLOAD_HEADERS, "Content-Disposition": disposition},
+    )
 
 
 async def replay(request: Request) -> Response:

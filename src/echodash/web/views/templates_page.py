@@ -19,10 +19,11 @@ from echodash.pipeline.templating import PREFIX, saved_templates
 from echodash.store.base import EventFilter, Store
 from echodash.titles.preview import draft_of
 from echodash.web import present
+from echodash.web.offload import off_loop
 from echodash.web.pages import fragment, page, require_viewer
+from echodash.web.payload_view import parse_json
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import CSRF_FIELD, CSRF_HEADER, Viewer, check_csrf
-from echodash.web.views.event import payload_of
 from echodash.web.views.forms import read_form, see_other, viewer_form
 
 SAMPLE = 500  # newest events looked at to list the types seen lately
@@ -128,12 +129,12 @@ def _type_row(fp: str, source: str, type_: str, custom: bool) -> TypeRow:
 
 
 # One event type's template
-async def _samples(
-    store: Store, workspace_id: int, source: str, type_: str
-) -> list[tuple[Event, bytes | None]]:
-    """The newest events of the type, each with its delivery's body (None if pruned)."""
+Sample = tuple[Event, bytes | None]  # an event of the type, and the body of its delivery
+
+
+async def _samples(store: Store, workspace_id: int, source: str, type_: str) -> list[Sample]:
     events = await store.list_events(workspace_id, EventFilter(source=source, type=type_), PREVIEW)
-    samples: list[tuple[Event, bytes | None]] = []
+    samples: list[Sample] = []
     for event in events:
         delivery = (
             await store.get_delivery(workspace_id, event.delivery_id)
@@ -142,6 +143,16 @@ async def _samples(
         )
         samples.append((event, delivery.body if delivery is not None else None))
     return samples
+
+
+def _candidates(samples: list[Sample]) -> list[tuple[str, FieldValue]]:
+    """The fields the newest sample's payload offers. Its body may be 25 MB: this runs off
+    the event loop (the previews parse theirs in the render child)."""
+    if not samples:
+        return []
+    event, body = samples[0]
+    payload = parse_json(body)[1] if body is not None else None
+    return titles.candidate_fields(draft_of(event), payload)
 
 
 def _submitted(form: dict[str, str]) -> tuple[str, list[str]]:
@@ -184,11 +195,6 @@ async def _editor(
     samples = await _samples(store, viewer.workspace_id, source, type_)
     saved = await _saved_one(store, viewer.workspace_id, fp)
     newest = draft_of(samples[0][0]) if samples else None
-    candidates = (
-        titles.candidate_fields(newest, payload_of(samples[0][1] or b"")[0])
-        if newest is not None
-        else []
-    )
     if submitted is not None:
         title, chosen = submitted
     else:
@@ -202,13 +208,19 @@ async def _editor(
         else:
             chosen = list(newest.fields)[: present.KEY_FIELDS_SHOWN] if newest else []
     error = None
+    template: titles.FeedTemplate | None = None
     try:
         template = _template_of(title, chosen)
         if template.title is not None:
             titles.check_template(template.title)
     except titles.TemplateError as problem:
-        error = str(problem)
-        template = titles.FeedTemplate(title=None, fields=tuple(chosen[:40]))
+        error, template = str(problem), None
+    candidates = await off_loop(_candidates, samples)
+    rows = (
+        await titles.preview(services(request).previews, template, samples)
+        if template is not None
+        else []
+    )
     # The chosen fields first, in their order (which is the feed's), then the others offered.
     values = dict(candidates)
     shown = [(name, values.get(name), True) for name in chosen]
@@ -219,18 +231,14 @@ async def _editor(
         type=type_,
         title=title,
         fields=shown,
-        rows=(
-            await titles.preview(services(request).previews, template, samples)
-            if error is None
-            else _unchanged(samples, error)
-        ),
+        rows=rows if error is None else _unchanged(samples, error),
         saved=saved is not None,
         has_samples=bool(samples),
     )
     return editor, error
 
 
-def _unchanged(samples: list[tuple[Event, bytes | None]], error: str) -> list[titles.PreviewRow]:
+def _unchanged(samples: list[Sample], error: str) -> list[titles.PreviewRow]:
     return [
         titles.PreviewRow(
             event_id=event.id,
