@@ -34,6 +34,10 @@ def test_env_variables_then_flags() -> None:
         ({"ECHODASH_MAX_BODY_BYTES": "0"}, "ECHODASH_MAX_BODY_BYTES must be positive"),
         ({"ECHODASH_REQUEST_DEADLINE": "-1"}, "ECHODASH_REQUEST_DEADLINE must be positive"),
         ({"ECHODASH_HEADER_TIMEOUT": "0"}, "ECHODASH_HEADER_TIMEOUT must be positive"),
+        # Read by uvicorn as host names that never match: a proxy silently not trusted.
+        ({"ECHODASH_FORWARDED_ALLOW_IPS": "proxy.internal"}, "ECHODASH_FORWARDED_ALLOW_IPS"),
+        ({"ECHODASH_FORWARDED_ALLOW_IPS": "10.0.0.5/24"}, "ECHODASH_FORWARDED_ALLOW_IPS"),
+        ({"ECHODASH_FORWARDED_ALLOW_IPS": "10.0.0.5,"}, "ECHODASH_FORWARDED_ALLOW_IPS"),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_to_fix(
@@ -41,6 +45,12 @@ def test_bad_settings_are_refused_with_the_variable_to_fix(
 ) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         Settings.from_env(env)
+
+
+def test_trusted_proxies_are_addresses_and_networks() -> None:
+    value = "127.0.0.1, 10.1.0.0/16,::1,fd00::/8"
+    assert Settings.from_env({"ECHODASH_FORWARDED_ALLOW_IPS": value}).forwarded_allow_ips == value
+    assert Settings.from_env({}).forwarded_allow_ips == ""
 
 
 def test_database_passwords_are_masked_for_display() -> None:

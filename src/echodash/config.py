@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from collections.abc import Mapping
@@ -56,6 +57,9 @@ class Settings:
     # workspace) or "everyone" signed in. A member joined by invitation cannot make themselves
     # an admin anywhere under "admins".
     workspace_creators: str = "admins"
+    # Reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; empty: none, the connecting address is the client's.
+    forwarded_allow_ips: str = ""
 
     @property
     def database_url(self) -> str:
@@ -124,6 +128,11 @@ class Settings:
             problems.append("ECHODASH_DIGEST_INTERVAL must be positive")
         if self.workspace_creators not in WORKSPACE_CREATORS:
             problems.append("ECHODASH_WORKSPACE_CREATORS must be admins or everyone")
+        if not _proxy_list(self.forwarded_allow_ips):
+            problems.append(
+                "ECHODASH_FORWARDED_ALLOW_IPS must be IP addresses or networks separated by "
+                "commas (e.g. 10.0.0.5,10.1.0.0/16), or empty"
+            )
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -135,6 +144,25 @@ class Settings:
             return self.database_url.removeprefix("sqlite:///")
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
         return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _proxy_list(value: str) -> bool:
+    """Whether `value` is empty or a list of addresses and networks uvicorn understands.
+
+    uvicorn takes what it cannot read as a literal host name that never matches, so a typo
+    would silently trust no proxy: refused here instead. A network must be written with its
+    host bits zero (10.1.0.0/16, not 10.1.2.3/16), as uvicorn reads it."""
+    if not value.strip():
+        return True
+    for item in value.split(","):
+        try:
+            if "/" in item:
+                ipaddress.ip_network(item.strip())
+            else:
+                ipaddress.ip_address(item.strip())
+        except ValueError:
+            return False
+    return True
 
 
 def _convert(name: str, raw: str, cls: type[Settings]) -> Any:

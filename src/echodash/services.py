@@ -17,7 +17,7 @@ from echodash.store.base import Store
 from echodash.telemetry import Telemetry
 from echodash.titles.worker import RenderPool
 from echodash.web.deadlines import RequestDeadlines
-from echodash.web.login_limits import MAX_FAILURES_PER_ADDRESS, LoginLimiter
+from echodash.web.login_limits import SignInLimits
 
 
 @dataclass(slots=True)
@@ -42,8 +42,5 @@ class Services:
     preview_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(4.0))
     # Live streams open on this node, per person or workspace token (see web/api/stream.py).
     open_streams: dict[str, int] = field(default_factory=dict)
-    # Wrong passwords, per account and per client address (see web/login_limits.py).
-    login_by_account: LoginLimiter = field(default_factory=LoginLimiter)
-    login_by_address: LoginLimiter = field(
-        default_factory=lambda: LoginLimiter(MAX_FAILURES_PER_ADDRESS)
-    )
+    # Wrong passwords, counted as web/login_limits.py says.
+    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,13 @@ from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
 from echodash.sources.base import Handshake, SignatureError
-from echodash.sources.notion import VERIFICATION_TITLE, NotionSource
+from echodash.sources.notion import (
+    REDACTED,
+    VERIFICATION_TITLE,
+    NotionSource,
+    redacted_fields,
+    redacted_handshake,
+)
 
 TOKEN = "secret_q7ZbR2mK9xLp4TvW8nYc3HfJ6dGs1aEu5oNi0kBr"
 SOURCE = NotionSource()
@@ -119,7 +126,10 @@ def test_the_unsigned_verification_request_is_a_handshake() -> None:
     body = encode({"verification_token": TOKEN})
     found = SOURCE.handshake({"content-type": "application/json"}, body, [])
     assert found == Handshake(
-        answer={"status": "accepted", "handshake": True}, secret=TOKEN, keep=True
+        answer={"status": "accepted", "handshake": True},
+        secret=TOKEN,
+        keep=True,
+        kept_body=b'{"verification_token":"' + REDACTED.encode() + b'"}',
     )
     # Also with secrets already there: the server (not the source) refuses to replace them.
     assert SOURCE.handshake({}, body, ["old"]) == found
@@ -153,13 +163,41 @@ def test_anything_else_is_no_handshake(headers: dict[str, str], body: bytes | No
     assert SOURCE.handshake(headers, body, []) is None
 
 
-def test_the_handshake_reads_as_the_token_to_paste() -> None:
+def test_the_handshake_reads_as_the_token_to_paste_but_never_holds_it() -> None:
     body = encode({"verification_token": TOKEN})
-    (draft,) = SOURCE.parse({"content-type": "application/json"}, body)
+    handshake = SOURCE.handshake({"content-type": "application/json"}, body, [])
+    assert handshake is not None and handshake.kept_body is not None
+    # As kept (the token taken out), and as an older version kept it: the same line.
+    for stored in (handshake.kept_body, body):
+        (draft,) = SOURCE.parse({"content-type": "application/json"}, stored)
+        assert draft.type == "verification"
+        assert draft.title == VERIFICATION_TITLE
+        assert draft.severity is Severity.WARNING
+        assert draft.fields == {"verification_token": REDACTED}
+        assert TOKEN not in repr(draft)
+
+
+def test_a_form_encoded_handshake_is_kept_as_a_form_without_the_token() -> None:
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    body = urlencode({"payload": json.dumps({"verification_token": TOKEN})}).encode()
+    handshake = SOURCE.handshake(headers, body, [])
+    assert handshake is not None and handshake.secret == TOKEN
+    assert handshake.kept_body is not None and TOKEN.encode() not in handshake.kept_body
+    (draft,) = SOURCE.parse(headers, handshake.kept_body)
     assert draft.type == "verification"
-    assert draft.title == VERIFICATION_TITLE
-    assert draft.severity is Severity.WARNING
-    assert draft.fields == {"verification_token": TOKEN}
+
+
+def test_what_older_versions_stored_is_redacted_once() -> None:
+    headers = {"content-type": "application/json"}
+    old = encode({"verification_token": TOKEN})
+    kept = redacted_handshake(headers, old)
+    assert kept is not None and TOKEN.encode() not in kept
+    assert redacted_handshake(headers, kept) is None  # kept by this version already
+    assert redacted_handshake(headers, encode(CONTENT_UPDATED)) is None
+    assert redacted_handshake(headers, b"not json") is None
+    assert redacted_fields({"verification_token": TOKEN}) == {"verification_token": REDACTED}
+    assert redacted_fields({"verification_token": REDACTED}) is None
+    assert redacted_fields({"workspace": "Acme Docs"}) is None
 
 
 # ---- verification ------------------------------------------------------------------------

@@ -88,8 +88,11 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=5,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        # EchoDash never uses the client's address, and need not advertise itself.
-        proxy_headers=False,
+        # The client's address (sign-in limits count per address) is taken from
+        # X-Forwarded-For only on connections from the configured proxies, else never.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        # EchoDash need not advertise itself.
         server_header=False,
         **options,
     )

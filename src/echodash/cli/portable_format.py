@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from echodash.cli import portable_limits as limits
 from echodash.cli.portable_fields import Fields, InvalidLine
 from echodash.crypto import SecretBox, SecretKeyError
 from echodash.events import Event, Severity
+from echodash.sources import notion
 from echodash.sources.registry import source_classes
 from echodash.store.base import EndpointRecord, StoredDelivery
 from echodash.web.api.workspace import retention_days, workspace_name
@@ -210,11 +211,28 @@ def parse_delivery(f: Fields, max_body: int) -> tuple[StoredDelivery, bool]:
         secret_id=None,
         duplicates=f.integer("duplicates", 0, limits.MAX_COUNT),
     )
-    return delivery, f.flag("processed")
+    return _without_handed_secret(delivery), f.flag("processed")
+
+
+def _without_handed_secret(delivery: StoredDelivery) -> StoredDelivery:
+    """A file from an older version may hold Notion's verification token in its handshake:
+    it comes back as the endpoint's secret only (see migrations 0006/0003)."""
+    if delivery.source != "notion":
+        return delivery
+    kept = notion.redacted_handshake(delivery.headers, delivery.body)
+    return delivery if kept is None else replace(delivery, body=kept)
 
 
 def parse_event(f: Fields) -> Event:
     f.only(*EVENT_FIELDS)
+    event = _event(f)
+    if event.source == "notion" and event.type == notion.VERIFICATION_TYPE:
+        kept = notion.redacted_fields(event.fields)
+        return event if kept is None else replace(event, fields=kept)
+    return event
+
+
+def _event(f: Fields) -> Event:
     return Event(
         id=f.ident("id"),
         workspace_id=0,

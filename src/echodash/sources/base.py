@@ -38,8 +38,12 @@ class Handshake:
     # the endpoint's secret, but only while the endpoint has none: a second, unsigned
     # handshake could otherwise replace the secret of a working endpoint.
     secret: str | None = None
-    # Keep the request as a delivery too, so the feed shows it (and the token to paste back).
+    # Keep the request as a delivery too, so the feed shows that it came.
     keep: bool = False
+    # What is kept of the body when `keep`: with `secret` taken out, so that the secret lives
+    # only sealed, as the endpoint's secret (never in the delivery, its events or an export).
+    # None keeps the body as received; EchoDash then keeps nothing that still holds `secret`.
+    kept_body: bytes | None = None
 
 
 class Source(ABC):

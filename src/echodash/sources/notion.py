@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
+
+import orjson
 
 from echodash.events import EventDraft, FieldValue, Severity
 from echodash.sources.base import Handshake, Headers, SignatureError, Source
@@ -23,6 +26,14 @@ SIGNATURE_HEADER = "x-notion-signature"
 SIGNATURE_PREFIX = "sha256="
 VERIFICATION_TYPE = "verification"
 VERIFICATION_TITLE = "Notion sent its verification token — paste it into Notion to finish"
+VERIFICATION_SUMMARY = (
+    "An admin finds the token on this endpoint's page in EchoDash; paste it into the Verify "
+    "dialog of the webhook subscription in Notion."
+)
+# What is kept in place of the token: it lives only sealed, as the endpoint's secret.
+REDACTED = "[redacted: kept sealed as the endpoint's secret]"
+TOKEN_FIELD = "verification_token"  # noqa: S105 - the key's name, not a secret
+_FORM = "application/x-www-form-urlencoded"
 MAX_TOKEN = 200
 # A token is printable ASCII without spaces (Notion's look like `secret_…`).
 _TOKEN = re.compile(rf"[!-~]{{8,{MAX_TOKEN}}}", re.ASCII)
@@ -66,7 +77,12 @@ class NotionSource(Source):
         token = _verification_token(load_json_quietly(headers, body))
         if token is None:
             return None
-        return Handshake(answer={"status": "accepted", "handshake": True}, secret=token, keep=True)
+        return Handshake(
+            answer={"status": "accepted", "handshake": True},
+            secret=token,
+            keep=True,
+            kept_body=_redacted_body(headers),
+        )
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         """`X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the token>`."""
@@ -95,16 +111,16 @@ class NotionSource(Source):
         document = load_json_quietly(headers, body)
         if not isinstance(document, dict):
             return [not_an_object("Notion", document)]
-        token = _verification_token(document)
-        if token is not None:
+        if _verification_token(document) is not None or _redacted(document):
+            # Never the token itself, whatever the body holds: events are shown to every
+            # member, exported and kept in backups.
             return [
                 EventDraft(
                     type=VERIFICATION_TYPE,
                     title=VERIFICATION_TITLE,
-                    summary="Paste this token into the Verify dialog of the webhook "
-                    "subscription in Notion.",
+                    summary=VERIFICATION_SUMMARY,
                     severity=Severity.WARNING,
-                    fields={"verification_token": token},
+                    fields={TOKEN_FIELD: REDACTED},
                 )
             ]
         signal = _Signal(document)
@@ -127,10 +143,45 @@ def _verification_token(document: Any) -> str | None:
     """The token of a handshake body (`{"verification_token": "secret_…"}`), else None."""
     if not isinstance(document, dict) or _EVENT_KEYS.intersection(document):
         return None
-    token = document.get("verification_token")
+    token = document.get(TOKEN_FIELD)
     if isinstance(token, str) and _TOKEN.fullmatch(token):
         return token
     return None
+
+
+def _redacted(document: Any) -> bool:
+    """Whether this is a handshake body as EchoDash keeps it (the token taken out)."""
+    return (
+        isinstance(document, dict)
+        and not _EVENT_KEYS.intersection(document)
+        and document.get(TOKEN_FIELD) == REDACTED
+    )
+
+
+def _redacted_body(headers: Headers) -> bytes:
+    """The handshake as it is kept: only the key, with REDACTED for the token (anything else
+    in the body could repeat it), in the encoding it came in."""
+    document = orjson.dumps({TOKEN_FIELD: REDACTED})
+    content_type = (_header(headers, "content-type") or "").split(";")[0].strip().lower()
+    if content_type == _FORM:
+        return urlencode({"payload": document.decode("utf-8")}).encode("ascii")
+    return document
+
+
+def redacted_handshake(headers: Headers, body: bytes) -> bytes | None:
+    """A stored delivery's body with Notion's token taken out, or None when it holds none
+    (not a handshake, or kept by this version). For what older versions stored."""
+    if _verification_token(load_json_quietly(headers, body)) is None:
+        return None
+    return _redacted_body(headers)
+
+
+def redacted_fields(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue] | None:
+    """A verification event's fields with the token taken out, or None when they hold none.
+    For what older versions stored."""
+    if fields.get(TOKEN_FIELD) in (None, REDACTED):
+        return None
+    return {**fields, TOKEN_FIELD: REDACTED}
 
 
 def _short(value: Any) -> str | None:

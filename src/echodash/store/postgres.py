@@ -35,6 +35,7 @@ from echodash.store.postgres_access import (
 from echodash.store.postgres_accounts import PgAccounts
 from echodash.store.postgres_endpoints import PgEndpoints
 from echodash.store.postgres_portable import PgPortable
+from echodash.store.postgres_rewrites import REWRITES
 from echodash.store.postgres_sql import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
@@ -114,6 +115,9 @@ class PostgresStore(PgEndpoints, PgUpkeep, PgPortable, PgAccounts, PgAccess, Sto
                         continue
                     async with conn.transaction():
                         await conn.execute(sql)
+                        rewrite = REWRITES.get(name)
+                        if rewrite is not None:
+                            await rewrite(conn)
                         await conn.execute(
                             "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
                             version,

@@ -41,6 +41,7 @@ from echodash.store.rows import (
 from echodash.store.sqlite_accounts import SqliteAccounts
 from echodash.store.sqlite_portable import SqlitePortable
 from echodash.store.sqlite_queries import SqliteQueries
+from echodash.store.sqlite_rewrites import REWRITES
 from echodash.store.sqlite_sql import (
     append_deliveries,
     endpoint_by_id,
@@ -136,22 +137,34 @@ class SqliteStore(SqliteQueries, SqliteUpkeep, SqlitePortable, SqliteAccounts, S
     def _migrate(self) -> None:
         conn = self._connect_writer()
         try:
+            # What a migration rewrites (a secret taken out) is zeroed in the file, not left
+            # behind in free space.
+            conn.execute("PRAGMA secure_delete=ON")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
             conn.execute("BEGIN IMMEDIATE")
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            applied = False
             for version, name, sql in migration_scripts("sqlite"):
                 if version in done:
                     continue
                 for statement in split_sql(sql):
                     conn.execute(statement)
+                rewrite = REWRITES.get(name)
+                if rewrite is not None:
+                    rewrite(conn)
                 conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (version, name, to_micros(utcnow())),
                 )
+                applied = True
             conn.execute("COMMIT")
+            if applied:
+                # Into the database file now, over the pages as they were, not at some later
+                # checkpoint.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 

@@ -52,7 +52,7 @@ GUIDES: dict[str, Guide] = {
         "My integrations → your integration → Webhooks → Create a subscription",
         (
             "Webhook URL: {url}",
-            "Notion posts a verification token to EchoDash; it appears on this page. "
+            "Notion posts a verification token to EchoDash; it appears on this page, for admins. "
             "Paste it back into Notion's Verify dialog.",
         ),
         tool_makes_secret=True,

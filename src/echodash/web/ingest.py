@@ -207,7 +207,13 @@ async def _answer_handshake(
             raise _store_down("EchoDash cannot store the token right now") from None
         svc.directory.forget(record.slug)
     if handshake.keep:
-        await _store(svc, endpoint, headers, body, None)
+        kept = body if handshake.kept_body is None else handshake.kept_body
+        if handshake.secret is not None and handshake.secret.encode("utf-8") in kept:
+            # A secret sent in the clear lives only sealed: better no delivery than a copy
+            # every member, export and backup can read.
+            log.warning("%s handshake not kept: it would hold the secret", record.kind)
+        else:
+            await _store(svc, endpoint, headers, kept, None)
     return 200, handshake.answer
 
 

@@ -45,7 +45,8 @@ class Viewer:
             raise ApiError(403, "forbidden", f"Only an admin can {action}.")
 
 
-def _secure(request: Request) -> bool:
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies must be `Secure`: EchoDash is served, or published, over HTTPS."""
     return request.url.scheme == "https" or services(request).settings.base_url.startswith("https:")
 
 
@@ -63,7 +64,7 @@ async def start_session(
         max_age=int(LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=secure_cookies(request),
         path="/",
     )
 
@@ -115,7 +116,7 @@ def anon_csrf_token(request: Request) -> str:
 
 def remember_anon_csrf(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
-        ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+        ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request)
     )
 
 

@@ -15,6 +15,8 @@ from echodash.events import utcnow
 from echodash.services import Services
 from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
 from echodash.web.api.workspace import MAX_NAME, workspace_name
+from echodash.web.known_devices import known_device, remember_device
+from echodash.web.login_limits import SignInAttempt, address_key
 from echodash.web.pages import may_create_workspaces, render, require_viewer, safe_next
 from echodash.web.params import parse_id
 from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
@@ -128,6 +130,7 @@ async def setup_submit(request: Request) -> Response:
     log.info("first admin created: %s", user.email)
     response = see_other("/sources?welcome=1")
     await start_session(request, response, user.id, svc.workspace_id)
+    remember_device(request, response, user.email)
     return response
 
 
@@ -185,13 +188,15 @@ async def authenticate(
 ) -> tuple[UserRecord | None, str, int]:
     """The account these credentials open, or why not: (None, a sentence, a status).
 
-    Every password check goes through here, so guessing is slowed wherever it is tried."""
+    Every password check goes through here, so guessing is slowed wherever it is tried (see
+    web/login_limits.py). The caller marks the browser as a known device on success."""
     svc = services(request)
-    account = f"account:{email.lower()}"
-    address = f"address:{request.client.host if request.client else ''}"
-    wait = max(
-        svc.login_by_account.wait_seconds(account), svc.login_by_address.wait_seconds(address)
+    attempt = SignInAttempt(
+        account=email.lower(),
+        address=address_key(request.client.host if request.client else ""),
+        device=known_device(request, email.lower()),
     )
+    wait = svc.sign_in_limits.wait_seconds(attempt)
     if wait:
         minutes = max(1, round(wait / 60))
         return (
@@ -208,10 +213,9 @@ async def authenticate(
     else:
         ok, rehashed = await check_password(user.password_hash, password)
     if user is None or not ok:
-        svc.login_by_account.failed(account)
-        svc.login_by_address.failed(address)
+        svc.sign_in_limits.failed(attempt)
         return None, "That e-mail and password do not match.", 401
-    svc.login_by_account.succeeded(account)
+    svc.sign_in_limits.succeeded(attempt)
     if rehashed:
         await svc.store.set_password_hash(user.id, rehashed)
     return user, "", 200
@@ -232,6 +236,7 @@ async def login_submit(request: Request) -> Response:
         )
     response = see_other(next_url)
     await start_session(request, response, user.id, memberships[0].workspace_id)
+    remember_device(request, response, user.email)
     return response
 
 
@@ -320,6 +325,7 @@ async def invitation_submit(request: Request) -> Response:
         await svc.store.switch_session_workspace(viewer.session_hash, invitation.workspace_id)
     else:
         await start_session(request, response, user.id, invitation.workspace_id)
+        remember_device(request, response, user.email)
     return response
 
 

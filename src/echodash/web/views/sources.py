@@ -9,7 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import endpoint_admin
+from echodash.crypto import SecretKeyError
 from echodash.events import utcnow
+from echodash.services import Services
+from echodash.sources.notion import VERIFICATION_TYPE
 from echodash.sources.registry import source_classes
 from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
@@ -177,17 +180,7 @@ async def _detail(
     )
     now = utcnow()
     url = f"{svc.settings.base_url}/in/{record.slug}"
-    # A token the sender handed over in its set-up request (Notion), to paste back there.
-    handed = next(
-        (
-            str(e.fields["verification_token"])
-            for e in await svc.store.list_events(
-                viewer.workspace_id, EventFilter(endpoint_id=record.id, type="verification"), 1
-            )
-            if e.fields.get("verification_token")
-        ),
-        "",
-    )
+    handed = await _handed_over(svc, viewer, record)
     guide = guide_for(record.kind)
     return await page(
         request,
@@ -202,7 +195,8 @@ async def _detail(
         guide=guide,
         steps=[_step(s, url, shown_secret) for s in guide.steps],
         shown_secret=shown_secret,
-        handed_token=handed,
+        token_handed=handed is not None,
+        handed_token=handed or "",
         stats=stats,
         rejections=sorted(stats.rejections.items(), key=lambda kv: -kv[1]),
         spark=present.sparkline(counts),
@@ -219,6 +213,29 @@ async def _detail(
         ],
         **flags,
     )
+
+
+async def _handed_over(svc: Services, viewer: Viewer, record: EndpointRecord) -> str | None:
+    """The token the sender handed over in its set-up request (Notion), for an admin to paste
+    back there: "" for a member (it signs deliveries; members see that it came, not what it
+    is), None when none came. Opened from the endpoint's sealed secret: it is kept nowhere
+    else."""
+    source = source_classes().get(record.kind)
+    if source is None or not source.secret_from_handshake or not record.secrets:
+        return None
+    came = await svc.store.list_events(
+        viewer.workspace_id, EventFilter(endpoint_id=record.id, type=VERIFICATION_TYPE), 1
+    )
+    # A handshake only sets the secret of an endpoint that has none: it is the first one.
+    first = record.secrets[0]
+    if not came or (first.expires_at is not None and first.expires_at <= utcnow()):
+        return None
+    if not viewer.is_admin:
+        return ""
+    try:
+        return svc.box.open(first.sealed)
+    except SecretKeyError:
+        return None
 
 
 def _step(text: str, url: str, secret: str) -> list[tuple[str, str]]:
