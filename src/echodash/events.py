@@ -65,7 +65,7 @@ def _shown_opt(text: str | None) -> str | None:
 
 def _clean_value(value: FieldValue) -> FieldValue:
     if isinstance(value, str):
-        return clean_text(value)
+        return shown_text(value)
     if isinstance(value, int) and not -(2**63) <= value < 2**64:
         return str(value)  # JSON in the store holds 64-bit integers; the digits stay readable
     return value

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft, Severity
+from echodash.events import Event, EventDraft, Severity, shown_text
 from echodash.search import search_words
 from echodash.store.accounts import TokenListing, UserRecord
 from echodash.store.base import StoredDelivery
@@ -36,10 +36,11 @@ def event_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> E
         delivery_id=row[3],
         source=row[4],
         type=row[5],
-        title=row[6],
-        summary=row[7],
-        actor=row[8],
-        subject=row[9],
+        # Shown text never reorders itself (stored before EchoDash removed such controls).
+        title=shown_text(row[6]),
+        summary=shown_text(row[7]),
+        actor=None if row[8] is None else shown_text(row[8]),
+        subject=None if row[9] is None else shown_text(row[9]),
         url=row[10],
         occurred_at=when(row[11]),
         received_at=when(row[12]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from echodash.events import Event, FieldValue, iso, utcnow
+from echodash.events import Event, FieldValue, iso, shown_text, utcnow
 
 _LABELS = {
     "github": "GitHub",
@@ -90,7 +90,7 @@ def shown_value(value: FieldValue) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
+    text = shown_text(str(value))  # a value never turns the line around (U+202E)
     return text if len(text) <= 60 else text[:59] + "…"
 
 

@@ -17,12 +17,22 @@ MAX_BATCH = 10_000
 SHOWN_PROBLEMS = 10
 
 
+# As the OpenAPI document says; with ":<index>" for a batch's items it stays within an id.
+MAX_IDEMPOTENCY_KEY = 150
+
+
 async def create_events(request: Request) -> Response:
     token = await require_token(request)
     svc = services(request)
     # Up to ECHODASH_MAX_BODY_BYTES, counted while it streams (web/request_bounds.py).
     document = await json_body(request)
     idempotency = request.headers.get("idempotency-key", "").strip() or None
+    if idempotency is not None and len(idempotency) > MAX_IDEMPOTENCY_KEY:
+        raise ApiError(
+            400,
+            "invalid_event",
+            f"`Idempotency-Key` is longer than {MAX_IDEMPOTENCY_KEY} characters.",
+        )
     batch = "batch" in document
     items: Any = document["batch"] if batch else [document]
     if batch:
