@@ -37,7 +37,7 @@ class Services:
     workspace_id: int = 0
     # Feed-template previews: a child process of its own, below normal priority, so that
     # a member's previews never delay anyone's events.
-    previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=10))
+    previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=19))
     # Previews per person per second (bursts of twice that): typing previews 4 a second.
     preview_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(4.0))
     # Live streams open on this node, per person or workspace token (see web/api/stream.py).

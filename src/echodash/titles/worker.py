@@ -168,11 +168,11 @@ class RenderPool:
         parent, child = context.Pipe()
         process = context.Process(
             target=_child_main,
-            args=(child, self._niceness, self._memory_limit),
+            args=(child, self._memory_limit),
             name=f"echodash-{self.name}",
             daemon=True,
         )
-        process.start()
+        _start_with_niceness(process, self._niceness)
         child.close()
         if not parent.poll(START_SECONDS):
             process.kill()
@@ -197,11 +197,33 @@ def _unchanged(job: RenderJob, error: str | None) -> Rendered:
     return [(draft, error if template is not None else None) for draft, template in job.drafts]
 
 
-def _child_main(conn: Connection, niceness: int, memory_limit: int) -> None:
+def _start_with_niceness(process: Any, niceness: int) -> None:
+    """Start the child at `niceness` from its very first instruction: its start-up (a new
+    interpreter importing Jinja, ~0.3 s of CPU) must not compete with the server either.
+    Linux gives a new process the niceness of the thread that made it, so a short-lived
+    thread lowers its own priority and starts the child."""
+    if not niceness:
+        process.start()
+        return
+    failure: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+            process.start()
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+
+    starter = threading.Thread(target=start, name="echodash-render-start")
+    starter.start()
+    starter.join()
+    if failure:
+        raise failure[0]
+
+
+def _child_main(conn: Connection, memory_limit: int) -> None:
     """The child: render jobs until the parent goes away."""
-    if niceness:
-        with contextlib.suppress(OSError):
-            os.nice(niceness)
     _limit_memory(memory_limit)
     conn.send("ready")
     while True:
