@@ -23,6 +23,48 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+class Category(StrEnum):
+    """What kind of thing happened, the same across every sender (see docs/events.md).
+
+    Alerts read it to find the changes that came before a problem; metrics read it to count
+    deployments, changes and incidents whichever tool reported them."""
+
+    DEPLOYMENT = "deployment"  # a deploy started, finished or failed
+    CHANGE = "change"  # code landed: a push, a merge to the default branch
+    REVIEW = "review"  # pull and merge requests, reviews, their comments
+    RELEASE = "release"  # tags and releases
+    CONFIG = "config"  # settings: a Cloudflare setting, a Stripe price, a webhook, a flag
+    BUILD = "build"  # CI pipelines, workflow runs, jobs, checks
+    INCIDENT = "incident"  # an incident opened or resolved
+    ALERT = "alert"  # a tool's own alert: an error spike, a security finding, an outage
+    ISSUE = "issue"  # issues, tickets, their comments
+    PAYMENT = "payment"  # charges, invoices, refunds, disputes, payouts, customers
+    SUBSCRIPTION = "subscription"  # subscriptions and trials
+    SIGNUP = "signup"  # someone new: a product sign-up, a member joining
+    ACTIVITY = "activity"  # people using a product or a tool: messages, pages, events
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    """How the thing an event reports went, where it has an outcome."""
+
+    STARTED = "started"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class Origin(StrEnum):
+    """How an event reached EchoDash."""
+
+    WEBHOOK = "webhook"  # a sender's delivery to /in/…
+    API = "api"  # a custom event (POST /api/v1/events)
+    REPLAY = "replay"  # a stored delivery parsed again
+    IMPORT = "import"  # `echodash import`
+    BACKFILL = "backfill"  # history read from a tool's API
+
+
 @dataclass(frozen=True, slots=True)
 class EventDraft:
     """What a source's parser makes of one delivery, before it is stored."""
@@ -37,6 +79,14 @@ class EventDraft:
     severity: Severity = Severity.INFO
     tags: tuple[str, ...] = ()
     fields: dict[str, FieldValue] = field(default_factory=dict)
+    category: Category = Category.OTHER
+    # What it is about, in one comparable form: `github:acme/web`, `vercel:web`,
+    # `cloudflare:example.com` (the sender's kind, then its own name for it).
+    service: str | None = None
+    environment: str | None = None  # `production`, `staging`… where one is named
+    outcome: Outcome | None = None
+    # Commit SHAs (or a tool's change ids) the event is about: a deploy's, a push's head.
+    commits: tuple[str, ...] = ()
 
 
 # Text no store can hold (NUL; lone surrogates, which are not UTF-8), shown as U+FFFD.
@@ -85,6 +135,9 @@ def storable(draft: EventDraft) -> EventDraft:
         url=None if draft.url is None else clean_text(draft.url),
         tags=tuple(clean_text(t) for t in draft.tags),
         fields=fields,
+        service=None if draft.service is None else clean_text(draft.service),
+        environment=None if draft.environment is None else clean_text(draft.environment),
+        commits=tuple(clean_text(c) for c in draft.commits),
     )
 
 
@@ -108,6 +161,12 @@ class Event:
     severity: Severity
     tags: tuple[str, ...]
     fields: dict[str, FieldValue]
+    category: Category = Category.OTHER
+    service: str | None = None
+    environment: str | None = None
+    outcome: Outcome | None = None
+    commits: tuple[str, ...] = ()
+    origin: Origin = Origin.WEBHOOK
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +182,12 @@ class Event:
             "occurred_at": iso(self.occurred_at),
             "received_at": iso(self.received_at),
             "severity": self.severity.value,
+            "category": self.category.value,
+            "service": self.service,
+            "environment": self.environment,
+            "outcome": None if self.outcome is None else self.outcome.value,
+            "commits": list(self.commits),
+            "origin": self.origin.value,
             "tags": list(self.tags),
             "fields": self.fields,
         }
