@@ -7,8 +7,7 @@ from typing import Any
 
 from echodash.crypto import SecretBox, new_slug
 from echodash.events import utcnow
-from echodash.sources.base import Source
-from echodash.sources.registry import UnknownSourceError, source_class, source_classes
+from echodash.sources import Source, UnknownSourceError, source_class, source_classes
 from echodash.store.base import EndpointRecord, Store
 
 MAX_NAME = 200

@@ -28,7 +28,7 @@ from echodash.custom_events import CustomEvent, InvalidCustomEvent, parse_custom
 from echodash.custom_intake import CustomIntake
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.processor import Processor
-from echodash.sources.registry import source_class
+from echodash.sources import source_class
 from echodash.store.base import EndpointRecord, Store
 
 BATCH = 1000

@@ -21,8 +21,7 @@ from echodash.cli import portable_limits as limits
 from echodash.cli.portable_fields import Fields, InvalidLine
 from echodash.crypto import SecretBox, SecretKeyError
 from echodash.events import Event, Severity
-from echodash.sources import notion
-from echodash.sources.registry import source_classes
+from echodash.sources import notion, source_classes
 from echodash.store.base import EndpointRecord, StoredDelivery
 from echodash.web.api.workspace import retention_days, workspace_name
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from echodash.crypto import SecretBox
 from echodash.events import utcnow
-from echodash.sources.base import Source
-from echodash.sources.registry import source_class
+from echodash.sources import Source, source_class
 from echodash.store.base import EndpointRecord, Store
 
 

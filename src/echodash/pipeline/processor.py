@@ -15,8 +15,7 @@ from dataclasses import replace
 from echodash.bus.base import Bus
 from echodash.events import Event, EventDraft, Severity, utcnow
 from echodash.pipeline.templating import Templates
-from echodash.sources.base import Source
-from echodash.sources.registry import UnknownSourceError, source_class
+from echodash.sources import Source, UnknownSourceError, source_class
 from echodash.store.base import Store, StoredDelivery, StoreUnavailableError
 from echodash.telemetry import Telemetry
 

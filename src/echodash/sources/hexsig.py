@@ -1,22 +1,17 @@
-"""Checking a header that carries a hex HMAC of the body (Sentry, Linear, Vercel, …)."""
+"""Old home of the hex-HMAC header check, kept while senders move to their folders."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import logging
-import re
 from collections.abc import Sequence
 
-from echodash.sources.base import Headers, SignatureError
-from echodash.sources.digest import HashFactory, match_hex_hmac
-
-log = logging.getLogger("echodash.sources")
-
-
-@functools.cache
-def _pattern(prefix: str, digits: int) -> re.Pattern[str]:
-    return re.compile(f"(?:{re.escape(prefix)})?([0-9a-f]{{{digits}}})", re.I | re.ASCII)
+from echodash.sources.kit.digest import HashFactory
+from echodash.sources.kit.signatures import (
+    Headers,
+    header_value,
+    hex_hmac_test,
+    match_secret,
+)
 
 
 def verify_hex_hmac(
@@ -28,23 +23,6 @@ def verify_hex_hmac(
     algorithm: HashFactory = hashlib.sha256,
     prefix: str = "",
 ) -> int:
-    """Index of the active secret whose HMAC of `body` the `header` (lower-case name) carries,
-    as hex after an optional `prefix`; SignatureError for anything else, never another error."""
-    try:
-        value = headers.get(header)
-    except Exception:
-        value = None
-    if not isinstance(value, str) or not value.strip():
-        raise SignatureError("missing_signature", f"the {label} header is missing")
-    digits = algorithm().digest_size * 2
-    found = _pattern(prefix, digits).fullmatch(value.strip())
-    if found is None:
-        raise SignatureError("malformed_signature", f"{label} is not {digits} hex digits")
-    try:
-        matched = match_hex_hmac(found.group(1), bytes(body), secrets, algorithm)
-    except Exception:  # an odd secret or body: refused, never a 500
-        log.debug("%s: signature check failed", label, exc_info=True)
-        matched = None
-    if matched is None:
-        raise SignatureError("bad_signature", f"{label} does not match any active secret")
-    return matched
+    """Index of the active secret whose HMAC of `body` the `header` carries."""
+    value = header_value(headers, header, label)
+    return match_secret(secrets, hex_hmac_test(value, label, bytes(body), algorithm, prefix), label)

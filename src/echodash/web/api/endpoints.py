@@ -10,7 +10,7 @@ from starlette.responses import Response
 from echodash import endpoint_admin
 from echodash.events import iso, utcnow
 from echodash.services import Services
-from echodash.sources.registry import source_class
+from echodash.sources import source_class
 from echodash.store.base import EndpointChanges, EndpointRecord
 from echodash.web.auth import require_admin, require_token
 from echodash.web.params import MAX_ID, int_param, json_body

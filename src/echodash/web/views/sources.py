@@ -12,8 +12,8 @@ from echodash import endpoint_admin
 from echodash.crypto import SecretKeyError
 from echodash.events import utcnow
 from echodash.services import Services
+from echodash.sources import source_classes
 from echodash.sources.notion import VERIFICATION_TYPE
-from echodash.sources.registry import source_classes
 from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
 from echodash.web.guides import guide_for

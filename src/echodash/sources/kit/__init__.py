@@ -1,0 +1,1 @@
+"""Helpers every sender shares: signatures, payload reading, key facts, title books."""

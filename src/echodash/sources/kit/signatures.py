@@ -1,0 +1,113 @@
+"""Signature checks every sender shares: the secret loop, hex HMACs in a header, shared
+tokens compared in constant time, and timestamp windows.
+
+A sender's `signed_with` (see `Source`) reads its headers and returns a `SecretTest`: given
+one of the endpoint's secrets, does it sign this delivery? `match_secret` tries every active
+secret — all of them, so the time taken never tells which one matched — and turns anything a
+test raises into "no match": a verifier never lets an odd delivery through or answers 500.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from echodash.sources.kit.digest import HashFactory, hmac_digest
+
+log = logging.getLogger("echodash.sources")
+
+Headers = Mapping[str, str]  # header names arrive lower-cased; values are the raw text
+SecretTest = Callable[[str], bool]
+
+
+class SignatureError(Exception):
+    """A delivery failed verification. `reason` is a short code shown on the endpoint."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or reason.replace("_", " ")
+
+
+def match_secret(secrets: Sequence[str], test: SecretTest, label: str) -> int:
+    """The index of the first active secret `test` accepts; SignatureError when none does.
+
+    A test may raise SignatureError to say why a secret cannot be used at all (a Standard
+    Webhooks secret that is not a whsec_ key); when no secret matches, the first such reason
+    is given instead of a plain "bad_signature"."""
+    matched: int | None = None
+    reason: SignatureError | None = None
+    for index, secret in enumerate(secrets):
+        if not isinstance(secret, str) or not secret.strip():
+            continue  # an empty secret would accept anyone's signature
+        try:
+            accepted = test(secret)
+        except SignatureError as refused:
+            reason = reason or refused
+            accepted = False
+        except Exception:  # an odd secret or body: no match, never an error
+            log.debug("%s: signature check failed", label, exc_info=True)
+            accepted = False
+        if accepted and matched is None:
+            matched = index
+    if matched is None:
+        raise reason or SignatureError("bad_signature", f"{label} does not match any active secret")
+    return matched
+
+
+def header_value(headers: Headers, name: str, label: str) -> str:
+    """The stripped value of a header that must be there; `missing_signature` if it is not."""
+    try:
+        value = headers.get(name)
+    except Exception:
+        value = None
+    if not isinstance(value, str) or not value.strip():
+        raise SignatureError("missing_signature", f"the {label} header is missing")
+    return value.strip()
+
+
+@functools.cache
+def _hex_pattern(prefix: str, digits: int) -> re.Pattern[str]:
+    return re.compile(f"(?:{re.escape(prefix)})?([0-9a-f]{{{digits}}})", re.I | re.ASCII)
+
+
+def hex_hmac_test(
+    value: str,
+    label: str,
+    message: bytes,
+    algorithm: HashFactory = hashlib.sha256,
+    prefix: str = "",
+) -> SecretTest:
+    """A test for a header carrying the hex HMAC of `message` after an optional `prefix`
+    (`sha256=` for GitHub, none for Sentry); `malformed_signature` when it is not hex."""
+    digits = algorithm().digest_size * 2
+    found = _hex_pattern(prefix, digits).fullmatch(value)
+    if found is None:
+        raise SignatureError("malformed_signature", f"{label} is not {digits} hex digits")
+    received = bytes.fromhex(found.group(1))
+
+    def signs(secret: str) -> bool:
+        key = secret.encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(hmac_digest(key, message, algorithm), received)
+
+    return signs
+
+
+def token_test(value: str, label: str) -> SecretTest:
+    """A test for a header that carries the shared secret itself (Cloudflare, GitLab)."""
+    try:
+        presented = value.encode("utf-8", "surrogatepass")
+    except UnicodeError:
+        raise SignatureError("bad_signature", f"{label} is not readable") from None
+    return lambda secret: hmac.compare_digest(presented, secret.encode("utf-8", "surrogatepass"))
+
+
+def check_window(moment: float, tolerance: float, label: str = "signed at") -> None:
+    """`stale_timestamp` unless `moment` (Unix seconds) is within ±`tolerance` of now."""
+    if abs(time.time() - moment) > tolerance:
+        raise SignatureError("stale_timestamp", f"{label} {moment:.0f}, outside ±{tolerance:.0f} s")

@@ -1,0 +1,42 @@
+"""Title builders filed by the event type they read: one registry per sender, one way to file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+from echodash.events import EventDraft
+
+R = TypeVar("R")
+Builder = Callable[[R], "EventDraft | list[EventDraft]"]
+
+
+class TitleBook(Generic[R]):
+    """A sender's title builders by name: `@book.builds("push", "create")` files a builder
+    under event names; `find(reader.keys())` gives the most specific one filed."""
+
+    def __init__(self) -> None:
+        self._builders: dict[str, Builder[R]] = {}
+
+    def builds(self, *names: str) -> Callable[[Builder[R]], Builder[R]]:
+        """File the decorated builder under `names` (a name filed twice is a mistake)."""
+
+        def register(builder: Builder[R]) -> Builder[R]:
+            for name in names:
+                if name in self._builders:
+                    raise ValueError(f"a title builder for {name!r} is filed already")
+                self._builders[name] = builder
+            return builder
+
+        return register
+
+    def find(self, keys: Iterable[str]) -> Builder[R] | None:
+        for key in keys:
+            found = self._builders.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def names(self) -> list[str]:
+        """Every name a builder is filed under (what docs and tests check against)."""
+        return sorted(self._builders)
