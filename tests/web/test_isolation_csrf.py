@@ -27,7 +27,14 @@ PASSWORD = "correct horse battery staple"
 UNSAFE = ("POST", "PATCH", "DELETE", "PUT")
 # Reached without a session or token by design: senders, health checks, and the pages that
 # sign people in.
-PUBLIC = {"/in/{slug}", "/healthz", "/setup", "/login"}
+PUBLIC = {
+    "/in/{slug}",
+    "/healthz",
+    "/setup",
+    "/login",
+    "/assets/sources.svg",
+    "/assets/sources.css",
+}
 PUBLIC_PREFIXES = ("/invite/",)
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, SignatureError, Source, body_hash_key
+from echodash.sources.base import Guide, Headers, SignatureError, Source, body_hash_key
 from echodash.sources.payload import (
     dig,
     load_json_quietly,
@@ -63,6 +63,24 @@ class CloudflareSource(Source):
 
     kind = "cloudflare"
     name = "Cloudflare"
+    order = 40
+    icon = (
+        '<path d="M6.5 19.5a5 5 0 0 1-.6-9.96A6.5 6.5 0 0 1 18.4 9a4.3 4.3 0 0 1-.3 10.5z" '
+        'fill="currentColor"/>'
+        '<path d="M8 15.5h8.5" fill="none" style="stroke:var(--src-ink,#fff)" stroke-width="2" '
+        'stroke-linecap="round"/>'
+    )
+    colour = ("#d9681a", "#f59e4f")
+    guide = Guide(
+        "Dashboard → Notifications → Destinations → Webhooks → Create",
+        (
+            "URL: {url}",
+            "Secret: {secret}",
+            "Save and Test: the test message appears in the feed.",
+            "Then attach the destination to the notifications you want (origin health, "
+            "DDoS, SSL, Workers, usage…).",
+        ),
+    )
     # The header is the secret itself: it is dropped before the delivery is stored.
     secret_headers = frozenset({AUTH_HEADER})
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.payload import line, link, load_json_quietly, not_an_object
 
 MAX_FIELDS = 20
@@ -34,6 +34,25 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, FieldValue]:
 class CustomSource(Source):
     kind = "custom"
     name = "Custom events"
+    order = 120
+    icon = (
+        '<path d="M7.6 1.5h8.8l6.1 6.1v8.8l-6.1 6.1H7.6l-6.1-6.1V7.6z" fill="currentColor"/>'
+        '<path d="M9.5 7.5c-1.5 0-2 .7-2 2v.8c0 1-.5 1.7-1.5 1.7 1 0 1.5.7 1.5 1.7v.8c0 1.3.5 2 '
+        '2 2M14.5 7.5c1.5 0 2 .7 2 2v.8c0 1 .5 1.7 1.5 1.7-1 0-1.5.7-1.5 1.7v.8c0 1.3-.5 2-2 2" '
+        'fill="none" style="stroke:var(--src-ink,#fff)" stroke-width="1.9" '
+        'stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+    colour = ("#4d7c0f", "#a3e635")
+    guide = Guide(
+        "Your own code, with an API token (Settings → API tokens)",
+        (
+            "Send events to POST /api/v1/events with Authorization: Bearer <token>, not to "
+            "this endpoint's receive URL (it refuses everything).",
+            "Example: curl -H 'Authorization: Bearer <token>' "
+            "https://<your EchoDash>/api/v1/events "
+            '-d \'{{"event": "Signed up", "distinct_id": "u_1"}}\'',
+        ),
+    )
     requires_secret = False
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:

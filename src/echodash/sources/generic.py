@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from echodash.events import EventDraft
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.digest import hmac_digest
 from echodash.sources.keyfacts import headline, key_facts
 from echodash.sources.payload import dig, load_json, text
@@ -44,6 +44,24 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/\-_]+={0,2}")
 class GenericSource(Source):
     kind = "generic"
     name = "Any webhook"
+    order = 110
+    icon = (
+        '<circle cx="12" cy="12" r="11" fill="currentColor"/>'
+        '<path d="M7 12h9.5M13 8.5l3.5 3.5-3.5 3.5" fill="none" '
+        'style="stroke:var(--src-ink,#fff)" stroke-width="2.3" stroke-linecap="round" '
+        'stroke-linejoin="round"/>'
+    )
+    colour = ("#64748b", "#a3b1c4")
+    guide = Guide(
+        "Any tool that can call a URL",
+        (
+            "URL: {url}",
+            "Optional HMAC-SHA256 signature of the body with this secret, hex, in the "
+            "header the endpoint's options name: {secret}",
+            "Try it: curl -X POST {url} -H 'content-type: application/json' "
+            '-d \'{{"title": "Hello from curl"}}\'',
+        ),
+    )
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(self.validate_options(options or {}))

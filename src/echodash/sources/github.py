@@ -10,7 +10,7 @@ from typing import Any
 
 from echodash.events import EventDraft
 from echodash.sources import github_checks, github_code, github_titles
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.digest import hmac_digest
 from echodash.sources.github_titles import Builder, Payload, generic
 from echodash.sources.payload import line, load_json, not_an_object
@@ -33,6 +33,24 @@ class GitHubSource(Source):
 
     kind = "github"
     name = "GitHub"
+    order = 10
+    icon = (
+        '<circle cx="12" cy="12" r="11" fill="currentColor"/>'
+        '<path d="M16.2 8.6A5 5 0 1 0 17 12.6h-4.4" fill="none" '
+        'style="stroke:var(--src-ink,#fff)" stroke-width="2.4" stroke-linecap="round" '
+        'stroke-linejoin="round"/>'
+    )
+    colour = ("#1f2328", "#d1d7e0")
+    guide = Guide(
+        "Repository or organization → Settings → Webhooks → Add webhook",
+        (
+            "Payload URL: {url}",
+            "Content type: application/json",
+            "Secret: {secret}",
+            "Choose “Send me everything”, or pick the events you want, then Add webhook.",
+            "GitHub sends a ping at once: it appears in the feed within a second.",
+        ),
+    )
     # GitHub sends no credential, only signatures of the body: every header is kept.
     secret_headers = frozenset()
 

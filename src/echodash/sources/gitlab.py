@@ -23,7 +23,7 @@ from echodash.events import EventDraft
 
 # Imported for its effect: it files the pipeline, job and deployment builders in BUILDERS.
 from echodash.sources import gitlab_ci_titles  # noqa: F401
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.gitlab_titles import BUILDERS, KIND_NAMES, Payload, generic
 from echodash.sources.payload import line, load_json_quietly, not_an_object
 from echodash.sources.standard import StandardWebhooksSource
@@ -42,6 +42,23 @@ class GitLabSource(Source):
 
     kind = "gitlab"
     name = "GitLab"
+    order = 50
+    icon = (
+        '<path d="M12 22.5 2 13.6 4.6 3a1 1 0 0 1 1-.8h12.8a1 1 0 0 1 1 .8L22 13.6z" '
+        'fill="currentColor"/>'
+        '<path d="M9.5 7v7.5h5.2" fill="none" style="stroke:var(--src-ink,#fff)" '
+        'stroke-width="2.3" stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+    colour = ("#d9480f", "#fb8a5c")
+    guide = Guide(
+        "Project → Settings → Webhooks → Add new webhook",
+        (
+            "URL: {url}",
+            "Secret token: {secret}",
+            "Tick the triggers (push, merge request, pipeline, job, deployment, issue, "
+            "note, release), then Add webhook and use Test.",
+        ),
+    )
     # The secret token travels in the clear: it is dropped before the delivery is stored.
     secret_headers = frozenset({AUTH_HEADER})
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.keyfacts import key_facts
 from echodash.sources.payload import (
@@ -43,6 +43,23 @@ class LinearSource(Source):
 
     kind = "linear"
     name = "Linear"
+    order = 70
+    icon = (
+        '<rect x="1" y="1" width="22" height="22" rx="5" fill="currentColor"/>'
+        '<path d="M7 8h10M7 12h10M7 16h6" fill="none" style="stroke:var(--src-ink,#fff)" '
+        'stroke-width="2.2" stroke-linecap="round"/>'
+    )
+    colour = ("#4f5bd5", "#9aa4f0")
+    guide = Guide(
+        "Settings → API → Webhooks → New webhook",
+        (
+            "URL: {url}",
+            "Pick the data change events (issues, comments, projects, cycles…), then Create.",
+            "Copy the webhook's signing secret and paste it below.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="Linear's signing secret",
+    )
     secret_headers = frozenset({SIGNATURE_HEADER})
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import orjson
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Handshake, Headers, SignatureError, Source
+from echodash.sources.base import Guide, Handshake, Headers, SignatureError, Source
 from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.payload import line, load_json_quietly, not_an_object, parse_time
 
@@ -67,6 +67,24 @@ class NotionSource(Source):
 
     kind = "notion"
     name = "Notion"
+    order = 30
+    icon = (
+        '<path d="M4 1.5h12.5L22.5 7.5V20a2.5 2.5 0 0 1-2.5 2.5H4A2.5 2.5 0 0 1 1.5 20V4A2.5 2.5 '
+        '0 0 1 4 1.5z" fill="currentColor"/>'
+        '<path d="M8 17V7.5l8 9.5V7.5" fill="none" style="stroke:var(--src-ink,#fff)" '
+        'stroke-width="2.3" stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+    colour = ("#37352f", "#d3d1cb")
+    guide = Guide(
+        "My integrations → your integration → Webhooks → Create a subscription",
+        (
+            "Webhook URL: {url}",
+            "Notion posts a verification token to EchoDash; it appears on this page, for admins. "
+            "Paste it back into Notion's Verify dialog.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="Notion's verification token",
+    )
     secret_headers = frozenset({SIGNATURE_HEADER})
     secret_from_handshake = True
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, Source
+from echodash.sources.base import Guide, Headers, Source
 from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.keyfacts import key_facts
 from echodash.sources.payload import (
@@ -49,6 +49,25 @@ class SentrySource(Source):
 
     kind = "sentry"
     name = "Sentry"
+    order = 60
+    icon = (
+        '<path d="M10.3 2.6a2 2 0 0 1 3.4 0l9 15.6a2 2 0 0 1-1.7 3H3a2 2 0 0 1-1.7-3z" '
+        'fill="currentColor"/>'
+        '<path d="M12 8.5v5.2" fill="none" style="stroke:var(--src-ink,#fff)" stroke-width="2.4" '
+        'stroke-linecap="round"/>'
+        '<circle cx="12" cy="17.3" r="1.4" style="fill:var(--src-ink,#fff)"/>'
+    )
+    colour = ("#8a4aa0", "#d09be0")
+    guide = Guide(
+        "Settings → Developer Settings → your internal integration → Webhook URL",
+        (
+            "Webhook URL: {url}",
+            "Enable Alert Rule Action and tick the resources (issue, error, …).",
+            "Copy the integration's Client Secret and paste it below.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="The integration's Client Secret",
+    )
     secret_headers = frozenset({SIGNATURE_HEADER})
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from echodash.events import EventDraft
-from echodash.sources.base import Handshake, Headers, SignatureError, Source
+from echodash.sources.base import Guide, Handshake, Headers, SignatureError, Source
 from echodash.sources.digest import match_hex_hmac
 from echodash.sources.payload import line, load_json_quietly, not_an_object
 from echodash.sources.slack_titles import envelope
@@ -33,6 +33,24 @@ class SlackSource(Source):
 
     kind = "slack"
     name = "Slack"
+    order = 90
+    icon = (
+        '<path d="M5 2.5h14A3.5 3.5 0 0 1 22.5 6v8.5A3.5 3.5 0 0 1 19 18h-8l-5.5 4.3V18H5a3.5 '
+        '3.5 0 0 1-3.5-3.5V6A3.5 3.5 0 0 1 5 2.5z" fill="currentColor"/>'
+        '<g style="fill:var(--src-ink,#fff)"><circle cx="7.7" cy="10.3" r="1.5"/><circle cx="12" '
+        'cy="10.3" r="1.5"/><circle cx="16.3" cy="10.3" r="1.5"/></g>'
+    )
+    colour = ("#611f69", "#e0a6e3")
+    guide = Guide(
+        "api.slack.com/apps → your app → Event Subscriptions",
+        (
+            "Request URL: {url} (EchoDash answers Slack's challenge by itself).",
+            "Subscribe to the bot events you want, then Save Changes.",
+            "Copy Basic Information → Signing Secret and paste it below.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="The app's Signing Secret",
+    )
     secret_headers = frozenset({SIGNATURE_HEADER})
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:

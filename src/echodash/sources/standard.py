@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import (
 )
 
 from echodash.events import EventDraft
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.keyfacts import key_facts
 from echodash.sources.payload import load_json, parse_time, text
 
@@ -29,6 +29,22 @@ SENDER = "Standard Webhooks sender"
 class StandardWebhooksSource(Source):
     kind = "standard"
     name = "Standard Webhooks"
+    order = 100
+    icon = (
+        '<rect x="4.2" y="4.2" width="15.6" height="15.6" rx="3" transform="rotate(45 12 12)" '
+        'fill="currentColor"/>'
+        '<path d="M8.2 12.2l2.6 2.6 5-5.2" fill="none" style="stroke:var(--src-ink,#fff)" '
+        'stroke-width="2.3" stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+    colour = ("#0f766e", "#5eead4")
+    guide = Guide(
+        "The sending tool's webhook settings",
+        (
+            "URL: {url}",
+            "Signing secret (Standard Webhooks, whsec_…): {secret} — or paste the "
+            "sender's own secret below if it makes one.",
+        ),
+    )
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         message_id = headers.get("webhook-id", "").strip()

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import stripe as stripe_sdk
 
 from echodash.events import EventDraft, FieldValue
-from echodash.sources.base import Headers, SignatureError, Source
+from echodash.sources.base import Guide, Headers, SignatureError, Source
 from echodash.sources.payload import dig, load_json, parse_time, text
 from echodash.sources.stripe_titles import customer_id, describe, severity
 
@@ -38,6 +38,25 @@ _DASHBOARD_PAGES = {
 class StripeSource(Source):
     kind = "stripe"
     name = "Stripe"
+    order = 20
+    icon = (
+        '<rect x="1" y="1" width="22" height="22" rx="7" fill="currentColor"/>'
+        '<path d="M15.6 8.2c-.7-.8-2-1.3-3.4-1.3-1.9 0-3.2.9-3.2 2.3 0 3.2 6.9 1.9 6.9 5 0 '
+        '1.5-1.4 2.5-3.5 2.5-1.5 0-2.9-.6-3.8-1.5" fill="none" '
+        'style="stroke:var(--src-ink,#fff)" stroke-width="2.3" stroke-linecap="round"/>'
+    )
+    colour = ("#635bff", "#a19cff")
+    guide = Guide(
+        "Dashboard → Developers → Webhooks → Add endpoint",
+        (
+            "Endpoint URL: {url}",
+            "Select the events to send (for revenue metrics: customer.subscription.*, "
+            "invoice.*, charge.*), then Add endpoint.",
+            "Reveal the endpoint's Signing secret (whsec_…) and paste it below.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="Stripe's signing secret, starting with whsec_",
+    )
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         header = headers.get("stripe-signature", "").strip()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.base import Headers, Source
+from echodash.sources.base import Guide, Headers, Source
 from echodash.sources.hexsig import verify_hex_hmac
 from echodash.sources.payload import (
     dig,
@@ -47,6 +47,24 @@ class VercelSource(Source):
 
     kind = "vercel"
     name = "Vercel"
+    order = 80
+    icon = (
+        '<path d="M12 1.2l9.4 5.4v10.8L12 22.8l-9.4-5.4V6.6z" fill="currentColor"/>'
+        '<path d="M8 8l4 8.5L16 8" fill="none" style="stroke:var(--src-ink,#fff)" '
+        'stroke-width="2.3" stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+    colour = ("#111111", "#ededed")
+    guide = Guide(
+        "Team Settings → Webhooks → Create webhook",
+        (
+            "Endpoint: {url}",
+            "Pick the events (deployment.created, deployment.succeeded, deployment.error…) "
+            "and projects, then Create.",
+            "Copy the secret Vercel shows once and paste it below.",
+        ),
+        tool_makes_secret=True,
+        paste_hint="The secret Vercel showed when you created the webhook",
+    )
     # Vercel sends only a signature of the body, no credential: every header is kept.
     secret_headers = frozenset()
 

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from echodash.config import Settings
 from echodash.store.accounts import Membership
-from echodash.web import present
+from echodash.web import present, source_assets
 from echodash.web.responses import services
 from echodash.web.sessions import Viewer, current_viewer
 
@@ -52,6 +52,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["static"] = static_url
+    env.globals["source_sprite"] = source_assets.sprite_url
+    env.globals["source_styles"] = source_assets.stylesheet_url
     env.globals["source_label"] = present.source_label
     env.filters["ago"] = present.ago
     env.filters["exact"] = present.exact

@@ -6,31 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from echodash.events import Event, FieldValue, iso, shown_text, utcnow
+from echodash.sources import source_classes
+from echodash.web.source_assets import icon_id
 
-_LABELS = {
-    "github": "GitHub",
-    "gitlab": "GitLab",
-    "stripe": "Stripe",
-    "notion": "Notion",
-    "cloudflare": "Cloudflare",
-    "sentry": "Sentry",
-    "linear": "Linear",
-    "vercel": "Vercel",
-    "slack": "Slack",
-    "standard": "Standard Webhooks",
-    "generic": "Webhook",
-    "custom": "Custom events",
-}
-ICONS = frozenset(_LABELS)
 KEY_FIELDS_SHOWN = 3
 
 
 def source_label(kind: str) -> str:
-    return _LABELS.get(kind, kind.replace("_", " ").replace("-", " ").title())
+    """The sender's own label (from its class); a made-up one for a kind not installed."""
+    cls = source_classes().get(kind)
+    return cls.name if cls is not None else kind.replace("_", " ").replace("-", " ").title()
 
 
 def icon_for(kind: str) -> str:
-    return kind if kind in ICONS else "generic"
+    return icon_id(kind)
 
 
 def iso_z(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from echodash.web import health, ingest
+from echodash.web import health, ingest, source_assets
 from echodash.web.api import custom, endpoints, events, stream, workspace
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
@@ -101,5 +101,8 @@ routes = [
         GET=templates_views.template_edit,
         POST=templates_views.template_save,
     ),
+    # Every installed sender's marks and colours (plugins' included), like static files.
+    methods("/assets/sources.svg", GET=source_assets.serve_sprite),
+    methods("/assets/sources.css", GET=source_assets.serve_stylesheet),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -12,11 +12,10 @@ from echodash import endpoint_admin
 from echodash.crypto import SecretKeyError
 from echodash.events import utcnow
 from echodash.services import Services
-from echodash.sources import source_classes
+from echodash.sources import Guide, source_classes
 from echodash.sources.notion import VERIFICATION_TYPE
 from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
-from echodash.web.guides import guide_for
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
@@ -26,14 +25,24 @@ from echodash.web.views.forms import see_other, viewer_form
 SPARK_BUCKETS = 24
 SPARK_WIDTH = timedelta(hours=1)
 # Popular tools first in the picker; the rest alphabetically.
-_FIRST = ("github", "stripe", "notion", "cloudflare", "gitlab", "sentry", "linear", "vercel")
+
+
+# For a kind whose sender is no longer installed, or one that brings no guide of its own.
+_ANY_TOOL = Guide(
+    "The tool's webhook settings",
+    ("URL: {url}", "Secret: {secret}", "Send a test delivery: it appears in the feed."),
+)
+
+
+def _guide(kind: str) -> Guide:
+    cls = source_classes().get(kind)
+    return (cls.guide if cls is not None else None) or _ANY_TOOL
 
 
 def _kinds() -> list[tuple[str, str, str]]:
     """(kind, label, icon) of every registered source, in picker order."""
-    kinds = list(source_classes())
-    ordered = [k for k in _FIRST if k in kinds] + sorted(k for k in kinds if k not in _FIRST)
-    return [(k, present.source_label(k), present.icon_for(k)) for k in ordered]
+    # The registry lists senders in their own picker order (`Source.order`), plugins too.
+    return [(k, present.source_label(k), present.icon_for(k)) for k in source_classes()]
 
 
 async def sources(request: Request) -> Response:
@@ -82,7 +91,7 @@ async def new_source(request: Request) -> Response:
         "sources",
         kinds=kinds,
         kind=kind,
-        guide=guide_for(kind) if kind else None,
+        guide=_guide(kind) if kind else None,
         name="",
         error="",
     )
@@ -109,7 +118,7 @@ async def create_source(request: Request) -> Response:
             status=400,
             kinds=_kinds(),
             kind=kind if kind in source_classes() else "",
-            guide=guide_for(kind) if kind in source_classes() else None,
+            guide=_guide(kind) if kind in source_classes() else None,
             name=name or "",
             error=str(exc).replace("`", ""),
         )
@@ -181,7 +190,7 @@ async def _detail(
     now = utcnow()
     url = f"{svc.settings.base_url}/in/{record.slug}"
     handed = await _handed_over(svc, viewer, record)
-    guide = guide_for(record.kind)
+    guide = _guide(record.kind)
     return await page(
         request,
         viewer,
