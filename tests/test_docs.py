@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from echodash.cli.main import cli
 from echodash.config import Settings
-from echodash.sources.registry import source_classes
+from echodash.sources import source_classes
 from echodash.telemetry import Telemetry
 from echodash.web.routes import routes
 

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from echodash.events import Severity
-from echodash.sources.base import SignatureError, Source
+from echodash.sources import SignatureError, Source
 from tests.support import ECHODASH, REPO, Server
 
 EXAMPLE = REPO / "examples" / "echodash-acme"

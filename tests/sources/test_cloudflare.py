@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError, body_hash_key
+from echodash.sources import SignatureError, body_hash_key
 from echodash.sources.cloudflare import CloudflareSource
 
 SECRET = "cf-destination-secret-for-tests"

@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from echodash.events import Severity
-from echodash.sources.base import SignatureError
+from echodash.sources import SignatureError, source_class
 from echodash.sources.generic import NO_SECRET_CHECKED, GenericSource
 from echodash.sources.keyfacts import key_facts
-from echodash.sources.registry import source_class
 
 SECRET = "s3cr3t-token-value"
 OTHER = "older-token-value"

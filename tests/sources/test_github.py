@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError
-from echodash.sources.github import BUILDERS, GitHubSource
-from echodash.sources.github_titles import Payload
-from echodash.sources.payload import dig
+from echodash.sources import SignatureError
+from echodash.sources.github import GitHubSource
+from echodash.sources.github.reader import Payload
+from echodash.sources.kit.payload import dig
+
+BUILDERS = GitHubSource.titles
 
 SECRET = "s3cr3t-for-tests"
 SOURCE = GitHubSource()
@@ -485,7 +487,7 @@ def test_event_without_a_specific_title_gets_a_generic_sentence() -> None:
         {"commits": [1, None, "x"], "pages": [None, "x"], "changes": [1]},
     ],
 )
-@pytest.mark.parametrize("event", sorted(BUILDERS))
+@pytest.mark.parametrize("event", BUILDERS.names())
 def test_odd_shapes_never_raise(event: str, document: dict[str, Any]) -> None:
     draft = parse_one(event, json.dumps(document).encode())
     assert draft.type.startswith(event)
@@ -498,7 +500,7 @@ def test_fallback_when_a_specific_builder_fails(monkeypatch: pytest.MonkeyPatch)
     def broken(payload: Payload) -> EventDraft:
         raise KeyError("head_commit")
 
-    monkeypatch.setitem(BUILDERS, "push", broken)
+    monkeypatch.setattr(GitHubSource, "titles", BUILDERS.replaced("push", broken))
     draft = parse_one("push", fixture(PUSH))
     assert draft.type == "push"
     assert draft.title == "Push in Codertocat/Hello-World by Codertocat"
@@ -676,7 +678,7 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=6),
     max_leaves=30,
 )
-EVENTS = st.sampled_from(sorted(BUILDERS)) | st.text(max_size=30)
+EVENTS = st.sampled_from(BUILDERS.names()) | st.text(max_size=30)
 
 
 @settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])

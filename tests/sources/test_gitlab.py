@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError
+from echodash.sources import SignatureError
 from echodash.sources.gitlab import GitLabSource
 
 TOKEN = "glsec-test-token-123"

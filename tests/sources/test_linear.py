@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError
+from echodash.sources import SignatureError
 from echodash.sources.linear import LinearSource
 
 SECRET = "lin_wh_4f9b2c7e1a3d5f7b9c1e3a5d7f9b1c3e"

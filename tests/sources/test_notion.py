@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import Handshake, SignatureError
+from echodash.sources import Handshake, SignatureError
 from echodash.sources.notion import (
     REDACTED,
     VERIFICATION_TITLE,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError
+from echodash.sources import SignatureError
 from echodash.sources.sentry import SentrySource
 
 SECRET = "b2f4c1d0e9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import Handshake, SignatureError
+from echodash.sources import Handshake, SignatureError
 from echodash.sources.slack import SlackSource
 from echodash.sources.slack_text import tidy
 

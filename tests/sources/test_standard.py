@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook
 
 from echodash.events import Severity
-from echodash.sources.base import SignatureError
-from echodash.sources.registry import source_class
+from echodash.sources import SignatureError, source_class
 from echodash.sources.standard import StandardWebhooksSource
 
 # The vector published by the Standard Webhooks project.

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import Severity
-from echodash.sources.base import SignatureError
-from echodash.sources.registry import source_class
+from echodash.sources import SignatureError, source_class
 from echodash.sources.stripe import StripeSource
 from echodash.sources.stripe_titles import money
 from tests.support import STRIPE_RESOURCES

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.base import SignatureError
+from echodash.sources import SignatureError
 from echodash.sources.vercel import VercelSource
 
 SECRET = "vercel-webhook-secret-for-tests"

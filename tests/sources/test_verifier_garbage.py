@@ -26,8 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from echodash.sources.base import Handshake, SignatureError, Source
-from echodash.sources.registry import source_classes
+from echodash.sources import Handshake, SignatureError, Source, source_classes
 from tests.support import Server
 
 KINDS = sorted(source_classes())
@@ -288,7 +287,13 @@ def test_the_checks_catch_a_verifier_that_breaks() -> None:
         def verify(self, headers: Any, body: bytes, secrets: Any) -> int:
             return int(headers.get("x-signature", ""))
 
+        def signed_with(self, headers: Any, body: bytes) -> Any:
+            return None
+
         def delivery_id(self, headers: Any, body: bytes) -> str | None:
+            return None
+
+        def read(self, headers: Any, body: bytes) -> Any:
             return None
 
         def parse(self, headers: Any, body: bytes) -> list[Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from echodash.events import Event, EventDraft
-from echodash.sources.registry import source_class
+from echodash.sources import source_class
 from tests.support import GITHUB_FIXTURES, STRIPE_RESOURCES
 
 

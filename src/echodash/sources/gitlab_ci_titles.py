@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.github_titles import first_line, short_sha, words
 from echodash.sources.gitlab_titles import Payload, builds, duration, ref_name
+from echodash.sources.kit.text import first_line, short_sha, words
 
 _STATUS_WORDS = {
     "success": "succeeded",

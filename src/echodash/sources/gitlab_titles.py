@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft, Severity
-from echodash.sources.github_titles import first_line, plural, short_sha, words
+from echodash.sources.kit.text import first_line, plural, short_sha, words
 from echodash.sources.payload import PayloadReader, dig, line, parse_time, registrar
 
 Builder = Callable[["Payload"], EventDraft]

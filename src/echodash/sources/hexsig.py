@@ -25,4 +25,8 @@ def verify_hex_hmac(
 ) -> int:
     """Index of the active secret whose HMAC of `body` the `header` carries."""
     value = header_value(headers, header, label)
-    return match_secret(secrets, hex_hmac_test(value, label, bytes(body), algorithm, prefix), label)
+    return match_secret(
+        secrets,
+        hex_hmac_test(value, label, bytes(body), algorithm, prefix, prefix_optional=True),
+        label,
+    )

@@ -72,8 +72,9 @@ def header_value(headers: Headers, name: str, label: str) -> str:
 
 
 @functools.cache
-def _hex_pattern(prefix: str, digits: int) -> re.Pattern[str]:
-    return re.compile(f"(?:{re.escape(prefix)})?([0-9a-f]{{{digits}}})", re.I | re.ASCII)
+def _hex_pattern(prefix: str, digits: int, optional: bool) -> re.Pattern[str]:
+    start = f"(?:{re.escape(prefix)})?" if optional else re.escape(prefix)
+    return re.compile(f"{start}([0-9a-f]{{{digits}}})", re.I | re.ASCII)
 
 
 def hex_hmac_test(
@@ -82,11 +83,12 @@ def hex_hmac_test(
     message: bytes,
     algorithm: HashFactory = hashlib.sha256,
     prefix: str = "",
+    prefix_optional: bool = False,
 ) -> SecretTest:
-    """A test for a header carrying the hex HMAC of `message` after an optional `prefix`
-    (`sha256=` for GitHub, none for Sentry); `malformed_signature` when it is not hex."""
+    """A test for a header carrying the hex HMAC of `message` after `prefix` (`sha256=` for
+    GitHub; Vercel's `sha1=` is `prefix_optional`); `malformed_signature` when it is not."""
     digits = algorithm().digest_size * 2
-    found = _hex_pattern(prefix, digits).fullmatch(value)
+    found = _hex_pattern(prefix, digits, prefix_optional).fullmatch(value)
     if found is None:
         raise SignatureError("malformed_signature", f"{label} is not {digits} hex digits")
     received = bytes.fromhex(found.group(1))

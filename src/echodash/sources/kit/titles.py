@@ -18,6 +18,15 @@ class TitleBook(Generic[R]):
     def __init__(self) -> None:
         self._builders: dict[str, Builder[R]] = {}
 
+    @classmethod
+    def merged(cls, *books: TitleBook[R]) -> TitleBook[R]:
+        """One book of the builders of several (a large sender's titles_*.py files)."""
+        merged: TitleBook[R] = cls()
+        for book in books:
+            for name, builder in book._builders.items():
+                merged.builds(name)(builder)
+        return merged
+
     def builds(self, *names: str) -> Callable[[Builder[R]], Builder[R]]:
         """File the decorated builder under `names` (a name filed twice is a mistake)."""
 
@@ -36,6 +45,18 @@ class TitleBook(Generic[R]):
             if found is not None:
                 return found
         return None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def __getitem__(self, name: str) -> Builder[R]:
+        return self._builders[name]
+
+    def replaced(self, name: str, builder: Builder[R]) -> TitleBook[R]:
+        """A copy of the book with `name` built by `builder` (for trying a builder out)."""
+        copy: TitleBook[R] = type(self)()
+        copy._builders = {**self._builders, name: builder}
+        return copy
 
     def names(self) -> list[str]:
         """Every name a builder is filed under (what docs and tests check against)."""

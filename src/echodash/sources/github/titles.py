@@ -1,114 +1,19 @@
-"""Shared pieces of GitHub parsing, and titles for refs, releases, repositories and people.
+"""GitHub titles for refs, releases, repositories and people, and the generic line.
 
-`Payload` reads a delivery safely; each builder turns one event type into a draft and may
-assume the usual payload shape: the caller falls back to `generic` when one raises.
+Each builder turns one event type into a draft and may assume the usual payload shape: the
+base falls back to the generic line when one raises (see sources/_base.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from echodash.events import EventDraft, Severity
-from echodash.sources.payload import PayloadReader, dig, line, parse_time, registrar, text
+from echodash.sources.github.reader import Payload
+from echodash.sources.kit.payload import line
+from echodash.sources.kit.text import plural, ref_name, words
+from echodash.sources.kit.titles import TitleBook
 
-Builder = Callable[["Payload"], EventDraft]
-BUILDERS: dict[str, Builder] = {}
-
-
-def words(name: str) -> str:
-    """`review_requested` → `review requested`."""
-    return " ".join(name.replace("_", " ").replace("-", " ").split())
-
-
-def moment(value: Any) -> datetime | None:
-    try:
-        return parse_time(value)
-    except (OverflowError, ValueError, OSError):  # far-off dates overflow on conversion to UTC
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Payload(PayloadReader):
-    """One GitHub delivery's event name and JSON object, with safe accessors."""
-
-    event: str
-    body: dict[str, Any]
-
-    @property
-    def action(self) -> str | None:
-        return line(self.body.get("action"), 60)
-
-    @property
-    def type(self) -> str:
-        return f"{self.event}.{self.action}" if self.action else self.event
-
-    def flag(self, path: str) -> bool:
-        return self.get(path) is True
-
-    def time(self, *paths: str) -> datetime | None:
-        """The first of `paths` that holds a usable timestamp."""
-        for path in paths:
-            found = moment(self.get(path))
-            if found is not None:
-                return found
-        return None
-
-    @property
-    def actor(self) -> str | None:
-        return self.text("sender.login", 80) or self.text("pusher.name", 80)
-
-    @property
-    def subject(self) -> str | None:
-        return (
-            self.text("repository.full_name", 140)
-            or self.text("organization.login", 80)
-            or self.text("installation.account.login", 80)
-        )
-
-    def home(self) -> str | None:
-        """The repository's (or organization's) page on GitHub."""
-        org = self.text("organization.login", 80)
-        return self.link("repository.html_url") or (f"https://github.com/{org}" if org else None)
-
-
-builds = registrar(BUILDERS)
-
-
-def short_sha(sha: str | None) -> str | None:
-    return sha[:7] if sha else None
-
-
-def ref_name(ref: str | None) -> str | None:
-    if not ref:
-        return None
-    for prefix in ("refs/heads/", "refs/tags/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :] or None
-    return ref
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def item_label(prefix: str, number: int | None, title: str | None) -> str:
-    """`issue #12 Crash on login`, with whatever parts the payload has."""
-    parts = [prefix, f"#{number}" if number is not None else None, title]
-    return " ".join(p for p in parts if p) or "an item"
-
-
-def label_names(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [name for label in value if (name := line(dig(label, "name"), 50))]
-
-
-def first_line(value: Any, limit: int = 200) -> str | None:
-    raw = text(value, limit=100_000)
-    return line(raw.splitlines()[0], limit) if raw else None
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
 
 
 # ---- any event -------------------------------------------------------------------------

@@ -4,17 +4,13 @@ deployments and security alerts. These carry the severities alert rules care abo
 from __future__ import annotations
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.github_titles import (
-    Builder,
-    Payload,
-    ref_name,
-    short_sha,
-    words,
-)
-from echodash.sources.payload import line, registrar
+from echodash.sources.github.reader import Payload
+from echodash.sources.kit.payload import line
+from echodash.sources.kit.text import ref_name, short_sha, words
+from echodash.sources.kit.titles import TitleBook
 
-BUILDERS: dict[str, Builder] = {}
-builds = registrar(BUILDERS)
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
 
 _CONCLUSION_PHRASES = {
     "success": "succeeded",

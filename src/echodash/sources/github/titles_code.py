@@ -4,9 +4,9 @@ discussions and their comments."""
 from __future__ import annotations
 
 from echodash.events import EventDraft, FieldValue, Severity
-from echodash.sources.github_titles import (
-    Builder,
-    Payload,
+from echodash.sources.github.reader import Payload
+from echodash.sources.kit.payload import dig, line
+from echodash.sources.kit.text import (
     first_line,
     item_label,
     label_names,
@@ -15,10 +15,10 @@ from echodash.sources.github_titles import (
     short_sha,
     words,
 )
-from echodash.sources.payload import dig, line, registrar
+from echodash.sources.kit.titles import TitleBook
 
-BUILDERS: dict[str, Builder] = {}
-builds = registrar(BUILDERS)
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
 
 
 # ---- pushes and refs -------------------------------------------------------------------
