@@ -1,0 +1,193 @@
+"""docs/events.md is the contract for the change vocabulary, and each sender's docs page for
+its event types: both are read here and held against what the senders really produce.
+
+- Every sample delivery of every sender (the shared fixtures and each sender's own samples,
+  `tests/sources/<kind>/samples.py`) is parsed; each event's category, service, environment
+  and outcome must be what its row in docs/events.md says.
+- Every event type a sender's page lists under "Event types" has a title builder of its own
+  (none falls back to the generic line), and every builder is listed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+
+from echodash.events import EventDraft
+from echodash.sources import dig, source_classes
+from tests.support import REPO
+
+DOC = REPO / "docs" / "events.md"
+SOURCE_DOCS = REPO / "docs" / "sources"
+# Senders still being moved to their folders (issue 11): checked once they are.
+PENDING = {
+    "cloudflare",
+    "custom",
+    "generic",
+    "gitlab",
+    "linear",
+    "notion",
+    "sentry",
+    "slack",
+    "standard",
+    "stripe",
+    "vercel",
+    "github",
+}
+_SECTION = re.compile(r"^### .*?`([a-z0-9_-]+)`\s*$", re.M)
+_PATH = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class Row:
+    pattern: str
+    category: str
+    service: str | None
+    environment: str | None
+    outcomes: frozenset[str]
+
+
+def _cell(text: str) -> str:
+    return text.strip().strip("`").strip()
+
+
+def rows_by_kind() -> dict[str, list[Row]]:
+    text = DOC.read_text()
+    found: dict[str, list[Row]] = {}
+    marks = list(_SECTION.finditer(text))
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        rows = []
+        for raw in text[mark.end() : end].splitlines():
+            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
+            if len(cells) != 5 or not cells[0].startswith("`"):
+                continue
+            pattern, category, service, environment, outcome = cells
+            rows.append(
+                Row(
+                    pattern=_cell(pattern),
+                    category=_cell(category),
+                    service=None if _cell(service) in ("—", "") else _cell(service),
+                    environment=None if _cell(environment) in ("—", "") else _cell(environment),
+                    outcomes=frozenset(
+                        _cell(o) for o in outcome.split("/") if _cell(o) not in ("—", "")
+                    ),
+                )
+            )
+        found[mark.group(1)] = rows
+    return found
+
+
+def row_for(rows: list[Row], event_type: str) -> Row | None:
+    """The row of a type: an exact one first, else the longest matching pattern."""
+    exact = [r for r in rows if r.pattern == event_type]
+    if exact:
+        return exact[0]
+    matching = [r for r in rows if fnmatch.fnmatchcase(event_type, r.pattern)]
+    return max(matching, key=lambda r: len(r.pattern)) if matching else None
+
+
+def expected(template: str | None, document: Any) -> str | None:
+    """A row's `service`/`environment` with the payload's values put in (None if one is
+    missing from the payload)."""
+    if template is None:
+        return None
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        found = None
+        for path in match.group(1).split(" or "):
+            found = dig(document, path.strip())
+            if found not in (None, ""):
+                break
+        if found in (None, ""):
+            missing = True
+            return ""
+        return str(found)
+
+    filled = _PATH.sub(value, template)
+    return None if missing else filled
+
+
+def samples(kind: str) -> list[tuple[dict[str, str], bytes]]:
+    module = importlib.import_module(f"tests.sources.{kind}.samples")
+    found: list[tuple[dict[str, str], bytes]] = module.SAMPLES
+    return found
+
+
+CHECKED = [k for k in source_classes() if k not in PENDING]
+
+
+def test_every_sender_has_its_section_and_samples() -> None:
+    sections = rows_by_kind()
+    for kind in CHECKED:
+        assert sections.get(kind), f"docs/events.md has no rows for {kind}"
+        assert samples(kind), f"tests/sources/{kind}/samples.py has no samples"
+
+
+@pytest.mark.parametrize("kind", CHECKED)
+def test_events_carry_the_vocabulary_docs_events_md_gives(kind: str) -> None:
+    rows = rows_by_kind()[kind]
+    source = source_classes()[kind]({})
+    wrong: list[str] = []
+    for headers, body in samples(kind):
+        document = _json(body)
+        for draft in source.parse(headers, body):
+            problem = _check(draft, row_for(rows, draft.type), document)
+            if problem:
+                wrong.append(f"{draft.type}: {problem}")
+    assert not wrong, "\n".join(sorted(set(wrong))[:40])
+
+
+def _check(draft: EventDraft, row: Row | None, document: Any) -> str:
+    if row is None:
+        return "no row in docs/events.md"
+    if draft.category.value != row.category:
+        return f"category {draft.category.value!r}, docs say {row.category!r}"
+    if draft.service != expected(row.service, document):
+        return f"service {draft.service!r}, docs say {row.service!r}"
+    if draft.environment != expected(row.environment, document):
+        return f"environment {draft.environment!r}, docs say {row.environment!r}"
+    outcome = None if draft.outcome is None else draft.outcome.value
+    if (outcome is None) != (not row.outcomes) or (outcome and outcome not in row.outcomes):
+        return f"outcome {outcome!r}, docs allow {sorted(row.outcomes) or 'none'}"
+    return ""
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def listed_types(kind: str) -> list[str]:
+    """The backticked names in the first column of the page's "Event types" table."""
+    page = (SOURCE_DOCS / f"{kind}.md").read_text()
+    section = page.split("## Event types", 1)[1].split("\n## ", 1)[0]
+    names = []
+    for raw in section.splitlines():
+        first = raw.strip().strip("|").split("|")[0].strip()
+        names += re.findall(r"`([^`]+)`", first)
+    return names
+
+
+@pytest.mark.parametrize("kind", CHECKED)
+def test_every_listed_type_has_its_own_title(kind: str) -> None:
+    book = source_classes()[kind].titles.names()
+    listed = listed_types(kind)
+    assert listed, f"docs/sources/{kind}.md lists no event types"
+    assert sorted(set(listed) - set(book)) == [], "listed but falling back to the generic line"
+    assert sorted(set(book) - set(listed)) == [], "built but not listed on the page"
+
+
+def test_pending_senders_are_being_moved() -> None:
+    """Goes when every sender is in its folder (issue 11)."""
+    assert PENDING <= set(source_classes()), sorted(PENDING - set(source_classes()))
