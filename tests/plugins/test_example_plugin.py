@@ -3,15 +3,16 @@
 `examples/echodash-acme` is the one copy of the code: the page must show it verbatim, and this
 module installs it with pip (into a temporary directory, never the project's environment)
 and starts `echodash serve` with that directory on PYTHONPATH, so EchoDash finds it through
-its `echodash.sources` entry point exactly as it would find any third-party source.
+its `echodash.sources` entry point exactly as it would find any third-party sender — and a
+browser then finds it on the Sources pages with its own label, mark and guide.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import shutil
@@ -25,30 +26,34 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
-from echodash.events import Severity
+from echodash.events import Category, Outcome, Severity
 from echodash.sources import SignatureError, Source
+from tests.browser.conftest import browser, create_first_admin, shot
 from tests.support import ECHODASH, REPO, Server
 
 EXAMPLE = REPO / "examples" / "echodash-acme"
-MODULE = EXAMPLE / "echodash_acme.py"
+PACKAGE = EXAMPLE / "echodash_acme"
+FILES = ("__init__.py", "source.py", "reader.py", "titles.py")
 DOC = REPO / "docs" / "writing-a-source.md"
+__all__ = ["browser"]  # the fixture, from the browser tests
 SECRET = "acme-test-secret-0123456789"
 BODY = {
     "event": "deploy.finished",
     "service": "api",
     "status": "succeeded",
+    "environment": "production",
+    "sha": "9f2c1e4",
     "url": "https://deploys.acme.example/runs/981",
 }
 
 
 def _load_example() -> ModuleType:
-    """The example module straight from its file (the unit tests need no install)."""
-    spec = importlib.util.spec_from_file_location("echodash_acme_under_test", MODULE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The example package straight from its folder (the unit tests need no install)."""
+    if str(EXAMPLE) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE))
+    return importlib.import_module("echodash_acme")
 
 
 acme = _load_example()
@@ -65,19 +70,22 @@ def encoded(document: Any) -> bytes:
 # --- the page and the code cannot drift apart -------------------------------------------------
 
 
-def test_the_example_module_is_under_60_lines() -> None:
-    lines = MODULE.read_text(encoding="utf-8").splitlines()
-    assert len(lines) < 60, f"{MODULE.name} has {len(lines)} lines; the page promises < 60"
+def test_the_example_is_one_folder_with_the_senders_file_names() -> None:
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == sorted(FILES)
+    built_in = REPO / "src" / "echodash" / "sources" / "github"
+    assert {"__init__.py", "source.py", "reader.py", "titles.py"} <= {
+        p.name for p in built_in.glob("*.py")
+    }
+    lines = sum(len((PACKAGE / name).read_text().splitlines()) for name in FILES)
+    assert lines <= 110, f"the example sender has {lines} lines; the page promises about 100"
 
 
-def test_every_line_of_the_example_appears_in_the_page() -> None:
+@pytest.mark.parametrize("name", FILES)
+def test_every_file_of_the_example_appears_in_the_page(name: str) -> None:
     page = DOC.read_text(encoding="utf-8")
-    page_lines = set(page.splitlines())
-    code = MODULE.read_text(encoding="utf-8")
-    missing = [line for line in code.splitlines() if line not in page_lines]
-    assert not missing, f"lines of {MODULE.name} missing from {DOC.name}: {missing}"
-    # Not just each line somewhere: the whole module, in order, in one block.
-    assert code.rstrip("\n") in page
+    code = (PACKAGE / name).read_text(encoding="utf-8")
+    # The whole file, in order, in one block.
+    assert code.rstrip("\n") in page, f"{name} is not shown verbatim in {DOC.name}"
 
 
 def test_the_page_shows_the_example_pyproject_verbatim() -> None:
@@ -152,6 +160,12 @@ def test_a_deploy_reads_as_one_line() -> None:
     assert draft.subject == "api"
     assert draft.url == BODY["url"]
     assert draft.fields == {"status": "succeeded"}
+    assert (draft.category, draft.outcome) == (Category.DEPLOYMENT, Outcome.SUCCESS)
+    assert (draft.service, draft.environment, draft.commits) == (
+        "acme:api",
+        "production",
+        ("9f2c1e4",),
+    )
 
 
 def test_a_failed_deploy_is_an_error() -> None:
@@ -234,7 +248,8 @@ def test_the_installed_package_declares_its_entry_point(acme_site: Path) -> None
     assert dist.metadata["Name"] == "echodash-acme"
     [entry] = [e for e in dist.entry_points if e.group == "echodash.sources"]
     assert (entry.name, entry.value) == ("acme", "echodash_acme:AcmeSource")
-    assert (acme_site / "echodash_acme.py").read_bytes() == MODULE.read_bytes()
+    for name in FILES:
+        assert (acme_site / "echodash_acme" / name).read_bytes() == (PACKAGE / name).read_bytes()
 
 
 def test_signed_deliveries_become_readable_events_and_forgeries_are_refused(
@@ -308,3 +323,32 @@ def test_without_the_plugin_the_kind_is_unknown_and_the_error_lists_the_known_ki
     assert done.returncode != 0
     assert "unknown source kind 'acme'" in done.stderr
     assert "known: " in done.stderr and "github" in done.stderr
+
+
+def test_the_plugin_sender_is_on_the_sources_pages_with_its_label_mark_and_guide(
+    browser: Browser, acme_server: Server
+) -> None:
+    """A plugin is as much at home as a built-in sender: listed among the tools to connect,
+    with its own mark and colour, and its own set-up guide on its endpoint's page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    create_first_admin(page, acme_server)
+    page.goto(acme_server.url + "/sources/new")
+    choice = page.get_by_role("link", name="Acme Deploys")
+    expect(choice).to_be_visible()
+    mark = choice.locator("svg.src-icon use")
+    assert mark.get_attribute("href", timeout=5000).split("#")[1] == "src-acme"  # type: ignore[union-attr]
+    colour = choice.locator("svg.src-icon").evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(180, 83, 9)", colour  # its own light-theme colour, #b45309
+    sprite = httpx.get(acme_server.url + "/assets/sources.svg").text
+    assert '<symbol id="src-acme" viewBox="0 0 24 24"><path d="M12 2 23 21H1z"' in sprite
+    shot(page, "sources-connect-with-plugin")
+    choice.click()
+    page.get_by_role("textbox", name="Name", exact=True).fill("prod")
+    page.get_by_role("button", name="Create").click()
+    expect(
+        page.get_by_text("Acme console → your project → Notifications → Webhooks")
+    ).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Acme Deploys")
+    shot(page, "source-created-plugin")
+    context.close()
