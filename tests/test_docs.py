@@ -57,6 +57,13 @@ def test_every_source_kind_has_a_page(kind: str) -> None:
     )
 
 
+@pytest.mark.parametrize("kind", sorted(source_classes()))
+def test_the_api_page_names_every_kind_an_endpoint_can_have(kind: str) -> None:
+    """The kinds are read from the registry, so the list on the page cannot fall behind."""
+    endpoints = _text(DOCS / "api.md").split("### `POST /api/v1/endpoints`", 1)[1][:2000]
+    assert f"`{kind}`" in endpoints, f"docs/api.md does not list the kind {kind}"
+
+
 @pytest.mark.parametrize("name", [f.name for f in fields(Settings)])
 def test_every_setting_is_documented(name: str) -> None:
     variable = f"ECHODASH_{name.upper()}"

@@ -9,9 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from echodash.bus import open_bus
@@ -25,17 +22,16 @@ from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
 from echodash.ratelimit import RateLimiter
-from echodash.services import Services
+from echodash.setup_link import setup_url
 from echodash.store import open_store
 from echodash.store.base import StoreUnavailableError
 from echodash.telemetry import Telemetry
 from echodash.web import ingest
 from echodash.web.deadlines import RequestDeadlines
-from echodash.web.pages import LoginRequired, login_redirect, render_error
+from echodash.web.errors import exception_handlers
 from echodash.web.request_bounds import bounded
-from echodash.web.responses import ApiError, error_response
 from echodash.web.routes import routes
-from echodash.web.views.accounts import setup_url
+from echodash.web.services import Services
 
 log = logging.getLogger("echodash")
 
@@ -94,13 +90,7 @@ def create_app(settings: Settings) -> EchoDashApp:
     starlette = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={
-            ApiError: _api_error,
-            LoginRequired: _login_required,
-            HTTPException: _http_error,
-            StoreUnavailableError: _store_error,
-            Exception: _internal_error,
-        },
+        exception_handlers=exception_handlers(),
     )
     return EchoDashApp(starlette)
 
@@ -178,57 +168,7 @@ async def _first_admin_link(svc: Services) -> None:
     if await svc.store.count_users() > 0:
         return
     # Printed on every start until the first admin exists (the link stays the same).
-    log.warning("no account exists yet: create the first admin at %s", setup_url(svc))
-
-
-def _wants_page(request: Request) -> bool:
-    """A person's browser navigating (not the API, a script's fetch or the event stream)."""
-    path = request.url.path
-    if path.startswith(("/api/", "/in/", "/feed/")) or path.endswith(("/panel", "/stream")):
-        return False
-    if "x-csrf-token" in request.headers:
-        return False
-    return "text/html" in request.headers.get("accept", "")
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    if _wants_page(request):
-        return render_error(exc.status, exc.detail)
-    return error_response(exc.status, exc.code, exc.detail, exc.headers)
-
-
-async def _login_required(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LoginRequired)
-    if _wants_page(request) or request.method == "POST":
-        return login_redirect(exc)
-    return error_response(401, "unauthorized", "Sign in to see this.")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404 and _wants_page(request):
-        return render_error(404, "There is nothing at this address.")
-    codes = {404: "not_found", 405: "method_not_allowed"}
-    return error_response(
-        exc.status_code,
-        codes.get(exc.status_code, "http_error"),
-        str(exc.detail),
-        dict(exc.headers or {}),
-    )
-
-
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return error_response(
-        500, "internal_error", "EchoDash failed to answer this request. Retry, or check its log."
-    )
-
-
-async def _store_error(request: Request, exc: Exception) -> Response:
-    return error_response(
-        503,
-        "store_unavailable",
-        "The store cannot answer right now. Retry shortly.",
-        {"Retry-After": "5"},
+    log.warning(
+        "no account exists yet: create the first admin at %s",
+        setup_url(svc.settings.base_url, svc.box),
     )

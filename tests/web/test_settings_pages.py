@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from echodash.app import create_app
 from echodash.config import Settings
 from echodash.crypto import hash_token
-from echodash.web.views.accounts import setup_token
+from echodash.setup_link import setup_token
 from tests.support import GITHUB_FIXTURES, github_headers
 
 BASE = "http://127.0.0.1:8000"
@@ -70,7 +70,7 @@ def user_id(hub: Hub, email: str) -> int:
 def hub(tmp_path: Path) -> Iterator[Hub]:
     app = create_app(Settings.from_env({}, data_dir=tmp_path))
     with TestClient(app, base_url=BASE, headers={"Accept": "text/html"}) as ada:
-        tok = setup_token(app.state.services)
+        tok = setup_token(app.state.services.box)
         r = ada.get(f"/setup?token={tok}")
         r = ada.post(
             f"/setup?token={tok}",

@@ -18,7 +18,7 @@ from echodash.app import create_app
 from echodash.config import Settings
 from echodash.crypto import hash_token
 from echodash.events import utcnow
-from echodash.web.views.accounts import setup_token
+from echodash.setup_link import setup_token
 from tests.support import GITHUB_FIXTURES, github_headers
 
 BASE = "http://127.0.0.1:8000"
@@ -92,7 +92,9 @@ def sign_up(client: TestClient, path: str, name: str, email: str) -> None:
 def hub(tmp_path: Path) -> Iterator[Hub]:
     app = create_app(Settings.from_env({}, data_dir=tmp_path))
     with TestClient(app, base_url=BASE) as client:
-        sign_up(client, f"/setup?token={setup_token(app.state.services)}", "Ada", "ada@example.com")
+        sign_up(
+            client, f"/setup?token={setup_token(app.state.services.box)}", "Ada", "ada@example.com"
+        )
         hub = Hub(app, client, {})
         r = client.post(
             "/api/v1/endpoints",

@@ -49,7 +49,7 @@ from echodash.store.base import (
     StoredDelivery,
     StoreUnavailableError,
 )
-from echodash.web.api.workspace import workspace_name as check_workspace_name
+from echodash.workspaces import workspace_name as check_workspace_name
 
 T = TypeVar("T")
 

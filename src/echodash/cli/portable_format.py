@@ -23,7 +23,7 @@ from echodash.crypto import SecretBox, SecretKeyError
 from echodash.events import Event, Severity
 from echodash.sources import notion, source_classes
 from echodash.store.base import EndpointRecord, StoredDelivery
-from echodash.web.api.workspace import retention_days, workspace_name
+from echodash.workspaces import retention_days, workspace_name
 
 T = TypeVar("T")
 

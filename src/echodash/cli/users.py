@@ -8,8 +8,9 @@ import click
 
 from echodash.cli.context import receive_base, settings_from, with_open_store
 from echodash.crypto import SecretBox
+from echodash.passwords import hash_password, password_problem
+from echodash.setup_link import setup_url
 from echodash.store.base import Store
-from echodash.web.passwords import hash_password, password_problem
 
 
 @click.group()
@@ -77,14 +78,12 @@ def set_password(ctx: click.Context, email: str, password_stdin: bool, keep_sess
 @click.pass_context
 def setup_link(ctx: click.Context) -> None:
     """The one-time link that creates the first admin (while no account exists)."""
-    from echodash.web.views.accounts import SETUP_LABEL
-
     settings = settings_from(ctx)
 
     async def work(store: Store, box: SecretBox) -> str | None:
         if await store.count_users() > 0:
             return None
-        return f"{await receive_base(settings, store)}/setup?token={box.derive(SETUP_LABEL)}"
+        return setup_url(await receive_base(settings, store), box)
 
     link = with_open_store(settings, work)
     if link is None:

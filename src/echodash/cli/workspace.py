@@ -7,7 +7,7 @@ import click
 from echodash.cli.context import settings_from, with_store
 from echodash.crypto import SecretBox
 from echodash.store.base import Store, WorkspaceRecord
-from echodash.web.api.workspace import retention_days
+from echodash.workspaces import retention_days
 
 
 def _describe(record: WorkspaceRecord) -> str:

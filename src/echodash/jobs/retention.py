@@ -7,12 +7,10 @@ from datetime import timedelta
 from echodash.events import utcnow
 from echodash.jobs.base import Job
 from echodash.store.base import Store
+from echodash.workspaces import MIN_RETENTION_DAYS
 
 # Deleted per statement: small enough that the receive path never waits long behind it.
 PRUNE_BATCH = 5000
-# Senders retry for days (Stripe: 3): a delivery id must be remembered at least this long,
-# or a late retry would become a second event.
-MIN_RETENTION_DAYS = 7
 
 
 class RetentionJob(Job):

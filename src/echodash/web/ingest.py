@@ -12,11 +12,11 @@ from starlette.types import Receive, Scope, Send
 from echodash.crypto import SecretKeyError
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.directory import ActiveEndpoint
-from echodash.services import Services
 from echodash.sources import Handshake, SignatureError, body_hash_key
 from echodash.store.base import AppendResult, StoreUnavailableError
 from echodash.web.request_bounds import CLOSE
 from echodash.web.responses import RAW_JSON_HEADERS, ApiError, error_document
+from echodash.web.services import Services
 
 log = logging.getLogger("echodash.ingest")
 

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.events import utcnow
-from echodash.services import Services
 from echodash.web.responses import services
+from echodash.web.services import Services
 from echodash.web.sessions import secure_cookies
 
 COOKIE = "echodash_device"

@@ -9,11 +9,10 @@ from starlette.responses import Response
 
 from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
-from echodash.jobs.retention import MIN_RETENTION_DAYS
 from echodash.sources import source_classes
-from echodash.web.api.workspace import MAX_RETENTION_DAYS
 from echodash.web.auth import require_token
 from echodash.web.responses import json_response
+from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from echodash.services import Services
+from echodash.web.services import Services
 
 # On every JSON answer: browsers must not sniff it into another type (a JSON string that
 # looks like HTML is still JSON), and no cache may keep it (answers hold workspace data and

@@ -9,12 +9,12 @@ from starlette.responses import Response
 
 from echodash import endpoint_admin
 from echodash.events import iso, utcnow
-from echodash.services import Services
 from echodash.sources import source_class
 from echodash.store.base import EndpointChanges, EndpointRecord
 from echodash.web.auth import require_admin, require_token
 from echodash.web.params import MAX_ID, int_param, json_body
 from echodash.web.responses import ApiError, json_response, services
+from echodash.web.services import Services
 
 
 def endpoint_json(svc: Services, record: EndpointRecord) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from starlette.responses import Response, StreamingResponse
 
 from echodash.events import Event
 from echodash.search import matches_words, search_words
-from echodash.services import Services
 from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web.auth import Recheck, caller_key, require_token, still_allowed
 from echodash.web.params import event_filter, only_known, parse_id, query
 from echodash.web.responses import ApiError, services
+from echodash.web.services import Services
 
 KEEPALIVE_SECONDS = 15.0
 CATCH_UP_PAGE = 500

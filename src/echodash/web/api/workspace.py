@@ -8,14 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.events import iso
-from echodash.jobs.retention import MIN_RETENTION_DAYS
 from echodash.store.base import WorkspaceRecord
 from echodash.web.auth import require_admin, require_token
 from echodash.web.params import json_body
 from echodash.web.responses import ApiError, json_response, services
-
-MAX_RETENTION_DAYS = 36_500
-MAX_NAME = 80
+from echodash.workspaces import retention_days
 
 
 def workspace_json(record: WorkspaceRecord) -> dict[str, Any]:
@@ -25,28 +22,6 @@ def workspace_json(record: WorkspaceRecord) -> dict[str, Any]:
         "retention_days": record.retention_days,
         "created_at": iso(record.created_at),
     }
-
-
-def workspace_name(value: Any) -> str:
-    """A workspace's name as given by a user: 1 to MAX_NAME characters once trimmed."""
-    name = value.strip() if isinstance(value, str) else ""
-    if not name or len(name) > MAX_NAME:
-        raise ValueError(f"`name` must be text of 1 to {MAX_NAME} characters")
-    return name
-
-
-def retention_days(value: Any) -> int | None:
-    """A retention setting as given by a user: null (keep forever) or whole days."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("`retention_days` must be a whole number of days, or null to keep all")
-    if not MIN_RETENTION_DAYS <= value <= MAX_RETENTION_DAYS:
-        raise ValueError(
-            f"`retention_days` must be between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS}: "
-            f"senders retry for days, so delivery ids are kept at least {MIN_RETENTION_DAYS}"
-        )
-    return value
 
 
 async def get_workspace(request: Request) -> Response:

@@ -12,15 +12,15 @@ from starlette.responses import HTMLResponse, Response
 
 from echodash.crypto import hash_token
 from echodash.events import utcnow
-from echodash.services import Services
+from echodash.passwords import burn_time, check_password, hash_password, password_problem
+from echodash.setup_link import setup_token
 from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
-from echodash.web.api.workspace import MAX_NAME, workspace_name
 from echodash.web.known_devices import known_device, remember_device
 from echodash.web.login_limits import SignInAttempt, address_key
 from echodash.web.pages import may_create_workspaces, render, require_viewer, safe_next
 from echodash.web.params import parse_id
-from echodash.web.passwords import burn_time, check_password, hash_password, password_problem
 from echodash.web.responses import ApiError, services
+from echodash.web.services import Services
 from echodash.web.sessions import (
     anon_csrf_token,
     current_viewer,
@@ -29,20 +29,9 @@ from echodash.web.sessions import (
     start_session,
 )
 from echodash.web.views.forms import anonymous_form, see_other, viewer_form
+from echodash.workspaces import MAX_NAME, workspace_name
 
 log = logging.getLogger("echodash")
-
-SETUP_LABEL = "first-admin-setup"
-
-
-def setup_token(svc: Services) -> str:
-    """The first-admin link's token: derived from the secret key, so every node prints the
-    same link, and worthless once an account exists."""
-    return svc.box.derive(SETUP_LABEL)
-
-
-def setup_url(svc: Services) -> str:
-    return f"{svc.settings.base_url}/setup?token={setup_token(svc)}"
 
 
 def _auth_page(request: Request, heading: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -74,7 +63,9 @@ def _account_inputs(email: str = "", name: str = "") -> list[tuple[str, str, str
 
 async def _valid_setup_token(request: Request, token: str | None) -> bool:
     svc = services(request)
-    return bool(token) and hmac.compare_digest((token or "").encode(), setup_token(svc).encode())
+    return bool(token) and hmac.compare_digest(
+        (token or "").encode(), setup_token(svc.box).encode()
+    )
 
 
 async def setup_form(request: Request) -> Response:

@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from echodash.crypto import hash_token, new_api_token
-from echodash.jobs.retention import MIN_RETENTION_DAYS
-from echodash.web.api.workspace import MAX_RETENTION_DAYS
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import path_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
+from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, retention_days
 
 MAX_TOKEN_NAME = 80
 
@@ -78,15 +77,17 @@ async def save_retention(request: Request) -> Response:
         problem = ""
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
             problem = "Enter the number of days to keep events, or choose to keep them forever."
-        elif not MIN_RETENTION_DAYS <= int(raw) <= MAX_RETENTION_DAYS:
-            problem = (
-                f"Keep events between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days. "
-                f"Senders retry for days, so EchoDash remembers deliveries at least "
-                f"{MIN_RETENTION_DAYS} days to recognise a late retry."
-            )
+        else:
+            try:
+                days = retention_days(int(raw))
+            except ValueError:
+                problem = (
+                    f"Keep events between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days. "
+                    f"Senders retry for days, so EchoDash remembers deliveries at least "
+                    f"{MIN_RETENTION_DAYS} days to recognise a late retry."
+                )
         if problem:
             return await _workspace_page(request, viewer, 400, error=problem, days_value=raw[:12])
-        days = int(raw)
     if await services(request).store.set_retention(viewer.workspace_id, days) is None:
         raise ApiError(404, "not_found", "This workspace no longer exists.")
     return see_other("/settings?done=retention")

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from echodash import endpoint_admin
 from echodash.crypto import SecretKeyError
 from echodash.events import utcnow
-from echodash.services import Services
 from echodash.sources import Guide, source_classes
 from echodash.sources.notion import VERIFICATION_TYPE
 from echodash.store.base import EndpointRecord, EventFilter
@@ -19,6 +18,7 @@ from echodash.web import present
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
+from echodash.web.services import Services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
 
