@@ -50,7 +50,5 @@ def test_layers_under_the_web_do_not_import_it(path: Path) -> None:
 @pytest.mark.parametrize("path", modules("sources"), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_senders_need_only_the_vocabulary_and_their_kit(path: Path) -> None:
     allowed = ("echodash.sources", "echodash.events")
-    bad = sorted(
-        m for m in imports(path) if m.startswith("echodash") and not m.startswith(allowed)
-    )
+    bad = sorted(m for m in imports(path) if m.startswith("echodash") and not m.startswith(allowed))
     assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
