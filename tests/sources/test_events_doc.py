@@ -25,7 +25,8 @@ from tests.support import REPO
 
 DOC = REPO / "docs" / "events.md"
 SOURCE_DOCS = REPO / "docs" / "sources"
-# Senders still being moved to their folders (issue 11): checked once they are.
+# Senders still being moved to their folders (issue 11): checked as soon as their section in
+# docs/events.md has rows.
 PENDING = {
     "cloudflare",
     "custom",
@@ -122,7 +123,7 @@ def samples(kind: str) -> list[tuple[dict[str, str], bytes]]:
     return found
 
 
-CHECKED = [k for k in source_classes() if k not in PENDING]
+CHECKED = [k for k in source_classes() if k not in PENDING or rows_by_kind().get(k)]
 
 
 def test_every_sender_has_its_section_and_samples() -> None:
