@@ -29,7 +29,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Tests that never open a store (parsers, titles, docs, settings): the same on either store,
 # so the PostgreSQL pass leaves them out.
-STORE_FREE = ("tests/sources/", "tests/titles/", "tests/test_docs.py", "tests/test_config.py")
+STORE_FREE = (
+    "tests/sources/",
+    "tests/titles/",
+    "tests/test_docs.py",
+    "tests/test_config.py",
+    "tests/alerts/test_rules.py",
+    "tests/alerts/test_matching.py",
+    "tests/alerts/test_conditions.py",
+    "tests/alerts/test_suspects.py",
+    "tests/alerts/test_ssrf.py",
+    "tests/alerts/test_backoff.py",
+)
 
 
 def _store_free(item: pytest.Item) -> bool:
