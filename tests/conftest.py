@@ -40,6 +40,9 @@ STORE_FREE = (
     "tests/alerts/test_suspects.py",
     "tests/alerts/test_ssrf.py",
     "tests/alerts/test_backoff.py",
+    "tests/metrics/test_dora.py",
+    "tests/metrics/test_revenue.py",
+    "tests/metrics/test_product.py",
 )
 
 

@@ -1,0 +1,266 @@
+"""Revenue metrics over Stripe subscription snapshots (specs/metrics.md, Revenue).
+
+A snapshot is a subscription as one Stripe event showed it; the latest by Stripe's `created`
+wins, so duplicates and out-of-order deliveries change nothing. MRR is worked out exactly
+(fractions), then each customer's MRR is rounded once to whole minor units: every movement is a
+difference of those, so start + new + reactivation + expansion - contraction - churn = end holds
+to the cent.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+from echodash.metrics.stats import days_in, rounded
+
+COUNTING = frozenset({"active", "past_due"})
+PER_MONTH = {
+    "year": Fraction(1, 12),
+    "month": Fraction(1),
+    "week": Fraction(52, 12),
+    "day": Fraction(365, 12),
+}
+MONTH_DAYS = Fraction(36525, 1200)  # 30.4375: an average month, for rates per month
+NO_CHURN_MONTHS = 60  # LTV when nobody churned: ARPA for five years
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    unit_amount: int | None  # minor units; None for tiered prices without one
+    quantity: int
+    interval: str  # day, week, month, year
+    interval_count: int = 1
+    metered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    duration: str  # forever, once, repeating
+    percent_off: float | None = None
+    amount_off: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    subscription: str
+    customer: str
+    currency: str
+    status: str
+    created: datetime  # the Stripe event's `created`: the latest wins
+    items: tuple[Item, ...] = ()
+    discount: Discount | None = None
+    event_id: int | None = None
+
+
+def subscription_mrr(snapshot: Snapshot) -> Fraction:
+    """What one subscription brings in a month, exactly (minor units)."""
+    if snapshot.status not in COUNTING:
+        return Fraction(0)
+    total = Fraction(0)
+    months: Fraction | None = None
+    for item in snapshot.items:
+        factor = PER_MONTH.get(item.interval)
+        if item.metered or item.unit_amount is None or factor is None:
+            continue
+        per_month = factor / max(item.interval_count, 1)
+        months = months or per_month
+        total += item.unit_amount * item.quantity * per_month
+    discount = snapshot.discount
+    if discount is not None and discount.duration == "forever" and total > 0:
+        if discount.percent_off:
+            total *= 1 - Fraction(str(discount.percent_off)) / 100
+        elif discount.amount_off:
+            total -= discount.amount_off * (months or 1)
+    return max(total, Fraction(0))
+
+
+def _half_up(value: Fraction) -> int:
+    return int((value * 2 + 1) // 2)
+
+
+class Ledger:
+    """Every subscription's snapshots in order: MRR per customer at any moment."""
+
+    def __init__(self, snapshots: Iterable[Snapshot], currency: str | None = None) -> None:
+        by_subscription: dict[str, list[Snapshot]] = defaultdict(list)
+        for snapshot in snapshots:
+            if currency is None or snapshot.currency == currency:
+                by_subscription[snapshot.subscription].append(snapshot)
+        self.history = {
+            key: sorted(found, key=lambda s: (s.created, s.event_id or 0))
+            for key, found in by_subscription.items()
+        }
+        self.times = {key: [s.created for s in found] for key, found in self.history.items()}
+
+    def at(self, subscription: str, moment: datetime) -> Snapshot | None:
+        """The subscription as it stood at `moment` (its latest snapshot by then)."""
+        index = bisect_right(self.times[subscription], moment)
+        return self.history[subscription][index - 1] if index else None
+
+    def customers_at(self, moment: datetime) -> dict[tuple[str, str], int]:
+        """(customer, currency) → MRR in minor units at `moment`, for customers with MRR."""
+        exact: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        for subscription in self.history:
+            snapshot = self.at(subscription, moment)
+            if snapshot is not None:
+                value = subscription_mrr(snapshot)
+                if value:
+                    exact[(snapshot.customer, snapshot.currency)] += value
+        found = {key: _half_up(value) for key, value in exact.items()}
+        return {key: value for key, value in found.items() if value > 0}
+
+    def had_mrr_before(self, customer: str, currency: str, moment: datetime) -> bool:
+        """Whether the customer had MRR at any moment before `moment`."""
+        moments = sorted(
+            s.created
+            for found in self.history.values()
+            for s in found
+            if s.customer == customer and s.currency == currency and s.created < moment
+        )
+        return any(self.customers_at(m).get((customer, currency), 0) > 0 for m in moments)
+
+
+@dataclass
+class Revenue:
+    currency: str
+    start: dict[str, int]  # customer → MRR at the window's start
+    end: dict[str, int]
+    new: dict[str, int]
+    reactivation: dict[str, int]
+    expansion: dict[str, int]
+    contraction: dict[str, int]
+    churn: dict[str, int]
+    since: datetime
+    until: datetime
+    trials_ended: int = 0
+    trials_converted: int = 0
+    series: list[tuple[str, int]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        start_mrr = sum(self.start.values())
+        end_mrr = sum(self.end.values())
+        moved = {
+            name: sum(getattr(self, name).values())
+            for name in ("new", "reactivation", "expansion", "contraction", "churn")
+        }
+        churned = len(self.churn)
+        customer_churn = churned / len(self.start) if self.start else None
+        gross = (moved["churn"] + moved["contraction"]) / start_mrr if start_mrr else None
+        net = (
+            (moved["churn"] + moved["contraction"] - moved["expansion"] - moved["reactivation"])
+            / start_mrr
+            if start_mrr
+            else None
+        )
+        arpa = end_mrr / len(self.end) if self.end else None
+        return {
+            "currency": self.currency,
+            "mrr": {"start": start_mrr, "end": end_mrr},
+            "movements": moved,
+            "customers": {"start": len(self.start), "end": len(self.end), "churned": churned},
+            "customer_churn_rate": rounded(customer_churn),
+            "gross_mrr_churn": rounded(gross),
+            "net_mrr_churn": rounded(net),
+            "arpa": rounded(arpa, 2),
+            "ltv": rounded(self.ltv(arpa, customer_churn), 2),
+            "trial_conversion": rounded(self.trials_converted / self.trials_ended)
+            if self.trials_ended
+            else None,
+            "series": [{"date": day, "mrr": mrr} for day, mrr in self.series or []],
+        }
+
+    def ltv(self, arpa: float | None, churn_rate: float | None) -> float | None:
+        """ARPA ÷ the monthly customer churn rate (the window's rate spread over its months);
+        ARPA times 60 when nobody churned."""
+        if arpa is None:
+            return None
+        if not churn_rate:
+            return arpa * NO_CHURN_MONTHS
+        months = Fraction((self.until - self.since).total_seconds() / 86400) / MONTH_DAYS
+        monthly = churn_rate / float(months) if months > 0 else churn_rate
+        return arpa / monthly
+
+
+def revenue(
+    snapshots: Sequence[Snapshot],
+    since: datetime,
+    until: datetime,
+    currency: str | None = None,
+    *,
+    series: bool = True,
+) -> Revenue:
+    """MRR, its movements and the ratios over [since, until) in one currency (the one with
+    the most MRR at the end when none is given)."""
+    currency = currency or main_currency(snapshots, until)
+    ledger = Ledger(snapshots, currency)
+    start = {c: v for (c, _cur), v in ledger.customers_at(_before(since)).items()}
+    end = {c: v for (c, _cur), v in ledger.customers_at(_before(until)).items()}
+    result = Revenue(currency, start, end, {}, {}, {}, {}, {}, since, until)
+    for customer in sorted(set(start) | set(end)):
+        before, after = start.get(customer, 0), end.get(customer, 0)
+        if before == 0 and after > 0:
+            if ledger.had_mrr_before(customer, currency, since):
+                result.reactivation[customer] = after
+            else:
+                result.new[customer] = after
+        elif before > 0 and after == 0:
+            result.churn[customer] = before
+        elif after > before:
+            result.expansion[customer] = after - before
+        elif after < before:
+            result.contraction[customer] = before - after
+    result.trials_ended, result.trials_converted = trials(ledger, since, until)
+    if series:
+        result.series = [
+            (day.isoformat(), sum(ledger.customers_at(_end_of(day, until)).values()))
+            for day in days_in(since, until)
+        ]
+    return result
+
+
+def _before(moment: datetime) -> datetime:
+    """State at a window's edge: snapshots created before it (the edge itself belongs to the
+    next window)."""
+    return moment - timedelta(microseconds=1)
+
+
+def _end_of(day: Any, until: datetime) -> datetime:
+    edge = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    return _before(min(edge, until))
+
+
+def main_currency(snapshots: Sequence[Snapshot], moment: datetime) -> str:
+    totals: dict[str, Fraction] = defaultdict(Fraction)
+    ledger = Ledger(snapshots)
+    for subscription in ledger.history:
+        snapshot = ledger.at(subscription, moment)
+        if snapshot is not None:
+            totals[snapshot.currency] += subscription_mrr(snapshot)
+    if not totals:
+        return next((s.currency for s in snapshots), "usd")
+    return max(sorted(totals), key=lambda c: totals[c])
+
+
+def currencies(snapshots: Sequence[Snapshot]) -> list[str]:
+    return sorted({s.currency for s in snapshots})
+
+
+def trials(ledger: Ledger, since: datetime, until: datetime) -> tuple[int, int]:
+    """(trials that ended in the window, of which became active): a subscription leaves
+    `trialing` at its first later snapshot with another status."""
+    ended = converted = 0
+    for history in ledger.history.values():
+        for earlier, later in pairwise(history):
+            if earlier.status == "trialing" and later.status != "trialing":
+                if since <= later.created < until:
+                    ended += 1
+                    converted += later.status in COUNTING
+                break
+    return ended, converted

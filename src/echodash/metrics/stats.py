@@ -1,0 +1,49 @@
+"""Medians and percentiles as the metric definitions fix them, and the time buckets they use."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (the median of an even count is the mean of
+    the two middle values); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return float(ordered[low])
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float | None:
+    return percentile(values, 0.5)
+
+
+def iso_week(day: date) -> tuple[int, int]:
+    year, week, _ = day.isocalendar()
+    return (year, week)
+
+
+def days_in(since: datetime, until: datetime) -> list[date]:
+    """The calendar days (UTC) that [since, until) touches."""
+    first = since.astimezone(UTC).date()
+    last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def weeks_in(since: datetime, until: datetime) -> list[tuple[int, int]]:
+    return list(dict.fromkeys(iso_week(d) for d in days_in(since, until)))
+
+
+def months_in(since: datetime, until: datetime) -> list[tuple[int, int]]:
+    return list(dict.fromkeys((d.year, d.month) for d in days_in(since, until)))
+
+
+def rounded(value: float | None, places: int = 4) -> float | None:
+    return None if value is None else round(value, places)
