@@ -43,6 +43,7 @@ STORE_FREE = (
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
+    "tests/metrics/test_facts.py",
 )
 
 

@@ -25,6 +25,7 @@ class Activity:
     name: str
     at: datetime
     event_id: int | None = None
+    score: float | None = None  # a survey answer's `score` (NPS 0-10, CSAT 1-5)
 
 
 def local_days(since: datetime, until: datetime, zone: tzinfo = UTC) -> list[date]:
