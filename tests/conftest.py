@@ -42,6 +42,7 @@ STORE_FREE = (
     "tests/alerts/test_backoff.py",
     "tests/alerts/test_outbound.py",
     "tests/alerts/test_apprise_action.py",
+    "tests/alerts/test_engine.py",
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
