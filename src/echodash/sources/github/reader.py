@@ -54,6 +54,21 @@ class Payload(PayloadReader):
         place = self.text("repository.full_name", 140) or self.text("organization.login", 80)
         return f"github:{place}" if place else None
 
+    @property
+    def environment(self) -> str | None:
+        """The environment a deployment (or a deployment's review or protection rule) names."""
+        if self.event in ("deployment", "deployment_status"):
+            return self.text("deployment.environment", 100) or self.text(
+                "deployment_status.environment", 100
+            )
+        if self.event in ("deployment_review", "deployment_protection_rule"):
+            return self.text("environment", 100)
+        return None
+
+    def sha(self, path: str) -> str | None:
+        """A commit SHA (or other object id) at `path`, whole."""
+        return self.text(path, 64)
+
     def keys(self) -> tuple[str, ...]:
         """Builders are filed by event name (`pull_request`), some by type too."""
         return (self.type, self.event)

@@ -3,7 +3,7 @@ deployments and security alerts. These carry the severities alert rules care abo
 
 from __future__ import annotations
 
-from echodash.events import EventDraft, FieldValue, Severity
+from echodash.events import Category, EventDraft, FieldValue, Outcome, Severity
 from echodash.sources.github.reader import Payload
 from echodash.sources.kit.payload import line
 from echodash.sources.kit.text import ref_name, short_sha, words
@@ -41,6 +41,30 @@ _CONCLUSION_SEVERITY = {
 }
 
 
+# How a run or check went, from its conclusion (docs/events.md): `neutral` passes (GitHub's
+# branch protection counts it as passing), `action_required` stopped for a person, and a
+# `stale` suite was given up on by GitHub.
+_CONCLUSION_OUTCOMES = {
+    "success": Outcome.SUCCESS,
+    "neutral": Outcome.SUCCESS,
+    "failure": Outcome.FAILURE,
+    "timed_out": Outcome.FAILURE,
+    "startup_failure": Outcome.FAILURE,
+    "action_required": Outcome.FAILURE,
+    "cancelled": Outcome.CANCELLED,
+    "stale": Outcome.CANCELLED,
+    "skipped": Outcome.SKIPPED,
+}
+_RUNNING = {"requested", "rerequested", "queued", "waiting", "pending", "in_progress"}
+
+
+def run_outcome(status: str | None, conclusion: str | None) -> Outcome | None:
+    """`success`, `failure`… once a run has a conclusion; `started` while it waits or runs."""
+    if conclusion:
+        return _CONCLUSION_OUTCOMES.get(conclusion)
+    return Outcome.STARTED if status in _RUNNING else None
+
+
 def _phrase(status: str | None, conclusion: str | None, action: str | None) -> str:
     """`failed`, `is running`… from a run's conclusion, else its status, else the action."""
     if conclusion:
@@ -70,6 +94,9 @@ def _workflow_run(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{run}.updated_at", f"{run}.run_started_at", f"{run}.created_at"),
         severity=_severity(conclusion),
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=run_outcome(status or p.action, conclusion),
+        commits=[p.sha(f"{run}.head_sha")],
         fields={
             "workflow": name,
             "branch": branch,
@@ -91,7 +118,8 @@ def _workflow_job(p: Payload) -> EventDraft:
     branch, conclusion = p.text(f"{job}.head_branch", 100), p.text(f"{job}.conclusion", 40)
     status = p.text(f"{job}.status", 40)
     # A job's status lags its action in some deliveries (`queued` with status `waiting`).
-    phrase = _phrase(p.action if p.action in _STATUS_PHRASES else status, conclusion, p.action)
+    current = p.action if p.action in _STATUS_PHRASES else status
+    phrase = _phrase(current, conclusion, p.action)
     of_workflow = f" of workflow {workflow}" if workflow else ""
     return p.draft(
         f"Job {name}{of_workflow} {phrase}{_on(branch)}{p.where}",
@@ -99,6 +127,9 @@ def _workflow_job(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{job}.completed_at", f"{job}.started_at", f"{job}.created_at"),
         severity=_severity(conclusion),
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=run_outcome(current, conclusion),
+        commits=[p.sha(f"{job}.head_sha")],
         fields={
             "job": name,
             "workflow": workflow,
@@ -115,12 +146,16 @@ def _workflow_job(p: Payload) -> EventDraft:
 def _check_run(p: Payload) -> EventDraft:
     check = "check_run"
     name = p.text(f"{check}.name") or "check"
-    branch, sha = p.text(f"{check}.check_suite.head_branch", 100), p.text(f"{check}.head_sha", 40)
+    branch, sha = p.text(f"{check}.check_suite.head_branch", 100), p.sha(f"{check}.head_sha")
     conclusion, status = p.text(f"{check}.conclusion", 40), p.text(f"{check}.status", 40)
+    # A re-run starts the check again: the payload still holds the last run's conclusion.
+    outcome = run_outcome(status or p.action, conclusion)
     if p.action == "rerequested":
         title = f"{p.who} re-ran check {name}{_on(branch, short_sha(sha))}{p.where}"
+        outcome = Outcome.STARTED
     elif p.action == "requested_action":
         title = f"{p.who} requested an action on check {name}{p.where}"
+        outcome = None
     else:
         title = f"Check {name} {_phrase(status, conclusion, p.action)}"
         title += _on(branch, short_sha(sha)) + p.where
@@ -130,6 +165,9 @@ def _check_run(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{check}.completed_at", f"{check}.started_at"),
         severity=_severity(conclusion) if p.action != "rerequested" else Severity.INFO,
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
         fields={
             "check": name,
             "app": p.text(f"{check}.app.name", 80),
@@ -145,11 +183,13 @@ def _check_run(p: Payload) -> EventDraft:
 def _check_suite(p: Payload) -> EventDraft:
     suite = "check_suite"
     app = p.text(f"{suite}.app.name", 80)
-    branch, sha = p.text(f"{suite}.head_branch", 100), p.text(f"{suite}.head_sha", 40)
+    branch, sha = p.text(f"{suite}.head_branch", 100), p.sha(f"{suite}.head_sha")
     conclusion, status = p.text(f"{suite}.conclusion", 40), p.text(f"{suite}.status", 40)
     what = f"check suite {app}" if app else "a check suite"
+    outcome = run_outcome(status or p.action, conclusion)
     if p.action == "rerequested":
         title = f"{p.who} re-ran {what}{_on(branch, short_sha(sha))}{p.where}"
+        outcome = Outcome.STARTED
     else:
         title = f"{what[0].upper()}{what[1:]} {_phrase(status, conclusion, p.action)}"
         title += _on(branch, short_sha(sha)) + p.where
@@ -160,6 +200,9 @@ def _check_suite(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{suite}.updated_at", f"{suite}.created_at"),
         severity=_severity(conclusion) if p.action != "rerequested" else Severity.INFO,
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
         fields={
             "app": app,
             "status": status,
@@ -181,12 +224,24 @@ _STATE_PHRASES = {
     "inactive": "is now inactive",
 }
 _STATE_SEVERITY = {"success": Severity.SUCCESS, "failure": Severity.ERROR, "error": Severity.ERROR}
+# Commit statuses and deployment statuses share these states. `inactive` (a deployment a
+# newer one replaced) says nothing of how the deployment went: no outcome.
+_STATE_OUTCOMES = {
+    "success": Outcome.SUCCESS,
+    "failure": Outcome.FAILURE,
+    "error": Outcome.FAILURE,
+    "pending": Outcome.STARTED,
+    "queued": Outcome.STARTED,
+    "in_progress": Outcome.STARTED,
+    "waiting": Outcome.STARTED,
+}
 
 
 @builds("status")
 def _status(p: Payload) -> EventDraft:
     state, context = p.text("state", 40), p.text("context", 100) or "check"
-    sha = short_sha(p.text("sha", 40))
+    full_sha = p.sha("sha")
+    sha = short_sha(full_sha)
     branches = p.get("branches")
     # A commit can sit on many branches; name one only when it is unambiguous.
     branch = (
@@ -201,6 +256,9 @@ def _status(p: Payload) -> EventDraft:
         occurred_at=p.time("updated_at", "created_at"),
         severity=_STATE_SEVERITY.get(state or "", Severity.INFO),
         tags=[branch, state],
+        category=Category.BUILD,
+        outcome=_STATE_OUTCOMES.get(state or ""),
+        commits=[full_sha],
         fields={"context": context, "state": state, "sha": sha, "branch": branch},
         summary=p.text("description", 300),
     )
@@ -236,6 +294,9 @@ def _deployment(p: Payload) -> EventDraft:
         url=p.link("workflow_run.html_url") or (f"{home}/deployments" if home else None),
         occurred_at=p.time("deployment.created_at", "deployment.updated_at"),
         tags=[env],
+        category=Category.DEPLOYMENT,
+        outcome=Outcome.STARTED if p.action in (None, "created") else None,
+        commits=[p.sha("deployment.sha")],
         fields=dict(_deploy_fields(p, env, ref)),
         summary=p.text("deployment.description", 300),
     )
@@ -256,6 +317,9 @@ def _deployment_status(p: Payload) -> EventDraft:
         occurred_at=p.time("deployment_status.created_at", "deployment_status.updated_at"),
         severity=_STATE_SEVERITY.get(state or "", Severity.INFO),
         tags=[env, state],
+        category=Category.DEPLOYMENT,
+        outcome=_STATE_OUTCOMES.get(state or ""),
+        commits=[p.sha("deployment.sha")],
         fields={
             **_deploy_fields(p, env, ref),
             "state": state,
@@ -330,6 +394,7 @@ def _alert(
         or p.time("alert.created_at"),
         severity=_alert_severity(p.action, level),
         tags=["security", level],
+        category=Category.ALERT,
         fields={
             "alert": number,
             "state": p.text("alert.state", 40),
@@ -415,6 +480,7 @@ def _security_advisory(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{adv}.withdrawn_at", f"{adv}.updated_at", f"{adv}.published_at"),
         severity=Severity.INFO if p.action == "withdrawn" else _alert_severity(p.action, level),
         tags=["security", level],
+        category=Category.ALERT,
         fields={
             "ghsa": ghsa,
             "cve": p.text(f"{adv}.cve_id", 40),
