@@ -90,6 +90,8 @@ CATEGORIES = {
     ),
     "sponsorship": Category.ACTIVITY,
     "marketplace_purchase": Category.SUBSCRIPTION,
+    # Someone new in the organization; its other events are settings.
+    "organization.member_added": Category.SIGNUP,
 }
 
 
@@ -107,7 +109,7 @@ def generic(p: Payload) -> EventDraft:
         " ".join(part for part in parts if part) + p.where + p.by,
         url=p.link(f"{p.event}.html_url") or p.home(),
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
-        category=CATEGORIES.get(p.event, Category.OTHER),
+        category=CATEGORIES.get(p.type) or CATEGORIES.get(p.event, Category.OTHER),
     )
 
 

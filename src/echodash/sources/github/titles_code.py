@@ -269,6 +269,15 @@ def _is_incident(p: Payload) -> bool:
     return any(name.lower() == INCIDENT_LABEL for name in label_names(p.get("issue.labels")))
 
 
+def _incident_severity(p: Payload) -> Severity:
+    """An incident that opens (or an issue just labelled one) wants someone to look; one
+    that closes is resolved."""
+    labelled = p.action == "labeled" and (p.text("label.name", 50) or "").lower() == INCIDENT_LABEL
+    if p.action in ("opened", "reopened") or labelled:
+        return Severity.WARNING
+    return Severity.SUCCESS if p.action == "closed" else Severity.INFO
+
+
 def _issueitem_label(p: Payload, key: str = "issue") -> str:
     noun = "pull request" if _on_pull_request(p, key) else key
     return item_label(noun, p.number(f"{key}.number"), p.text(f"{key}.title"))
@@ -277,6 +286,7 @@ def _issueitem_label(p: Payload, key: str = "issue") -> str:
 @builds("issues")
 def _issues(p: Payload) -> EventDraft:
     item, reason = _issueitem_label(p), p.text("issue.state_reason", 40)
+    incident = _is_incident(p)
     if p.action == "closed":
         title = f"{p.who} closed {item}" + (f" as {words(reason)}" if reason else "") + p.where
     else:
@@ -290,7 +300,8 @@ def _issues(p: Payload) -> EventDraft:
             "issue.created_at",
         ),
         tags=label_names(p.get("issue.labels")),
-        category=Category.INCIDENT if _is_incident(p) else Category.ISSUE,
+        severity=_incident_severity(p) if incident else Severity.INFO,
+        category=Category.INCIDENT if incident else Category.ISSUE,
         fields={
             "number": p.number("issue.number"),
             "state": p.text("issue.state", 20),
