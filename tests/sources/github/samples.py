@@ -138,6 +138,74 @@ EXTRA: list[tuple[str, str, bytes]] = [
         "removed",
         edited("member/added.payload.json", {"action": "removed"}),
     ),
+    (
+        "projects_v2",
+        "closed",
+        edited(
+            "projects_v2_item/archived.payload.json",
+            {
+                "action": "closed",
+                "projects_v2": {"number": 2, "title": "Roadmap", "closed": True},
+                "projects_v2_item": None,
+                "changes": None,
+            },
+        ),
+    ),
+    *(
+        (
+            "merge_group",
+            f"destroyed.{reason}",
+            edited(
+                "merge_group/checks_requested.payload.json",
+                {"action": "destroyed", "reason": reason},
+            ),
+        )
+        for reason in ("merged", "invalidated", "dequeued")
+    ),
+    (
+        "page_build",
+        "errored",
+        edited(
+            "page_build/payload.json",
+            {"build.status": "errored", "build.error": {"message": "Page build failed."}},
+        ),
+    ),
+    (
+        "page_build",
+        "building",
+        edited("page_build/payload.json", {"build.status": "building"}),
+    ),
+    *(
+        (
+            "deployment_review",
+            action,
+            edited(
+                "deployment_review/requested.payload.json",
+                {"action": action, "approver": {"login": "octocat"}, "comment": "Ship it"},
+            ),
+        )
+        for action in ("approved", "rejected")
+    ),
+    (
+        "installation",
+        "suspend",
+        edited("installation/created.payload.json", {"action": "suspend"}),
+    ),
+    (
+        "repository_import",
+        "failure",
+        edited("repository_import/payload.json", {"status": "failure"}),
+    ),
+    (
+        "deploy_key",
+        "created.read-write",
+        edited("deploy_key/created.payload.json", {"key.read_only": False}),
+    ),
+    (
+        "sponsorship",
+        "cancelled",
+        edited("sponsorship/created.payload.json", {"action": "cancelled"}),
+    ),
 ]
 
 SAMPLES: list[tuple[dict[str, str], bytes]] = [

@@ -57,9 +57,19 @@ def test_fork_and_member() -> None:
 
 
 def test_event_without_a_specific_title_gets_a_generic_sentence() -> None:
+    # Labels had no title of their own once; rulesets still have none.
+    ruleset = edited(
+        "label/created.payload.json",
+        {"label": None, "repository_ruleset": {"id": 42, "name": "main", "enforcement": "active"}},
+    )
+    generic = parse_one("repository_ruleset", ruleset)
+    assert generic.type == "repository_ruleset.created"
+    assert (
+        generic.title == "Repository ruleset main created in Codertocat/Hello-World by Codertocat"
+    )
     label = parse_one("label", fixture("label/created.payload.json"))
     assert label.type == "label.created"
-    assert label.title == "Label :bug: Bugfix created in Codertocat/Hello-World by Codertocat"
+    assert label.title == "Codertocat created label :bug: Bugfix in Codertocat/Hello-World"
     body = json.dumps(
         {"action": "sparkled", "sender": {"login": "alice"}, "repository": {"full_name": "a/w"}}
     ).encode()

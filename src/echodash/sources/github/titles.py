@@ -42,56 +42,21 @@ CATEGORIES = {
     **dict.fromkeys(
         (
             "branch_protection_configuration",
-            "branch_protection_rule",
             "custom_property",
             "custom_property_values",
-            "deploy_key",
-            "github_app_authorization",
-            "installation",
-            "installation_repositories",
             "installation_target",
-            "label",
-            "membership",
-            "meta",
-            "org_block",
-            "organization",
             "personal_access_token_request",
-            "repository_import",
             "repository_ruleset",
             "security_and_analysis",
-            "team",
-            "team_add",
         ),
         Category.CONFIG,
     ),
+    **dict.fromkeys(("projects_v2_status_update", "sub_issues"), Category.ISSUE),
+    "deployment_protection_rule": Category.DEPLOYMENT,
     **dict.fromkeys(
-        (
-            "milestone",
-            "project",
-            "project_card",
-            "project_column",
-            "projects_v2",
-            "projects_v2_item",
-            "projects_v2_status_update",
-            "sub_issues",
-        ),
-        Category.ISSUE,
-    ),
-    **dict.fromkeys(("package", "registry_package"), Category.RELEASE),
-    **dict.fromkeys(("merge_group", "page_build", "repository_dispatch"), Category.BUILD),
-    **dict.fromkeys(("deployment_review", "deployment_protection_rule"), Category.DEPLOYMENT),
-    **dict.fromkeys(
-        (
-            "repository_advisory",
-            "secret_scanning_alert_location",
-            "secret_scanning_scan",
-        ),
+        ("repository_advisory", "secret_scanning_alert_location", "secret_scanning_scan"),
         Category.ALERT,
     ),
-    "sponsorship": Category.ACTIVITY,
-    "marketplace_purchase": Category.SUBSCRIPTION,
-    # Someone new in the organization; its other events are settings.
-    "organization.member_added": Category.SIGNUP,
 }
 
 
@@ -109,7 +74,7 @@ def generic(p: Payload) -> EventDraft:
         " ".join(part for part in parts if part) + p.where + p.by,
         url=p.link(f"{p.event}.html_url") or p.home(),
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
-        category=CATEGORIES.get(p.type) or CATEGORIES.get(p.event, Category.OTHER),
+        category=CATEGORIES.get(p.event, Category.OTHER),
     )
 
 

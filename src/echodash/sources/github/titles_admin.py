@@ -1,0 +1,482 @@
+"""Titles for GitHub's settings, access, apps, packages, projects and the smaller events:
+who changed what, and which of them want a person to look (a webhook deleted, an app
+removed, a branch left unprotected, a deployment waiting for approval)."""
+
+from __future__ import annotations
+
+from echodash.events import Category, EventDraft, Outcome, Severity
+from echodash.sources.github.reader import Payload
+from echodash.sources.kit.text import ref_name, short_sha, words
+from echodash.sources.kit.titles import TitleBook
+
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
+
+
+def _verb(p: Payload, fallback: str = "updated") -> str:
+    return words(p.action or fallback)
+
+
+def _in(p: Payload) -> str:
+    return f" in {p.subject}" if p.subject else ""
+
+
+# ---- protection, keys, webhooks, rules ----------------------------------------------------
+
+
+@builds("branch_protection_rule")
+def _branch_protection_rule(p: Payload) -> EventDraft:
+    branch = p.text("rule.name", 100) or "a branch"
+    return p.draft(
+        f"{p.who} {_verb(p)} the protection rule for {branch}{_in(p)}",
+        url=(f"{home}/settings/branches" if (home := p.home()) else None),
+        occurred_at=p.time("rule.updated_at", "rule.created_at"),
+        # A branch left without protection can take unreviewed pushes.
+        severity=Severity.WARNING if p.action == "deleted" else Severity.INFO,
+        tags=[branch],
+        category=Category.CONFIG,
+        fields={
+            "branch": branch,
+            "reviews": p.number("rule.required_approving_review_count"),
+        },
+    )
+
+
+@builds("deploy_key")
+def _deploy_key(p: Payload) -> EventDraft:
+    title = p.text("key.title", 100)
+    writes = p.get("key.read_only") is False
+    access = " with write access" if writes and p.action == "created" else ""
+    return p.draft(
+        f"{p.who} {_verb(p)} deploy key" + (f" {title}" if title else "") + access + _in(p),
+        occurred_at=p.time("key.created_at"),
+        # A key that can push is worth a look when it appears.
+        severity=Severity.WARNING if access else Severity.INFO,
+        category=Category.CONFIG,
+        fields={"key": title, "read_only": not writes},
+    )
+
+
+@builds("meta")
+def _meta(p: Payload) -> EventDraft:
+    hook = p.number("hook_id") or p.number("hook.id")
+    where = f" for {p.subject}" if p.subject else ""
+    deleted = p.action == "deleted"
+    return p.draft(
+        f"{p.who} {_verb(p)} the GitHub webhook{where}"
+        + (": no more events will arrive from it" if deleted else ""),
+        # The webhook that sends to EchoDash is gone: its feed goes quiet.
+        severity=Severity.WARNING if deleted else Severity.INFO,
+        category=Category.CONFIG,
+        fields={"hook_id": hook, "hook_type": p.text("hook.type", 40)},
+    )
+
+
+@builds("label")
+def _label(p: Payload) -> EventDraft:
+    name = p.text("label.name", 50) or "a label"
+    old = p.text("changes.name.from", 50)
+    title = (
+        f"{p.who} renamed label {old} to {name}{_in(p)}"
+        if p.action == "edited" and old
+        else f"{p.who} {_verb(p)} label {name}{_in(p)}"
+    )
+    return p.draft(title, tags=[name], category=Category.CONFIG, fields={"label": name})
+
+
+# ---- people, teams, organizations ---------------------------------------------------------
+
+
+@builds("membership")
+def _membership(p: Payload) -> EventDraft:
+    member = p.text("member.login", 80) or "someone"
+    team = p.text("team.name", 80) or "a team"
+    joined = {"added": "added {m} to team {t}", "removed": "removed {m} from team {t}"}
+    phrase = joined.get(p.action or "", "{v} {m} in team {t}").format(m=member, t=team, v=_verb(p))
+    return p.draft(
+        f"{p.who} {phrase}{_in(p)}",
+        category=Category.CONFIG,
+        fields={"member": member, "team": team},
+    )
+
+
+_ORGANIZATION_TITLES = {
+    "member_added": "{user} joined {org}",
+    "member_invited": "{who} invited {user} to {org}",
+    "member_removed": "{who} removed {user} from {org}",
+    "renamed": "{who} renamed organization {old} to {org}",
+    "deleted": "{who} deleted organization {org}",
+}
+
+
+@builds("organization")
+def _organization(p: Payload) -> EventDraft:
+    user = (
+        p.text("membership.user.login", 80)
+        or p.text("invitation.login", 80)
+        or p.text("user.login", 80)
+        or "someone"
+    )
+    template = _ORGANIZATION_TITLES.get(p.action or "", "{who} {verb} organization {org}")
+    title = template.format(
+        who=p.who,
+        user=user,
+        org=p.text("organization.login", 80) or "an organization",
+        old=p.text("changes.login.from", 80) or "another name",
+        verb=_verb(p),
+    )
+    return p.draft(
+        title,
+        severity=Severity.WARNING if p.action == "deleted" else Severity.INFO,
+        # Someone new in the organization; everything else about it is a setting.
+        category=Category.SIGNUP if p.action == "member_added" else Category.CONFIG,
+        fields={"member": user, "role": p.text("membership.role", 40)},
+    )
+
+
+@builds("org_block")
+def _org_block(p: Payload) -> EventDraft:
+    user = p.text("blocked_user.login", 80) or "someone"
+    return p.draft(
+        f"{p.who} {_verb(p)} {user}{_in(p)}",
+        category=Category.CONFIG,
+        fields={"blocked": user},
+    )
+
+
+_TEAM_TITLES = {
+    "added_to_repository": "{who} gave team {team} access to {repo}",
+    "removed_from_repository": "{who} removed team {team} from {repo}",
+}
+
+
+@builds("team", "team_add")
+def _team(p: Payload) -> EventDraft:
+    team = p.text("team.name", 80) or "a team"
+    action = "added_to_repository" if p.event == "team_add" else p.action or "updated"
+    template = _TEAM_TITLES.get(action, "{who} {verb} team {team}{where}")
+    title = template.format(
+        who=p.who,
+        team=team,
+        repo=p.text("repository.full_name", 140) or "a repository",
+        verb=words(action),
+        where=_in(p),
+    )
+    return p.draft(
+        title,
+        url=p.link("team.html_url"),
+        category=Category.CONFIG,
+        fields={"team": team, "permission": p.text("team.permission", 40)},
+    )
+
+
+# ---- apps, installations, the marketplace and sponsors ------------------------------------
+
+
+@builds("installation")
+def _installation(p: Payload) -> EventDraft:
+    account = p.text("installation.account.login", 80) or "an account"
+    app = p.text("installation.app_slug", 80) or "the GitHub App"
+    phrases = {
+        "created": "installed {app} on {account}",
+        "deleted": "uninstalled {app} from {account}",
+        "suspend": "suspended {app} on {account}",
+        "unsuspend": "unsuspended {app} on {account}",
+        "new_permissions_accepted": "accepted new permissions for {app} on {account}",
+    }
+    phrase = phrases.get(p.action or "", "{verb} the installation of {app} on {account}")
+    lost = p.action in ("deleted", "suspend")
+    return p.draft(
+        f"{p.who} " + phrase.format(app=app, account=account, verb=_verb(p)),
+        url=p.link("installation.html_url"),
+        # The app no longer receives this account's events.
+        severity=Severity.WARNING if lost else Severity.INFO,
+        category=Category.CONFIG,
+        fields={"account": account, "app": app},
+    )
+
+
+@builds("installation_repositories")
+def _installation_repositories(p: Payload) -> EventDraft:
+    added, removed = p.get("repositories_added"), p.get("repositories_removed")
+    count = len(added if p.action == "added" and isinstance(added, list) else []) + len(
+        removed if p.action == "removed" and isinstance(removed, list) else []
+    )
+    account = p.text("installation.account.login", 80) or "an account"
+    what = f"{count} repositor{'y' if count == 1 else 'ies'}" if count else "repositories"
+    direction = "to" if p.action == "added" else "from" if p.action == "removed" else "of"
+    return p.draft(
+        f"{p.who} {_verb(p)} {what} {direction} the app installation on {account}",
+        url=p.link("installation.html_url"),
+        category=Category.CONFIG,
+        fields={"repositories": count, "selection": p.text("repository_selection", 20)},
+    )
+
+
+@builds("github_app_authorization")
+def _github_app_authorization(p: Payload) -> EventDraft:
+    return p.draft(
+        f"{p.who} {_verb(p)} their authorization of the GitHub App",
+        category=Category.CONFIG,
+    )
+
+
+_PURCHASE_SEVERITY = {"purchased": Severity.SUCCESS, "cancelled": Severity.WARNING}
+
+
+@builds("marketplace_purchase")
+def _marketplace_purchase(p: Payload) -> EventDraft:
+    purchase = "marketplace_purchase"
+    account = p.text(f"{purchase}.account.login", 80) or p.who
+    plan = p.text(f"{purchase}.plan.name", 80)
+    on = f" {plan}" if plan else " a plan"
+    phrases = {
+        "purchased": f"bought{on}",
+        "cancelled": f"cancelled{on}",
+        "changed": f"changed to{on}",
+        "pending_change": f"will change to{on}",
+        "pending_change_cancelled": "kept their plan",
+    }
+    return p.draft(
+        f"{account} {phrases.get(p.action or '', _verb(p) + on)} on GitHub Marketplace",
+        occurred_at=p.time("effective_date"),
+        severity=_PURCHASE_SEVERITY.get(p.action or "", Severity.INFO),
+        category=Category.SUBSCRIPTION,
+        fields={
+            "account": account,
+            "plan": plan,
+            "billing_cycle": p.text(f"{purchase}.billing_cycle", 20),
+            "units": p.number(f"{purchase}.unit_count"),
+            "trial": p.flag(f"{purchase}.on_free_trial"),
+        },
+    )
+
+
+_SPONSORSHIP_SEVERITY = {"created": Severity.SUCCESS, "cancelled": Severity.WARNING}
+
+
+@builds("sponsorship")
+def _sponsorship(p: Payload) -> EventDraft:
+    sponsor = p.text("sponsorship.sponsor.login", 80) or p.who
+    sponsored = p.text("sponsorship.sponsorable.login", 80) or "someone"
+    tier = p.text("sponsorship.tier.name", 80)
+    phrases = {
+        "created": f"started sponsoring {sponsored}",
+        "cancelled": f"stopped sponsoring {sponsored}",
+        "pending_cancellation": f"will stop sponsoring {sponsored}",
+        "tier_changed": f"changed their sponsorship of {sponsored}",
+        "pending_tier_change": f"will change their sponsorship of {sponsored}",
+        "edited": f"edited their sponsorship of {sponsored}",
+    }
+    phrase = phrases.get(p.action or "", f"{_verb(p)} their sponsorship of {sponsored}")
+    return p.draft(
+        f"{sponsor} {phrase}" + (f" ({tier})" if tier else ""),
+        occurred_at=p.time("effective_date", "sponsorship.created_at"),
+        severity=_SPONSORSHIP_SEVERITY.get(p.action or "", Severity.INFO),
+        category=Category.ACTIVITY,
+        fields={"sponsor": sponsor, "tier": tier},
+    )
+
+
+# ---- packages ------------------------------------------------------------------------------
+
+
+@builds("package", "registry_package")
+def _package(p: Payload) -> EventDraft:
+    package = p.event
+    name = p.text(f"{package}.name", 100) or "a package"
+    version = p.text(f"{package}.package_version.version", 60) or p.text(
+        f"{package}.package_version.name", 60
+    )
+    kind = p.text(f"{package}.package_type", 20) or p.text(f"{package}.ecosystem", 20)
+    what = f"{kind} package" if kind else "package"
+    return p.draft(
+        f"{p.who} {_verb(p)} {what} {name}" + (f" {version}" if version else "") + _in(p),
+        url=p.link(f"{package}.package_version.html_url", f"{package}.html_url"),
+        occurred_at=p.time(f"{package}.updated_at", f"{package}.created_at"),
+        tags=[name, version],
+        category=Category.RELEASE,
+        fields={"package": name, "version": version, "type": kind},
+    )
+
+
+# ---- builds that are not runs: Pages, merge queues, dispatches, imports --------------------
+
+_PAGES = {
+    "built": ("Pages built", Outcome.SUCCESS, Severity.SUCCESS),
+    "errored": ("Pages build failed", Outcome.FAILURE, Severity.ERROR),
+    "building": ("Pages build started", Outcome.STARTED, Severity.INFO),
+}
+
+
+@builds("page_build")
+def _page_build(p: Payload) -> EventDraft:
+    status = p.text("build.status", 20)
+    phrase, outcome, severity = _PAGES.get(status or "", ("Pages build", None, Severity.INFO))
+    sha = p.sha("build.commit")
+    error = p.text("build.error.message", 200)
+    return p.draft(
+        phrase + (f" for {short_sha(sha)}" if sha else "") + _in(p),
+        url=(f"{home}/settings/pages" if (home := p.home()) else None),
+        occurred_at=p.time("build.updated_at", "build.created_at"),
+        severity=severity,
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"status": status, "sha": short_sha(sha), "seconds": _seconds(p)},
+        summary=error,
+    )
+
+
+def _seconds(p: Payload) -> int | None:
+    duration = p.number("build.duration")  # milliseconds
+    return None if duration is None else duration // 1000
+
+
+# Why a merge queue group ended: its pull requests merged, or it was given up.
+_MERGE_GROUP_ENDS: dict[str, tuple[Outcome | None, Severity]] = {
+    "merged": (Outcome.SUCCESS, Severity.SUCCESS),
+    "invalidated": (Outcome.FAILURE, Severity.WARNING),
+    "dequeued": (Outcome.CANCELLED, Severity.INFO),
+}
+
+
+@builds("merge_group")
+def _merge_group(p: Payload) -> EventDraft:
+    group = "merge_group"
+    base = ref_name(p.text(f"{group}.base_ref", 200))
+    sha = p.sha(f"{group}.head_sha")
+    onto = f" for {base}" if base else ""
+    reason = p.text("reason", 40)
+    outcome: Outcome | None = None
+    severity = Severity.INFO
+    if p.action == "checks_requested":
+        title, outcome = f"Merge queue{onto} requested checks", Outcome.STARTED
+    elif p.action == "destroyed":
+        outcome, severity = _MERGE_GROUP_ENDS.get(reason or "", (None, Severity.INFO))
+        title = f"Merge queue group{onto} ended" + (f": {words(reason)}" if reason else "")
+    else:
+        title = f"Merge queue group{onto} {_verb(p)}"
+    return p.draft(
+        title + _in(p),
+        url=(f"{home}/queue/{base}" if (home := p.home()) and base else p.home()),
+        severity=severity,
+        tags=[base],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"base": base, "sha": short_sha(sha), "reason": reason},
+        summary=p.text(f"{group}.head_commit.message", 300),
+    )
+
+
+@builds("repository_dispatch")
+def _repository_dispatch(p: Payload) -> EventDraft:
+    kind = p.text("action", 80) or "an event"
+    branch = p.text("branch", 100)
+    return p.draft(
+        f"{p.who} dispatched {kind}" + (f" on {branch}" if branch else "") + _in(p),
+        url=(f"{home}/actions" if (home := p.home()) else None),
+        tags=[branch],
+        category=Category.BUILD,
+        fields={"event_type": kind, "branch": branch},
+    )
+
+
+_IMPORTS = {
+    "success": ("finished", Outcome.SUCCESS, Severity.SUCCESS),
+    "failure": ("failed", Outcome.FAILURE, Severity.ERROR),
+    "cancelled": ("was cancelled", Outcome.CANCELLED, Severity.WARNING),
+}
+
+
+@builds("repository_import")
+def _repository_import(p: Payload) -> EventDraft:
+    status = p.text("status", 20)
+    phrase, outcome, severity = _IMPORTS.get(
+        status or "", (words(status or "updated"), None, Severity.INFO)
+    )
+    return p.draft(
+        f"Import of {p.subject or 'a repository'} {phrase}",
+        severity=severity,
+        category=Category.CONFIG,
+        outcome=outcome,
+        fields={"status": status},
+    )
+
+
+# ---- deployments waiting for people ---------------------------------------------------------
+
+
+@builds("deployment_review")
+def _deployment_review(p: Payload) -> EventDraft:
+    env = p.environment or p.text("workflow_job_run.environment", 100) or "an environment"
+    run = p.text("workflow_run.name") or "a workflow run"
+    if p.action == "requested":
+        who = p.text("requestor.login", 80) or p.who
+        title = f"{run} waits for approval to deploy to {env}" + _in(p) + f" (asked by {who})"
+    else:
+        who = p.text("approver.login", 80) or p.who
+        title = f"{who} {_verb(p)} deploying {run} to {env}" + _in(p)
+    waiting = p.action in ("requested", "rejected")
+    return p.draft(
+        title,
+        url=p.link("workflow_run.html_url"),
+        occurred_at=p.time("since", "workflow_run.updated_at"),
+        # A deployment held for a person, or stopped by one.
+        severity=Severity.WARNING if waiting else Severity.INFO,
+        tags=[env],
+        category=Category.DEPLOYMENT,
+        commits=[p.sha("workflow_run.head_sha")],
+        fields={
+            "environment": env,
+            "workflow": run,
+            "branch": p.text("workflow_run.head_branch", 100),
+            "comment": p.text("comment", 200),
+        },
+    )
+
+
+# ---- milestones and projects ---------------------------------------------------------------
+
+
+@builds("milestone")
+def _milestone(p: Payload) -> EventDraft:
+    title = p.text("milestone.title", 80) or "a milestone"
+    return p.draft(
+        f"{p.who} {_verb(p)} milestone {title}{_in(p)}",
+        url=p.link("milestone.html_url"),
+        occurred_at=p.time("milestone.closed_at", "milestone.updated_at"),
+        tags=[title],
+        category=Category.ISSUE,
+        fields={
+            "milestone": title,
+            "open_issues": p.number("milestone.open_issues"),
+            "closed_issues": p.number("milestone.closed_issues"),
+        },
+    )
+
+
+_PROJECT_THINGS = {
+    "project": ("project", "project.name"),
+    "project_card": ("a project card", "project_card.note"),
+    "project_column": ("project column", "project_column.name"),
+    "projects_v2": ("project", "projects_v2.title"),
+    "projects_v2_item": ("a project item", "projects_v2_item.content_type"),
+}
+
+
+@builds(*_PROJECT_THINGS)
+def _project(p: Payload) -> EventDraft:
+    noun, path = _PROJECT_THINGS.get(p.event, ("a project item", f"{p.event}.name"))
+    label = p.text(path, 80)
+    if p.event in ("project_card", "projects_v2_item"):
+        what = f"{noun}" + (f" ({label})" if label else "")
+    else:
+        what = f"{noun} {label}" if label else f"a {noun}"
+    return p.draft(
+        f"{p.who} {_verb(p)} {what}{_in(p)}",
+        url=p.link(f"{p.event}.html_url"),
+        occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
+        category=Category.ISSUE,
+    )
