@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.sources.kit.payload import PayloadReader, line
-from echodash.sources.kit.text import moment
+from echodash.sources.kit.text import moment, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,10 @@ class Payload(PayloadReader):
     @property
     def type(self) -> str:
         return f"{self.event}.{self.action}" if self.action else self.event
+
+    def verb(self, fallback: str = "updated") -> str:
+        """The action as words (`review_requested` → `review requested`)."""
+        return words(self.action or fallback)
 
     def flag(self, path: str) -> bool:
         return self.get(path) is True

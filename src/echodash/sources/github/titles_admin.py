@@ -1,24 +1,16 @@
-"""Titles for GitHub's settings, access, apps, packages, projects and the smaller events:
-who changed what, and which of them want a person to look (a webhook deleted, an app
-removed, a branch left unprotected, a deployment waiting for approval)."""
+"""Titles for GitHub's settings, access, apps, packages, milestones and projects: who
+changed what, and which of them want a person to look (a webhook deleted, an app removed, a
+branch left unprotected, a key that can push)."""
 
 from __future__ import annotations
 
 from echodash.events import Category, EventDraft, Outcome, Severity
 from echodash.sources.github.reader import Payload
-from echodash.sources.kit.text import ref_name, short_sha, words
+from echodash.sources.kit.text import words
 from echodash.sources.kit.titles import TitleBook
 
 TITLES: TitleBook[Payload] = TitleBook()
 builds = TITLES.builds
-
-
-def _verb(p: Payload, fallback: str = "updated") -> str:
-    return words(p.action or fallback)
-
-
-def _in(p: Payload) -> str:
-    return f" in {p.subject}" if p.subject else ""
 
 
 # ---- protection, keys, webhooks, rules ----------------------------------------------------
@@ -28,7 +20,7 @@ def _in(p: Payload) -> str:
 def _branch_protection_rule(p: Payload) -> EventDraft:
     branch = p.text("rule.name", 100) or "a branch"
     return p.draft(
-        f"{p.who} {_verb(p)} the protection rule for {branch}{_in(p)}",
+        f"{p.who} {p.verb()} the protection rule for {branch}{p.where}",
         url=(f"{home}/settings/branches" if (home := p.home()) else None),
         occurred_at=p.time("rule.updated_at", "rule.created_at"),
         # A branch left without protection can take unreviewed pushes.
@@ -48,7 +40,7 @@ def _deploy_key(p: Payload) -> EventDraft:
     writes = p.get("key.read_only") is False
     access = " with write access" if writes and p.action == "created" else ""
     return p.draft(
-        f"{p.who} {_verb(p)} deploy key" + (f" {title}" if title else "") + access + _in(p),
+        f"{p.who} {p.verb()} deploy key" + (f" {title}" if title else "") + access + p.where,
         occurred_at=p.time("key.created_at"),
         # A key that can push is worth a look when it appears.
         severity=Severity.WARNING if access else Severity.INFO,
@@ -63,7 +55,7 @@ def _meta(p: Payload) -> EventDraft:
     where = f" for {p.subject}" if p.subject else ""
     deleted = p.action == "deleted"
     return p.draft(
-        f"{p.who} {_verb(p)} the GitHub webhook{where}"
+        f"{p.who} {p.verb()} the GitHub webhook{where}"
         + (": no more events will arrive from it" if deleted else ""),
         # The webhook that sends to EchoDash is gone: its feed goes quiet.
         severity=Severity.WARNING if deleted else Severity.INFO,
@@ -77,9 +69,9 @@ def _label(p: Payload) -> EventDraft:
     name = p.text("label.name", 50) or "a label"
     old = p.text("changes.name.from", 50)
     title = (
-        f"{p.who} renamed label {old} to {name}{_in(p)}"
+        f"{p.who} renamed label {old} to {name}{p.where}"
         if p.action == "edited" and old
-        else f"{p.who} {_verb(p)} label {name}{_in(p)}"
+        else f"{p.who} {p.verb()} label {name}{p.where}"
     )
     return p.draft(title, tags=[name], category=Category.CONFIG, fields={"label": name})
 
@@ -92,9 +84,9 @@ def _membership(p: Payload) -> EventDraft:
     member = p.text("member.login", 80) or "someone"
     team = p.text("team.name", 80) or "a team"
     joined = {"added": "added {m} to team {t}", "removed": "removed {m} from team {t}"}
-    phrase = joined.get(p.action or "", "{v} {m} in team {t}").format(m=member, t=team, v=_verb(p))
+    phrase = joined.get(p.action or "", "{v} {m} in team {t}").format(m=member, t=team, v=p.verb())
     return p.draft(
-        f"{p.who} {phrase}{_in(p)}",
+        f"{p.who} {phrase}{p.where}",
         category=Category.CONFIG,
         fields={"member": member, "team": team},
     )
@@ -123,7 +115,7 @@ def _organization(p: Payload) -> EventDraft:
         user=user,
         org=p.text("organization.login", 80) or "an organization",
         old=p.text("changes.login.from", 80) or "another name",
-        verb=_verb(p),
+        verb=p.verb(),
     )
     return p.draft(
         title,
@@ -138,7 +130,7 @@ def _organization(p: Payload) -> EventDraft:
 def _org_block(p: Payload) -> EventDraft:
     user = p.text("blocked_user.login", 80) or "someone"
     return p.draft(
-        f"{p.who} {_verb(p)} {user}{_in(p)}",
+        f"{p.who} {p.verb()} {user}{p.where}",
         category=Category.CONFIG,
         fields={"blocked": user},
     )
@@ -160,7 +152,7 @@ def _team(p: Payload) -> EventDraft:
         team=team,
         repo=p.text("repository.full_name", 140) or "a repository",
         verb=words(action),
-        where=_in(p),
+        where=p.where,
     )
     return p.draft(
         title,
@@ -187,7 +179,7 @@ def _installation(p: Payload) -> EventDraft:
     phrase = phrases.get(p.action or "", "{verb} the installation of {app} on {account}")
     lost = p.action in ("deleted", "suspend")
     return p.draft(
-        f"{p.who} " + phrase.format(app=app, account=account, verb=_verb(p)),
+        f"{p.who} " + phrase.format(app=app, account=account, verb=p.verb()),
         url=p.link("installation.html_url"),
         # The app no longer receives this account's events.
         severity=Severity.WARNING if lost else Severity.INFO,
@@ -206,7 +198,7 @@ def _installation_repositories(p: Payload) -> EventDraft:
     what = f"{count} repositor{'y' if count == 1 else 'ies'}" if count else "repositories"
     direction = "to" if p.action == "added" else "from" if p.action == "removed" else "of"
     return p.draft(
-        f"{p.who} {_verb(p)} {what} {direction} the app installation on {account}",
+        f"{p.who} {p.verb()} {what} {direction} the app installation on {account}",
         url=p.link("installation.html_url"),
         category=Category.CONFIG,
         fields={"repositories": count, "selection": p.text("repository_selection", 20)},
@@ -216,7 +208,7 @@ def _installation_repositories(p: Payload) -> EventDraft:
 @builds("github_app_authorization")
 def _github_app_authorization(p: Payload) -> EventDraft:
     return p.draft(
-        f"{p.who} {_verb(p)} their authorization of the GitHub App",
+        f"{p.who} {p.verb()} their authorization of the GitHub App",
         category=Category.CONFIG,
     )
 
@@ -238,7 +230,7 @@ def _marketplace_purchase(p: Payload) -> EventDraft:
         "pending_change_cancelled": "kept their plan",
     }
     return p.draft(
-        f"{account} {phrases.get(p.action or '', _verb(p) + on)} on GitHub Marketplace",
+        f"{account} {phrases.get(p.action or '', p.verb() + on)} on GitHub Marketplace",
         occurred_at=p.time("effective_date"),
         severity=_PURCHASE_SEVERITY.get(p.action or "", Severity.INFO),
         category=Category.SUBSCRIPTION,
@@ -268,7 +260,7 @@ def _sponsorship(p: Payload) -> EventDraft:
         "pending_tier_change": f"will change their sponsorship of {sponsored}",
         "edited": f"edited their sponsorship of {sponsored}",
     }
-    phrase = phrases.get(p.action or "", f"{_verb(p)} their sponsorship of {sponsored}")
+    phrase = phrases.get(p.action or "", f"{p.verb()} their sponsorship of {sponsored}")
     return p.draft(
         f"{sponsor} {phrase}" + (f" ({tier})" if tier else ""),
         occurred_at=p.time("effective_date", "sponsorship.created_at"),
@@ -291,95 +283,12 @@ def _package(p: Payload) -> EventDraft:
     kind = p.text(f"{package}.package_type", 20) or p.text(f"{package}.ecosystem", 20)
     what = f"{kind} package" if kind else "package"
     return p.draft(
-        f"{p.who} {_verb(p)} {what} {name}" + (f" {version}" if version else "") + _in(p),
+        f"{p.who} {p.verb()} {what} {name}" + (f" {version}" if version else "") + p.where,
         url=p.link(f"{package}.package_version.html_url", f"{package}.html_url"),
         occurred_at=p.time(f"{package}.updated_at", f"{package}.created_at"),
         tags=[name, version],
         category=Category.RELEASE,
         fields={"package": name, "version": version, "type": kind},
-    )
-
-
-# ---- builds that are not runs: Pages, merge queues, dispatches, imports --------------------
-
-_PAGES = {
-    "built": ("Pages built", Outcome.SUCCESS, Severity.SUCCESS),
-    "errored": ("Pages build failed", Outcome.FAILURE, Severity.ERROR),
-    "building": ("Pages build started", Outcome.STARTED, Severity.INFO),
-}
-
-
-@builds("page_build")
-def _page_build(p: Payload) -> EventDraft:
-    status = p.text("build.status", 20)
-    phrase, outcome, severity = _PAGES.get(status or "", ("Pages build", None, Severity.INFO))
-    sha = p.sha("build.commit")
-    error = p.text("build.error.message", 200)
-    return p.draft(
-        phrase + (f" for {short_sha(sha)}" if sha else "") + _in(p),
-        url=(f"{home}/settings/pages" if (home := p.home()) else None),
-        occurred_at=p.time("build.updated_at", "build.created_at"),
-        severity=severity,
-        category=Category.BUILD,
-        outcome=outcome,
-        commits=[sha],
-        fields={"status": status, "sha": short_sha(sha), "seconds": _seconds(p)},
-        summary=error,
-    )
-
-
-def _seconds(p: Payload) -> int | None:
-    duration = p.number("build.duration")  # milliseconds
-    return None if duration is None else duration // 1000
-
-
-# Why a merge queue group ended: its pull requests merged, or it was given up.
-_MERGE_GROUP_ENDS: dict[str, tuple[Outcome | None, Severity]] = {
-    "merged": (Outcome.SUCCESS, Severity.SUCCESS),
-    "invalidated": (Outcome.FAILURE, Severity.WARNING),
-    "dequeued": (Outcome.CANCELLED, Severity.INFO),
-}
-
-
-@builds("merge_group")
-def _merge_group(p: Payload) -> EventDraft:
-    group = "merge_group"
-    base = ref_name(p.text(f"{group}.base_ref", 200))
-    sha = p.sha(f"{group}.head_sha")
-    onto = f" for {base}" if base else ""
-    reason = p.text("reason", 40)
-    outcome: Outcome | None = None
-    severity = Severity.INFO
-    if p.action == "checks_requested":
-        title, outcome = f"Merge queue{onto} requested checks", Outcome.STARTED
-    elif p.action == "destroyed":
-        outcome, severity = _MERGE_GROUP_ENDS.get(reason or "", (None, Severity.INFO))
-        title = f"Merge queue group{onto} ended" + (f": {words(reason)}" if reason else "")
-    else:
-        title = f"Merge queue group{onto} {_verb(p)}"
-    return p.draft(
-        title + _in(p),
-        url=(f"{home}/queue/{base}" if (home := p.home()) and base else p.home()),
-        severity=severity,
-        tags=[base],
-        category=Category.BUILD,
-        outcome=outcome,
-        commits=[sha],
-        fields={"base": base, "sha": short_sha(sha), "reason": reason},
-        summary=p.text(f"{group}.head_commit.message", 300),
-    )
-
-
-@builds("repository_dispatch")
-def _repository_dispatch(p: Payload) -> EventDraft:
-    kind = p.text("action", 80) or "an event"
-    branch = p.text("branch", 100)
-    return p.draft(
-        f"{p.who} dispatched {kind}" + (f" on {branch}" if branch else "") + _in(p),
-        url=(f"{home}/actions" if (home := p.home()) else None),
-        tags=[branch],
-        category=Category.BUILD,
-        fields={"event_type": kind, "branch": branch},
     )
 
 
@@ -405,38 +314,6 @@ def _repository_import(p: Payload) -> EventDraft:
     )
 
 
-# ---- deployments waiting for people ---------------------------------------------------------
-
-
-@builds("deployment_review")
-def _deployment_review(p: Payload) -> EventDraft:
-    env = p.environment or p.text("workflow_job_run.environment", 100) or "an environment"
-    run = p.text("workflow_run.name") or "a workflow run"
-    if p.action == "requested":
-        who = p.text("requestor.login", 80) or p.who
-        title = f"{run} waits for approval to deploy to {env}" + _in(p) + f" (asked by {who})"
-    else:
-        who = p.text("approver.login", 80) or p.who
-        title = f"{who} {_verb(p)} deploying {run} to {env}" + _in(p)
-    waiting = p.action in ("requested", "rejected")
-    return p.draft(
-        title,
-        url=p.link("workflow_run.html_url"),
-        occurred_at=p.time("since", "workflow_run.updated_at"),
-        # A deployment held for a person, or stopped by one.
-        severity=Severity.WARNING if waiting else Severity.INFO,
-        tags=[env],
-        category=Category.DEPLOYMENT,
-        commits=[p.sha("workflow_run.head_sha")],
-        fields={
-            "environment": env,
-            "workflow": run,
-            "branch": p.text("workflow_run.head_branch", 100),
-            "comment": p.text("comment", 200),
-        },
-    )
-
-
 # ---- milestones and projects ---------------------------------------------------------------
 
 
@@ -444,7 +321,7 @@ def _deployment_review(p: Payload) -> EventDraft:
 def _milestone(p: Payload) -> EventDraft:
     title = p.text("milestone.title", 80) or "a milestone"
     return p.draft(
-        f"{p.who} {_verb(p)} milestone {title}{_in(p)}",
+        f"{p.who} {p.verb()} milestone {title}{p.where}",
         url=p.link("milestone.html_url"),
         occurred_at=p.time("milestone.closed_at", "milestone.updated_at"),
         tags=[title],
@@ -475,7 +352,7 @@ def _project(p: Payload) -> EventDraft:
     else:
         what = f"{noun} {label}" if label else f"a {noun}"
     return p.draft(
-        f"{p.who} {_verb(p)} {what}{_in(p)}",
+        f"{p.who} {p.verb()} {what}{p.where}",
         url=p.link(f"{p.event}.html_url"),
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
         category=Category.ISSUE,

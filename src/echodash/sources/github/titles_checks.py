@@ -1,11 +1,11 @@
-"""Titles for GitHub's health events: workflow runs and jobs, checks, commit statuses,
-deployments and security alerts. These carry the severities alert rules care about."""
+"""Titles for GitHub's builds and deployments: workflow runs and jobs, checks, commit
+statuses, Pages builds, merge queues, deployments and their reviews. These carry the outcomes
+and severities alert rules and delivery metrics care about."""
 
 from __future__ import annotations
 
-from echodash.events import Category, EventDraft, FieldValue, Outcome, Severity
+from echodash.events import Category, EventDraft, Outcome, Severity
 from echodash.sources.github.reader import Payload
-from echodash.sources.kit.payload import line
 from echodash.sources.kit.text import ref_name, short_sha, words
 from echodash.sources.kit.titles import TitleBook
 
@@ -329,163 +329,116 @@ def _deployment_status(p: Payload) -> EventDraft:
     )
 
 
-# ---- security alerts ---------------------------------------------------------------------
-
-_OPENING = {
-    "created",
-    "create",
-    "reopened",
-    "reopened_by_user",
-    "auto_reopened",
-    "reintroduced",
-    "appeared_in_branch",
-    "publicly_leaked",
-    "published",
-    "updated",
-}
-_CLOSING = {
-    "fixed",
-    "resolved",
-    "resolve",
-    "dismissed",
-    "dismiss",
-    "auto_dismissed",
-    "closed_by_user",
-}
-_ALERT_VERBS = {
-    "created": "opened",
-    "create": "opened",
-    "dismiss": "dismissed",
-    "resolve": "resolved",
-    "closed_by_user": "dismissed",
-    "reopened_by_user": "reopened",
-}
-_HIGH = {"critical", "high", "error"}
+# ---- deployments waiting for people ------------------------------------------------------
 
 
-def _alert_severity(action: str | None, level: str | None) -> Severity:
-    """Open alerts warn (error when critical/high); fixed or dismissed ones are good news."""
-    if action in _CLOSING:
-        return Severity.SUCCESS
-    if action in _OPENING:
-        return Severity.ERROR if (level or "").lower() in _HIGH else Severity.WARNING
-    return Severity.INFO
-
-
-def _alert(
-    p: Payload,
-    kind: str,
-    about: str | None,
-    level: str | None,
-    *,
-    url: str | None = None,
-    fields: dict[str, FieldValue] | None = None,
-) -> EventDraft:
-    number = p.number("alert.number")
-    verb = _ALERT_VERBS.get(p.action or "", words(p.action or "updated"))
-    label = kind + (f" #{number}" if number is not None else "")
-    title = f"{label} {verb}{p.where}" + (f": {about}" if about else "")
-    return p.draft(
-        title + (f" ({level})" if level else ""),
-        url=url or p.link("alert.html_url"),
-        occurred_at=p.time(
-            "alert.fixed_at", "alert.dismissed_at", "alert.resolved_at", "alert.updated_at"
-        )
-        or p.time("alert.created_at"),
-        severity=_alert_severity(p.action, level),
-        tags=["security", level],
-        category=Category.ALERT,
-        fields={
-            "alert": number,
-            "state": p.text("alert.state", 40),
-            "severity": level,
-            **(fields or {}),
-        },
-    )
-
-
-@builds("dependabot_alert")
-def _dependabot_alert(p: Payload) -> EventDraft:
-    package = p.text("alert.dependency.package.name", 100)
-    return _alert(
-        p,
-        "Dependabot alert",
-        p.text("alert.security_advisory.summary", 160) or package,
-        p.text("alert.security_advisory.severity", 20)
-        or p.text("alert.security_vulnerability.severity", 20),
-        fields={"package": package, "ghsa": p.text("alert.security_advisory.ghsa_id", 40)},
-    )
-
-
-@builds("code_scanning_alert")
-def _code_scanning_alert(p: Payload) -> EventDraft:
-    rule = (
-        p.text("alert.rule.description", 160)
-        or p.text("alert.rule.name")
-        or p.text("alert.rule.id")
-    )
-    # `security_severity_level` (critical/high/…) is set for security queries; other rules
-    # only have `severity` (error/warning/note), where `error` ranks as high.
-    level = p.text("alert.rule.security_severity_level", 20) or p.text("alert.rule.severity", 20)
-    return _alert(
-        p,
-        "Code scanning alert",
-        rule,
-        level,
-        fields={"tool": p.text("alert.tool.name", 80), "ref": ref_name(p.text("ref", 200))},
-    )
-
-
-@builds("secret_scanning_alert")
-def _secret_scanning_alert(p: Payload) -> EventDraft:
-    secret = p.text("alert.secret_type_display_name", 100) or p.text("alert.secret_type", 100)
-    # Secret alerts carry no severity: a leaked credential always ranks as high.
-    return _alert(
-        p,
-        "Secret scanning alert",
-        secret,
-        "high" if p.action in _OPENING else None,
-        fields={"secret_type": p.text("alert.secret_type", 100)},
-    )
-
-
-@builds("repository_vulnerability_alert")
-def _vulnerability_alert(p: Payload) -> EventDraft:
-    package = p.text("alert.affected_package_name", 100)
-    fixed_in = p.text("alert.fixed_in", 40)
-    about = (package or "a dependency") + (f" (fixed in {fixed_in})" if fixed_in else "")
-    return _alert(
-        p,
-        "Vulnerability alert",
-        about,
-        p.text("alert.severity", 20),
-        url=p.link("alert.external_reference"),
-        fields={"package": package, "ghsa": p.text("alert.ghsa_id", 40)},
-    )
-
-
-@builds("security_advisory")
-def _security_advisory(p: Payload) -> EventDraft:
-    adv = "security_advisory"
-    ghsa, level = p.text(f"{adv}.ghsa_id", 40), p.text(f"{adv}.severity", 20)
-    summary = p.text(f"{adv}.summary", 160)
-    verb = words(p.action or "updated")
-    if summary and summary.lower().startswith(f"{verb}:"):  # "Withdrawn: …" says it twice
-        summary = summary[len(verb) + 1 :].strip() or None
-    title = "Security advisory" + (f" {ghsa}" if ghsa else "") + f" {verb}{p.where}"
-    title += (f": {summary}" if summary else "") + (f" ({level})" if level else "")
+@builds("deployment_review")
+def _deployment_review(p: Payload) -> EventDraft:
+    env = p.environment or p.text("workflow_job_run.environment", 100) or "an environment"
+    run = p.text("workflow_run.name") or "a workflow run"
+    if p.action == "requested":
+        who = p.text("requestor.login", 80) or p.who
+        title = f"{run} waits for approval to deploy to {env}" + p.where + f" (asked by {who})"
+    else:
+        who = p.text("approver.login", 80) or p.who
+        title = f"{who} {p.verb()} deploying {run} to {env}" + p.where
+    waiting = p.action in ("requested", "rejected")
     return p.draft(
         title,
-        url=p.link(f"{adv}.html_url", f"{adv}.references.0.url"),
-        occurred_at=p.time(f"{adv}.withdrawn_at", f"{adv}.updated_at", f"{adv}.published_at"),
-        severity=Severity.INFO if p.action == "withdrawn" else _alert_severity(p.action, level),
-        tags=["security", level],
-        category=Category.ALERT,
+        url=p.link("workflow_run.html_url"),
+        occurred_at=p.time("since", "workflow_run.updated_at"),
+        # A deployment held for a person, or stopped by one.
+        severity=Severity.WARNING if waiting else Severity.INFO,
+        tags=[env],
+        category=Category.DEPLOYMENT,
+        commits=[p.sha("workflow_run.head_sha")],
         fields={
-            "ghsa": ghsa,
-            "cve": p.text(f"{adv}.cve_id", 40),
-            "severity": level,
-            "package": p.text(f"{adv}.vulnerabilities.0.package.name", 100),
+            "environment": env,
+            "workflow": run,
+            "branch": p.text("workflow_run.head_branch", 100),
+            "comment": p.text("comment", 200),
         },
-        summary=line(p.get(f"{adv}.description"), 300),
+    )
+
+
+# ---- builds that are not runs: Pages, merge queues, dispatches, imports --------------------
+
+_PAGES = {
+    "built": ("Pages built", Outcome.SUCCESS, Severity.SUCCESS),
+    "errored": ("Pages build failed", Outcome.FAILURE, Severity.ERROR),
+    "building": ("Pages build started", Outcome.STARTED, Severity.INFO),
+}
+
+
+@builds("page_build")
+def _page_build(p: Payload) -> EventDraft:
+    status = p.text("build.status", 20)
+    phrase, outcome, severity = _PAGES.get(status or "", ("Pages build", None, Severity.INFO))
+    sha = p.sha("build.commit")
+    error = p.text("build.error.message", 200)
+    return p.draft(
+        phrase + (f" for {short_sha(sha)}" if sha else "") + p.where,
+        url=(f"{home}/settings/pages" if (home := p.home()) else None),
+        occurred_at=p.time("build.updated_at", "build.created_at"),
+        severity=severity,
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"status": status, "sha": short_sha(sha), "seconds": _seconds(p)},
+        summary=error,
+    )
+
+
+def _seconds(p: Payload) -> int | None:
+    duration = p.number("build.duration")  # milliseconds
+    return None if duration is None else duration // 1000
+
+
+# Why a merge queue group ended: its pull requests merged, or it was given up.
+_MERGE_GROUP_ENDS: dict[str, tuple[Outcome | None, Severity]] = {
+    "merged": (Outcome.SUCCESS, Severity.SUCCESS),
+    "invalidated": (Outcome.FAILURE, Severity.WARNING),
+    "dequeued": (Outcome.CANCELLED, Severity.INFO),
+}
+
+
+@builds("merge_group")
+def _merge_group(p: Payload) -> EventDraft:
+    group = "merge_group"
+    base = ref_name(p.text(f"{group}.base_ref", 200))
+    sha = p.sha(f"{group}.head_sha")
+    onto = f" for {base}" if base else ""
+    reason = p.text("reason", 40)
+    outcome: Outcome | None = None
+    severity = Severity.INFO
+    if p.action == "checks_requested":
+        title, outcome = f"Merge queue{onto} requested checks", Outcome.STARTED
+    elif p.action == "destroyed":
+        outcome, severity = _MERGE_GROUP_ENDS.get(reason or "", (None, Severity.INFO))
+        title = f"Merge queue group{onto} ended" + (f": {words(reason)}" if reason else "")
+    else:
+        title = f"Merge queue group{onto} {p.verb()}"
+    return p.draft(
+        title + p.where,
+        url=(f"{home}/queue/{base}" if (home := p.home()) and base else p.home()),
+        severity=severity,
+        tags=[base],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"base": base, "sha": short_sha(sha), "reason": reason},
+        summary=p.text(f"{group}.head_commit.message", 300),
+    )
+
+
+@builds("repository_dispatch")
+def _repository_dispatch(p: Payload) -> EventDraft:
+    kind = p.text("action", 80) or "an event"
+    branch = p.text("branch", 100)
+    return p.draft(
+        f"{p.who} dispatched {kind}" + (f" on {branch}" if branch else "") + p.where,
+        url=(f"{home}/actions" if (home := p.home()) else None),
+        tags=[branch],
+        category=Category.BUILD,
+        fields={"event_type": kind, "branch": branch},
     )
