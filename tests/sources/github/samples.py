@@ -40,6 +40,18 @@ def edited(name: str, changes: dict[str, Any]) -> bytes:
     return json.dumps(document).encode()
 
 
+def made(base: str, fields: dict[str, Any]) -> bytes:
+    """A delivery shaped as GitHub's webhook docs describe it, with the repository,
+    organization and sender of a fixture."""
+    document = json.loads(fixture(base))
+    common = ("repository", "organization", "installation", "sender")
+    return json.dumps({**fields, **{k: document[k] for k in common if k in document}}).encode()
+
+
+IN_REPO = "label/created.payload.json"
+IN_ORG = "organization/renamed.payload.json"
+
+
 def _fixture_sample(path: Path) -> tuple[dict[str, str], bytes]:
     return headers(path.parent.name, path.name), path.read_bytes()
 
@@ -206,6 +218,220 @@ EXTRA: list[tuple[str, str, bytes]] = [
         "cancelled",
         edited("sponsorship/created.payload.json", {"action": "cancelled"}),
     ),
+]
+
+
+def _secret_scanning_turned_off() -> bytes:
+    before = {"security_and_analysis": {"secret_scanning": {"status": "enabled"}}}
+    document = json.loads(made(IN_REPO, {"changes": {"from": before}}))
+    document["repository"]["security_and_analysis"] = {"secret_scanning": {"status": "disabled"}}
+    return json.dumps(document).encode()
+
+
+# Events the fixtures lack altogether.
+EXTRA += [
+    (
+        "branch_protection_configuration",
+        "disabled",
+        made(IN_REPO, {"action": "disabled"}),
+    ),
+    (
+        "repository_ruleset",
+        "edited",
+        made(
+            IN_REPO,
+            {
+                "action": "edited",
+                "repository_ruleset": {
+                    "id": 21,
+                    "name": "main protections",
+                    "target": "branch",
+                    "source_type": "Repository",
+                    "source": "Codertocat/Hello-World",
+                    "enforcement": "disabled",
+                    "created_at": "2024-05-01T10:00:00Z",
+                    "updated_at": "2024-05-02T10:00:00Z",
+                },
+                "changes": {"enforcement": {"from": "active"}},
+            },
+        ),
+    ),
+    (
+        "custom_property",
+        "created",
+        made(
+            IN_ORG,
+            {
+                "action": "created",
+                "definition": {
+                    "property_name": "environment",
+                    "value_type": "single_select",
+                    "allowed_values": ["production", "staging"],
+                },
+            },
+        ),
+    ),
+    (
+        "custom_property_values",
+        "updated",
+        made(
+            IN_REPO,
+            {
+                "action": "updated",
+                "new_property_values": [{"property_name": "environment", "value": "production"}],
+                "old_property_values": [{"property_name": "environment", "value": "staging"}],
+            },
+        ),
+    ),
+    (
+        "deployment_protection_rule",
+        "requested",
+        made(
+            IN_REPO,
+            {
+                "action": "requested",
+                "environment": "production",
+                "event": "push",
+                "deployment_callback_url": "https://api.github.com/repos/Codertocat/Hello-World/actions/runs/1/deployment_protection_rule",
+                "deployment": {
+                    "id": 145988746,
+                    "sha": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+                    "ref": "main",
+                    "task": "deploy",
+                    "environment": "production",
+                    "created_at": "2024-05-01T10:00:00Z",
+                },
+            },
+        ),
+    ),
+    (
+        "installation_target",
+        "renamed",
+        made(
+            "installation/created.payload.json",
+            {
+                "action": "renamed",
+                "account": {"login": "acme-corp", "type": "Organization"},
+                "changes": {"login": {"from": "acme"}},
+                "target_type": "Organization",
+            },
+        ),
+    ),
+    *(
+        (
+            "personal_access_token_request",
+            action,
+            made(
+                IN_ORG,
+                {
+                    "action": action,
+                    "personal_access_token_request": {
+                        "id": 25381,
+                        "owner": {"login": "octocat"},
+                        "repository_selection": "subset",
+                        "repository_count": 1,
+                        "created_at": "2024-05-01T10:00:00Z",
+                        "token_expired": False,
+                        "token_expires_at": "2024-08-01T10:00:00Z",
+                    },
+                },
+            ),
+        )
+        for action in ("created", "approved", "denied", "cancelled")
+    ),
+    *(
+        (
+            "projects_v2_status_update",
+            status.lower(),
+            made(
+                IN_ORG,
+                {
+                    "action": "created",
+                    "projects_v2_status_update": {
+                        "id": 7,
+                        "status": status,
+                        "body": "Waiting on the payments team",
+                        "start_date": "2024-05-01",
+                        "target_date": "2024-06-01",
+                        "created_at": "2024-05-01T10:00:00Z",
+                        "updated_at": "2024-05-01T10:00:00Z",
+                    },
+                },
+            ),
+        )
+        for status in ("ON_TRACK", "AT_RISK", "COMPLETE")
+    ),
+    (
+        "sub_issues",
+        "sub_issue_added",
+        made(
+            IN_REPO,
+            {
+                "action": "sub_issue_added",
+                "sub_issue_id": 9,
+                "sub_issue": {"number": 5, "title": "Retry failed logins"},
+                "parent_issue_id": 8,
+                "parent_issue": {"number": 2, "title": "Login epic"},
+            },
+        ),
+    ),
+    (
+        "repository_advisory",
+        "reported",
+        made(
+            IN_REPO,
+            {
+                "action": "reported",
+                "repository_advisory": {
+                    "ghsa_id": "GHSA-abcd-1234-efgh",
+                    "summary": "Token leak in the login form",
+                    "severity": "high",
+                    "state": "triage",
+                    "html_url": "https://github.com/Codertocat/Hello-World/security/advisories/GHSA-abcd-1234-efgh",
+                },
+            },
+        ),
+    ),
+    (
+        "secret_scanning_alert_location",
+        "created",
+        made(
+            IN_REPO,
+            {
+                "action": "created",
+                "alert": {
+                    "number": 42,
+                    "secret_type": "github_personal_access_token",
+                    "secret_type_display_name": "GitHub Personal Access Token",
+                    "html_url": "https://github.com/Codertocat/Hello-World/security/secret-scanning/42",
+                },
+                "location": {
+                    "type": "commit",
+                    "details": {
+                        "path": "config/settings.yml",
+                        "start_line": 3,
+                        "end_line": 3,
+                        "commit_sha": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+                    },
+                },
+            },
+        ),
+    ),
+    (
+        "secret_scanning_scan",
+        "completed",
+        made(
+            IN_REPO,
+            {
+                "action": "completed",
+                "type": "backfill",
+                "source": "git",
+                "started_at": "2024-05-01T10:00:00Z",
+                "completed_at": "2024-05-01T10:05:00Z",
+            },
+        ),
+    ),
+    ("security_and_analysis", "payload", _secret_scanning_turned_off()),
 ]
 
 SAMPLES: list[tuple[dict[str, str], bytes]] = [

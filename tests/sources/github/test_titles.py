@@ -57,16 +57,13 @@ def test_fork_and_member() -> None:
 
 
 def test_event_without_a_specific_title_gets_a_generic_sentence() -> None:
-    # Labels had no title of their own once; rulesets still have none.
-    ruleset = edited(
-        "label/created.payload.json",
-        {"label": None, "repository_ruleset": {"id": 42, "name": "main", "enforcement": "active"}},
+    # Labels had no title of their own once; an event EchoDash does not know has none.
+    widget = edited(
+        "label/created.payload.json", {"label": None, "widget": {"id": 42, "name": "gizmo"}}
     )
-    generic = parse_one("repository_ruleset", ruleset)
-    assert generic.type == "repository_ruleset.created"
-    assert (
-        generic.title == "Repository ruleset main created in Codertocat/Hello-World by Codertocat"
-    )
+    generic = parse_one("widget", widget)
+    assert generic.type == "widget.created"
+    assert generic.title == "Widget gizmo created in Codertocat/Hello-World by Codertocat"
     label = parse_one("label", fixture("label/created.payload.json"))
     assert label.type == "label.created"
     assert label.title == "Codertocat created label :bug: Bugfix in Codertocat/Hello-World"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from echodash.events import Category, Outcome, Severity
+from echodash.events import Category, EventDraft, Outcome, Severity
 from tests.sources.github.helpers import edited, fixture, parse_one
+from tests.sources.github.samples import EXTRA
 
 HELLO = "Codertocat/Hello-World"
 
@@ -213,3 +214,146 @@ def test_a_renamed_label_says_both_names() -> None:
     body = edited("label/edited.payload.json", {"changes": {"name": {"from": "bugs"}}})
     draft = parse_one("label", body)
     assert draft.title == f"Codertocat renamed label bugs to :bug: Bugfix in {HELLO}"
+
+
+# ---- events the fixtures lack: the samples made from GitHub's webhook docs ----------------
+
+
+def _sample(event: str, name: str) -> EventDraft:
+    (body,) = [body for e, n, body in EXTRA if (e, n) == (event, name)]
+    return parse_one(event, body)
+
+
+@pytest.mark.parametrize(
+    ("event", "name", "title", "severity", "category"),
+    [
+        (
+            "branch_protection_configuration",
+            "disabled",
+            f"Codertocat disabled branch protections for {HELLO}",
+            Severity.WARNING,
+            Category.CONFIG,
+        ),
+        (
+            "repository_ruleset",
+            "edited",
+            f"Codertocat edited ruleset main protections for branches, now disabled in {HELLO}",
+            Severity.WARNING,
+            Category.CONFIG,
+        ),
+        (
+            "custom_property",
+            "created",
+            "Codertocat created custom property environment in Octocoders",
+            Severity.INFO,
+            Category.CONFIG,
+        ),
+        (
+            "custom_property_values",
+            "updated",
+            f"Codertocat set custom properties of {HELLO}: environment=production",
+            Severity.INFO,
+            Category.CONFIG,
+        ),
+        (
+            "installation_target",
+            "renamed",
+            "Codertocat renamed the organization acme to acme-corp",
+            Severity.INFO,
+            Category.CONFIG,
+        ),
+        (
+            "personal_access_token_request",
+            "created",
+            "octocat asked for a fine-grained token with access to Octocoders",
+            Severity.WARNING,
+            Category.CONFIG,
+        ),
+        (
+            "personal_access_token_request",
+            "denied",
+            "Codertocat denied octocat's token request for Octocoders",
+            Severity.INFO,
+            Category.CONFIG,
+        ),
+        (
+            "projects_v2_status_update",
+            "at_risk",
+            "Codertocat created a project status update: at risk in Octocoders",
+            Severity.WARNING,
+            Category.ISSUE,
+        ),
+        (
+            "projects_v2_status_update",
+            "complete",
+            "Codertocat created a project status update: complete in Octocoders",
+            Severity.SUCCESS,
+            Category.ISSUE,
+        ),
+        (
+            "sub_issues",
+            "sub_issue_added",
+            f"Codertocat added #5 Retry failed logins as a sub-issue of #2 Login epic in {HELLO}",
+            Severity.INFO,
+            Category.ISSUE,
+        ),
+        (
+            "projects_v2",
+            "closed",
+            "Codertocat closed project Roadmap in Octocoders",
+            Severity.INFO,
+            Category.ISSUE,
+        ),
+        (
+            "deployment_protection_rule",
+            "requested",
+            f"Deployment of main to production waits for a protection rule in {HELLO}",
+            Severity.INFO,
+            Category.DEPLOYMENT,
+        ),
+        (
+            "repository_advisory",
+            "reported",
+            f"Advisory GHSA-abcd-1234-efgh reported in {HELLO}: Token leak in the login form"
+            " (high)",
+            Severity.WARNING,
+            Category.ALERT,
+        ),
+        (
+            "secret_scanning_alert_location",
+            "created",
+            f"Secret scanning alert #42 in {HELLO}: GitHub Personal Access Token found in"
+            " config/settings.yml",
+            Severity.WARNING,
+            Category.ALERT,
+        ),
+        (
+            "secret_scanning_scan",
+            "completed",
+            f"Secret scanning backfill scan of git completed in {HELLO}",
+            Severity.INFO,
+            Category.ALERT,
+        ),
+        (
+            "security_and_analysis",
+            "payload",
+            f"Codertocat turned off secret scanning for {HELLO}",
+            Severity.WARNING,
+            Category.CONFIG,
+        ),
+    ],
+)
+def test_events_without_fixtures(
+    event: str, name: str, title: str, severity: Severity, category: Category
+) -> None:
+    draft = _sample(event, name)
+    assert draft.title == title
+    assert (draft.severity, draft.category) == (severity, category)
+
+
+def test_a_protection_rule_check_names_the_deployment() -> None:
+    draft = _sample("deployment_protection_rule", "requested")
+    assert (draft.environment, draft.outcome) == ("production", None)
+    assert draft.commits == ("f95f852bd8fca8fcc58a9a2d6c842781e32a215e",)
+    location = _sample("secret_scanning_alert_location", "created")
+    assert location.commits == ("6113728f27ae82c7b1a177c8d03f9e96e0adf246",)

@@ -36,32 +36,9 @@ _EVENT_NAMES = {
 }
 _NAME_KEYS = ("name", "title", "tag_name", "login", "slug", "key")
 
-# The category of each event without a builder of its own (docs/events.md); any other is
-# `other`. Builders say theirs.
-CATEGORIES = {
-    **dict.fromkeys(
-        (
-            "branch_protection_configuration",
-            "custom_property",
-            "custom_property_values",
-            "installation_target",
-            "personal_access_token_request",
-            "repository_ruleset",
-            "security_and_analysis",
-        ),
-        Category.CONFIG,
-    ),
-    **dict.fromkeys(("projects_v2_status_update", "sub_issues"), Category.ISSUE),
-    "deployment_protection_rule": Category.DEPLOYMENT,
-    **dict.fromkeys(
-        ("repository_advisory", "secret_scanning_alert_location", "secret_scanning_scan"),
-        Category.ALERT,
-    ),
-}
-
 
 def generic(p: Payload) -> EventDraft:
-    """A sentence for any event, e.g. `Label bug created in acme/web by alice`."""
+    """A sentence for any event, e.g. `Widget gizmo created in acme/web by alice`."""
     name = _EVENT_NAMES.get(p.event) or words(p.event).capitalize() or "GitHub event"
     thing = p.get(p.event)
     label = None
@@ -74,7 +51,7 @@ def generic(p: Payload) -> EventDraft:
         " ".join(part for part in parts if part) + p.where + p.by,
         url=p.link(f"{p.event}.html_url") or p.home(),
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
-        category=CATEGORIES.get(p.event, Category.OTHER),
+        category=Category.OTHER,  # an event EchoDash has no title (nor category) for
     )
 
 

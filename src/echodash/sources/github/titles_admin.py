@@ -357,3 +357,168 @@ def _project(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
         category=Category.ISSUE,
     )
+
+
+_PROJECT_STATUSES = {
+    "AT_RISK": Severity.WARNING,
+    "OFF_TRACK": Severity.WARNING,
+    "COMPLETE": Severity.SUCCESS,
+}
+
+
+@builds("projects_v2_status_update")
+def _project_status_update(p: Payload) -> EventDraft:
+    status = p.text("projects_v2_status_update.status", 20)
+    shown = words(status).lower() if status else None
+    return p.draft(
+        f"{p.who} {p.verb()} a project status update" + (f": {shown}" if shown else "") + p.where,
+        occurred_at=p.time("projects_v2_status_update.updated_at"),
+        # A project at risk or off track wants someone to look (not once it is deleted).
+        severity=_PROJECT_STATUSES.get(status or "", Severity.INFO)
+        if p.action != "deleted"
+        else Severity.INFO,
+        category=Category.ISSUE,
+        fields={"status": status},
+        summary=p.text("projects_v2_status_update.body", 300),
+    )
+
+
+_SUB_ISSUE_TITLES = {
+    "sub_issue_added": "{who} added {sub} as a sub-issue of {parent}{where}",
+    "sub_issue_removed": "{who} removed sub-issue {sub} from {parent}{where}",
+    "parent_issue_added": "{who} made {parent} the parent of {sub}{where}",
+    "parent_issue_removed": "{who} removed {parent} as the parent of {sub}{where}",
+}
+
+
+@builds("sub_issues")
+def _sub_issues(p: Payload) -> EventDraft:
+    def issue(key: str) -> str:
+        number, title = p.number(f"{key}.number"), p.text(f"{key}.title", 80)
+        return " ".join(part for part in (f"#{number}" if number else None, title) if part) or (
+            "an issue"
+        )
+
+    template = _SUB_ISSUE_TITLES.get(p.action or "", "{who} {verb} sub-issue {sub}{where}")
+    title = template.format(
+        who=p.who,
+        sub=issue("sub_issue"),
+        parent=issue("parent_issue"),
+        where=p.where,
+        verb=p.verb(),
+    )
+    return p.draft(
+        title,
+        url=p.link("sub_issue.html_url", "parent_issue.html_url"),
+        category=Category.ISSUE,
+        fields={
+            "sub_issue": p.number("sub_issue.number"),
+            "parent": p.number("parent_issue.number"),
+        },
+    )
+
+
+# ---- rules, properties and access requests -------------------------------------------------
+
+
+@builds("branch_protection_configuration")
+def _branch_protection_configuration(p: Payload) -> EventDraft:
+    off = p.action == "disabled"
+    return p.draft(
+        f"{p.who} {p.verb()} branch protections for {p.subject or 'a repository'}",
+        url=(f"{home}/settings/branches" if (home := p.home()) else None),
+        # Every branch of the repository left without protection.
+        severity=Severity.WARNING if off else Severity.INFO,
+        category=Category.CONFIG,
+    )
+
+
+@builds("repository_ruleset")
+def _repository_ruleset(p: Payload) -> EventDraft:
+    rules = "repository_ruleset"
+    name = p.text(f"{rules}.name", 100) or "a ruleset"
+    enforcement, target = p.text(f"{rules}.enforcement", 20), p.text(f"{rules}.target", 20)
+    title = f"{p.who} {p.verb()} ruleset {name}" + (
+        f" for {target}es" if target == "branch" else f" for {target}s" if target else ""
+    )
+    if p.action == "edited" and p.get("changes.enforcement") is not None and enforcement:
+        title += f", now {words(enforcement)}"
+    weaker = p.action == "deleted" or (p.action == "edited" and enforcement == "disabled")
+    return p.draft(
+        title + p.where,
+        url=(f"{home}/settings/rules" if (home := p.home()) else None),
+        occurred_at=p.time(f"{rules}.updated_at", f"{rules}.created_at"),
+        # Rules removed or switched off no longer hold anyone back.
+        severity=Severity.WARNING if weaker else Severity.INFO,
+        category=Category.CONFIG,
+        fields={"ruleset": name, "enforcement": enforcement, "target": target},
+    )
+
+
+@builds("custom_property")
+def _custom_property(p: Payload) -> EventDraft:
+    name = p.text("definition.property_name", 80) or "a custom property"
+    return p.draft(
+        f"{p.who} {p.verb()} custom property {name}{p.where}",
+        category=Category.CONFIG,
+        fields={"property": name, "type": p.text("definition.value_type", 20)},
+    )
+
+
+@builds("custom_property_values")
+def _custom_property_values(p: Payload) -> EventDraft:
+    listed = p.get("new_property_values")
+    values = [v for v in listed if isinstance(v, dict)] if isinstance(listed, list) else []
+    shown = [
+        f"{name}={Payload(p.event, v).text('value', 40) or '(none)'}"
+        for v in values[:3]
+        if (name := Payload(p.event, v).text("property_name", 40))
+    ]
+    return p.draft(
+        f"{p.who} set custom properties of {p.subject or 'a repository'}"
+        + (f": {', '.join(shown)}" if shown else ""),
+        category=Category.CONFIG,
+        fields={"properties": len(values)},
+    )
+
+
+@builds("installation_target")
+def _installation_target(p: Payload) -> EventDraft:
+    new, old = p.text("account.login", 80) or "an account", p.text("changes.login.from", 80)
+    kind = (p.text("target_type", 20) or "account").lower()
+    return p.draft(
+        f"{p.who} renamed the {kind} {old or 'where the app is installed'} to {new}"
+        if p.action == "renamed"
+        else f"{p.who} {p.verb()} the {kind} {new} where the app is installed",
+        category=Category.CONFIG,
+        fields={"account": new, "from": old},
+    )
+
+
+_TOKEN_REQUEST_TITLES = {
+    "created": "{owner} asked for a fine-grained token with access to {org}",
+    "approved": "{who} approved {owner}'s token request for {org}",
+    "denied": "{who} denied {owner}'s token request for {org}",
+    "cancelled": "{owner} withdrew their token request for {org}",
+}
+
+
+@builds("personal_access_token_request")
+def _personal_access_token_request(p: Payload) -> EventDraft:
+    request = "personal_access_token_request"
+    owner = p.text(f"{request}.owner.login", 80) or p.who
+    template = _TOKEN_REQUEST_TITLES.get(p.action or "", "{who} {verb} {owner}'s token request")
+    title = template.format(
+        who=p.who, owner=owner, org=p.subject or "the organization", verb=p.verb()
+    )
+    return p.draft(
+        title,
+        # A request waits for an organization owner to approve or deny it.
+        severity=Severity.WARNING if p.action == "created" else Severity.INFO,
+        category=Category.CONFIG,
+        fields={
+            "owner": owner,
+            "repositories": p.text(f"{request}.repository_selection", 20),
+            "expires": p.text(f"{request}.token_expires_at", 40),
+        },
+    )

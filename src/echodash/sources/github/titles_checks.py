@@ -329,7 +329,25 @@ def _deployment_status(p: Payload) -> EventDraft:
     )
 
 
-# ---- deployments waiting for people ------------------------------------------------------
+# ---- deployments waiting for people or apps ----------------------------------------------
+
+
+@builds("deployment_protection_rule")
+def _deployment_protection_rule(p: Payload) -> EventDraft:
+    env = p.environment or "an environment"
+    ref = p.text("deployment.ref", 100)
+    return p.draft(
+        "Deployment"
+        + (f" of {ref}" if ref else "")
+        + f" to {env} waits for a protection rule"
+        + p.where,
+        url=f"{home}/deployments" if (home := p.home()) else None,
+        occurred_at=p.time("deployment.created_at"),
+        tags=[env],
+        category=Category.DEPLOYMENT,
+        commits=[p.sha("deployment.sha")],
+        fields={"environment": env, "ref": ref, "trigger": p.text("event", 40)},
+    )
 
 
 @builds("deployment_review")

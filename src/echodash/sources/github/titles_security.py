@@ -146,21 +146,33 @@ def _vulnerability_alert(p: Payload) -> EventDraft:
     )
 
 
-@builds("security_advisory")
-def _security_advisory(p: Payload) -> EventDraft:
-    adv = "security_advisory"
+_ADVISORY_KINDS = {"security_advisory": "Security advisory", "repository_advisory": "Advisory"}
+
+
+def _advisory_severity(action: str | None, level: str | None) -> Severity:
+    if action == "withdrawn":
+        return Severity.INFO
+    if action == "reported":  # a vulnerability reported privately waits for the maintainers
+        return Severity.WARNING
+    return _alert_severity(action, level)
+
+
+@builds(*_ADVISORY_KINDS)
+def _advisory(p: Payload) -> EventDraft:
+    """GitHub's global advisories, and a repository's own (reported privately, published)."""
+    adv = p.event if p.event in _ADVISORY_KINDS else "security_advisory"
     ghsa, level = p.text(f"{adv}.ghsa_id", 40), p.text(f"{adv}.severity", 20)
     summary = p.text(f"{adv}.summary", 160)
     verb = words(p.action or "updated")
     if summary and summary.lower().startswith(f"{verb}:"):  # "Withdrawn: …" says it twice
         summary = summary[len(verb) + 1 :].strip() or None
-    title = "Security advisory" + (f" {ghsa}" if ghsa else "") + f" {verb}{p.where}"
+    title = _ADVISORY_KINDS[adv] + (f" {ghsa}" if ghsa else "") + f" {verb}{p.where}"
     title += (f": {summary}" if summary else "") + (f" ({level})" if level else "")
     return p.draft(
         title,
         url=p.link(f"{adv}.html_url", f"{adv}.references.0.url"),
         occurred_at=p.time(f"{adv}.withdrawn_at", f"{adv}.updated_at", f"{adv}.published_at"),
-        severity=Severity.INFO if p.action == "withdrawn" else _alert_severity(p.action, level),
+        severity=_advisory_severity(p.action, level),
         tags=["security", level],
         category=Category.ALERT,
         fields={
@@ -170,4 +182,70 @@ def _security_advisory(p: Payload) -> EventDraft:
             "package": p.text(f"{adv}.vulnerabilities.0.package.name", 100),
         },
         summary=line(p.get(f"{adv}.description"), 300),
+    )
+
+
+@builds("secret_scanning_alert_location")
+def _secret_scanning_alert_location(p: Payload) -> EventDraft:
+    number = p.number("alert.number")
+    secret = p.text("alert.secret_type_display_name", 100) or p.text("alert.secret_type", 100)
+    kind = p.text("location.type", 40)
+    place = p.text("location.details.path", 200) or (words(kind) if kind else "another place")
+    label = "Secret scanning alert" + (f" #{number}" if number is not None else "")
+    sha = p.sha("location.details.commit_sha")
+    return p.draft(
+        f"{label}{p.where}: " + (f"{secret} " if secret else "the secret ") + f"found in {place}",
+        url=p.link("alert.html_url"),
+        # The same leaked secret in one more place: one more place to clean up.
+        severity=Severity.WARNING,
+        tags=["security"],
+        category=Category.ALERT,
+        commits=[sha],
+        fields={
+            "alert": number,
+            "secret_type": p.text("alert.secret_type", 100),
+            "location": kind,
+            "path": p.text("location.details.path", 200),
+            "line": p.number("location.details.start_line"),
+        },
+    )
+
+
+@builds("secret_scanning_scan")
+def _secret_scanning_scan(p: Payload) -> EventDraft:
+    kind, source = p.text("type", 40), p.text("source", 40)
+    what = "Secret scanning" + (f" {words(kind)}" if kind else "") + " scan"
+    return p.draft(
+        what + (f" of {words(source)}" if source else "") + f" {p.verb('completed')}{p.where}",
+        occurred_at=p.time("completed_at", "started_at"),
+        tags=["security"],
+        category=Category.ALERT,
+        fields={"scan": kind, "source": source, "pattern": p.text("custom_pattern_name", 100)},
+    )
+
+
+@builds("security_and_analysis")
+def _security_and_analysis(p: Payload) -> EventDraft:
+    before = p.get("changes.from.security_and_analysis")
+    features = [key for key in before if isinstance(key, str)] if isinstance(before, dict) else []
+    now = {key: p.text(f"repository.security_and_analysis.{key}.status", 20) for key in features}
+    off = [words(key) for key, status in now.items() if status == "disabled"]
+    on = [words(key) for key, status in now.items() if status == "enabled"]
+    changes = ([f"turned off {', '.join(off)}"] if off else []) + (
+        [f"turned on {', '.join(on)}"] if on else []
+    )
+    repo = p.subject or "a repository"
+    title = f"{p.who} " + (
+        " and ".join(changes) + f" for {repo}"
+        if changes
+        else f"changed the security settings of {repo}"
+    )
+    return p.draft(
+        title,
+        url=(f"{home}/settings/security_analysis" if (home := p.home()) else None),
+        # A security feature switched off leaves the repository less watched.
+        severity=Severity.WARNING if off else Severity.INFO,
+        tags=["security"],
+        category=Category.CONFIG,
+        fields={"turned_off": ", ".join(off) or None, "turned_on": ", ".join(on) or None},
     )
