@@ -37,7 +37,8 @@ def _branch_protection_rule(p: Payload) -> EventDraft:
 @builds("deploy_key")
 def _deploy_key(p: Payload) -> EventDraft:
     title = p.text("key.title", 100)
-    writes = p.get("key.read_only") is False
+    read_only = p.get("key.read_only")
+    writes = read_only is False
     access = " with write access" if writes and p.action == "created" else ""
     return p.draft(
         f"{p.who} {p.verb()} deploy key" + (f" {title}" if title else "") + access + p.where,
@@ -45,7 +46,7 @@ def _deploy_key(p: Payload) -> EventDraft:
         # A key that can push is worth a look when it appears.
         severity=Severity.WARNING if access else Severity.INFO,
         category=Category.CONFIG,
-        fields={"key": title, "read_only": not writes},
+        fields={"key": title, "read_only": read_only if isinstance(read_only, bool) else None},
     )
 
 
