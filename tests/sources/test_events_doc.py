@@ -43,6 +43,8 @@ PENDING = {
 }
 _SECTION = re.compile(r"^### .*?`([a-z0-9_-]+)`\s*$", re.M)
 _PATH = re.compile(r"\{([^{}]+)\}")
+# A type cell may say when its row applies: "`push` when `ref` is `refs/tags/*`".
+_WHEN = re.compile(r"^`([^`]+)`\s+when\s+`([^`]+)`\s+is\s+`([^`]+)`$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Row:
     service: str | None
     environment: str | None
     outcomes: frozenset[str]
+    # (payload path, pattern): the row applies only when a value at the path matches the
+    # pattern (without case); `*` in the path stands for each item of a list.
+    when: tuple[str, str] | None = None
 
 
 def _cell(text: str) -> str:
@@ -70,28 +75,57 @@ def rows_by_kind() -> dict[str, list[Row]]:
             if len(cells) != 5 or not cells[0].startswith("`"):
                 continue
             pattern, category, service, environment, outcome = cells
+            condition = _WHEN.match(pattern)
             rows.append(
                 Row(
-                    pattern=_cell(pattern),
+                    pattern=condition.group(1) if condition else _cell(pattern),
                     category=_cell(category),
                     service=None if _cell(service) in ("—", "") else _cell(service),
                     environment=None if _cell(environment) in ("—", "") else _cell(environment),
                     outcomes=frozenset(
                         _cell(o) for o in outcome.split("/") if _cell(o) not in ("—", "")
                     ),
+                    when=(condition.group(2), condition.group(3)) if condition else None,
                 )
             )
         found[mark.group(1)] = rows
     return found
 
 
-def row_for(rows: list[Row], event_type: str) -> Row | None:
-    """The row of a type: an exact one first, else the longest matching pattern."""
+def row_for(rows: list[Row], event_type: str, document: Any = None) -> Row | None:
+    """The row of a type: an exact one first, else the longest matching pattern; of rows
+    with the same pattern, one whose condition holds for the payload before one without."""
+    rows = [r for r in rows if r.when is None or holds(r.when, document)]
     exact = [r for r in rows if r.pattern == event_type]
     if exact:
-        return exact[0]
+        return max(exact, key=lambda r: r.when is not None)
     matching = [r for r in rows if fnmatch.fnmatchcase(event_type, r.pattern)]
-    return max(matching, key=lambda r: len(r.pattern)) if matching else None
+    if not matching:
+        return None
+    return max(matching, key=lambda r: (len(r.pattern), r.when is not None))
+
+
+def holds(when: tuple[str, str], document: Any) -> bool:
+    path, pattern = when
+    return any(
+        fnmatch.fnmatchcase(_shown(value).lower(), pattern.lower())
+        for value in _values(document, path.split("."))
+        if value is not None
+    )
+
+
+def _values(node: Any, parts: list[str]) -> list[Any]:
+    if not parts:
+        return [node]
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(node, list):
+        return [found for item in node for found in _values(item, rest)]
+    found = dig(node, head)
+    return [] if found is None else _values(found, rest)
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
 def expected(template: str | None, document: Any) -> str | None:
@@ -141,7 +175,7 @@ def test_events_carry_the_vocabulary_docs_events_md_gives(kind: str) -> None:
     for headers, body in samples(kind):
         document = _json(body)
         for draft in source.parse(headers, body):
-            problem = _check(draft, row_for(rows, draft.type), document)
+            problem = _check(draft, row_for(rows, draft.type, document), document)
             if problem:
                 wrong.append(f"{draft.type}: {problem}")
     assert not wrong, "\n".join(sorted(set(wrong))[:40])
@@ -192,3 +226,30 @@ def test_every_listed_type_has_its_own_title(kind: str) -> None:
 def test_pending_senders_are_being_moved() -> None:
     """Goes when every sender is in its folder (issue 11)."""
     assert set(source_classes()) >= PENDING, sorted(PENDING - set(source_classes()))
+
+
+def test_a_row_can_say_when_it_applies() -> None:
+    def row(pattern: str, category: str, when: tuple[str, str] | None = None) -> Row:
+        return Row(pattern, category, None, None, frozenset(), when)
+
+    rows = [
+        row("push", "change"),
+        row("push", "release", ("ref", "refs/tags/*")),
+        row("issues.*", "issue"),
+        row("issues.*", "incident", ("issue.labels.*.name", "incident")),
+        row("pull_request.closed", "change", ("pull_request.merged", "true")),
+        row("pull_request.*", "review"),
+    ]
+
+    def category(event_type: str, document: Any) -> str | None:
+        found = row_for(rows, event_type, document)
+        return None if found is None else found.category
+
+    assert category("push", {"ref": "refs/tags/v1.2.0"}) == "release"
+    assert category("push", {"ref": "refs/heads/main"}) == "change"
+    assert category("push", None) == "change"
+    labels = [{"name": "bug"}, {"name": "Incident"}]
+    assert category("issues.opened", {"issue": {"labels": labels}}) == "incident"
+    assert category("issues.opened", {"issue": {"labels": labels[:1]}}) == "issue"
+    assert category("pull_request.closed", {"pull_request": {"merged": True}}) == "change"
+    assert category("pull_request.closed", {"pull_request": {"merged": False}}) == "review"

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from echodash.sources.kit.payload import PayloadReader, line
-from echodash.sources.kit.text import moment
+from echodash.sources.kit.text import moment, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,10 @@ class Payload(PayloadReader):
     @property
     def type(self) -> str:
         return f"{self.event}.{self.action}" if self.action else self.event
+
+    def verb(self, fallback: str = "updated") -> str:
+        """The action as words (`review_requested` → `review requested`)."""
+        return words(self.action or fallback)
 
     def flag(self, path: str) -> bool:
         return self.get(path) is True
@@ -53,6 +57,21 @@ class Payload(PayloadReader):
         """`github:<owner>/<repository>`, or `github:<organization>` for organization events."""
         place = self.text("repository.full_name", 140) or self.text("organization.login", 80)
         return f"github:{place}" if place else None
+
+    @property
+    def environment(self) -> str | None:
+        """The environment a deployment (or a deployment's review or protection rule) names."""
+        if self.event in ("deployment", "deployment_status"):
+            return self.text("deployment.environment", 100) or self.text(
+                "deployment_status.environment", 100
+            )
+        if self.event in ("deployment_review", "deployment_protection_rule"):
+            return self.text("environment", 100)
+        return None
+
+    def sha(self, path: str) -> str | None:
+        """A commit SHA (or other object id) at `path`, whole."""
+        return self.text(path, 64)
 
     def keys(self) -> tuple[str, ...]:
         """Builders are filed by event name (`pull_request`), some by type too."""

@@ -6,7 +6,13 @@ from typing import Any
 
 from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
-from echodash.sources.github import titles, titles_checks, titles_code
+from echodash.sources.github import (
+    titles,
+    titles_admin,
+    titles_checks,
+    titles_code,
+    titles_security,
+)
 from echodash.sources.github.reader import Payload
 from echodash.sources.kit.payload import PayloadReader, line, load_json, not_an_object
 from echodash.sources.kit.signatures import (
@@ -48,7 +54,13 @@ class GitHubSource(Source):
     signature_headers = (SIGNATURE_HEADER, "x-github-event", "x-github-delivery")
     # GitHub sends no credential, only signatures of the body: every header is kept.
     secret_headers = frozenset()
-    titles = TitleBook.merged(titles.TITLES, titles_code.TITLES, titles_checks.TITLES)
+    titles = TitleBook.merged(
+        titles.TITLES,
+        titles_code.TITLES,
+        titles_checks.TITLES,
+        titles_security.TITLES,
+        titles_admin.TITLES,
+    )
 
     @property
     def signature_label(self) -> str:

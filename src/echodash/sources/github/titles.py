@@ -6,7 +6,7 @@ base falls back to the generic line when one raises (see sources/_base.py).
 
 from __future__ import annotations
 
-from echodash.events import EventDraft, Severity
+from echodash.events import Category, EventDraft, Severity
 from echodash.sources.github.reader import Payload
 from echodash.sources.kit.payload import line
 from echodash.sources.kit.text import plural, ref_name, words
@@ -38,7 +38,7 @@ _NAME_KEYS = ("name", "title", "tag_name", "login", "slug", "key")
 
 
 def generic(p: Payload) -> EventDraft:
-    """A sentence for any event, e.g. `Label bug created in acme/web by alice`."""
+    """A sentence for any event, e.g. `Widget gizmo created in acme/web by alice`."""
     name = _EVENT_NAMES.get(p.event) or words(p.event).capitalize() or "GitHub event"
     thing = p.get(p.event)
     label = None
@@ -51,6 +51,7 @@ def generic(p: Payload) -> EventDraft:
         " ".join(part for part in parts if part) + p.where + p.by,
         url=p.link(f"{p.event}.html_url") or p.home(),
         occurred_at=p.time(f"{p.event}.updated_at", f"{p.event}.created_at"),
+        category=Category.OTHER,  # an event EchoDash has no title (nor category) for
     )
 
 
@@ -70,6 +71,7 @@ def _create_or_delete(p: Payload) -> EventDraft:
         " ".join(part for part in (p.who, verb, kind, ref) if part) + p.where,
         url=url,
         tags=[ref],
+        category=Category.RELEASE if kind == "tag" else Category.CHANGE,
         fields={kind: ref or None},
     )
 
@@ -88,6 +90,7 @@ def _release(p: Payload) -> EventDraft:
         url=p.link("release.html_url"),
         occurred_at=p.time("release.published_at", "release.created_at"),
         tags=[tag, "prerelease" if prerelease else None],
+        category=Category.RELEASE,
         fields={
             "tag": tag,
             "name": p.text("release.name"),
@@ -135,6 +138,7 @@ def _repository(p: Payload) -> EventDraft:
         url=p.link("repository.html_url"),
         occurred_at=p.time("repository.updated_at"),
         severity=Severity.WARNING if p.action == "deleted" else Severity.INFO,
+        category=Category.CONFIG,
         fields={
             "visibility": p.text("repository.visibility", 20)
             or (("private" if private else "public") if isinstance(private, bool) else None),
@@ -156,7 +160,9 @@ def _member(p: Payload) -> EventDraft:
         title = f"{p.who} changed {member}'s access to {repo}" + (f" to {role}" if role else "")
     else:
         title = f"{p.who} {words(p.action or 'updated')} member {member} in {repo}"
-    return p.draft(title, fields={"member": member, "permission": role})
+    # Someone new joins; a change of access or a removal is a setting.
+    category = Category.SIGNUP if p.action == "added" else Category.CONFIG
+    return p.draft(title, category=category, fields={"member": member, "permission": role})
 
 
 @builds("star", "watch")
@@ -166,6 +172,7 @@ def _star(p: Payload) -> EventDraft:
     return p.draft(
         f"{p.who} {verb} {p.subject or 'a repository'}",
         occurred_at=p.time("starred_at"),
+        category=Category.ACTIVITY,
         fields={"stars": p.number("repository.stargazers_count")},
     )
 
@@ -177,6 +184,7 @@ def _fork(p: Payload) -> EventDraft:
         f"{p.who} forked {p.subject or 'a repository'}" + (f" to {forkee}" if forkee else ""),
         url=p.link("forkee.html_url"),
         occurred_at=p.time("forkee.created_at"),
+        category=Category.ACTIVITY,
         fields={"fork": forkee, "forks": p.number("repository.forks_count")},
     )
 
@@ -187,6 +195,7 @@ def _ping(p: Payload) -> EventDraft:
     shown = ", ".join(e for e in events if isinstance(e, str)) if isinstance(events, list) else None
     return p.draft(
         "GitHub webhook " + (f"for {p.subject} " if p.subject else "") + "is connected (ping)",
+        category=Category.CONFIG,
         fields={
             "hook_id": p.number("hook_id") or p.number("hook.id"),
             "hook_type": p.text("hook.type", 40),
@@ -198,7 +207,7 @@ def _ping(p: Payload) -> EventDraft:
 
 @builds("public")
 def _public(p: Payload) -> EventDraft:
-    return p.draft(f"{p.who} made {p.subject or 'a repository'} public")
+    return p.draft(f"{p.who} made {p.subject or 'a repository'} public", category=Category.ACTIVITY)
 
 
 @builds("gollum")
@@ -211,7 +220,12 @@ def _gollum(p: Payload) -> EventDraft:
         title = f"{p.who} {verb} wiki page {page.text('title') or ''}".rstrip() + p.where
     else:
         title = f"{p.who} updated {plural(len(pages), 'wiki page')}{p.where}"
-    return p.draft(title, url=p.link("pages.0.html_url"), fields={"pages": len(pages)})
+    return p.draft(
+        title,
+        url=p.link("pages.0.html_url"),
+        category=Category.ACTIVITY,
+        fields={"pages": len(pages)},
+    )
 
 
 @builds("workflow_dispatch")
@@ -223,5 +237,6 @@ def _workflow_dispatch(p: Payload) -> EventDraft:
         f"{p.who} manually ran workflow {name}" + (f" on {branch}" if branch else "") + p.where,
         url=f"{home}/actions" if home else None,
         tags=[branch],
+        category=Category.BUILD,
         fields={"workflow": name, "branch": branch},
     )

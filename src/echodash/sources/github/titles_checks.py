@@ -1,11 +1,11 @@
-"""Titles for GitHub's health events: workflow runs and jobs, checks, commit statuses,
-deployments and security alerts. These carry the severities alert rules care about."""
+"""Titles for GitHub's builds and deployments: workflow runs and jobs, checks, commit
+statuses, Pages builds, merge queues, deployments and their reviews. These carry the outcomes
+and severities alert rules and delivery metrics care about."""
 
 from __future__ import annotations
 
-from echodash.events import EventDraft, FieldValue, Severity
+from echodash.events import Category, EventDraft, Outcome, Severity
 from echodash.sources.github.reader import Payload
-from echodash.sources.kit.payload import line
 from echodash.sources.kit.text import ref_name, short_sha, words
 from echodash.sources.kit.titles import TitleBook
 
@@ -41,6 +41,30 @@ _CONCLUSION_SEVERITY = {
 }
 
 
+# How a run or check went, from its conclusion (docs/events.md): `neutral` passes (GitHub's
+# branch protection counts it as passing), `action_required` stopped for a person, and a
+# `stale` suite was given up on by GitHub.
+_CONCLUSION_OUTCOMES = {
+    "success": Outcome.SUCCESS,
+    "neutral": Outcome.SUCCESS,
+    "failure": Outcome.FAILURE,
+    "timed_out": Outcome.FAILURE,
+    "startup_failure": Outcome.FAILURE,
+    "action_required": Outcome.FAILURE,
+    "cancelled": Outcome.CANCELLED,
+    "stale": Outcome.CANCELLED,
+    "skipped": Outcome.SKIPPED,
+}
+_RUNNING = {"requested", "rerequested", "queued", "waiting", "pending", "in_progress"}
+
+
+def run_outcome(status: str | None, conclusion: str | None) -> Outcome | None:
+    """`success`, `failure`… once a run has a conclusion; `started` while it waits or runs."""
+    if conclusion:
+        return _CONCLUSION_OUTCOMES.get(conclusion)
+    return Outcome.STARTED if status in _RUNNING else None
+
+
 def _phrase(status: str | None, conclusion: str | None, action: str | None) -> str:
     """`failed`, `is running`… from a run's conclusion, else its status, else the action."""
     if conclusion:
@@ -70,6 +94,9 @@ def _workflow_run(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{run}.updated_at", f"{run}.run_started_at", f"{run}.created_at"),
         severity=_severity(conclusion),
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=run_outcome(status or p.action, conclusion),
+        commits=[p.sha(f"{run}.head_sha")],
         fields={
             "workflow": name,
             "branch": branch,
@@ -91,7 +118,8 @@ def _workflow_job(p: Payload) -> EventDraft:
     branch, conclusion = p.text(f"{job}.head_branch", 100), p.text(f"{job}.conclusion", 40)
     status = p.text(f"{job}.status", 40)
     # A job's status lags its action in some deliveries (`queued` with status `waiting`).
-    phrase = _phrase(p.action if p.action in _STATUS_PHRASES else status, conclusion, p.action)
+    current = p.action if p.action in _STATUS_PHRASES else status
+    phrase = _phrase(current, conclusion, p.action)
     of_workflow = f" of workflow {workflow}" if workflow else ""
     return p.draft(
         f"Job {name}{of_workflow} {phrase}{_on(branch)}{p.where}",
@@ -99,6 +127,9 @@ def _workflow_job(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{job}.completed_at", f"{job}.started_at", f"{job}.created_at"),
         severity=_severity(conclusion),
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=run_outcome(current, conclusion),
+        commits=[p.sha(f"{job}.head_sha")],
         fields={
             "job": name,
             "workflow": workflow,
@@ -115,12 +146,16 @@ def _workflow_job(p: Payload) -> EventDraft:
 def _check_run(p: Payload) -> EventDraft:
     check = "check_run"
     name = p.text(f"{check}.name") or "check"
-    branch, sha = p.text(f"{check}.check_suite.head_branch", 100), p.text(f"{check}.head_sha", 40)
+    branch, sha = p.text(f"{check}.check_suite.head_branch", 100), p.sha(f"{check}.head_sha")
     conclusion, status = p.text(f"{check}.conclusion", 40), p.text(f"{check}.status", 40)
+    # A re-run starts the check again: the payload still holds the last run's conclusion.
+    outcome = run_outcome(status or p.action, conclusion)
     if p.action == "rerequested":
         title = f"{p.who} re-ran check {name}{_on(branch, short_sha(sha))}{p.where}"
+        outcome = Outcome.STARTED
     elif p.action == "requested_action":
         title = f"{p.who} requested an action on check {name}{p.where}"
+        outcome = None
     else:
         title = f"Check {name} {_phrase(status, conclusion, p.action)}"
         title += _on(branch, short_sha(sha)) + p.where
@@ -130,6 +165,9 @@ def _check_run(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{check}.completed_at", f"{check}.started_at"),
         severity=_severity(conclusion) if p.action != "rerequested" else Severity.INFO,
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
         fields={
             "check": name,
             "app": p.text(f"{check}.app.name", 80),
@@ -145,11 +183,13 @@ def _check_run(p: Payload) -> EventDraft:
 def _check_suite(p: Payload) -> EventDraft:
     suite = "check_suite"
     app = p.text(f"{suite}.app.name", 80)
-    branch, sha = p.text(f"{suite}.head_branch", 100), p.text(f"{suite}.head_sha", 40)
+    branch, sha = p.text(f"{suite}.head_branch", 100), p.sha(f"{suite}.head_sha")
     conclusion, status = p.text(f"{suite}.conclusion", 40), p.text(f"{suite}.status", 40)
     what = f"check suite {app}" if app else "a check suite"
+    outcome = run_outcome(status or p.action, conclusion)
     if p.action == "rerequested":
         title = f"{p.who} re-ran {what}{_on(branch, short_sha(sha))}{p.where}"
+        outcome = Outcome.STARTED
     else:
         title = f"{what[0].upper()}{what[1:]} {_phrase(status, conclusion, p.action)}"
         title += _on(branch, short_sha(sha)) + p.where
@@ -160,6 +200,9 @@ def _check_suite(p: Payload) -> EventDraft:
         occurred_at=p.time(f"{suite}.updated_at", f"{suite}.created_at"),
         severity=_severity(conclusion) if p.action != "rerequested" else Severity.INFO,
         tags=[branch, conclusion],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
         fields={
             "app": app,
             "status": status,
@@ -181,12 +224,24 @@ _STATE_PHRASES = {
     "inactive": "is now inactive",
 }
 _STATE_SEVERITY = {"success": Severity.SUCCESS, "failure": Severity.ERROR, "error": Severity.ERROR}
+# Commit statuses and deployment statuses share these states. `inactive` (a deployment a
+# newer one replaced) says nothing of how the deployment went: no outcome.
+_STATE_OUTCOMES = {
+    "success": Outcome.SUCCESS,
+    "failure": Outcome.FAILURE,
+    "error": Outcome.FAILURE,
+    "pending": Outcome.STARTED,
+    "queued": Outcome.STARTED,
+    "in_progress": Outcome.STARTED,
+    "waiting": Outcome.STARTED,
+}
 
 
 @builds("status")
 def _status(p: Payload) -> EventDraft:
     state, context = p.text("state", 40), p.text("context", 100) or "check"
-    sha = short_sha(p.text("sha", 40))
+    full_sha = p.sha("sha")
+    sha = short_sha(full_sha)
     branches = p.get("branches")
     # A commit can sit on many branches; name one only when it is unambiguous.
     branch = (
@@ -201,6 +256,9 @@ def _status(p: Payload) -> EventDraft:
         occurred_at=p.time("updated_at", "created_at"),
         severity=_STATE_SEVERITY.get(state or "", Severity.INFO),
         tags=[branch, state],
+        category=Category.BUILD,
+        outcome=_STATE_OUTCOMES.get(state or ""),
+        commits=[full_sha],
         fields={"context": context, "state": state, "sha": sha, "branch": branch},
         summary=p.text("description", 300),
     )
@@ -236,6 +294,9 @@ def _deployment(p: Payload) -> EventDraft:
         url=p.link("workflow_run.html_url") or (f"{home}/deployments" if home else None),
         occurred_at=p.time("deployment.created_at", "deployment.updated_at"),
         tags=[env],
+        category=Category.DEPLOYMENT,
+        outcome=Outcome.STARTED if p.action in (None, "created") else None,
+        commits=[p.sha("deployment.sha")],
         fields=dict(_deploy_fields(p, env, ref)),
         summary=p.text("deployment.description", 300),
     )
@@ -256,6 +317,9 @@ def _deployment_status(p: Payload) -> EventDraft:
         occurred_at=p.time("deployment_status.created_at", "deployment_status.updated_at"),
         severity=_STATE_SEVERITY.get(state or "", Severity.INFO),
         tags=[env, state],
+        category=Category.DEPLOYMENT,
+        outcome=_STATE_OUTCOMES.get(state or ""),
+        commits=[p.sha("deployment.sha")],
         fields={
             **_deploy_fields(p, env, ref),
             "state": state,
@@ -265,161 +329,134 @@ def _deployment_status(p: Payload) -> EventDraft:
     )
 
 
-# ---- security alerts ---------------------------------------------------------------------
-
-_OPENING = {
-    "created",
-    "create",
-    "reopened",
-    "reopened_by_user",
-    "auto_reopened",
-    "reintroduced",
-    "appeared_in_branch",
-    "publicly_leaked",
-    "published",
-    "updated",
-}
-_CLOSING = {
-    "fixed",
-    "resolved",
-    "resolve",
-    "dismissed",
-    "dismiss",
-    "auto_dismissed",
-    "closed_by_user",
-}
-_ALERT_VERBS = {
-    "created": "opened",
-    "create": "opened",
-    "dismiss": "dismissed",
-    "resolve": "resolved",
-    "closed_by_user": "dismissed",
-    "reopened_by_user": "reopened",
-}
-_HIGH = {"critical", "high", "error"}
+# ---- deployments waiting for people or apps ----------------------------------------------
 
 
-def _alert_severity(action: str | None, level: str | None) -> Severity:
-    """Open alerts warn (error when critical/high); fixed or dismissed ones are good news."""
-    if action in _CLOSING:
-        return Severity.SUCCESS
-    if action in _OPENING:
-        return Severity.ERROR if (level or "").lower() in _HIGH else Severity.WARNING
-    return Severity.INFO
-
-
-def _alert(
-    p: Payload,
-    kind: str,
-    about: str | None,
-    level: str | None,
-    *,
-    url: str | None = None,
-    fields: dict[str, FieldValue] | None = None,
-) -> EventDraft:
-    number = p.number("alert.number")
-    verb = _ALERT_VERBS.get(p.action or "", words(p.action or "updated"))
-    label = kind + (f" #{number}" if number is not None else "")
-    title = f"{label} {verb}{p.where}" + (f": {about}" if about else "")
+@builds("deployment_protection_rule")
+def _deployment_protection_rule(p: Payload) -> EventDraft:
+    env = p.environment or "an environment"
+    ref = p.text("deployment.ref", 100)
     return p.draft(
-        title + (f" ({level})" if level else ""),
-        url=url or p.link("alert.html_url"),
-        occurred_at=p.time(
-            "alert.fixed_at", "alert.dismissed_at", "alert.resolved_at", "alert.updated_at"
-        )
-        or p.time("alert.created_at"),
-        severity=_alert_severity(p.action, level),
-        tags=["security", level],
-        fields={
-            "alert": number,
-            "state": p.text("alert.state", 40),
-            "severity": level,
-            **(fields or {}),
-        },
+        "Deployment"
+        + (f" of {ref}" if ref else "")
+        + f" to {env} waits for a protection rule"
+        + p.where,
+        url=f"{home}/deployments" if (home := p.home()) else None,
+        occurred_at=p.time("deployment.created_at"),
+        tags=[env],
+        category=Category.DEPLOYMENT,
+        commits=[p.sha("deployment.sha")],
+        fields={"environment": env, "ref": ref, "trigger": p.text("event", 40)},
     )
 
 
-@builds("dependabot_alert")
-def _dependabot_alert(p: Payload) -> EventDraft:
-    package = p.text("alert.dependency.package.name", 100)
-    return _alert(
-        p,
-        "Dependabot alert",
-        p.text("alert.security_advisory.summary", 160) or package,
-        p.text("alert.security_advisory.severity", 20)
-        or p.text("alert.security_vulnerability.severity", 20),
-        fields={"package": package, "ghsa": p.text("alert.security_advisory.ghsa_id", 40)},
-    )
-
-
-@builds("code_scanning_alert")
-def _code_scanning_alert(p: Payload) -> EventDraft:
-    rule = (
-        p.text("alert.rule.description", 160)
-        or p.text("alert.rule.name")
-        or p.text("alert.rule.id")
-    )
-    # `security_severity_level` (critical/high/…) is set for security queries; other rules
-    # only have `severity` (error/warning/note), where `error` ranks as high.
-    level = p.text("alert.rule.security_severity_level", 20) or p.text("alert.rule.severity", 20)
-    return _alert(
-        p,
-        "Code scanning alert",
-        rule,
-        level,
-        fields={"tool": p.text("alert.tool.name", 80), "ref": ref_name(p.text("ref", 200))},
-    )
-
-
-@builds("secret_scanning_alert")
-def _secret_scanning_alert(p: Payload) -> EventDraft:
-    secret = p.text("alert.secret_type_display_name", 100) or p.text("alert.secret_type", 100)
-    # Secret alerts carry no severity: a leaked credential always ranks as high.
-    return _alert(
-        p,
-        "Secret scanning alert",
-        secret,
-        "high" if p.action in _OPENING else None,
-        fields={"secret_type": p.text("alert.secret_type", 100)},
-    )
-
-
-@builds("repository_vulnerability_alert")
-def _vulnerability_alert(p: Payload) -> EventDraft:
-    package = p.text("alert.affected_package_name", 100)
-    fixed_in = p.text("alert.fixed_in", 40)
-    about = (package or "a dependency") + (f" (fixed in {fixed_in})" if fixed_in else "")
-    return _alert(
-        p,
-        "Vulnerability alert",
-        about,
-        p.text("alert.severity", 20),
-        url=p.link("alert.external_reference"),
-        fields={"package": package, "ghsa": p.text("alert.ghsa_id", 40)},
-    )
-
-
-@builds("security_advisory")
-def _security_advisory(p: Payload) -> EventDraft:
-    adv = "security_advisory"
-    ghsa, level = p.text(f"{adv}.ghsa_id", 40), p.text(f"{adv}.severity", 20)
-    summary = p.text(f"{adv}.summary", 160)
-    verb = words(p.action or "updated")
-    if summary and summary.lower().startswith(f"{verb}:"):  # "Withdrawn: …" says it twice
-        summary = summary[len(verb) + 1 :].strip() or None
-    title = "Security advisory" + (f" {ghsa}" if ghsa else "") + f" {verb}{p.where}"
-    title += (f": {summary}" if summary else "") + (f" ({level})" if level else "")
+@builds("deployment_review")
+def _deployment_review(p: Payload) -> EventDraft:
+    env = p.environment or p.text("workflow_job_run.environment", 100) or "an environment"
+    run = p.text("workflow_run.name") or "a workflow run"
+    if p.action == "requested":
+        who = p.text("requestor.login", 80) or p.who
+        title = f"{run} waits for approval to deploy to {env}" + p.where + f" (asked by {who})"
+    else:
+        who = p.text("approver.login", 80) or p.who
+        title = f"{who} {p.verb()} deploying {run} to {env}" + p.where
+    waiting = p.action in ("requested", "rejected")
     return p.draft(
         title,
-        url=p.link(f"{adv}.html_url", f"{adv}.references.0.url"),
-        occurred_at=p.time(f"{adv}.withdrawn_at", f"{adv}.updated_at", f"{adv}.published_at"),
-        severity=Severity.INFO if p.action == "withdrawn" else _alert_severity(p.action, level),
-        tags=["security", level],
+        url=p.link("workflow_run.html_url"),
+        occurred_at=p.time("since", "workflow_run.updated_at"),
+        # A deployment held for a person, or stopped by one.
+        severity=Severity.WARNING if waiting else Severity.INFO,
+        tags=[env],
+        category=Category.DEPLOYMENT,
+        commits=[p.sha("workflow_run.head_sha")],
         fields={
-            "ghsa": ghsa,
-            "cve": p.text(f"{adv}.cve_id", 40),
-            "severity": level,
-            "package": p.text(f"{adv}.vulnerabilities.0.package.name", 100),
+            "environment": env,
+            "workflow": run,
+            "branch": p.text("workflow_run.head_branch", 100),
+            "comment": p.text("comment", 200),
         },
-        summary=line(p.get(f"{adv}.description"), 300),
+    )
+
+
+# ---- builds that are not runs: Pages, merge queues, dispatches, imports --------------------
+
+_PAGES = {
+    "built": ("Pages built", Outcome.SUCCESS, Severity.SUCCESS),
+    "errored": ("Pages build failed", Outcome.FAILURE, Severity.ERROR),
+    "building": ("Pages build started", Outcome.STARTED, Severity.INFO),
+}
+
+
+@builds("page_build")
+def _page_build(p: Payload) -> EventDraft:
+    status = p.text("build.status", 20)
+    phrase, outcome, severity = _PAGES.get(status or "", ("Pages build", None, Severity.INFO))
+    sha = p.sha("build.commit")
+    error = p.text("build.error.message", 200)
+    return p.draft(
+        phrase + (f" for {short_sha(sha)}" if sha else "") + p.where,
+        url=(f"{home}/settings/pages" if (home := p.home()) else None),
+        occurred_at=p.time("build.updated_at", "build.created_at"),
+        severity=severity,
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"status": status, "sha": short_sha(sha), "seconds": _seconds(p)},
+        summary=error,
+    )
+
+
+def _seconds(p: Payload) -> int | None:
+    duration = p.number("build.duration")  # milliseconds
+    return None if duration is None else duration // 1000
+
+
+# Why a merge queue group ended: its pull requests merged, or it was given up.
+_MERGE_GROUP_ENDS: dict[str, tuple[Outcome | None, Severity]] = {
+    "merged": (Outcome.SUCCESS, Severity.SUCCESS),
+    "invalidated": (Outcome.FAILURE, Severity.WARNING),
+    "dequeued": (Outcome.CANCELLED, Severity.INFO),
+}
+
+
+@builds("merge_group")
+def _merge_group(p: Payload) -> EventDraft:
+    group = "merge_group"
+    base = ref_name(p.text(f"{group}.base_ref", 200))
+    sha = p.sha(f"{group}.head_sha")
+    onto = f" for {base}" if base else ""
+    reason = p.text("reason", 40)
+    outcome: Outcome | None = None
+    severity = Severity.INFO
+    if p.action == "checks_requested":
+        title, outcome = f"Merge queue{onto} requested checks", Outcome.STARTED
+    elif p.action == "destroyed":
+        outcome, severity = _MERGE_GROUP_ENDS.get(reason or "", (None, Severity.INFO))
+        title = f"Merge queue group{onto} ended" + (f": {words(reason)}" if reason else "")
+    else:
+        title = f"Merge queue group{onto} {p.verb()}"
+    return p.draft(
+        title + p.where,
+        url=(f"{home}/queue/{base}" if (home := p.home()) and base else p.home()),
+        severity=severity,
+        tags=[base],
+        category=Category.BUILD,
+        outcome=outcome,
+        commits=[sha],
+        fields={"base": base, "sha": short_sha(sha), "reason": reason},
+        summary=p.text(f"{group}.head_commit.message", 300),
+    )
+
+
+@builds("repository_dispatch")
+def _repository_dispatch(p: Payload) -> EventDraft:
+    kind = p.text("action", 80) or "an event"
+    branch = p.text("branch", 100)
+    return p.draft(
+        f"{p.who} dispatched {kind}" + (f" on {branch}" if branch else "") + p.where,
+        url=(f"{home}/actions" if (home := p.home()) else None),
+        tags=[branch],
+        category=Category.BUILD,
+        fields={"event_type": kind, "branch": branch},
     )

@@ -3,7 +3,7 @@ discussions and their comments."""
 
 from __future__ import annotations
 
-from echodash.events import EventDraft, FieldValue, Severity
+from echodash.events import Category, EventDraft, FieldValue, Severity
 from echodash.sources.github.reader import Payload
 from echodash.sources.kit.payload import dig, line
 from echodash.sources.kit.text import (
@@ -47,12 +47,19 @@ def _push(p: Payload) -> EventDraft:
     else:
         title = f"{who} pushed to {name}{where} (no new commits)"
     messages = [first_line(dig(c, "message")) for c in commits if isinstance(c, dict)]
+    # The commits pushed; a push that brings none (a tag, a branch moved back) is about the
+    # commit the ref now points at. A deleted ref points at none.
+    pushed = [line(dig(c, "id"), 64) for c in commits if isinstance(c, dict)]
+    if not any(pushed) and not deleted:
+        pushed = [p.sha("after")]
     return p.draft(
         title,
         url=p.home() if deleted else p.link("compare") or p.home(),
         occurred_at=p.time("head_commit.timestamp", "repository.pushed_at"),
         severity=Severity.WARNING if forced else Severity.INFO,
         tags=[name, "force-push" if forced else None],
+        category=Category.RELEASE if is_tag else Category.CHANGE,
+        commits=[sha for sha in pushed if sha and sha.strip("0")],
         fields={
             kind: name,
             "commits": count,
@@ -128,7 +135,8 @@ def _pull_request(p: Payload) -> EventDraft:
     merged = p.flag("pull_request.merged") or (
         p.action == "closed" and p.get("pull_request.merged_at") is not None
     )
-    if p.action == "closed" and merged:
+    merged_now = p.action == "closed" and merged
+    if merged_now:
         title = f"{p.who} merged {item}" + (f" into {base}" if base else "") + p.where
     elif p.action == "closed":
         title = f"{p.who} closed {item} without merging{p.where}"
@@ -146,6 +154,9 @@ def _pull_request(p: Payload) -> EventDraft:
         ),
         severity=Severity.SUCCESS if merged else Severity.INFO,
         tags=[base, *label_names(p.get("pull_request.labels")), "draft" if draft else None],
+        # A merge lands code (a change); everything else about a pull request is review.
+        category=Category.CHANGE if merged_now else Category.REVIEW,
+        commits=[p.sha("pull_request.merge_commit_sha")] if merged_now else (),
         fields={
             "number": p.number("pull_request.number") or p.number("number"),
             "state": state,
@@ -186,6 +197,7 @@ def _pull_request_review(p: Payload) -> EventDraft:
         url=p.link("review.html_url", "pull_request.html_url"),
         occurred_at=p.time("review.submitted_at", "pull_request.updated_at"),
         tags=[p.text("pull_request.base.ref", 100)],
+        category=Category.REVIEW,
         fields={
             "number": p.number("pull_request.number"),
             "review": state or None,
@@ -196,7 +208,11 @@ def _pull_request_review(p: Payload) -> EventDraft:
 
 
 def _comment(
-    p: Payload, item: str, noun: str = "comment", extra: dict[str, FieldValue] | None = None
+    p: Payload,
+    item: str,
+    category: Category,
+    noun: str = "comment",
+    extra: dict[str, FieldValue] | None = None,
 ) -> EventDraft:
     action = p.action or "created"
     if action == "created":
@@ -207,6 +223,7 @@ def _comment(
         title,
         url=p.link("comment.html_url"),
         occurred_at=p.time("comment.updated_at", "comment.created_at"),
+        category=category,
         fields={
             **(extra or {}),
             "path": p.text("comment.path", 200),
@@ -219,7 +236,11 @@ def _comment(
 @builds("pull_request_review_comment")
 def _review_comment(p: Payload) -> EventDraft:
     return _comment(
-        p, _pritem_label(p), "review comment", {"number": p.number("pull_request.number")}
+        p,
+        _pritem_label(p),
+        Category.REVIEW,
+        "review comment",
+        {"number": p.number("pull_request.number")},
     )
 
 
@@ -230,18 +251,42 @@ def _review_thread(p: Payload) -> EventDraft:
         f"{p.who} {verb} a review thread on {_pritem_label(p)}{p.where}",
         url=p.link("thread.comments.0.html_url", "pull_request.html_url"),
         occurred_at=p.time("thread.comments.0.updated_at", "pull_request.updated_at"),
+        category=Category.REVIEW,
         fields={"number": p.number("pull_request.number")},
     )
 
 
+def _on_pull_request(p: Payload, key: str = "issue") -> bool:
+    """Whether the issue is a pull request's conversation (GitHub files those as issues)."""
+    return isinstance(p.get(f"{key}.pull_request"), dict)
+
+
+# The label that makes an issue an incident (compared without case).
+INCIDENT_LABEL = "incident"
+
+
+def _is_incident(p: Payload) -> bool:
+    return any(name.lower() == INCIDENT_LABEL for name in label_names(p.get("issue.labels")))
+
+
+def _incident_severity(p: Payload) -> Severity:
+    """An incident that opens (or an issue just labelled one) wants someone to look; one
+    that closes is resolved."""
+    labelled = p.action == "labeled" and (p.text("label.name", 50) or "").lower() == INCIDENT_LABEL
+    if p.action in ("opened", "reopened") or labelled:
+        return Severity.WARNING
+    return Severity.SUCCESS if p.action == "closed" else Severity.INFO
+
+
 def _issueitem_label(p: Payload, key: str = "issue") -> str:
-    noun = "pull request" if isinstance(p.get(f"{key}.pull_request"), dict) else key
+    noun = "pull request" if _on_pull_request(p, key) else key
     return item_label(noun, p.number(f"{key}.number"), p.text(f"{key}.title"))
 
 
 @builds("issues")
 def _issues(p: Payload) -> EventDraft:
     item, reason = _issueitem_label(p), p.text("issue.state_reason", 40)
+    incident = _is_incident(p)
     if p.action == "closed":
         title = f"{p.who} closed {item}" + (f" as {words(reason)}" if reason else "") + p.where
     else:
@@ -255,6 +300,8 @@ def _issues(p: Payload) -> EventDraft:
             "issue.created_at",
         ),
         tags=label_names(p.get("issue.labels")),
+        severity=_incident_severity(p) if incident else Severity.INFO,
+        category=Category.INCIDENT if incident else Category.ISSUE,
         fields={
             "number": p.number("issue.number"),
             "state": p.text("issue.state", 20),
@@ -267,7 +314,8 @@ def _issues(p: Payload) -> EventDraft:
 
 @builds("issue_comment")
 def _issue_comment(p: Payload) -> EventDraft:
-    return _comment(p, _issueitem_label(p), extra={"number": p.number("issue.number")})
+    category = Category.REVIEW if _on_pull_request(p) else Category.ISSUE
+    return _comment(p, _issueitem_label(p), category, extra={"number": p.number("issue.number")})
 
 
 @builds("discussion")
@@ -277,6 +325,7 @@ def _discussion(p: Payload) -> EventDraft:
         url=p.link("discussion.html_url"),
         occurred_at=p.time("discussion.updated_at", "discussion.created_at"),
         tags=[p.text("discussion.category.name", 50), *label_names(p.get("discussion.labels"))],
+        category=Category.ACTIVITY,
         fields={
             "number": p.number("discussion.number"),
             "category": p.text("discussion.category.name"),
@@ -286,10 +335,11 @@ def _discussion(p: Payload) -> EventDraft:
 
 @builds("discussion_comment")
 def _discussion_comment(p: Payload) -> EventDraft:
-    return _comment(p, _issueitem_label(p, "discussion"))
+    return _comment(p, _issueitem_label(p, "discussion"), Category.ACTIVITY)
 
 
 @builds("commit_comment")
 def _commit_comment(p: Payload) -> EventDraft:
     sha = short_sha(p.text("comment.commit_id", 40))
-    return _comment(p, f"commit {sha}" if sha else "a commit", extra={"sha": sha})
+    item = f"commit {sha}" if sha else "a commit"
+    return _comment(p, item, Category.REVIEW, extra={"sha": sha})
