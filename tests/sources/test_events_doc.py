@@ -39,7 +39,6 @@ PENDING = {
     "standard",
     "stripe",
     "vercel",
-    "github",
 }
 _SECTION = re.compile(r"^### .*?`([a-z0-9_-]+)`\s*$", re.M)
 _PATH = re.compile(r"\{([^{}]+)\}")
