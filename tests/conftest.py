@@ -43,6 +43,7 @@ STORE_FREE = (
     "tests/alerts/test_outbound.py",
     "tests/alerts/test_apprise_action.py",
     "tests/alerts/test_engine.py",
+    "tests/alerts/test_windows.py",
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
