@@ -48,6 +48,7 @@ STORE_FREE = (
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
     "tests/metrics/test_facts.py",
+    "tests/metrics/test_settings.py",
 )
 
 
