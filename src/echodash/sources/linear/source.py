@@ -6,7 +6,13 @@ import math
 
 from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
-from echodash.sources.kit.payload import PayloadReader, load_json, load_json_quietly, not_an_object
+from echodash.sources.kit.payload import (
+    PayloadReader,
+    load_json,
+    load_json_quietly,
+    not_an_object,
+    read_object,
+)
 from echodash.sources.kit.signatures import (
     Headers,
     SecretTest,
@@ -72,8 +78,7 @@ class LinearSource(Source):
         return (value.strip()[:200] or None) if isinstance(value, str) else None
 
     def read(self, headers: Headers, body: bytes) -> Change | None:
-        document = load_json_quietly(headers, body)
-        return Change(document) if isinstance(document, dict) else None
+        return read_object(headers, body, Change)
 
     def generic(self, reader: PayloadReader) -> list[EventDraft]:
         assert isinstance(reader, Change)
