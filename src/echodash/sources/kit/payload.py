@@ -122,6 +122,12 @@ def load_json_quietly(headers: Headers, body: bytes) -> Any:
         return None
 
 
+def delivery_key(value: Any, limit: int = 200) -> str | None:
+    """A sender's delivery id (from a header or a body field) as a dedup key: the stripped
+    text, at most `limit` characters; None for anything that is not text."""
+    return (value.strip()[:limit] or None) if isinstance(value, str) else None
+
+
 def read_object(headers: Headers, body: bytes, reader: Callable[[dict[str, Any]], R]) -> R | None:
     """The delivery's JSON object in a sender's reader; None when the body is not one."""
     document = load_json_quietly(headers, body)

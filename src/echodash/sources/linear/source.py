@@ -8,6 +8,7 @@ from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
 from echodash.sources.kit.payload import (
     PayloadReader,
+    delivery_key,
     load_json,
     load_json_quietly,
     not_an_object,
@@ -74,8 +75,7 @@ class LinearSource(Source):
         check_window(sent / 1000.0, TOLERANCE_SECONDS, "webhookTimestamp")
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
-        value = headers.get("linear-delivery")
-        return (value.strip()[:200] or None) if isinstance(value, str) else None
+        return delivery_key(headers.get("linear-delivery"))
 
     def read(self, headers: Headers, body: bytes) -> Change | None:
         return read_object(headers, body, Change)

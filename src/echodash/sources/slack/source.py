@@ -10,6 +10,7 @@ from echodash.events import EventDraft
 from echodash.sources._base import Guide, Handshake, Source
 from echodash.sources.kit.payload import (
     PayloadReader,
+    delivery_key,
     load_json_quietly,
     not_an_object,
     read_object,
@@ -94,8 +95,7 @@ class SlackSource(Source):
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         """The body's `event_id`: Slack's retries (`X-Slack-Retry-Num`) carry the same one."""
         document = load_json_quietly(headers, body)
-        value = document.get("event_id") if isinstance(document, dict) else None
-        return (value.strip()[:200] or None) if isinstance(value, str) else None
+        return delivery_key(document.get("event_id")) if isinstance(document, dict) else None
 
     def generate_secret(self) -> str:
         # A placeholder until the user pastes the app's Signing Secret (32 hex digits too).
