@@ -275,11 +275,11 @@ def test_app_rate_limited_is_a_warning() -> None:
 
 
 def test_unknown_events_are_still_readable() -> None:
-    draft = event_of({"type": "dnd_updated_user", "user": "U1", "channel": CHANNEL})
-    assert draft.type == "dnd_updated_user"
-    assert draft.title == "Slack dnd updated user by <@U1> in #C123ABC456"
-    bare = event_of({"type": "grid_migration_started"})
-    assert bare.title == "Slack grid migration started"
+    draft = event_of({"type": "workflow_step_execute", "user": "U1", "channel": CHANNEL})
+    assert draft.type == "workflow_step_execute"
+    assert draft.title == "Slack workflow step execute by <@U1> in #C123ABC456"
+    bare = event_of({"type": "resources_added"})
+    assert bare.title == "Slack resources added"
     envelope = parse_one({"type": "something_new", "team_id": "T1"})
     assert envelope.title == "Slack sent something new for workspace T1"
     no_event = parse_one({"type": "event_callback", "event_id": "Ev1"})
@@ -418,6 +418,61 @@ SEEN = [
     ("The workspace was renamed to Acme Rockets", Category.CONFIG, Severity.INFO),
     ("The workspace's address is now acme-rockets.slack.com", Category.CONFIG, Severity.INFO),
     ("Custom emoji :picard_facepalm: was added", Category.CONFIG, Severity.INFO),
+    (
+        "The workspace's email domains are now acme.test,acme-rockets.test",
+        Category.CONFIG,
+        Severity.INFO,
+    ),
+    ("The workspace started moving to Enterprise Grid EXXXXXXXX", Category.CONFIG, Severity.INFO),
+    ("The workspace finished moving to Enterprise Grid EXXXXXXXX", Category.CONFIG, Severity.INFO),
+    ("#C123ABC456 is now shared with workspace E163Q94DX", Category.CONFIG, Severity.INFO),
+    ("#C123ABC456 is no longer shared with workspace E163Q94DX", Category.CONFIG, Severity.INFO),
+    ("An invitation to share #test-slack-connect was accepted", Category.CONFIG, Severity.INFO),
+    ("An invitation to share #test-slack-connect was approved", Category.CONFIG, Severity.INFO),
+    ("An invitation to share #test-slack-connect was declined", Category.CONFIG, Severity.WARNING),
+    (
+        "An invitation to share #test-slack-connect from Globex was received",
+        Category.CONFIG,
+        Severity.INFO,
+    ),
+    ("Many messages of #C123ABC456 changed at once", Category.ACTIVITY, Severity.INFO),
+    ("Many messages of #G024BE91L changed at once", Category.ACTIVITY, Severity.INFO),
+    ("Many messages of #D024BE91L changed at once", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> closed private channel #G024BE91L", Category.CONFIG, Severity.INFO),
+    ("<@U024BE7LH> started a direct message with the app", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> opened a direct message with the app", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> closed a direct message with the app", Category.ACTIVITY, Severity.INFO),
+    (
+        "Jane Doe (<@U0AB12CD3>) set their status: :train: riding a train",
+        Category.ACTIVITY,
+        Severity.INFO,
+    ),
+    ("Jane Doe (<@U0AB12CD3>) joined a huddle", Category.ACTIVITY, Severity.INFO),
+    ("Jane Doe (<@U0AB12CD3>) updated their profile", Category.CONFIG, Severity.INFO),
+    ("<@U024BE7LH> paused notifications", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> scheduled Do Not Disturb", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> asked to invite bront@puppies.com", Category.SIGNUP, Severity.INFO),
+    ("User group S0614TZR7: 2 members added, 1 member removed", Category.CONFIG, Severity.INFO),
+    ("The app was added to user group S0615G0KT", Category.CONFIG, Severity.INFO),
+    ("The app was removed from user group S0615G0KT", Category.CONFIG, Severity.INFO),
+    ("App my-admin-app was installed", Category.CONFIG, Severity.INFO),
+    ("App my-admin-app was deleted", Category.CONFIG, Severity.WARNING),
+    ("<@U1234> asked to install Brent's app", Category.CONFIG, Severity.INFO),
+    ("The app was granted scopes: files:read, chat:write", Category.CONFIG, Severity.INFO),
+    ("The app was denied scopes: files:read", Category.CONFIG, Severity.WARNING),
+    ("The app was given access to 2 workspaces", Category.CONFIG, Severity.INFO),
+    ("The app lost access to 1 workspace", Category.CONFIG, Severity.WARNING),
+    ("A workflow called the app's function Sample function", Category.ACTIVITY, Severity.INFO),
+    ("<@U123ABC456> started a thread with the app's assistant", Category.ACTIVITY, Severity.INFO),
+    (
+        "<@U123ABC456> moved the assistant thread to another channel",
+        Category.ACTIVITY,
+        Severity.INFO,
+    ),
+    ("An app posted metadata task_created in #C123ABC456", Category.ACTIVITY, Severity.INFO),
+    ("An app updated metadata task_changed in #C123ABC456", Category.ACTIVITY, Severity.INFO),
+    ("An app deleted metadata task_created in #C123ABC456", Category.ACTIVITY, Severity.INFO),
+    ("<@U024BE7LH> declined a call from the app", Category.ACTIVITY, Severity.INFO),
     ("The app was uninstalled from workspace T123ABC456", Category.CONFIG, Severity.WARNING),
     ("2 tokens of the app were revoked", Category.CONFIG, Severity.WARNING),
     (

@@ -24,7 +24,7 @@ from echodash.sources.kit.signatures import (
     hex_hmac_test,
 )
 from echodash.sources.kit.titles import TitleBook
-from echodash.sources.slack import titles, titles_workspace
+from echodash.sources.slack import titles, titles_app, titles_workspace
 from echodash.sources.slack.reader import SlackEvent
 
 SIGNATURE_HEADER = "x-slack-signature"
@@ -58,7 +58,7 @@ class SlackSource(Source):
     )
     signature_headers = (SIGNATURE_HEADER, TIMESTAMP_HEADER)
     secret_headers = frozenset({SIGNATURE_HEADER})
-    titles = TitleBook.merged(titles.TITLES, titles_workspace.TITLES)
+    titles = TitleBook.merged(titles.TITLES, titles_workspace.TITLES, titles_app.TITLES)
 
     @property
     def signature_label(self) -> str:

@@ -1,13 +1,13 @@
-"""Slack titles for the workspace: channels, members, the app's install and tokens, emoji,
-user groups, and the envelopes that are not events (rate limits, the URL check)."""
+"""Slack titles for the workspace: channels (shared ones too), direct messages, people and
+their status, user groups, the workspace's name, domains and emoji."""
 
 from __future__ import annotations
 
-from echodash.events import Category, EventDraft, FieldValue, Severity
+from echodash.events import Category, EventDraft, Severity
 from echodash.sources.kit.payload import line
 from echodash.sources.kit.text import plural
 from echodash.sources.kit.titles import TitleBook
-from echodash.sources.slack.reader import SlackEvent, slack_id, slack_time
+from echodash.sources.slack.reader import TITLE_TEXT, SlackEvent, slack_id, tidy
 
 TITLES: TitleBook[SlackEvent] = TitleBook()
 builds = TITLES.builds
@@ -150,47 +150,139 @@ def _emoji_changed(e: SlackEvent) -> EventDraft:
     return e.draft(f"Custom emoji {shown} {verb}", category=_CONFIG)
 
 
-@builds("app_uninstalled")
-def _app_uninstalled(e: SlackEvent) -> EventDraft:
-    team = f" from workspace {e.team}" if e.team else ""
-    return e.draft(f"The app was uninstalled{team}", severity=Severity.WARNING, category=_CONFIG)
+@builds("email_domain_changed")
+def _email_domain_changed(e: SlackEvent) -> EventDraft:
+    domain = line(e.event.get("email_domain"), 200)
+    title = (
+        f"The workspace's email domains are now {domain}"
+        if domain
+        else "The workspace's email domains changed"
+    )
+    return e.draft(title, category=_CONFIG)
 
 
-@builds("tokens_revoked")
-def _tokens_revoked(e: SlackEvent) -> EventDraft:
-    tokens = e.event.get("tokens")
-    count = 0
-    if isinstance(tokens, dict):
-        count = sum(len(v) for v in tokens.values() if isinstance(v, list))
-    what = plural(count, "token") if count else "Tokens"
-    verb = "was" if count == 1 else "were"
-    title = f"{what} of the app {verb} revoked"
-    return e.draft(title, severity=Severity.WARNING, category=_CONFIG)
+@builds("grid_migration_started", "grid_migration_finished")
+def _grid_migration(e: SlackEvent) -> EventDraft:
+    grid = slack_id(e.event.get("enterprise_id"))
+    verb = "started" if e.kind.endswith("started") else "finished"
+    to = f" Enterprise Grid {grid}" if grid else " an Enterprise Grid"
+    return e.draft(f"The workspace {verb} moving to{to}", category=_CONFIG)
 
 
-# ---- envelopes -------------------------------------------------------------------------------
+# ---- shared channels and direct messages -----------------------------------------------------
 
 
-@builds("app_rate_limited")
-def _rate_limited(e: SlackEvent) -> EventDraft:
-    since = slack_time(e.body.get("minute_rate_limited"))
-    where = f" in workspace {e.team}" if e.team else ""
-    when = f" since {since:%H:%M} UTC" if since else ""
-    fields: dict[str, FieldValue] = {"api_app_id": slack_id(e.body.get("api_app_id"))}
+@builds("channel_shared", "channel_unshared")
+def _channel_shared(e: SlackEvent) -> EventDraft:
+    where = f"#{e.channel}" if e.channel else "A channel"
+    if e.kind == "channel_shared":
+        other = slack_id(e.event.get("connected_team_id"))
+        title = (
+            f"{where} is now shared with workspace {other}" if other else f"{where} is now shared"
+        )
+    else:
+        other = slack_id(e.event.get("previously_connected_team_id"))
+        title = f"{where} is no longer shared" + (f" with workspace {other}" if other else "")
+    return e.draft(title, category=_CONFIG, fields={"other_team": other})
+
+
+_INVITES = {"accepted": "accepted", "approved": "approved", "declined": "declined",
+            "received": "received"}  # fmt: skip
+
+
+@builds(*(f"shared_channel_invite_{verb}" for verb in _INVITES))
+def _shared_invite(e: SlackEvent) -> EventDraft:
+    verb = _INVITES[e.kind.rsplit("_", 1)[-1]]
+    name = line(e.get("event.channel.name"), 80) or line(e.get("event.invite.channel.name"), 80)
+    where = f"#{name}" if name else _named(e)
+    inviter = line(e.get("event.invite.inviting_team.name"), 80)
+    by = f" from {inviter}" if inviter and verb == "received" else ""
+    severity = Severity.WARNING if verb == "declined" else Severity.INFO
     return e.draft(
-        f"Slack is rate-limiting the app's events{where}{when}",
-        summary=(
-            "Slack drops events while an app receives more than 30,000 an hour from one "
-            "workspace, or fails to answer too many deliveries."
-        ),
-        occurred_at=since,
-        severity=Severity.WARNING,
-        category=Category.ALERT,
-        fields=fields,
+        f"An invitation to share {where}{by} was {verb}", severity=severity, category=_CONFIG
     )
 
 
-@builds("url_verification")
-def _url_verification(e: SlackEvent) -> EventDraft:
-    # Answered as a handshake; kept only if it ever arrives as a delivery.
-    return e.draft("Slack checked the Request URL", category=_CONFIG)
+@builds("channel_history_changed", "group_history_changed", "im_history_changed")
+def _history_changed(e: SlackEvent) -> EventDraft:
+    where = f"#{e.channel}" if e.channel else "A conversation"
+    return e.draft(f"Many messages of {where} changed at once", category=Category.ACTIVITY)
+
+
+@builds("group_close")
+def _group_close(e: SlackEvent) -> EventDraft:
+    return e.draft(f"{e.who} closed private channel{e.place}", category=_CONFIG)
+
+
+@builds("im_created", "im_open", "im_close")
+def _direct_message(e: SlackEvent) -> EventDraft:
+    verb = {"im_created": "started", "im_open": "opened", "im_close": "closed"}[e.kind]
+    return e.draft(f"{e.who} {verb} a direct message with the app", category=Category.ACTIVITY)
+
+
+# ---- what people are doing -------------------------------------------------------------------
+
+
+@builds("user_status_changed")
+def _user_status_changed(e: SlackEvent) -> EventDraft:
+    emoji = line(e.get("event.user.profile.status_emoji"), 60)
+    status = tidy(e.get("event.user.profile.status_text"), TITLE_TEXT)
+    shown = " ".join(part for part in (emoji, status) if part)
+    title = f"{_person(e)} set their status" + (f": {shown}" if shown else "")
+    if not shown:
+        title = f"{_person(e)} cleared their status"
+    return e.draft(title, category=Category.ACTIVITY)
+
+
+@builds("user_huddle_changed")
+def _user_huddle_changed(e: SlackEvent) -> EventDraft:
+    state = e.get("event.user.profile.huddle_state")
+    doing = "joined a huddle" if state == "in_a_huddle" else "left a huddle"
+    return e.draft(f"{_person(e)} {doing}", category=Category.ACTIVITY)
+
+
+@builds("user_profile_changed")
+def _user_profile_changed(e: SlackEvent) -> EventDraft:
+    return e.draft(f"{_person(e)} updated their profile", category=_CONFIG)
+
+
+@builds("dnd_updated", "dnd_updated_user")
+def _dnd_updated(e: SlackEvent) -> EventDraft:
+    enabled = e.get("event.dnd_status.dnd_enabled")
+    snoozed = e.get("event.dnd_status.snooze_enabled") is True
+    if snoozed:
+        doing = "paused notifications"
+    elif enabled is True:
+        doing = "scheduled Do Not Disturb"
+    else:
+        doing = "turned Do Not Disturb off"
+    return e.draft(f"{e.who} {doing}", category=Category.ACTIVITY)
+
+
+@builds("invite_requested")
+def _invite_requested(e: SlackEvent) -> EventDraft:
+    email = line(e.get("event.invite_request.email"), 120)
+    by = line(e.get("event.invite_request.requester_id"), 40)
+    who = f"<@{by}>" if by and slack_id(by) else "Someone"
+    title = f"{who} asked to invite {email}" if email else f"{who} asked to invite someone"
+    return e.draft(title, category=Category.SIGNUP)
+
+
+@builds("subteam_members_changed")
+def _subteam_members(e: SlackEvent) -> EventDraft:
+    group = slack_id(e.event.get("subteam_id")) or "a user group"
+    added, removed = e.get("event.added_users_count"), e.get("event.removed_users_count")
+    parts = []
+    if isinstance(added, int) and added:
+        parts.append(f"{plural(added, 'member')} added")
+    if isinstance(removed, int) and removed:
+        parts.append(f"{plural(removed, 'member')} removed")
+    changes = ", ".join(parts) or "members changed"
+    return e.draft(f"User group {group}: {changes}", category=_CONFIG)
+
+
+@builds("subteam_self_added", "subteam_self_removed")
+def _subteam_self(e: SlackEvent) -> EventDraft:
+    group = slack_id(e.event.get("subteam_id")) or "a user group"
+    verb = "added to" if e.kind.endswith("added") else "removed from"
+    return e.draft(f"The app was {verb} user group {group}", category=_CONFIG)
