@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from echodash.events import EventDraft
-from echodash.sources.kit.payload import PayloadReader, line, parse_time
+from echodash.sources.kit.payload import PayloadReader, dig, line, parse_time
 
 _SLACK_ID = re.compile(r"[A-Z0-9][A-Za-z0-9._-]{0,40}", re.ASCII)
 _TS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?", re.ASCII)
@@ -86,29 +86,40 @@ class SlackEvent(PayloadReader):
     envelope (`app_rate_limited`, `url_verification`)."""
 
     body: dict[str, Any]
+    # Read once from the body (titles ask for them many times).
+    callback: bool = field(init=False, repr=False, compare=False)
+    event: dict[str, Any] = field(init=False, repr=False, compare=False)
+    kind: str = field(init=False, repr=False, compare=False)
+    subtype: str | None = field(init=False, repr=False, compare=False)
+    team: str | None = field(init=False, repr=False, compare=False)
+    channel: str | None = field(init=False, repr=False, compare=False)
+    user: str | None = field(init=False, repr=False, compare=False)
+    bot: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def callback(self) -> bool:
-        kind = self.body.get("type")
-        return kind == "event_callback" or (
-            kind is None and isinstance(self.body.get("event"), dict)
-        )
-
-    @property
-    def event(self) -> dict[str, Any]:
-        event = self.body.get("event") if self.callback else None
-        return event if isinstance(event, dict) else {}
-
-    @property
-    def kind(self) -> str:
-        """The inner event's type (`message`, `reaction_added`…), or the envelope's."""
-        if self.callback:
-            return line(self.event.get("type"), 60) or "unknown"
-        return line(self.body.get("type"), 60) or "unknown"
-
-    @property
-    def subtype(self) -> str | None:
-        return line(self.event.get("subtype"), 60)
+    def __post_init__(self) -> None:
+        body = self.body
+        envelope = body.get("type")
+        inner = body.get("event")
+        callback = envelope == "event_callback" or (envelope is None and isinstance(inner, dict))
+        event: dict[str, Any] = inner if callback and isinstance(inner, dict) else {}
+        found = {
+            "callback": callback,
+            "event": event,
+            # The inner event's type (`message`, `reaction_added`…), or the envelope's.
+            "kind": line(event.get("type") if callback else envelope, 60) or "unknown",
+            "subtype": line(event.get("subtype"), 60),
+            "team": slack_id(body.get("team_id")) or slack_id(event.get("team")),
+            "channel": slack_id(event.get("channel"))
+            or slack_id(event.get("channel_id"))
+            or slack_id(dig(event, "item.channel")),
+            "user": slack_id(event.get("user"))
+            or slack_id(event.get("user_id"))
+            or slack_id(dig(event, "message.user"))
+            or slack_id(dig(event, "channel.creator")),
+            "bot": slack_id(event.get("bot_id")) or slack_id(dig(event, "message.bot_id")),
+        }
+        for name, value in found.items():
+            object.__setattr__(self, name, value)
 
     @property
     def type(self) -> str:
@@ -125,35 +136,9 @@ class SlackEvent(PayloadReader):
         return (self.type,) if self.type in ENVELOPES else ()
 
     @property
-    def team(self) -> str | None:
-        return slack_id(self.body.get("team_id")) or slack_id(self.event.get("team"))
-
-    @property
     def service(self) -> str | None:
         """`slack:<team id>`: the workspace (docs/events.md)."""
         return f"slack:{self.team}" if self.team else None
-
-    @property
-    def channel(self) -> str | None:
-        event = self.event
-        return (
-            slack_id(event.get("channel"))
-            or slack_id(event.get("channel_id"))
-            or slack_id(self.get("event.item.channel"))
-        )
-
-    @property
-    def user(self) -> str | None:
-        return (
-            slack_id(self.event.get("user"))
-            or slack_id(self.event.get("user_id"))
-            or slack_id(self.get("event.message.user"))
-            or slack_id(self.get("event.channel.creator"))
-        )
-
-    @property
-    def bot(self) -> str | None:
-        return slack_id(self.event.get("bot_id")) or slack_id(self.get("event.message.bot_id"))
 
     @property
     def actor(self) -> str | None:
