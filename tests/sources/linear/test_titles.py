@@ -276,12 +276,14 @@ JSON = st.recursive(
 DOCUMENTS = st.fixed_dictionaries(
     {},
     optional={
-        "type": st.sampled_from(
-            ["Issue", "Comment", "Project", "ProjectUpdate", "Cycle", "IssueLabel", "Reaction"]
+        # Every model with a title of its own, and the actions Linear sends.
+        "type": st.sampled_from(SOURCE.titles.names()) | JSON,
+        "action": st.sampled_from(
+            ["create", "update", "remove", "set", "highRisk", "breached", "revoked"]
         )
-        | JSON,
-        "action": st.sampled_from(["create", "update", "remove"]) | JSON,
+        | JSON,  # fmt: skip
         "data": JSON,
+        "issueData": JSON,
         "actor": JSON,
         "updatedFrom": JSON,
         "url": JSON,

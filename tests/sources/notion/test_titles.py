@@ -276,16 +276,7 @@ DOCUMENTS = st.fixed_dictionaries(
     {},
     optional={
         "id": JSON,
-        "type": st.sampled_from(
-            [
-                "page.content_updated",
-                "page.properties_updated",
-                "data_source.schema_updated",
-                "comment.created",
-                "page.deleted",
-            ]
-        )
-        | JSON,
+        "type": st.sampled_from(SOURCE.titles.names()) | JSON,  # every type with a title
         "entity": st.fixed_dictionaries({}, optional={"id": JSON, "type": JSON}) | JSON,
         "authors": st.lists(st.fixed_dictionaries({}, optional={"id": JSON, "type": JSON})) | JSON,
         "data": JSON,

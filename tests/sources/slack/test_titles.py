@@ -536,16 +536,16 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )
-EVENT_TYPES = st.sampled_from(
-    ["message", "app_mention", "reaction_added", "reaction_removed", "channel_created",
-     "channel_rename", "channel_archive", "member_joined_channel", "team_join", "user_change",
-     "file_shared", "pin_added", "app_home_opened", "tokens_revoked", "emoji_changed"]
-)  # fmt: skip
+# Every event type with a title of its own (`message.bot_message`: a message's subtype).
+EVENT_TYPES = st.sampled_from(sorted({name.split(".")[0] for name in SOURCE.titles.names()}))
+SUBTYPES = st.sampled_from(
+    sorted(name.split(".", 1)[1] for name in SOURCE.titles.names() if "." in name)
+)
 INNER = st.fixed_dictionaries(
     {},
     optional={
         "type": EVENT_TYPES | JSON,
-        "subtype": st.sampled_from(["bot_message", "message_changed", "message_deleted"]) | JSON,
+        "subtype": SUBTYPES | JSON,
         "user": JSON | st.just("U1"),
         "channel": JSON | st.just("C1"),
         "text": JSON,
