@@ -281,7 +281,7 @@ DOCUMENTS = st.fixed_dictionaries(
         "action": st.sampled_from(
             ["create", "update", "remove", "set", "highRisk", "breached", "revoked"]
         )
-        | JSON,  # fmt: skip
+        | JSON,
         "data": JSON,
         "issueData": JSON,
         "actor": JSON,
