@@ -14,6 +14,7 @@ from echodash.events import Category, EventDraft, FieldValue, Outcome, Severity
 from echodash.sources.kit.signatures import Headers
 
 F = TypeVar("F")
+R = TypeVar("R")
 
 
 def load_json(headers: Headers, body: bytes) -> Any:
@@ -119,6 +120,18 @@ def load_json_quietly(headers: Headers, body: bytes) -> Any:
         return load_json(headers, body)
     except Exception:
         return None
+
+
+def delivery_key(value: Any, limit: int = 200) -> str | None:
+    """A sender's delivery id (from a header or a body field) as a dedup key: the stripped
+    text, at most `limit` characters; None for anything that is not text."""
+    return (value.strip()[:limit] or None) if isinstance(value, str) else None
+
+
+def read_object(headers: Headers, body: bytes, reader: Callable[[dict[str, Any]], R]) -> R | None:
+    """The delivery's JSON object in a sender's reader; None when the body is not one."""
+    document = load_json_quietly(headers, body)
+    return reader(document) if isinstance(document, dict) else None
 
 
 def not_an_object(
