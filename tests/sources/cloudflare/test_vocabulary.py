@@ -103,3 +103,10 @@ def test_http_error_rates_and_expiring_certificates() -> None:
 def test_every_built_type_has_a_sample() -> None:
     sent = {document.get("alert_type", "test") for document in DOCUMENTS}
     assert set(CloudflareSource.titles.names()) <= sent
+
+
+def test_an_alert_that_calls_itself_test_reads_as_an_alert() -> None:
+    draft = parse_one(alert("test", {"zone_name": "example.com"}))
+    assert (draft.type, draft.title) == ("test", "Cloudflare alert: Production alerts (START)")
+    assert draft.category is Category.OTHER
+    assert draft.service == "cloudflare:example.com"
