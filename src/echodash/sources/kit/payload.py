@@ -206,6 +206,22 @@ class PayloadReader(ABC):
     def text(self, path: str, limit: int = 120) -> str | None:
         return line(self.get(path), limit)
 
+    def first(self, *paths: str, limit: int = 120) -> str | None:
+        """The text of the first of `paths` that holds some."""
+        return next((found for path in paths if (found := self.text(path, limit))), None)
+
+    def moment(self, value: Any) -> datetime | None:
+        """A UTC datetime from one of the sender's time values (a reader may know more
+        formats than ISO-8601 and Unix time); None when unusable."""
+        try:
+            return parse_time(value)
+        except (OverflowError, ValueError, OSError):
+            return None
+
+    def time(self, *paths: str) -> datetime | None:
+        """The first of `paths` that holds a usable time."""
+        return next((found for path in paths if (found := self.moment(self.get(path)))), None)
+
     def number(self, path: str) -> int | None:
         value = self.get(path)
         return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -52,3 +52,17 @@ def label_names(value: Any) -> list[str]:
 def first_line(value: Any, limit: int = 200) -> str | None:
     raw = text(value, limit=100_000)
     return line(raw.splitlines()[0], limit) if raw else None
+
+
+def duration(seconds: Any) -> str | None:
+    """`3m 12s` from a number of seconds (None for anything else, or an absurd number)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        return None
+    if seconds != seconds or seconds > 10**9:  # NaN or absurd
+        return None
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"

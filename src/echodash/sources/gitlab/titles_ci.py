@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from echodash.events import EventDraft, Severity
-from echodash.sources.gitlab_titles import Payload, builds, duration, ref_name
-from echodash.sources.kit.text import first_line, short_sha, words
+import re
+
+from echodash.events import Category, EventDraft, Outcome, Severity
+from echodash.sources.gitlab.reader import Payload
+from echodash.sources.kit.text import duration, first_line, ref_name, short_sha, words
+from echodash.sources.kit.titles import TitleBook
+
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
 
 _STATUS_WORDS = {
     "success": "succeeded",
@@ -21,6 +27,16 @@ _STATUS_WORDS = {
     "waiting_for_resource": "is waiting for a resource",
     "waiting_for_callback": "is waiting for a callback",
 }
+# How a pipeline, job or deployment went; any status not listed is one still under way
+# (created, pending, running, manual, scheduled…).
+_STATUS_OUTCOMES = {
+    "success": Outcome.SUCCESS,
+    "failed": Outcome.FAILURE,
+    "canceled": Outcome.CANCELLED,
+    "canceling": Outcome.CANCELLED,
+    "skipped": Outcome.SKIPPED,
+}
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 _STATUS_SEVERITY = {
     "failed": Severity.ERROR,
     "success": Severity.SUCCESS,
@@ -30,6 +46,10 @@ _STATUS_SEVERITY = {
 
 def _status_words(status: str | None) -> str:
     return _STATUS_WORDS.get(status or "", f"is {words(status)}" if status else "changed")
+
+
+def _outcome(status: str | None) -> Outcome:
+    return _STATUS_OUTCOMES.get(status or "", Outcome.STARTED)
 
 
 @builds("pipeline")
@@ -59,10 +79,13 @@ def _pipeline(p: Payload) -> EventDraft:
             "merge_request": mr,
         },
         summary=first_line(p.get("commit.title") or p.get("commit.message")),
+        category=Category.BUILD,
+        outcome=_outcome(status),
+        commits=[p.text(f"{a}.sha", 64)],
     )
 
 
-@builds("build")
+@builds("job")
 def _job(p: Payload) -> EventDraft:
     job_id, status = p.number("build_id"), p.text("build_status", 40)
     name = p.text("build_name", 100) or "a job"
@@ -92,6 +115,9 @@ def _job(p: Payload) -> EventDraft:
             "environment": p.text("environment.name", 100),
             "failure_reason": reason if status == "failed" else None,
         },
+        category=Category.BUILD,
+        outcome=_outcome(status),
+        commits=[p.text("sha", 64)],
     )
 
 
@@ -121,7 +147,13 @@ def _deployment(p: Payload) -> EventDraft:
             "environment_url": p.link("environment_external_url"),
         },
         summary=p.text("commit_title", 200),
+        category=Category.DEPLOYMENT,
+        outcome=_outcome(status),
+        commits=[_deployed_sha(p)],
     )
 
 
-# ---- planning: issues, work items, comments, releases, wikis ------------------------------
+def _deployed_sha(p: Payload) -> str | None:
+    """The full SHA from the commit's address (`…/-/commit/<sha>`), else the short one."""
+    tail = (p.link("commit_url") or "").rstrip("/").rsplit("/", 1)[-1]
+    return tail if _FULL_SHA.fullmatch(tail) else p.text("short_sha", 12)

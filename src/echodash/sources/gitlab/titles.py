@@ -1,132 +1,30 @@
-"""Readable titles for GitLab webhook payloads, one builder per `object_kind`.
+"""GitLab titles for code and planning: pushes, tags, merge requests, issues, comments,
+releases, wiki pages, milestones, feature flags, emoji, vulnerabilities and expiring tokens;
+and the generic line.
 
-`Payload` reads a delivery safely; each builder may assume the usual payload shape: the
-caller falls back to `generic` when one raises.
+Each builder may assume the usual payload shape: the base falls back to the generic line when
+one raises (see sources/_base.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from echodash.events import EventDraft, Severity
-from echodash.sources.kit.text import first_line, plural, short_sha, words
-from echodash.sources.payload import PayloadReader, dig, line, parse_time, registrar
+from echodash.events import Category, EventDraft, Severity
+from echodash.sources.gitlab.reader import Payload, moment
+from echodash.sources.kit.payload import dig, line
+from echodash.sources.kit.text import first_line, plural, ref_name, short_sha, words
+from echodash.sources.kit.titles import TitleBook
 
-Builder = Callable[["Payload"], EventDraft]
-BUILDERS: dict[str, Builder] = {}
-
-
-# Files a builder in BUILDERS under the `object_kind` values it reads.
-builds = registrar(BUILDERS)
+TITLES: TitleBook[Payload] = TitleBook()
+builds = TITLES.builds
 
 ZERO_SHA = "0" * 40
-# GitLab writes times as ISO-8601, as `2016-08-12 15:23:28 UTC` or as `… 21:50:00 +0200`.
-_SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}):?(\d{2})$")
-# `object_kind` values that read better under another name (the job event is `build`).
-KIND_NAMES = {"build": "job"}
-
-
-def moment(value: Any) -> datetime | None:
-    """A UTC datetime from any of GitLab's time formats; None when unusable."""
-    if isinstance(value, str):
-        raw = value.strip()
-        if raw.endswith(" UTC"):
-            raw = raw[:-4] + "+00:00"
-        value = _SPACED_OFFSET.sub(r"\1:\2", raw)
-    try:
-        return parse_time(value)
-    except (OverflowError, ValueError, OSError):
-        return None
-
-
-def ref_name(ref: str | None) -> str | None:
-    if not ref:
-        return None
-    for prefix in ("refs/heads/", "refs/tags/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :] or None
-    return ref
-
-
-def duration(seconds: Any) -> str | None:
-    """`3m 12s` from a number of seconds."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        return None
-    if seconds != seconds or seconds > 10**9:  # NaN or absurd
-        return None
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
-
-
-@dataclass(frozen=True, slots=True)
-class Payload(PayloadReader):
-    """One GitLab delivery's kind and JSON object, with safe accessors."""
-
-    kind: str
-    body: dict[str, Any]
-
-    @property
-    def action(self) -> str | None:
-        """What happened: the object's action, else its status (pipelines, jobs, deployments)."""
-        for path in ("object_attributes.action", "action", "object_attributes.status"):
-            found = line(self.get(path), 60)
-            if found:
-                return found
-        if self.kind == "build":
-            return line(self.get("build_status"), 60)
-        return line(self.get("status"), 60)
-
-    @property
-    def type(self) -> str:
-        name = KIND_NAMES.get(self.kind, self.kind)
-        if self.kind in ("push", "tag_push"):
-            return name
-        return f"{name}.{self.action}" if self.action else name
-
-    def time(self, *paths: str) -> datetime | None:
-        for path in paths:
-            found = moment(self.get(path))
-            if found is not None:
-                return found
-        return None
-
-    @property
-    def actor(self) -> str | None:
-        return (
-            self.text("user_username", 80)
-            or self.text("user.username", 80)
-            or self.text("user_name", 80)
-            or self.text("user.name", 80)
-        )
-
-    @property
-    def subject(self) -> str | None:
-        return (
-            self.text("project.path_with_namespace", 200)
-            or self.text("wiki.path_with_namespace", 200)
-            or self.text("project_name", 200)
-            or self.text("repository.name", 200)
-        )
-
-    def home(self) -> str | None:
-        return self.link("project.web_url", "repository.homepage", "project.homepage")
-
-    def page(self, path: str) -> str | None:
-        """A page of the project (`-/jobs/12`), when the project's web address is known."""
-        home = self.home()
-        return f"{home.rstrip('/')}/{path}" if home else None
 
 
 def item_label(prefix: str, number: int | None, title: str | None) -> str:
-    """`!42 Fix login`, `issue #7 Crash`, with whatever parts the payload has."""
+    """`!42 Fix login`, `#7 Crash`, with whatever parts the payload has."""
     parts = [f"{prefix}{number}" if number is not None else None, title]
     return " ".join(p for p in parts if p) or "an item"
 
@@ -143,8 +41,8 @@ _NAME_PATHS = ("object_attributes.title", "object_attributes.name", "name", "tit
 
 
 def generic(p: Payload) -> EventDraft:
-    """A sentence for any kind, e.g. `Feature flag new-ui deactivate in acme/web by alice`."""
-    name = words(KIND_NAMES.get(p.kind, p.kind)).capitalize() or "GitLab event"
+    """A sentence for any kind, e.g. `Custom thing new-ui deactivate in acme/web by alice`."""
+    name = words(p.name).capitalize() or "GitLab event"
     label = next((found for path in _NAME_PATHS if (found := p.text(path, 80))), None)
     parts = [name, label, words(p.action) if p.action else None]
     return p.draft(
@@ -173,6 +71,13 @@ def _commit_titles(p: Payload) -> str | None:
         return None
     titles = [t for c in commits[-5:] if (t := first_line(dig(c, "title") or dig(c, "message")))]
     return "\n".join(titles) or None
+
+
+def _commit_ids(p: Payload, after: str) -> list[str | None]:
+    """The pushed commits' SHAs, the new head last (a deleted ref: none)."""
+    commits = p.get("commits")
+    found = [line(dig(c, "id"), 64) for c in commits] if isinstance(commits, list) else []
+    return [*found, after] if after and after != ZERO_SHA else found
 
 
 @builds("push")
@@ -205,6 +110,8 @@ def _push(p: Payload) -> EventDraft:
             "sha": short_sha(after) if after != ZERO_SHA else None,
         },
         summary=_commit_titles(p),
+        category=Category.CHANGE,
+        commits=_commit_ids(p, after),
     )
 
 
@@ -221,6 +128,8 @@ def _tag_push(p: Payload) -> EventDraft:
         url=url,
         tags=[tag],
         fields={"tag": tag, "sha": short_sha(after) if after != ZERO_SHA else None},
+        category=Category.RELEASE,
+        commits=[after if after != ZERO_SHA else None],
     )
 
 
@@ -265,10 +174,15 @@ def _merge_request(p: Payload) -> EventDraft:
             "source": source,
             "sha": short_sha(p.text(f"{a}.last_commit.id", 64)),
         },
+        # A merge is code landing on the target branch; anything else is review.
+        category=Category.CHANGE if merged else Category.REVIEW,
+        commits=[p.text(f"{a}.merge_commit_sha", 64), p.text(f"{a}.last_commit.id", 64)]
+        if merged
+        else (),
     )
 
 
-# ---- CI/CD: pipelines, jobs, deployments --------------------------------------------------
+# ---- planning: issues, work items, comments, milestones -----------------------------------
 
 _ITEM_VERBS = {"open": "opened", "close": "closed", "reopen": "reopened", "update": "updated"}
 
@@ -299,6 +213,7 @@ def _issue(p: Payload) -> EventDraft:
             "kind": noun,
             "severity": p.text(f"{a}.severity", 20) if noun == "incident" else None,
         },
+        category=Category.ISSUE,
     )
 
 
@@ -334,8 +249,37 @@ def _note(p: Payload) -> EventDraft:
             "sha": short_sha(p.text("commit.id", 64)),
         },
         summary=first_line(p.get("object_attributes.note"), 200),
+        category=Category.REVIEW,
     )
 
+
+_MILESTONE_VERBS = {
+    "create": "created",
+    "close": "closed",
+    "reopen": "reopened",
+    "delete": "deleted",
+    "update": "updated",
+}
+
+
+@builds("milestone")
+def _milestone(p: Payload) -> EventDraft:
+    a = "object_attributes"
+    name = p.text(f"{a}.title", 120) or "a milestone"
+    verb = _MILESTONE_VERBS.get(p.action or "", words(p.action or "updated"))
+    due = p.text(f"{a}.due_date", 20)
+    title = f"{p.actor} {verb} milestone {name}" if p.actor else f"Milestone {name} {verb}"
+    return p.draft(
+        title + p.where + (f" (due {due})" if due else ""),
+        url=p.page(f"-/milestones/{iid}") if (iid := p.number(f"{a}.iid")) else None,
+        occurred_at=p.time(f"{a}.updated_at", f"{a}.created_at"),
+        fields={"milestone": name, "state": p.text(f"{a}.state", 20), "due": due},
+        summary=first_line(p.get(f"{a}.description"), 200),
+        category=Category.ISSUE,
+    )
+
+
+# ---- releases, wikis, flags, emoji -----------------------------------------------------------
 
 _RELEASE_VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -354,6 +298,8 @@ def _release(p: Payload) -> EventDraft:
         tags=[tag],
         fields={"tag": tag, "name": name, "sha": short_sha(p.text("commit.id", 64))},
         summary=first_line(p.get("description"), 200),
+        category=Category.RELEASE,
+        commits=[p.text("commit.id", 64)],
     )
 
 
@@ -367,4 +313,116 @@ def _wiki_page(p: Payload) -> EventDraft:
         url=p.link(f"{a}.url", "wiki.web_url"),
         fields={"page": page or None, "slug": p.text(f"{a}.slug", 120)},
         summary=first_line(p.get(f"{a}.message"), 200),
+        category=Category.ACTIVITY,
     )
+
+
+@builds("feature_flag")
+def _feature_flag(p: Payload) -> EventDraft:
+    a = "object_attributes"
+    name = p.text(f"{a}.name", 100)
+    active = p.get(f"{a}.active")
+    verb = "turned on" if active is True else "turned off" if active is False else "changed"
+    return p.draft(
+        f"{p.who} {verb} feature flag" + (f" {name}" if name else "") + p.where,
+        url=p.page("-/feature_flags"),
+        fields={"flag": name, "active": active if isinstance(active, bool) else None},
+        summary=first_line(p.get(f"{a}.description"), 200),
+        category=Category.CONFIG,
+    )
+
+
+_AWARDABLES = {"Issue": "issue", "MergeRequest": "merge request", "Note": "a comment"}
+
+
+@builds("emoji")
+def _emoji(p: Payload) -> EventDraft:
+    a = "object_attributes"
+    emoji = p.text(f"{a}.name", 60)
+    kind = p.text(f"{a}.awardable_type", 40) or ""
+    if kind == "Issue":
+        on = "issue " + item_label("#", p.number("issue.iid"), p.text("issue.title"))
+    elif kind == "MergeRequest":
+        on = item_label("!", p.number("merge_request.iid"), p.text("merge_request.title"))
+    else:
+        on = _AWARDABLES.get(kind) or (words(kind).lower() or "an item")
+    revoked = p.text("event_type", 20) == "revoke"
+    mark = f" :{emoji}:" if emoji else ""
+    verb = f"took back{mark or ' a reaction'} from" if revoked else f"reacted{mark} to"
+    return p.draft(
+        f"{p.who} {verb} {on}{p.where}",
+        url=p.link(f"{a}.awarded_on_url"),
+        occurred_at=p.time(f"{a}.updated_at", f"{a}.created_at"),
+        fields={"emoji": emoji, "on": kind or None},
+        category=Category.ACTIVITY,
+    )
+
+
+# ---- security: vulnerabilities, expiring tokens ---------------------------------------------
+
+_VULNERABILITY_SEVERITY = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.ERROR,
+    "medium": Severity.WARNING,
+}
+_SETTLED = frozenset({"dismissed", "resolved"})
+
+
+@builds("vulnerability")
+def _vulnerability(p: Payload) -> EventDraft:
+    a = "object_attributes"
+    level = (p.text(f"{a}.severity", 20) or "").lower() or None
+    state = (p.text(f"{a}.state", 20) or "").lower() or None
+    title = p.text(f"{a}.title", 160) or "a vulnerability"
+    about = f"Vulnerability {state}" if state else "Vulnerability"
+    severity = _VULNERABILITY_SEVERITY.get(level or "", Severity.INFO)
+    return p.draft(
+        f"{about}{p.where}: {title}" + (f" ({level})" if level else ""),
+        url=p.link(f"{a}.url"),
+        occurred_at=p.time(f"{a}.updated_at", f"{a}.created_at"),
+        severity=Severity.INFO if state in _SETTLED else severity,
+        tags=["security", level],
+        fields={
+            "severity": level,
+            "state": state,
+            "report": p.text(f"{a}.report_type", 40),
+            "file": p.text(f"{a}.location.file", 200),
+        },
+        category=Category.ALERT,
+    )
+
+
+def _token_owner(p: Payload) -> tuple[str, str | None]:
+    """(`project`/`group`, its path) for a token event."""
+    project = p.text("project.path_with_namespace", 200)
+    if project:
+        return "project", project
+    return "group", p.text("group.full_path", 200) or p.text("group.group_path", 200)
+
+
+def _expiring(p: Payload, noun: str) -> EventDraft:
+    a = "object_attributes"
+    owner, place = _token_owner(p)
+    name = p.text(f"{a}.name", 100)
+    expires = p.text(f"{a}.expires_at", 30)
+    expired = p.text("event_name", 60) in ("expired_access_token", "expired_deploy_token")
+    label = f"{owner.capitalize()} {noun}" + (f" {name}" if name else "")
+    when = (" expired" if expired else " expires") + (f" on {expires}" if expires else " soon")
+    return p.draft(
+        label + when + (f" in {place}" if place else ""),
+        url=p.home(),
+        severity=Severity.WARNING,
+        tags=[noun.replace(" ", "-")],
+        fields={"token": name, "expires_at": expires, owner: place},
+        category=Category.CONFIG,
+    )
+
+
+@builds("access_token")
+def _access_token(p: Payload) -> EventDraft:
+    return _expiring(p, "access token")
+
+
+@builds("deploy_token")
+def _deploy_token(p: Payload) -> EventDraft:
+    return _expiring(p, "deploy token")

@@ -13,28 +13,37 @@ receiver's API calls), so it would fold different events into one.
 
 from __future__ import annotations
 
-import hmac
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from echodash.events import EventDraft
-
-# Imported for its effect: it files the pipeline, job and deployment builders in BUILDERS.
-from echodash.sources import gitlab_ci_titles  # noqa: F401
-from echodash.sources.base import Guide, Headers, SignatureError, Source
-from echodash.sources.gitlab_titles import BUILDERS, KIND_NAMES, Payload, generic
-from echodash.sources.payload import line, load_json_quietly, not_an_object
+from echodash.sources._base import Guide, Source
+from echodash.sources.gitlab import titles, titles_ci, titles_system
+from echodash.sources.gitlab.reader import Payload
+from echodash.sources.kit.payload import (
+    PayloadReader,
+    line,
+    load_json,
+    load_json_quietly,
+    not_an_object,
+)
+from echodash.sources.kit.signatures import (
+    Headers,
+    SecretTest,
+    SignatureError,
+    header_value,
+    token_test,
+)
+from echodash.sources.kit.titles import TitleBook
 from echodash.sources.standard import StandardWebhooksSource
-
-logger = logging.getLogger(__name__)
 
 AUTH_HEADER = "x-gitlab-token"
 EVENT_HEADER = "x-gitlab-event"
 SIGNATURE_HEADER = "webhook-signature"
 SIGNING_KEY_PREFIX = "whsec_"
 _HOOK_NAME = re.compile(r"[A-Za-z][A-Za-z ]{0,60}")
+_STANDARD = StandardWebhooksSource()
 
 
 class GitLabSource(Source):
@@ -62,83 +71,60 @@ class GitLabSource(Source):
     # The secret token travels in the clear: it is dropped before the delivery is stored.
     secret_headers = frozenset({AUTH_HEADER})
 
+    signature_headers = (AUTH_HEADER, SIGNATURE_HEADER, EVENT_HEADER, "idempotency-key")
+    titles = TitleBook.merged(titles.TITLES, titles_ci.TITLES, titles_system.TITLES)
+
+    @property
+    def signature_label(self) -> str:
+        return "X-Gitlab-Token"
+
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
         """Standard Webhooks signature (signing token), else `X-Gitlab-Token` (secret token)."""
+        signature = _header(headers, SIGNATURE_HEADER)
+        token = _header(headers, AUTH_HEADER)
+        # A webhook may carry both tokens; the signature decides whenever the endpoint holds a
+        # signing key, and the plain token is used only by an endpoint that knows no signing key.
+        signing_keys = any(isinstance(s, str) and s.startswith(SIGNING_KEY_PREFIX) for s in secrets)
+        if signature is not None and (token is None or signing_keys):
+            return _STANDARD.verify(headers, body, secrets)
+        return super().verify(headers, body, secrets)
+
+    def signed_with(self, headers: Headers, body: bytes) -> SecretTest:
+        """The secret token itself, in `X-Gitlab-Token`, compared in constant time."""
         try:
-            return _verify(headers, body, secrets)
+            value = header_value(headers, AUTH_HEADER, "X-Gitlab-Token")
         except SignatureError:
-            raise
-        except Exception:  # anything odd in the headers or secrets is a refusal, not an error
-            logger.debug("gitlab: verification failed on odd input", exc_info=True)
             raise SignatureError(
-                "malformed_signature", "the delivery's credentials could not be read"
+                "missing_signature",
+                "no X-Gitlab-Token or webhook-signature header; "
+                "set a secret token or a signing token on the GitLab webhook",
             ) from None
+        return token_test(value, "X-Gitlab-Token")
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         # GitLab 17.4 and later; the signing mode's `webhook-id` carries the same value. Older
         # GitLab sends neither: the receiver then keys on a hash of the body.
         return _header(headers, "idempotency-key") or _header(headers, "webhook-id")
 
-    def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
-        """One draft per delivery; never raises, whatever the bytes and headers."""
-        document = load_json_quietly(headers, body)
-        hook_kind = _kind_from_header(headers)
+    def read(self, headers: Headers, body: bytes) -> Payload | None:
+        document = load_json(headers, body)
         if not isinstance(document, dict):
-            what = f"a {hook_kind} delivery" if hook_kind else "a delivery"
-            return [not_an_object("GitLab", document, what, hook_kind or "unknown")]
-        kind = object_kind(document) or hook_kind or "unknown"
-        payload = Payload(kind, document)
-        builder = BUILDERS.get(kind)
-        if builder is not None:
-            try:
-                return [builder(payload)]
-            except Exception:  # an unexpected payload shape: a generic title still shows it
-                logger.debug("gitlab %s: specific title failed", kind, exc_info=True)
-        try:
-            return [generic(payload)]
-        except Exception:
-            logger.debug("gitlab %s: generic title failed", kind, exc_info=True)
-            name = KIND_NAMES.get(kind, kind)
-            return [EventDraft(type=name, title=f"GitLab sent a {name} event")]
+            return None
+        return Payload(object_kind(document) or _kind_from_header(headers) or "unknown", document)
 
+    def generic(self, reader: PayloadReader) -> list[EventDraft]:
+        assert isinstance(reader, Payload)
+        return [titles.generic(reader)]
 
-_STANDARD = StandardWebhooksSource()
+    def minimal(self, reader: PayloadReader) -> EventDraft:
+        name = reader.name if isinstance(reader, Payload) else "unknown"
+        return EventDraft(type=name, title=f"GitLab sent a {name} event")
 
-
-def _verify(headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
-    signature = _header(headers, SIGNATURE_HEADER)
-    token = _header(headers, AUTH_HEADER)
-    # A webhook may carry both tokens; the signature decides whenever the endpoint holds a
-    # signing key, and the plain token is used only by an endpoint that knows no signing key.
-    signing_keys = any(isinstance(s, str) and s.startswith(SIGNING_KEY_PREFIX) for s in secrets)
-    if signature is not None and (token is None or signing_keys):
-        return _STANDARD.verify(headers, body, secrets)
-    if token is None:
-        raise SignatureError(
-            "missing_signature",
-            "no X-Gitlab-Token or webhook-signature header; "
-            "set a secret token or a signing token on the GitLab webhook",
-        )
-    return compare_token(token, secrets)
-
-
-def compare_token(token: str, secrets: Sequence[str]) -> int:
-    """The index of the secret equal to `token`, compared in constant time."""
-    try:
-        presented = token.encode("utf-8", "surrogatepass")
-    except Exception:
-        raise SignatureError("bad_signature", "X-Gitlab-Token is not readable") from None
-    matched: int | None = None
-    # Every secret is compared, so the time taken does not tell which one matched.
-    for index, secret in enumerate(secrets):
-        if not isinstance(secret, str) or not secret:
-            continue  # an empty secret would accept an empty token
-        key = secret.encode("utf-8", "surrogatepass")
-        if hmac.compare_digest(presented, key) and matched is None:
-            matched = index
-    if matched is None:
-        raise SignatureError("bad_signature", "X-Gitlab-Token does not match any active secret")
-    return matched
+    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
+        hook_kind = _kind_from_header(headers)
+        what = f"a {hook_kind} delivery" if hook_kind else "a delivery"
+        document = load_json_quietly(headers, body)
+        return not_an_object("GitLab", document, what, hook_kind or "unknown")
 
 
 def _header(headers: Headers, name: str) -> str | None:

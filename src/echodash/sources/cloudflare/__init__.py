@@ -1,0 +1,5 @@
+"""Cloudflare: Notifications webhook destinations."""
+
+from echodash.sources.cloudflare.source import CloudflareSource
+
+__all__ = ["CloudflareSource"]
