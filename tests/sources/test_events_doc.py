@@ -28,14 +28,10 @@ SOURCE_DOCS = REPO / "docs" / "sources"
 # Senders still being moved to their folders (issue 11): checked as soon as their section in
 # docs/events.md has rows.
 PENDING = {
-    "cloudflare",
     "custom",
     "generic",
-    "gitlab",
-    "sentry",
     "standard",
     "stripe",
-    "vercel",
 }
 _SECTION = re.compile(r"^### .*?`([a-z0-9_-]+)`\s*$", re.M)
 _PATH = re.compile(r"\{([^{}]+)\}")
