@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from echodash.events import Delivery, EventDraft, Severity, utcnow
-from echodash.store.accounts import EmailTakenError
-from echodash.store.base import Store
+from echodash.store.base import EmailTakenError, Store
 
 pytestmark = pytest.mark.own_stores
 

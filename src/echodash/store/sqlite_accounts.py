@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from echodash.events import utcnow
-from echodash.store.accounts import (
+from echodash.store.base import (
     EmailTakenError,
     InvitationRecord,
     Membership,

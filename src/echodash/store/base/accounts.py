@@ -1,5 +1,5 @@
-"""The accounts part of the Store interface: people, their workspaces, sessions, invitations,
-personal API tokens and saved settings. Every backend implements it with the rest of Store."""
+"""The accounts part of the Store interface: workspaces, people and their memberships,
+sessions, invitations, API tokens and saved settings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,26 @@ ROLES = ("admin", "member")
 
 class EmailTakenError(Exception):
     """An account with this e-mail address exists already."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceRecord:
+    id: int
+    name: str
+    # Events and deliveries older than this many days are pruned; None keeps them forever.
+    retention_days: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    id: int
+    workspace_id: int
+    name: str
+    role: str
+    created_at: datetime
+    # The person a personal token belongs to (None: a workspace token made by the CLI).
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,46 @@ class TokenListing:
 
 
 class AccountStore(ABC):
+    # Workspaces
+    @abstractmethod
+    async def ensure_default_workspace(self) -> int:
+        """The id of the first workspace, created when none exists."""
+
+    @abstractmethod
+    async def create_workspace(self, name: str) -> int:
+        """A new, empty workspace."""
+
+    @abstractmethod
+    async def get_workspace(self, workspace_id: int) -> WorkspaceRecord | None:
+        """One workspace."""
+
+    @abstractmethod
+    async def list_workspaces(self) -> list[WorkspaceRecord]:
+        """Every workspace, oldest first."""
+
+    @abstractmethod
+    async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
+        """Keep the workspace's events and deliveries for `days` days (None: forever)."""
+
+    # Workspace API tokens (made with the CLI, looked up by their hash)
+    @abstractmethod
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        """Store a new API token by its hash."""
+
+    @abstractmethod
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        """The live token with that hash, if any."""
+
+    @abstractmethod
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        """True when a token with this hash was ever created, revoked or not."""
+
+    @abstractmethod
+    async def count_api_tokens(self) -> int:
+        """How many live API tokens exist across all workspaces."""
+
     # People
     @abstractmethod
     async def create_user(self, email: str, name: str, password_hash: str) -> UserRecord:
