@@ -21,8 +21,8 @@ from echodash.bus.base import Bus, Subscription
 from echodash.bus.memory import MemoryBus
 from echodash.events import Event
 from echodash.store.base import Store, StoreUnavailableError
-from echodash.store.postgres_access import OUTAGES
-from echodash.store.postgres_sql import ACCESS_CHANNEL, EVENTS_CHANNEL
+from echodash.store.postgres.connection import OUTAGES
+from echodash.store.postgres.sql import ACCESS_CHANNEL, EVENTS_CHANNEL
 
 log = logging.getLogger("echodash.bus")
 

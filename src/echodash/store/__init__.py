@@ -8,9 +8,11 @@ from echodash.store.base import Store
 def open_store(url: str) -> Store:
     """The store for a database URL; backends' drivers are imported only when used."""
     if url.startswith("sqlite:///"):
-        from echodash.store.sqlite import SqliteStore, sqlite_path
+        from pathlib import Path
 
-        return SqliteStore(sqlite_path(url))
+        from echodash.store.sqlite import SqliteStore
+
+        return SqliteStore(Path(url.removeprefix("sqlite:///")))
     if url.startswith(("postgresql://", "postgres://")):
         try:
             import asyncpg  # noqa: F401

@@ -1,9 +1,12 @@
-"""SQLite: reading the feed (filtered pages, catch-up after an id, one event, one delivery)."""
+"""SQLite: reading the feed (filtered pages, search, catch-up after an id, one event, one
+delivery, events by id for the live bus, counts and volume)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from echodash.events import Event
 from echodash.store.base import EventFilter, StoredDelivery
@@ -13,12 +16,13 @@ from echodash.store.rows import (
     delivery_from_row,
     event_from_row,
     fts_query,
+    to_micros,
 )
-from echodash.store.sqlite_access import SqliteAccess
-from echodash.store.sqlite_sql import event_where, prefixed
+from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.sql import event_where, prefixed
 
 
-class SqliteQueries(SqliteAccess):
+class SqliteFeed(SqliteConnection):
     async def list_events(
         self,
         workspace_id: int,
@@ -89,5 +93,54 @@ class SqliteQueries(SqliteAccess):
                 (delivery_id, workspace_id),
             ).fetchone()
             return delivery_from_row(row) if row else None
+
+        return await self._read(fn)
+
+    async def events_by_ids(self, ids: Sequence[int]) -> list[Event]:
+        if not ids:
+            return []
+        wanted = list(ids)
+        marks = ",".join("?" * len(wanted))
+        return await self._read(
+            lambda c: [
+                event_from_row(r)
+                for r in c.execute(
+                    f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN ({marks}) ORDER BY id", wanted
+                )
+            ]
+        )
+
+    async def event_counts(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, str, int]]:
+        return await self._read(
+            lambda c: [
+                (r[0], r[1], r[2], int(r[3]))
+                for r in c.execute(
+                    "SELECT source, type, severity, count(*) FROM events "
+                    "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
+                    "GROUP BY source, type, severity",
+                    (workspace_id, to_micros(since), to_micros(until)),
+                )
+            ]
+        )
+
+    async def delivery_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        start = to_micros(since)
+        width = max(1, int(bucket.total_seconds() * 1_000_000))
+        end = start + width * buckets
+
+        def fn(conn: sqlite3.Connection) -> dict[int, list[int]]:
+            volume: dict[int, list[int]] = {}
+            for endpoint_id, slot, count in conn.execute(
+                "SELECT endpoint_id, (received_at - ?) / ?, count(*) FROM deliveries "
+                "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
+                "GROUP BY 1, 2",
+                (start, width, workspace_id, start, end),
+            ):
+                volume.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
+            return volume
 
         return await self._read(fn)

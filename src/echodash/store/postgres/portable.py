@@ -7,8 +7,9 @@ from typing import Any
 
 from echodash.events import Event, EventDraft
 from echodash.store.base import EndpointRecord, StoredDelivery
-from echodash.store.postgres_access import Conn, PgAccess
-from echodash.store.postgres_sql import (
+from echodash.store.postgres.connection import Conn, PgConnection
+from echodash.store.postgres.ingest import insert_events
+from echodash.store.postgres.sql import (
     DELIVERY_COLUMNS,
     ENDPOINT_COLUMNS,
     LOCK_EVENTS,
@@ -21,7 +22,7 @@ from echodash.store.postgres_sql import (
 )
 
 
-class PgPortable(PgAccess):
+class PgPortable(PgConnection):
     async def export_deliveries(
         self, workspace_id: int, after_id: int, limit: int
     ) -> list[tuple[StoredDelivery, bool]]:
@@ -103,8 +104,6 @@ class PgPortable(PgAccess):
         return await self._tx(fn)
 
     async def restore_events(self, workspace_id: int, events: Sequence[Event]) -> int:
-        from echodash.store.postgres import insert_events
-
         rows: list[tuple[Any, ...]] = [
             event_row(
                 workspace_id,

@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from echodash.store.base import AppendResult, StoreUnavailableError
-from echodash.store.postgres_access import Conn, is_outage, release_quietly
+from echodash.store.postgres.connection import Conn, is_outage, release_quietly
 
 log = logging.getLogger("echodash.store")
 

@@ -1,4 +1,4 @@
-"""SQLite: people, memberships, sessions, invitations, personal tokens, saved settings."""
+"""SQLite: workspaces, people, memberships, sessions, invitations, API tokens, saved settings."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import orjson
 
 from echodash.events import utcnow
 from echodash.store.base import (
+    ApiTokenRecord,
     EmailTakenError,
     InvitationRecord,
     Membership,
     SessionRecord,
     TokenListing,
     UserRecord,
+    WorkspaceRecord,
 )
 from echodash.store.rows import (
     API_TOKEN_FIELDS,
+    LIVE_KEY_QUERY,
     NEVER_LOWER,
     USER_COLUMNS,
     dumps,
@@ -27,10 +30,109 @@ from echodash.store.rows import (
     token_from_row,
     user_from_row,
 )
-from echodash.store.sqlite_access import SqliteAccess
+from echodash.store.sqlite.connection import SqliteConnection
+
+_WORKSPACE_COLUMNS = "id, name, retention_days, created_at"
 
 
-class SqliteAccounts(SqliteAccess):
+def _workspace(row: Any) -> WorkspaceRecord:
+    return WorkspaceRecord(row[0], row[1], row[2], from_micros(row[3]))
+
+
+class SqliteAccounts(SqliteConnection):
+    # Workspaces
+    async def ensure_default_workspace(self) -> int:
+        def fn(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT id FROM workspaces ORDER BY id LIMIT 1").fetchone()
+            if row:
+                return int(row[0])
+            cur = conn.execute(
+                "INSERT INTO workspaces (name, created_at) VALUES (?, ?)",
+                ("Default", to_micros(utcnow())),
+            )
+            return int(cur.lastrowid or 0)
+
+        return await self._write(fn)
+
+    async def create_workspace(self, name: str) -> int:
+        now = to_micros(utcnow())
+        return await self._write(
+            lambda c: int(
+                c.execute(
+                    "INSERT INTO workspaces (name, created_at) VALUES (?, ?)", (name, now)
+                ).lastrowid
+                or 0
+            )
+        )
+
+    async def get_workspace(self, workspace_id: int) -> WorkspaceRecord | None:
+        def fn(conn: sqlite3.Connection) -> WorkspaceRecord | None:
+            row = conn.execute(
+                f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces WHERE id = ?", (workspace_id,)
+            ).fetchone()
+            return _workspace(row) if row else None
+
+        return await self._read(fn)
+
+    async def list_workspaces(self) -> list[WorkspaceRecord]:
+        return await self._read(
+            lambda c: [
+                _workspace(r)
+                for r in c.execute(f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces ORDER BY id")
+            ]
+        )
+
+    async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
+        def fn(conn: sqlite3.Connection) -> WorkspaceRecord | None:
+            row = conn.execute(
+                f"UPDATE workspaces SET retention_days = ? WHERE id = ? "
+                f"RETURNING {_WORKSPACE_COLUMNS}",
+                (days, workspace_id),
+            ).fetchone()
+            return _workspace(row) if row else None
+
+        return await self._write(fn)
+
+    # Workspace API tokens
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        now = utcnow()
+
+        def fn(conn: sqlite3.Connection) -> ApiTokenRecord:
+            cur = conn.execute(
+                "INSERT INTO api_tokens (workspace_id, name, token_hash, role, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (workspace_id, name, token_hash, role, to_micros(now)),
+            )
+            return ApiTokenRecord(int(cur.lastrowid or 0), workspace_id, name, role, now)
+
+        return await self._write(fn)
+
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        def fn(conn: sqlite3.Connection) -> ApiTokenRecord | None:
+            row = conn.execute(LIVE_KEY_QUERY.format(hash="?"), (token_hash,)).fetchone()
+            if row is None:
+                return None
+            return ApiTokenRecord(row[0], row[1], row[2], row[3], from_micros(row[4]), row[5])
+
+        return await self._read(fn)
+
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        return await self._read(
+            lambda c: (
+                c.execute("SELECT 1 FROM api_tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+                is not None
+            )
+        )
+
+    async def count_api_tokens(self) -> int:
+        return await self._read(
+            lambda c: int(
+                c.execute("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL").fetchone()[0]
+            )
+        )
+
     # People
     async def create_user(self, email: str, name: str, password_hash: str) -> UserRecord:
         now = utcnow()

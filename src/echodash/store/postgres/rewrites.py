@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 
 from echodash.sources.notion import redacted_handshake
-from echodash.store.postgres_access import Conn
+from echodash.store.postgres.connection import Conn
 
 BATCH = 500
 

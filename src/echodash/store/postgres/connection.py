@@ -1,4 +1,5 @@
-"""What the PostgreSQL store's parts share: the pool, and turning outages into one error."""
+"""What every part of the PostgreSQL store uses: the pool, running a function on one of its
+connections, and turning outages into one error (the pool is made by `PostgresStore`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from echodash.store.base import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from echodash.store.postgres.writer import PgDeliveryWriter
 
 T = TypeVar("T")
 
@@ -39,9 +43,12 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OUTAGES)
 
 
-class PgAccess:
-    """Base of the PostgreSQL store and its mixins."""
+class PgConnection:
+    """Base of the PostgreSQL store's parts."""
 
+    url: str
+    _pool_size: int
+    _writer: PgDeliveryWriter
     _pool_or_none: asyncpg.Pool | None = None
 
     @property

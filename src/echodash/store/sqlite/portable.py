@@ -9,8 +9,8 @@ from typing import TypeVar
 from echodash.events import Event
 from echodash.store.base import EndpointRecord, StoredDelivery
 from echodash.store.rows import DELIVERY_COLUMNS, delivery_from_row, dumps, to_micros
-from echodash.store.sqlite_access import SqliteAccess
-from echodash.store.sqlite_sql import endpoint_by_id
+from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.sql import endpoint_by_id
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ def _check_links(conn: sqlite3.Connection, workspace_id: int, events: Sequence[E
             raise ValueError(f"delivery {min(missing)} is not in workspace {workspace_id}")
 
 
-class SqlitePortable(SqliteAccess):
+class SqlitePortable(SqliteConnection):
     async def export_deliveries(
         self, workspace_id: int, after_id: int, limit: int
     ) -> list[tuple[StoredDelivery, bool]]:

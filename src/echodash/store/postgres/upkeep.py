@@ -1,62 +1,30 @@
-"""PostgreSQL: workspaces' settings, retention pruning, cluster-wide jobs, bus lookups."""
+"""PostgreSQL: retention pruning, cluster-wide jobs (advisory locks, the database's clock) and
+the job log."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Any
 
-from echodash.events import Event
-from echodash.store.base import JobRun, StoreUnavailableError, WorkspaceRecord
-from echodash.store.postgres_access import OUTAGES, Conn, PgAccess, release_quietly
-from echodash.store.postgres_sql import EVENT_COLUMNS, LOCK_SPACE, clean, event_from_row
+from echodash.store.base import (
+    JobRun,
+    StoreUnavailableError,
+)
+from echodash.store.postgres.connection import (
+    OUTAGES,
+    Conn,
+    PgConnection,
+    release_quietly,
+)
+from echodash.store.postgres.sql import (
+    LOCK_SPACE,
+    clean,
+)
 
-_WORKSPACE_COLUMNS = "id, name, retention_days, created_at"
 
-
-def _workspace(row: Any) -> WorkspaceRecord:
-    return WorkspaceRecord(row[0], row[1], row[2], row[3])
-
-
-class PgUpkeep(PgAccess):
-    async def get_workspace(self, workspace_id: int) -> WorkspaceRecord | None:
-        row = await self._run(
-            lambda c: c.fetchrow(
-                f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1", workspace_id
-            )
-        )
-        return _workspace(row) if row else None
-
-    async def list_workspaces(self) -> list[WorkspaceRecord]:
-        rows = await self._run(
-            lambda c: c.fetch(f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces ORDER BY id")
-        )
-        return [_workspace(r) for r in rows]
-
-    async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
-        row = await self._run(
-            lambda c: c.fetchrow(
-                "UPDATE workspaces SET retention_days = $1 WHERE id = $2 "
-                f"RETURNING {_WORKSPACE_COLUMNS}",
-                days,
-                workspace_id,
-            )
-        )
-        return _workspace(row) if row else None
-
-    async def events_by_ids(self, ids: Sequence[int]) -> list[Event]:
-        if not ids:
-            return []
-        rows = await self._run(
-            lambda c: c.fetch(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY id",
-                list(ids),
-            )
-        )
-        return [event_from_row(r) for r in rows]
-
+class PgUpkeep(PgConnection):
     async def prune_workspace(self, workspace_id: int, before: datetime, limit: int) -> int:
         async def fn(conn: Conn) -> int:
             removed = 0
@@ -143,39 +111,3 @@ class PgUpkeep(PgAccess):
             )
         )
         return [JobRun(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-    async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        rows = await self._run(
-            lambda c: c.fetch(
-                "SELECT source, type, severity, count(*) FROM events "
-                "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
-                "GROUP BY source, type, severity",
-                workspace_id,
-                since,
-                until,
-            )
-        )
-        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
-
-    async def delivery_volume(
-        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
-    ) -> dict[int, list[int]]:
-        width = max(bucket.total_seconds(), 0.000001)
-        rows = await self._run(
-            lambda c: c.fetch(
-                "SELECT endpoint_id, floor(extract(epoch FROM received_at - $2) / $3)::int, "
-                "count(*) FROM deliveries WHERE workspace_id = $1 AND received_at >= $2 "
-                "AND received_at < $4 GROUP BY 1, 2",
-                workspace_id,
-                since,
-                width,
-                since + bucket * buckets,
-            )
-        )
-        volume: dict[int, list[int]] = {}
-        for endpoint_id, slot, count in rows:
-            if 0 <= slot < buckets:
-                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
-        return volume

@@ -7,11 +7,11 @@ from typing import Any
 
 from echodash.events import utcnow
 from echodash.store.base import EndpointChanges, EndpointRecord, EndpointStats
-from echodash.store.postgres_access import Conn, PgAccess
-from echodash.store.postgres_sql import ENDPOINT_COLUMNS, clean, endpoint_from_rows, jsonb
+from echodash.store.postgres.connection import Conn, PgConnection
+from echodash.store.postgres.sql import ENDPOINT_COLUMNS, clean, endpoint_from_rows, jsonb
 
 
-class PgEndpoints(PgAccess):
+class PgEndpoints(PgConnection):
     async def _endpoints(self, conn: Conn, where: str, *params: Any) -> list[EndpointRecord]:
         rows = await conn.fetch(
             f"SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE {where} ORDER BY id", *params

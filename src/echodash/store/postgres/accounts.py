@@ -1,4 +1,5 @@
-"""PostgreSQL: people, memberships, sessions, invitations, personal tokens, saved settings."""
+"""PostgreSQL: workspaces, people, memberships, sessions, invitations, API tokens, saved
+settings."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ import orjson
 
 from echodash.events import utcnow
 from echodash.store.base import (
+    ApiTokenRecord,
     EmailTakenError,
     InvitationRecord,
     Membership,
     SessionRecord,
     TokenListing,
     UserRecord,
+    WorkspaceRecord,
 )
-from echodash.store.postgres_access import Conn, PgAccess
-from echodash.store.postgres_sql import clean, jsonb
+from echodash.store.postgres.connection import Conn, PgConnection
+from echodash.store.postgres.sql import clean, jsonb
 from echodash.store.rows import (
     API_TOKEN_FIELDS,
+    LIVE_KEY_QUERY,
     NEVER_LOWER,
     USER_COLUMNS,
     token_from_row,
@@ -33,7 +37,109 @@ def as_is(moment: datetime) -> datetime:
     return moment
 
 
-class PgAccounts(PgAccess):
+_WORKSPACE_COLUMNS = "id, name, retention_days, created_at"
+
+
+def _workspace(row: Any) -> WorkspaceRecord:
+    return WorkspaceRecord(row[0], row[1], row[2], row[3])
+
+
+class PgAccounts(PgConnection):
+    # Workspaces
+    async def ensure_default_workspace(self) -> int:
+        async def fn(conn: Conn) -> int:
+            # Serialized, so nodes starting together agree on one default workspace.
+            await conn.execute("LOCK TABLE workspaces IN SHARE ROW EXCLUSIVE MODE")
+            found = await conn.fetchval("SELECT id FROM workspaces ORDER BY id LIMIT 1")
+            if found is not None:
+                return int(found)
+            return int(
+                await conn.fetchval(
+                    "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id",
+                    "Default",
+                    utcnow(),
+                )
+            )
+
+        return await self._tx(fn)
+
+    async def create_workspace(self, name: str) -> int:
+        return int(
+            await self._run(
+                lambda c: c.fetchval(
+                    "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id",
+                    clean(name),
+                    utcnow(),
+                )
+            )
+        )
+
+    async def get_workspace(self, workspace_id: int) -> WorkspaceRecord | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1", workspace_id
+            )
+        )
+        return _workspace(row) if row else None
+
+    async def list_workspaces(self) -> list[WorkspaceRecord]:
+        rows = await self._run(
+            lambda c: c.fetch(f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces ORDER BY id")
+        )
+        return [_workspace(r) for r in rows]
+
+    async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                "UPDATE workspaces SET retention_days = $1 WHERE id = $2 "
+                f"RETURNING {_WORKSPACE_COLUMNS}",
+                days,
+                workspace_id,
+            )
+        )
+        return _workspace(row) if row else None
+
+    # Workspace API tokens
+    async def create_api_token(
+        self, workspace_id: int, name: str, token_hash: str, role: str
+    ) -> ApiTokenRecord:
+        now = utcnow()
+        token_id = await self._run(
+            lambda c: c.fetchval(
+                "INSERT INTO api_tokens (workspace_id, name, token_hash, role, created_at) "
+                "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                workspace_id,
+                clean(name),
+                token_hash,
+                role,
+                now,
+            )
+        )
+        return ApiTokenRecord(int(token_id), workspace_id, name, role, now)
+
+    async def find_api_token(self, token_hash: str) -> ApiTokenRecord | None:
+        row = await self._run(
+            lambda c: c.fetchrow(LIVE_KEY_QUERY.format(hash="$1"), clean(token_hash))
+        )
+        if row is None:
+            return None
+        return ApiTokenRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+
+    async def api_token_ever_existed(self, token_hash: str) -> bool:
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT 1 FROM api_tokens WHERE token_hash = $1", clean(token_hash)
+            )
+        )
+        return found is not None
+
+    async def count_api_tokens(self) -> int:
+        return int(
+            await self._run(
+                lambda c: c.fetchval("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL")
+            )
+        )
+
     # People
     async def create_user(self, email: str, name: str, password_hash: str) -> UserRecord:
         now = utcnow()
