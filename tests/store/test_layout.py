@@ -58,3 +58,9 @@ def test_migrations_are_numbered_from_one_without_gaps(backend: str) -> None:
     scripts = migration_scripts(f"echodash.store.{backend}")
     assert [version for version, _, _ in scripts] == list(range(1, len(scripts) + 1))
     assert all(sql.strip() for _, _, sql in scripts)
+
+
+def test_the_contract_suite_has_one_file_per_part() -> None:
+    contract = REPO / "tests" / "store" / "contract"
+    tests = {p.name for p in contract.glob("test_*.py")}
+    assert tests == {f"test_{part}.py" for part in PARTS}

@@ -1,4 +1,5 @@
-"""The accounts part of the Store contract, on every backend."""
+"""The accounts part of the Store contract: workspaces, people, sessions, invitations,
+tokens, saved settings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from echodash.events import Delivery, EventDraft, Severity, utcnow
+from echodash.events import utcnow
 from echodash.store.base import EmailTakenError, Store
 
 pytestmark = pytest.mark.own_stores
@@ -179,45 +180,5 @@ def test_saved_settings_per_workspace_and_person(run: Callable[..., Any]) -> Non
         assert await store.get_setting(acme, 0, "template:github:push") == {"title": "new"}
         await store.put_setting(acme, 0, "template:github:push", None)
         assert await store.get_setting(acme, 0, "template:github:push") is None
-
-    run(fn)
-
-
-def test_counts_and_volume_cover_only_the_window_and_workspace(run: Callable[..., Any]) -> None:
-    async def fn(store: Store) -> None:
-        acme = await store.ensure_default_workspace()
-        other = await store.create_workspace("Other")
-        hook = await store.create_endpoint(acme, "github", "acme/web", "s-acme", {}, "x")
-        theirs = await store.create_endpoint(other, "github", "o/web", "s-other", {}, "x")
-        now = utcnow()
-        start = now - timedelta(hours=3)
-        for n, (endpoint, age) in enumerate(
-            [(hook, 10), (hook, 20), (hook, 70), (hook, 200), (theirs, 10)]
-        ):
-            delivery = Delivery(
-                endpoint.id,
-                endpoint.workspace_id,
-                "github",
-                f"k{n}",
-                {},
-                b"{}",
-                now - timedelta(minutes=age),
-                None,
-            )
-            await store.append_delivery(delivery)
-        stored = await store.pending_deliveries(10)
-        drafts = {0: Severity.ERROR, 1: Severity.INFO, 2: Severity.INFO}
-        await store.save_events(
-            [
-                (d, [EventDraft("push", "pushed", severity=drafts.get(i, Severity.INFO))])
-                for i, d in enumerate(stored)
-            ]
-        )
-        counts = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
-        assert sorted(counts) == [("github", "push", "error", 1), ("github", "push", "info", 2)]
-        volume = await store.delivery_volume(acme, start, timedelta(hours=1), 3)
-        # 200 min ago is before the window; 70 min ago is in the second hour; 10 and 20 in the
-        # third.
-        assert volume == {hook.id: [0, 1, 2]}
 
     run(fn)
