@@ -89,3 +89,21 @@ def test_the_table_is_the_only_place_a_url_scheme_is_read() -> None:
         if SCHEME_TEST.search(path.read_text(encoding="utf-8"))
     )
     assert readers == ["store/backends.py"]
+
+
+def test_the_postgresql_driver_is_imported_only_for_a_postgresql_url(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/echodash.db"
+    script = (
+        "import sys, echodash.app, echodash.cli\n"
+        "from echodash.bus import open_bus\n"
+        "from echodash.store import open_store\n"
+        f"open_bus({url!r}, open_store({url!r}))\n"
+        "print('asyncpg' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "False"

@@ -27,15 +27,10 @@ from echodash.store.rows import (
     LIVE_KEY_QUERY,
     NEVER_LOWER,
     USER_COLUMNS,
+    as_is,
     token_from_row,
     user_from_row,
 )
-
-
-def as_is(moment: datetime) -> datetime:
-    """PostgreSQL hands back datetimes already."""
-    return moment
-
 
 _WORKSPACE_COLUMNS = "id, name, retention_days, created_at"
 
