@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from echodash.store.backends import several_nodes_allowed, shown_database
+
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 WORKSPACE_CREATORS = ("admins", "everyone")
@@ -115,7 +117,7 @@ class Settings:
             problems.append("ECHODASH_BOOTSTRAP_TOKEN must be at least 16 characters")
         if self.workers < 1:
             problems.append("ECHODASH_WORKERS must be at least 1")
-        elif self.workers > 1 and not self.database_url.startswith(("postgresql:", "postgres:")):
+        elif self.workers > 1 and not several_nodes_allowed(self.database_url):
             problems.append(
                 "ECHODASH_WORKERS above 1 needs PostgreSQL (ECHODASH_DATABASE=postgresql://…): "
                 "SQLite has one writer"
@@ -141,7 +143,7 @@ class Settings:
         """The database URL with any password masked, for logs and banners."""
         parts = urlsplit(self.database_url)
         if parts.password is None:
-            return self.database_url.removeprefix("sqlite:///")
+            return shown_database(self.database_url)
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
         return urlunsplit(parts._replace(netloc=netloc))
 

@@ -71,7 +71,7 @@ class FaultySqliteStore(SqliteStore):
 def make_faulty_postgres(url: str) -> Any:
     """A PostgreSQL store whose every statement batch first runs a failing job on the pool."""
     from echodash.store.postgres import PostgresStore
-    from echodash.store.postgres_access import Conn
+    from echodash.store.postgres.connection import Conn
 
     async def failing(conn: Conn) -> None:
         async with conn.transaction():

@@ -1,7 +1,7 @@
 """Live fan-out across processes with PostgreSQL LISTEN/NOTIFY.
 
 The store announces every commit of new events in the committing transaction (payload: the
-first and last event id, see `store/postgres.py`), so notifications arrive on every node in
+first and last event id, see `store/postgres/ingest.py`), so notifications arrive on every node in
 commit order, which is id order. Each node fetches the announced events once and hands them
 to its own subscribers. When the listening connection drops, the node reconnects, and every
 subscriber reads whatever it may have missed from the store (by its last event id).
@@ -18,11 +18,11 @@ from typing import Any
 import asyncpg
 
 from echodash.bus.base import Bus, Subscription
-from echodash.bus.memory import MemoryBus
+from echodash.bus.memory import DEFAULT_BACKLOG, MemoryBus
 from echodash.events import Event
 from echodash.store.base import Store, StoreUnavailableError
-from echodash.store.postgres_access import OUTAGES
-from echodash.store.postgres_sql import ACCESS_CHANNEL, EVENTS_CHANNEL
+from echodash.store.postgres.connection import OUTAGES
+from echodash.store.postgres.sql import ACCESS_CHANNEL, EVENTS_CHANNEL
 
 log = logging.getLogger("echodash.bus")
 
@@ -43,10 +43,11 @@ def parse_payload(payload: str) -> list[int]:
 
 
 class PostgresBus(Bus):
-    def __init__(self, url: str, store: Store) -> None:
+    def __init__(self, url: str, store: Store, backlog: int = DEFAULT_BACKLOG) -> None:
         self._url = url
         self._store = store
-        self._local = MemoryBus()
+        # This node's subscribers, each with a bounded backlog (see `bus/memory.py`).
+        self._local = MemoryBus(backlog)
         self._payloads: asyncio.Queue[str] = asyncio.Queue()
         self._lost = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

@@ -1,24 +1,12 @@
-"""Durable storage behind one interface (`base.Store`), one module per backend."""
+"""Durable storage behind one interface (`base.Store`, in parts), one package per backend
+(`sqlite/`, `postgres/`, with the same file names), chosen by the table in `backends.py`."""
 
 from __future__ import annotations
 
+from echodash.store.backends import backend_for
 from echodash.store.base import Store
 
 
 def open_store(url: str) -> Store:
     """The store for a database URL; backends' drivers are imported only when used."""
-    if url.startswith("sqlite:///"):
-        from echodash.store.sqlite import SqliteStore, sqlite_path
-
-        return SqliteStore(sqlite_path(url))
-    if url.startswith(("postgresql://", "postgres://")):
-        try:
-            import asyncpg  # noqa: F401
-        except ImportError as exc:
-            raise ValueError(
-                "PostgreSQL needs the asyncpg driver: pip install 'echodash[postgres]'"
-            ) from exc
-        from echodash.store.postgres import PostgresStore
-
-        return PostgresStore(url)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/echodash.db")
+    return backend_for(url).open_store(url)

@@ -10,8 +10,7 @@ import orjson
 
 from echodash.events import Event, EventDraft, Severity, shown_text
 from echodash.search import search_words
-from echodash.store.accounts import TokenListing, UserRecord
-from echodash.store.base import StoredDelivery
+from echodash.store.base import StoredDelivery, TokenListing, UserRecord
 
 
 def to_micros(moment: datetime) -> int:

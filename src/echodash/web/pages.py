@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from echodash.config import Settings
-from echodash.store.accounts import Membership
+from echodash.store.base import Membership
 from echodash.web import present, source_assets
 from echodash.web.responses import services
 from echodash.web.sessions import Viewer, current_viewer

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from echodash.crypto import hash_token
 from echodash.events import utcnow
-from echodash.store.accounts import UserRecord
+from echodash.store.base import UserRecord
 from echodash.web.responses import ApiError, services
 
 COOKIE = "echodash_session"

@@ -14,7 +14,7 @@ from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.passwords import burn_time, check_password, hash_password, password_problem
 from echodash.setup_link import setup_token
-from echodash.store.accounts import EmailTakenError, InvitationRecord, UserRecord
+from echodash.store.base import EmailTakenError, InvitationRecord, UserRecord
 from echodash.web.known_devices import known_device, remember_device
 from echodash.web.login_limits import SignInAttempt, address_key
 from echodash.web.pages import may_create_workspaces, render, require_viewer, safe_next

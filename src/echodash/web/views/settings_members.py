@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from echodash.crypto import hash_token
 from echodash.events import utcnow
-from echodash.store.accounts import ROLES, UserRecord
+from echodash.store.base import ROLES, UserRecord
 from echodash.web.pages import require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services

@@ -1,0 +1,131 @@
+"""PostgreSQL: reading the feed (filtered pages, search, catch-up after an id, one event, one
+delivery, events by id for the live bus, counts and volume)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from echodash.events import Event
+from echodash.store.base import (
+    EventFilter,
+    StoredDelivery,
+)
+from echodash.store.postgres.connection import (
+    PgConnection,
+)
+from echodash.store.postgres.sql import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    delivery_from_row,
+    event_from_row,
+    event_where,
+    prefixed,
+)
+
+
+class PgFeed(PgConnection):
+    async def list_events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        before_id: int | None = None,
+    ) -> list[Event]:
+        return await self._events(workspace_id, filters, limit, "<", before_id, "DESC")
+
+    async def events_after(
+        self, workspace_id: int, filters: EventFilter, after_id: int, limit: int
+    ) -> list[Event]:
+        return await self._events(workspace_id, filters, limit, ">", after_id, "ASC")
+
+    async def _events(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        limit: int,
+        direction: str,
+        from_id: int | None,
+        order: str,
+    ) -> list[Event]:
+        """A page of the feed: ids beyond `from_id` (if given) in `order`."""
+        where, params = event_where(workspace_id, filters)
+        if from_id is not None:
+            params.append(from_id)
+            where.append(f"e.id {direction} ${len(params)}")
+        params.append(limit)
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)} FROM events e WHERE {' AND '.join(where)} "
+            f"ORDER BY e.id {order} LIMIT ${len(params)}"
+        )
+        return [event_from_row(r) for r in await self._run(lambda c: c.fetch(sql, *params))]
+
+    async def latest_event_id(self) -> int:
+        return int(await self._run(lambda c: c.fetchval("SELECT coalesce(max(id), 0) FROM events")))
+
+    async def get_event(self, workspace_id: int, event_id: int) -> Event | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND workspace_id = $2",
+                event_id,
+                workspace_id,
+            )
+        )
+        return event_from_row(row) if row else None
+
+    async def get_delivery(self, workspace_id: int, delivery_id: int) -> StoredDelivery | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 AND workspace_id = $2",
+                delivery_id,
+                workspace_id,
+            )
+        )
+        return delivery_from_row(row) if row else None
+
+    async def events_by_ids(self, ids: Sequence[int]) -> list[Event]:
+        if not ids:
+            return []
+        rows = await self._run(
+            lambda c: c.fetch(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY id",
+                list(ids),
+            )
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def event_counts(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, str, int]]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT source, type, severity, count(*) FROM events "
+                "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
+                "GROUP BY source, type, severity",
+                workspace_id,
+                since,
+                until,
+            )
+        )
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+    async def delivery_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        width = max(bucket.total_seconds(), 0.000001)
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT endpoint_id, floor(extract(epoch FROM received_at - $2) / $3)::int, "
+                "count(*) FROM deliveries WHERE workspace_id = $1 AND received_at >= $2 "
+                "AND received_at < $4 GROUP BY 1, 2",
+                workspace_id,
+                since,
+                width,
+                since + bucket * buckets,
+            )
+        )
+        volume: dict[int, list[int]] = {}
+        for endpoint_id, slot, count in rows:
+            if 0 <= slot < buckets:
+                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
+        return volume

@@ -1,0 +1,188 @@
+"""PostgreSQL: deliveries appended by the group-committing writer, then turned into events
+(one event writer at a time across every node, announced with NOTIFY in its transaction)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from echodash.events import Delivery, Event, EventDraft
+from echodash.store.base import (
+    AppendResult,
+    Parser,
+    RejectionCounts,
+    StoredDelivery,
+)
+from echodash.store.postgres.connection import (
+    Conn,
+    PgConnection,
+    is_outage,
+)
+from echodash.store.postgres.sql import (
+    DELIVERY_COLUMNS,
+    EVENTS_CHANNEL,
+    INSERT_EVENTS,
+    LOCK_EVENTS,
+    LOCK_SPACE,
+    clean,
+    delivery_from_row,
+    event_columns,
+    event_from_row,
+    event_row,
+    jsonb,
+)
+from echodash.store.rows import unstorable_draft
+
+log = logging.getLogger("echodash.store")
+
+
+class PgIngest(PgConnection):
+    async def append_delivery(self, delivery: Delivery) -> AppendResult:
+        return await self._writer.submit(
+            (
+                delivery.workspace_id,
+                delivery.endpoint_id,
+                delivery.source,
+                clean(delivery.key),
+                jsonb(delivery.headers),
+                delivery.body,
+                delivery.received_at,
+                delivery.secret_id,
+            )
+        )
+
+    async def record_rejections(self, counts: RejectionCounts) -> None:
+        if not counts:
+            return
+        keys = sorted(counts)
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO rejections (endpoint_id, reason, count, last_at) "
+                "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+                "$4::timestamptz[]) ON CONFLICT (endpoint_id, reason) DO UPDATE SET "
+                "count = rejections.count + excluded.count, "
+                "last_at = greatest(rejections.last_at, excluded.last_at)",
+                [k[0] for k in keys],
+                [clean(k[1]) for k in keys],
+                [counts[k][0] for k in keys],
+                [counts[k][1] for k in keys],
+            )
+        )
+
+    async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE NOT processed "
+                "ORDER BY id LIMIT $1",
+                limit,
+            )
+        )
+        return [delivery_from_row(r) for r in rows]
+
+    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+        async def fn(conn: Conn) -> tuple[int, list[Event]]:
+            # Rows another node has taken are skipped, not waited for: each delivery is
+            # parsed by one node, and if that node dies mid-batch its rows are free again.
+            rows = await conn.fetch(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE NOT processed "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+            if not rows:
+                return 0, []
+            parsed = await parse([delivery_from_row(r) for r in rows])
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            await conn.execute(
+                "UPDATE deliveries SET processed = true WHERE id = ANY($1::bigint[])",
+                [r[0] for r in rows],
+            )
+            return len(rows), await _insert_parsed(conn, parsed)
+
+        return await self._tx(fn)
+
+    async def save_events(
+        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+    ) -> list[Event]:
+        if not parsed:
+            return []
+
+        async def fn(conn: Conn) -> list[Event]:
+            # One event writer at a time across every node: ids are then committed in order,
+            # so a live stream resuming "after id N" never skips an event committed later.
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            claimed = {
+                r[0]
+                for r in await conn.fetch(
+                    "UPDATE deliveries SET processed = true "
+                    "WHERE id = ANY($1::bigint[]) AND NOT processed RETURNING id",
+                    [d.id for d, _ in parsed],
+                )
+            }
+            # Others were claimed by another node: its events stand.
+            return await _insert_parsed(conn, [p for p in parsed if p[0].id in claimed])
+
+        return await self._tx(fn)
+
+    async def save_replayed_events(
+        self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+    ) -> list[Event]:
+        async def fn(conn: Conn) -> list[Event]:
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            return await insert_events(conn, _event_rows([(delivery, drafts)]))
+
+        return await self._tx(fn)
+
+
+def _event_rows(
+    parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+) -> list[tuple[Any, ...]]:
+    return [
+        event_row(
+            d.workspace_id,
+            d.endpoint_id,
+            d.id,
+            d.source,
+            draft,
+            draft.occurred_at or d.received_at,
+            d.received_at,
+        )
+        for d, drafts in parsed
+        for draft in drafts
+    ]
+
+
+async def _insert_parsed(
+    conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+) -> list[Event]:
+    """Every delivery's events, inside the caller's transaction. If the batch cannot be
+    stored, each delivery is tried alone, and one whose events cannot be stored gets the one
+    event that always can: the others' events stand and nothing blocks the queue."""
+    try:
+        async with conn.transaction():  # a savepoint: a failure undoes only this
+            return await insert_events(conn, _event_rows(parsed))
+    except Exception as exc:
+        if is_outage(exc) or len(parsed) == 0:
+            raise
+    saved: list[Event] = []
+    for delivery, drafts in parsed:
+        try:
+            async with conn.transaction():
+                saved += await insert_events(conn, _event_rows([(delivery, drafts)]))
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.error("events of delivery %s could not be stored: %r", delivery.id, exc)
+            fallback = [unstorable_draft(delivery, exc)]
+            saved += await insert_events(conn, _event_rows([(delivery, fallback)]))
+    return saved
+
+
+async def insert_events(conn: Conn, rows: list[tuple[Any, ...]]) -> list[Event]:
+    """Insert events (inside the caller's transaction) and announce their ids to every node."""
+    if not rows:
+        return []
+    saved = [event_from_row(r) for r in await conn.fetch(INSERT_EVENTS, *event_columns(rows))]
+    saved.sort(key=lambda e: e.id)
+    await conn.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, f"{saved[0].id}-{saved[-1].id}")
+    return saved

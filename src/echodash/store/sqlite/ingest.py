@@ -1,0 +1,137 @@
+"""SQLite: deliveries appended by the group-committing writer, then turned into events."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from echodash.events import Delivery, Event, EventDraft
+from echodash.store.base import (
+    AppendResult,
+    Parser,
+    RejectionCounts,
+    StoredDelivery,
+)
+from echodash.store.rows import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    delivery_from_row,
+    dumps,
+    event_from_row,
+    to_micros,
+    unstorable_draft,
+)
+from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.sql import (
+    event_params,
+)
+from echodash.store.sqlite.writer import is_store_error
+
+log = logging.getLogger("echodash.store")
+
+_INSERT_EVENT = (
+    "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
+    "actor, subject, url, occurred_at, received_at, severity, tags, fields) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS
+)
+
+
+class SqliteIngest(SqliteConnection):
+    async def append_delivery(self, delivery: Delivery) -> AppendResult:
+        params = (
+            delivery.workspace_id,
+            delivery.endpoint_id,
+            delivery.source,
+            delivery.key,
+            dumps(delivery.headers),
+            delivery.body,
+            to_micros(delivery.received_at),
+            delivery.secret_id,
+        )
+
+        result: AppendResult = await self._writer.submit_row(params)
+        return result
+
+    async def record_rejections(self, counts: RejectionCounts) -> None:
+        rows = [
+            (endpoint_id, reason, count, to_micros(last))
+            for (endpoint_id, reason), (count, last) in counts.items()
+        ]
+        await self._write(
+            lambda conn: conn.executemany(
+                "INSERT INTO rejections (endpoint_id, reason, count, last_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (endpoint_id, reason) DO UPDATE SET count = count + excluded.count, "
+                "last_at = max(last_at, excluded.last_at)",
+                rows,
+            )
+        )
+
+    async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
+        return await self._read(
+            lambda c: [
+                delivery_from_row(row)
+                for row in c.execute(
+                    f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE processed = 0 "
+                    "ORDER BY id LIMIT ?",
+                    (limit,),
+                )
+            ]
+        )
+
+    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+        # One process owns a SQLite database; within it, one batch at a time.
+        async with self._processing:
+            pending = await self.pending_deliveries(limit)
+            if not pending:
+                return 0, []
+            return len(pending), await self.save_events(await parse(pending))
+
+    async def save_events(
+        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+    ) -> list[Event]:
+        def fn(conn: sqlite3.Connection) -> list[Event]:
+            saved: list[Event] = []
+            for delivery, drafts in parsed:
+                saved.extend(_save_delivery_events(conn, delivery, drafts))
+            return saved
+
+        return await self._write(fn)
+
+    async def save_replayed_events(
+        self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+    ) -> list[Event]:
+        return await self._write(
+            lambda conn: [_insert_event(conn, delivery, draft) for draft in drafts]
+        )
+
+
+def _save_delivery_events(
+    conn: sqlite3.Connection, delivery: StoredDelivery, drafts: Sequence[EventDraft]
+) -> list[Event]:
+    """Mark one delivery processed and store its events, both or neither. If its events
+    cannot be stored, it gets the one event that always can: never lost, never blocking."""
+    conn.execute("SAVEPOINT delivery")
+    try:
+        claimed = conn.execute(
+            "UPDATE deliveries SET processed = 1 WHERE id = ? AND processed = 0",
+            (delivery.id,),
+        ).rowcount
+        if not claimed:
+            conn.execute("RELEASE delivery")
+            return []  # another worker got there first: its events stand
+        events = [_insert_event(conn, delivery, draft) for draft in drafts]
+    except BaseException as exc:
+        if is_store_error(exc):
+            raise
+        conn.execute("ROLLBACK TO delivery")
+        conn.execute("RELEASE delivery")
+        log.error("events of delivery %s could not be stored: %r", delivery.id, exc)
+        conn.execute("UPDATE deliveries SET processed = 1 WHERE id = ?", (delivery.id,))
+        return [_insert_event(conn, delivery, unstorable_draft(delivery, exc))]
+    conn.execute("RELEASE delivery")
+    return events
+
+
+def _insert_event(conn: sqlite3.Connection, delivery: StoredDelivery, draft: EventDraft) -> Event:
+    return event_from_row(conn.execute(_INSERT_EVENT, event_params(delivery, draft)).fetchone())

@@ -1,0 +1,145 @@
+"""The feed part of the Store contract: pages, filters, search, catch-up, counts, volume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from echodash.events import Delivery, EventDraft, Severity, utcnow
+from echodash.store.base import EventFilter, Store
+from tests.store.contract import delivery_of, endpoint_in, saved
+
+pytestmark = pytest.mark.own_stores
+
+
+def test_events_filters_pages_and_search(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        ws = endpoint.workspace_id
+        now = utcnow()
+        for i in range(6):
+            await store.append_delivery(delivery_of(endpoint, f"k{i}"))
+        pending = await store.pending_deliveries(10)
+        drafts = [
+            EventDraft(
+                type="push" if i % 2 else "star.created",
+                title=f"event number {i} zebra{i}",
+                severity=Severity.ERROR if i == 5 else Severity.INFO,
+                occurred_at=now - timedelta(days=i),
+            )
+            for i in range(6)
+        ]
+        saved = await store.save_events(
+            [(d, [draft]) for d, draft in zip(pending, drafts, strict=True)]
+        )
+        ids = [e.id for e in saved]
+        newest = await store.list_events(ws, EventFilter(), 3)
+        assert [e.id for e in newest] == ids[::-1][:3]
+        older = await store.list_events(ws, EventFilter(), 3, before_id=newest[-1].id)
+        assert [e.id for e in older] == ids[::-1][3:]
+        assert {e.type for e in await store.list_events(ws, EventFilter(type="push"), 10)} == {
+            "push"
+        }
+        assert [e.id for e in await store.list_events(ws, EventFilter(severity="error"), 10)] == [
+            ids[5]
+        ]
+        found = await store.list_events(ws, EventFilter(q="zebra3"), 10)
+        assert [e.id for e in found] == [ids[3]]
+        assert len(await store.list_events(ws, EventFilter(q="zeb"), 10)) == 6  # prefixes match
+        assert await store.list_events(ws, EventFilter(q='"); DROP TABLE events; --'), 10) == []
+        recent = await store.list_events(
+            ws, EventFilter(since=now - timedelta(days=2, hours=1)), 10
+        )
+        assert sorted(e.id for e in recent) == ids[:3]
+        after = await store.events_after(ws, EventFilter(), ids[2], 10)
+        assert [e.id for e in after] == ids[3:]
+        assert await store.latest_event_id() == ids[-1]
+
+    run(check)
+
+
+def test_awkward_text_is_stored_and_searchable(run: Callable[..., Any]) -> None:
+    """NUL characters, long titles and odd words survive every backend."""
+
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        long_title = " ".join(f"word{i}" for i in range(40)) + " needle"
+        (nul, long, path) = await saved(
+            store,
+            endpoint,
+            [
+                EventDraft(type="x", title="before\x00after", fields={"k": "v\x00w"}),
+                EventDraft(type="x", title=long_title),
+                EventDraft(type="x", title="deploy of acme/web-api to prod-eu", actor="o'brien"),
+            ],
+        )
+        ws = endpoint.workspace_id
+        stored = await store.get_event(ws, nul.id)
+        assert stored is not None and stored.title.startswith("before")
+        assert stored.title.endswith("after")
+        found = await store.list_events(ws, EventFilter(q="needle"), 10)
+        assert [e.id for e in found] == [long.id]  # words past the 16th are searchable too
+        assert [e.id for e in await store.list_events(ws, EventFilter(q="web api"), 10)] == [
+            path.id
+        ]
+        assert [e.id for e in await store.list_events(ws, EventFilter(q="o'brien"), 10)] == [
+            path.id
+        ]
+
+    run(check)
+
+
+def test_events_by_ids_serve_every_workspace(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        mine = await endpoint_in(store)
+        theirs = await endpoint_in(store, await store.create_workspace("Other"))
+        (a,) = await saved(store, mine, [EventDraft(type="x", title="mine")])
+        (b,) = await saved(store, theirs, [EventDraft(type="x", title="theirs")])
+        found = await store.events_by_ids([b.id, a.id, 10_000])
+        assert [(e.id, e.title) for e in found] == [(a.id, "mine"), (b.id, "theirs")]
+        assert await store.events_by_ids([]) == []
+
+    run(check)
+
+
+def test_counts_and_volume_cover_only_the_window_and_workspace(run: Callable[..., Any]) -> None:
+    async def fn(store: Store) -> None:
+        acme = await store.ensure_default_workspace()
+        other = await store.create_workspace("Other")
+        hook = await store.create_endpoint(acme, "github", "acme/web", "s-acme", {}, "x")
+        theirs = await store.create_endpoint(other, "github", "o/web", "s-other", {}, "x")
+        now = utcnow()
+        start = now - timedelta(hours=3)
+        for n, (endpoint, age) in enumerate(
+            [(hook, 10), (hook, 20), (hook, 70), (hook, 200), (theirs, 10)]
+        ):
+            delivery = Delivery(
+                endpoint.id,
+                endpoint.workspace_id,
+                "github",
+                f"k{n}",
+                {},
+                b"{}",
+                now - timedelta(minutes=age),
+                None,
+            )
+            await store.append_delivery(delivery)
+        stored = await store.pending_deliveries(10)
+        drafts = {0: Severity.ERROR, 1: Severity.INFO, 2: Severity.INFO}
+        await store.save_events(
+            [
+                (d, [EventDraft("push", "pushed", severity=drafts.get(i, Severity.INFO))])
+                for i, d in enumerate(stored)
+            ]
+        )
+        counts = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
+        assert sorted(counts) == [("github", "push", "error", 1), ("github", "push", "info", 2)]
+        volume = await store.delivery_volume(acme, start, timedelta(hours=1), 3)
+        # 200 min ago is before the window; 70 min ago is in the second hour; 10 and 20 in the
+        # third.
+        assert volume == {hook.id: [0, 1, 2]}
+
+    run(fn)

@@ -1,0 +1,125 @@
+"""The ingest part of the Store contract: deliveries stored once, turned into events once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from echodash.events import EventDraft, Severity
+from echodash.store.base import Store
+from tests.store.contract import STORES, delivery_of, endpoint_in
+
+pytestmark = pytest.mark.own_stores
+
+
+def test_append_is_idempotent_per_endpoint_and_key(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        results = await asyncio.gather(
+            *[store.append_delivery(delivery_of(endpoint, "d1")) for _ in range(5)]
+        )
+        assert [r.duplicate for r in results].count(False) == 1
+        assert len({r.delivery_id for r in results}) == 1
+        other = await store.append_delivery(delivery_of(endpoint, "d2", b"\xff\x00binary"))
+        assert not other.duplicate
+        pending = await store.pending_deliveries(10)
+        assert [d.key for d in pending] == ["d1", "d2"]
+        assert pending[1].body == b"\xff\x00binary"
+        stats = await store.endpoint_stats(endpoint.workspace_id, endpoint.id)
+        assert (stats.deliveries, stats.duplicates) == (2, 4)
+
+    run(check)
+
+
+def test_save_events_claims_each_delivery_once(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        await store.append_delivery(delivery_of(endpoint, "d1"))
+        (pending,) = await store.pending_deliveries(10)
+        draft = EventDraft(
+            type="push",
+            title="alice pushed 1 commit to main",
+            severity=Severity.SUCCESS,
+            tags=("main",),
+            fields={"commits": 1},
+        )
+        first = await store.save_events([(pending, [draft])])
+        again = await store.save_events([(pending, [draft])])
+        assert len(first) == 1 and again == []
+        assert await store.pending_deliveries(10) == []
+        event = await store.get_event(endpoint.workspace_id, first[0].id)
+        assert event is not None
+        assert (event.title, event.severity, event.tags, event.fields) == (
+            "alice pushed 1 commit to main",
+            Severity.SUCCESS,
+            ("main",),
+            {"commits": 1},
+        )
+        assert event.occurred_at == pending.received_at  # no sender time: the receipt time
+
+    run(check)
+
+
+def test_each_pending_delivery_is_parsed_by_one_caller_once(backend: str, tmp_path: Path) -> None:
+    """Processors of several processes share the pending deliveries without overlap."""
+
+    async def main() -> tuple[list[int], list[int], int]:
+        a, b = STORES[backend](tmp_path), STORES[backend](tmp_path)
+        await a.open()
+        await b.open()
+        # SQLite is one process's database: both "processors" use the same store there.
+        second = b if backend.startswith("postgres") else a
+        try:
+            endpoint = await endpoint_in(a)
+            for i in range(60):
+                await a.append_delivery(delivery_of(endpoint, f"p{i}"))
+            parsed: list[int] = []
+
+            async def parse(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+                await asyncio.sleep(0.02)  # parsing takes a while: the others keep asking
+                parsed.extend(d.id for d in batch)
+                return [(d, [EventDraft(type="x", title=d.key)]) for d in batch]
+
+            async def drain(store: Store) -> list[int]:
+                saved: list[int] = []
+                while True:
+                    taken, events = await store.process_pending(7, parse)
+                    if not taken:
+                        return saved
+                    saved.extend(e.delivery_id or 0 for e in events)
+
+            results = await asyncio.gather(drain(a), drain(second), drain(a), drain(second))
+            saved = [i for r in results for i in r]
+            return parsed, saved, len(await a.pending_deliveries(100))
+        finally:
+            await a.close()
+            await b.close()
+
+    parsed, saved, left = asyncio.run(main())
+    assert len(parsed) == 60 and len(set(parsed)) == 60  # every delivery parsed exactly once
+    assert sorted(saved) == sorted(parsed) and left == 0
+
+
+def test_a_failed_parse_leaves_the_deliveries_pending(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        await store.append_delivery(delivery_of(endpoint, "kept"))
+
+        async def broken(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+            raise RuntimeError("parser crashed")
+
+        with pytest.raises(RuntimeError):
+            await store.process_pending(10, broken)
+        assert [d.key for d in await store.pending_deliveries(10)] == ["kept"]
+
+        async def fine(batch: list[Any]) -> list[tuple[Any, list[EventDraft]]]:
+            return [(d, [EventDraft(type="x", title="parsed")]) for d in batch]
+
+        taken, events = await store.process_pending(10, fine)
+        assert taken == 1 and [e.title for e in events] == ["parsed"]
+
+    run(check)
