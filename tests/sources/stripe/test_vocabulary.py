@@ -218,3 +218,30 @@ def test_an_unknown_type_of_a_known_family_keeps_the_family_category() -> None:
     assert draft.title == "Stripe sent customer.subscription.reshuffled"
     assert draft.category is Category.SUBSCRIPTION
     assert draft.outcome is None
+
+
+_ODD = {
+    "amount": "12",
+    "currency": 5,
+    "customer": {"id": 3},
+    "status": [],
+    "name": {"x": 1},
+    "charge": {"id": None},
+    "items": {"data": "none"},
+    "phases": "1",
+    "available": [{"amount": None}],
+    "card": "visa",
+    "coupon": 7,
+    "source": "src_1",
+    "last_setup_error": "declined",
+}
+
+
+def test_every_type_with_odd_field_shapes_still_gets_one_line() -> None:
+    source = StripeSource()
+    for headers, body in SAMPLES:
+        document = json.loads(body)
+        document["data"]["object"] = {**document["data"]["object"], **_ODD}
+        [draft] = source.parse(headers, json.dumps(document).encode())
+        assert draft.type == document["type"]
+        assert draft.title and draft.category is not None
