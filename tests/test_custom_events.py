@@ -68,3 +68,56 @@ def test_timestamps_at_the_edges() -> None:
     # Past year 9999 once in UTC: in the future all the same.
     with pytest.raises(InvalidCustomEvent, match="to an hour from now"):
         parse_custom_event({"event": "x", "timestamp": "9999-12-31T23:00:00-05:00"}, now)
+
+
+def test_the_vocabulary_fields_are_kept_in_the_stored_body() -> None:
+    event = parse_custom_event(
+        {
+            "event": "Deployed",
+            "category": "deployment",
+            "service": " web-app ",
+            "environment": "production",
+            "outcome": "failure",
+            "commits": ["9f2c1ab", "9f2c1ab"],
+        },
+        utcnow(),
+    )
+    stored = orjson.loads(event.body())
+    assert {k: stored[k] for k in ("category", "service", "environment", "outcome")} == {
+        "category": "deployment",
+        "service": "web-app",
+        "environment": "production",
+        "outcome": "failure",
+    }
+    assert stored["commits"] == ["9f2c1ab"]
+    plain = orjson.loads(parse_custom_event({"event": "x"}, utcnow()).body())
+    assert not {"category", "service", "environment", "outcome", "commits"} & set(plain)
+
+
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        (
+            {"event": "x", "category": "deploy"},
+            "`category` must be one of deployment, change, review, release, config, build, "
+            "incident, alert, issue, payment, subscription, signup, activity, other ('deploy')",
+        ),
+        ({"event": "x", "category": 3}, "`category` must be one of deployment"),
+        (
+            {"event": "x", "outcome": "ok"},
+            "`outcome` must be one of started, success, failure, cancelled, skipped ('ok')",
+        ),
+        ({"event": "x", "commits": "9f2c1ab"}, "`commits` must be a list"),
+        ({"event": "x", "commits": ["a"] * 101}, "at most 100"),
+        ({"event": "x", "commits": ["ok", ""]}, "`commits[1]` must be 1 to 100 characters"),
+        ({"event": "x", "commits": [7]}, "`commits[0]`"),
+        ({"event": "x", "service": ""}, "`service` must be 1 to 200 characters"),
+        ({"event": "x", "environment": {"name": "prod"}}, "`environment` must be text"),
+    ],
+)
+def test_vocabulary_fields_outside_the_vocabulary_are_refused(
+    doc: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(InvalidCustomEvent) as refused:
+        parse_custom_event(doc, utcnow())
+    assert problem in str(refused.value)

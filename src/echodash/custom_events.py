@@ -1,7 +1,9 @@
 """Custom events: a team's own product events (`POST /api/v1/events`, `echodash import`).
 
 One event is `{"event": "Signed up", "source"?: "web-app", "distinct_id"?: "u_1",
-"timestamp"?: ISO-8601, "values"|"properties"?: {…}, "id"?: "idempotency key"}`. Each is kept
+"timestamp"?: ISO-8601, "values"|"properties"?: {…}, "id"?: "idempotency key"}`, and the
+shared vocabulary where it applies (docs/events.md): `"category"?`, `"service"?`,
+`"environment"?`, `"outcome"?`, `"commits"?: [ids]`. Each is kept
 as a delivery of the workspace's "custom" endpoint, so it is durable, deduplicated by its id
 and parsed into the feed like any webhook.
 """
@@ -9,24 +11,29 @@ and parsed into the feed like any webhook.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from echodash.events import EARLIEST
+from echodash.events import EARLIEST, Category, Outcome
 
 MAX_NAME = 200
 MAX_TEXT = 200
 MAX_ID = 200
+MAX_COMMITS = 100
+MAX_COMMIT = 100
 MAX_VALUES_BYTES = 32 * 1024
 # Objects and lists inside `values`, counting `values` itself. orjson writes at most 254
 # levels (the stored body adds one): refused here, a deeper event could never be stored.
 MAX_DEPTH = 64
 # Backfill may go back as far as people like; the future only by a clock's drift.
 MAX_AHEAD = timedelta(hours=1)
-_KNOWN = frozenset({"event", "source", "distinct_id", "timestamp", "values", "properties", "id"})
+_VOCABULARY = frozenset({"category", "service", "environment", "outcome", "commits"})
+_KNOWN = frozenset(
+    {"event", "source", "distinct_id", "timestamp", "values", "properties", "id", *_VOCABULARY}
+)
 
 
 class InvalidCustomEvent(ValueError):
@@ -41,6 +48,11 @@ class CustomEvent:
     timestamp: datetime
     values: dict[str, Any]
     key: str
+    category: Category | None = None
+    service: str | None = None
+    environment: str | None = None
+    outcome: Outcome | None = None
+    commits: tuple[str, ...] = ()
 
     def body(self) -> bytes:
         """The event as it is stored (and as the custom source parses it)."""
@@ -55,6 +67,16 @@ class CustomEvent:
             document["distinct_id"] = self.distinct_id
         if self.values:
             document["values"] = self.values
+        if self.category is not None:
+            document["category"] = self.category.value
+        if self.service is not None:
+            document["service"] = self.service
+        if self.environment is not None:
+            document["environment"] = self.environment
+        if self.outcome is not None:
+            document["outcome"] = self.outcome.value
+        if self.commits:
+            document["commits"] = list(self.commits)
         return orjson.dumps(document)
 
 
@@ -72,6 +94,38 @@ def _text(doc: dict[str, Any], name: str, limit: int, required: bool = False) ->
             f"`{name}` must be 1 to {limit} characters of text without control characters"
         )
     return text
+
+
+def _choice(doc: dict[str, Any], name: str, allowed: type[Category] | type[Outcome]) -> Any:
+    """One of the vocabulary's words (`category`, `outcome`), or None when not sent."""
+    value = doc.get(name)
+    if value is None:
+        return None
+    words = [member.value for member in allowed]
+    if not isinstance(value, str) or value not in words:
+        shown = repr(value)[:40] if isinstance(value, str) else "not text"
+        raise InvalidCustomEvent(f"`{name}` must be one of {', '.join(words)} ({shown})")
+    return allowed(value)
+
+
+def _commits(doc: dict[str, Any]) -> tuple[str, ...]:
+    value = doc.get("commits")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_COMMITS:
+        raise InvalidCustomEvent(
+            f"`commits` must be a list of at most {MAX_COMMITS} commit SHAs or change ids"
+        )
+    found = []
+    for index, item in enumerate(value):
+        ok = isinstance(item, str) and 0 < len(item.strip()) <= MAX_COMMIT
+        if not ok or any(ord(c) < 32 for c in item):
+            raise InvalidCustomEvent(
+                f"`commits[{index}]` must be 1 to {MAX_COMMIT} characters of text "
+                "(a commit SHA or a change id)"
+            )
+        found.append(item.strip())
+    return tuple(dict.fromkeys(found))
 
 
 def _timestamp(doc: dict[str, Any], now: datetime) -> datetime:
@@ -147,11 +201,21 @@ def parse_custom_event(doc: Any, now: datetime, default_key: str | None = None) 
     name = _text(doc, "event", MAX_NAME, required=True)
     assert name is not None
     key = _text(doc, "id", MAX_ID) or default_key or f"uuid:{uuid.uuid4()}"
-    return CustomEvent(
+    event = CustomEvent(
         name=name,
         source=_text(doc, "source", MAX_TEXT),
         distinct_id=_text(doc, "distinct_id", MAX_TEXT),
         timestamp=_timestamp(doc, now),
         values=_values(doc),
         key=f"id:{key}",
+    )
+    if _VOCABULARY.isdisjoint(doc):  # most product events: nothing more to check
+        return event
+    return replace(
+        event,
+        category=_choice(doc, "category", Category),
+        service=_text(doc, "service", MAX_TEXT),
+        environment=_text(doc, "environment", MAX_TEXT),
+        outcome=_choice(doc, "outcome", Outcome),
+        commits=_commits(doc),
     )

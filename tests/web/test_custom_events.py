@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -68,6 +69,27 @@ def test_the_properties_form_and_idempotency_keys(server: Server) -> None:
     assert {e["fields"]["referrer"] for e in events} == {"ads"}
 
 
+def test_an_event_keeps_category_service_environment_outcome_and_commits(
+    server: Server,
+) -> None:
+    vocabulary = {
+        "category": "deployment",
+        "service": "web-app",
+        "environment": "production",
+        "outcome": "success",
+        "commits": ["9f2c1ab4e"],
+    }
+    with server.client() as c:
+        answer = c.post("/api/v1/events", json={"event": "Deployed", **vocabulary})
+        assert answer.status_code == 202, answer.text
+        [event] = _wait(server, 1, type="Deployed")
+        stored = c.get(f"/api/v1/events/{event['id']}").json()
+    # Kept in the delivery, from which the event is made (and made again on a re-parse).
+    assert {k: v for k, v in json.loads(stored["raw"]["body"]).items() if k in vocabulary} == (
+        vocabulary
+    )
+
+
 def test_a_batch_is_stored_whole_and_a_retried_batch_once(server: Server) -> None:
     batch = [
         {"event": "Page viewed", "distinct_id": f"u_{n}", "values": {"n": n}} for n in range(25)
@@ -96,6 +118,9 @@ def test_a_batch_is_stored_whole_and_a_retried_batch_once(server: Server) -> Non
         ({"event": "x", "user": "u_1"}, "unknown field `user`"),
         ({"batch": []}, "non-empty list"),
         ({"batch": [{"event": "ok"}, {"nope": 1}]}, "batch[1]: unknown field `nope`"),
+        ({"event": "x", "category": "deploys"}, "`category` must be one of deployment, change"),
+        ({"event": "x", "outcome": "passed"}, "`outcome` must be one of started, success"),
+        ({"event": "x", "commits": "abc"}, "`commits` must be a list"),
     ],
 )
 def test_invalid_events_are_refused_and_nothing_is_stored(

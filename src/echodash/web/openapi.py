@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
+from echodash.events import Category, Outcome
 from echodash.sources import source_classes
 from echodash.web.auth import require_token
 from echodash.web.responses import json_response
@@ -193,6 +194,15 @@ SCHEMAS: dict[str, Any] = {
             "values": {"type": "object"},
             "properties": {"type": "object"},
             "id": {"type": "string", "maxLength": 200, "description": "Idempotency key"},
+            "category": {"enum": [c.value for c in Category]},
+            "service": {"type": "string", "minLength": 1, "maxLength": 200},
+            "environment": {"type": "string", "minLength": 1, "maxLength": 200},
+            "outcome": {"enum": [o.value for o in Outcome]},
+            "commits": {
+                "type": "array",
+                "maxItems": 100,
+                "items": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
         },
     },
 }

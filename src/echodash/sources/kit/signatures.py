@@ -113,3 +113,16 @@ def check_window(moment: float, tolerance: float, label: str = "signed at") -> N
     """`stale_timestamp` unless `moment` (Unix seconds) is within ±`tolerance` of now."""
     if abs(time.time() - moment) > tolerance:
         raise SignatureError("stale_timestamp", f"{label} {moment:.0f}, outside ±{tolerance:.0f} s")
+
+
+def digest_test(
+    received: bytes, message: bytes, algorithm: HashFactory = hashlib.sha256
+) -> SecretTest:
+    """A test for a raw HMAC digest a sender sent in any encoding the caller decoded (hex,
+    base64…): does the secret's HMAC of `message` equal it (constant time)?"""
+
+    def signs(secret: str) -> bool:
+        key = secret.encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(hmac_digest(key, message, algorithm), received)
+
+    return signs

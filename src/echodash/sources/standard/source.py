@@ -6,9 +6,8 @@ import base64
 import binascii
 import re
 import secrets as _secrets
-import time
 from collections.abc import Sequence
-from dataclasses import replace
+from datetime import datetime
 
 from standardwebhooks.webhooks import (
     EmptyWebhookSecretError,
@@ -17,16 +16,28 @@ from standardwebhooks.webhooks import (
 )
 
 from echodash.events import EventDraft
-from echodash.sources.base import Guide, Headers, SignatureError, Source
-from echodash.sources.keyfacts import key_facts
-from echodash.sources.payload import load_json, parse_time, text
+from echodash.sources._base import Guide, Source
+from echodash.sources.kit.payload import load_json, parse_time
+from echodash.sources.kit.signatures import (
+    Headers,
+    SecretTest,
+    SignatureError,
+    check_window,
+    match_secret,
+)
+from echodash.sources.standard.reader import SENDER, Message
+from echodash.sources.standard.titles import TITLES
 
 TOLERANCE_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-SENDER = "Standard Webhooks sender"
+_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+# What the library raises for a secret that is not a whsec_<base64> key.
+_UNUSABLE = (ValueError, TypeError, RuntimeError, EmptyWebhookSecretError)
 
 
 class StandardWebhooksSource(Source):
+    """Senders that sign the Standard Webhooks way."""
+
     kind = "standard"
     name = "Standard Webhooks"
     order = 100
@@ -45,29 +56,37 @@ class StandardWebhooksSource(Source):
             "sender's own secret below if it makes one.",
         ),
     )
+    signature_headers = ("webhook-signature", "webhook-id", "webhook-timestamp")
+    # The webhook-* headers carry an id, a time and signatures: nothing secret.
+    secret_headers = frozenset()
+    titles = TITLES
+
+    @property
+    def signature_label(self) -> str:
+        return "webhook-signature"
 
     def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
-        message_id = headers.get("webhook-id", "").strip()
-        timestamp = headers.get("webhook-timestamp", "").strip()
-        signature = headers.get("webhook-signature", "").strip()
-        missing = [
-            name
-            for name, value in (
-                ("webhook-id", message_id),
-                ("webhook-timestamp", timestamp),
-                ("webhook-signature", signature),
+        test = self.signed_with(headers, body)
+        # A secret that is no whsec_ key matches nothing; when the endpoint has only such
+        # secrets, say so rather than "bad signature".
+        if secrets and not any(_usable(secret) for secret in secrets):
+            raise SignatureError(
+                "malformed_signature", "the endpoint's secret is not a whsec_<base64> key"
             )
-            if not value
-        ]
+        return match_secret(secrets, test, self.signature_label)
+
+    def signed_with(self, headers: Headers, body: bytes) -> SecretTest:
+        """`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">[ v1,…]`, with
+        the timestamp within ±5 minutes (checked first: a stale message is refused as such)."""
+        values = {name: headers.get(name, "").strip() for name in _HEADERS}
+        missing = [name for name, value in values.items() if not value]
         if missing:
             raise SignatureError("missing_signature", f"no {', '.join(missing)} header")
+        timestamp = values["webhook-timestamp"]
         if not _TIMESTAMP.fullmatch(timestamp):
             raise SignatureError("malformed_signature", "webhook-timestamp is not Unix seconds")
-        if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
-            raise SignatureError(
-                "stale_timestamp", f"signed at {timestamp}, outside ±{TOLERANCE_SECONDS} s"
-            )
-        signatures = _v1_signatures(signature)
+        check_window(int(timestamp), TOLERANCE_SECONDS)
+        signatures = _v1_signatures(values["webhook-signature"])
         if not signatures:
             raise SignatureError("malformed_signature", "no v1,<base64> entry in webhook-signature")
         try:
@@ -75,28 +94,20 @@ class StandardWebhooksSource(Source):
         except UnicodeDecodeError:
             raise SignatureError("malformed_body", "the body is not UTF-8 text") from None
         # Only well-formed entries reach the library: it stops at the first malformed one.
-        clean = {
-            "webhook-id": message_id,
-            "webhook-timestamp": timestamp,
-            "webhook-signature": " ".join(signatures),
-        }
-        usable = 0
-        for index, secret in enumerate(secrets):
+        clean = {**values, "webhook-signature": " ".join(signatures)}
+
+        def signs(secret: str) -> bool:
             try:
                 webhook = Webhook(secret)
-            except (ValueError, TypeError, RuntimeError, EmptyWebhookSecretError):
-                continue  # not a whsec_<base64> key: it can match nothing
-            usable += 1
+            except _UNUSABLE:
+                return False
             try:
                 webhook.verify(payload, clean, json_parse=False)
             except WebhookVerificationError:
-                continue
-            return index
-        if secrets and not usable:
-            raise SignatureError(
-                "malformed_signature", "the endpoint's secret is not a whsec_<base64> key"
-            )
-        raise SignatureError("bad_signature", "no v1 signature matches an active secret")
+                return False
+            return True
+
+        return signs
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         return headers.get("webhook-id", "").strip() or None
@@ -104,25 +115,21 @@ class StandardWebhooksSource(Source):
     def generate_secret(self) -> str:
         return "whsec_" + base64.b64encode(_secrets.token_bytes(24)).decode("ascii")
 
-    def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
+    def read(self, headers: Headers, body: bytes) -> Message | None:
         document = load_json(headers, body)
-        sent_at = parse_time(_int_or_none(headers.get("webhook-timestamp")))
-        if not isinstance(document, dict):
-            title = f"message from {SENDER} ({len(body)} bytes)"
-            return [EventDraft(type="message", title=title, occurred_at=sent_at)]
-        event_type = text(document.get("type"), limit=100) or "message"
-        data = document.get("data")
-        facts = key_facts(data if isinstance(data, dict) else document, event_type)
-        title = f"{event_type} from {SENDER}"
-        if facts.headline:
-            title += ": " + " · ".join(facts.headline)
-        occurred_at = (
-            parse_time(document.get("timestamp"))
-            or parse_time(document.get("created_at"))
-            or facts.occurred_at
-            or sent_at
-        )
-        return [replace(facts.draft(event_type, title), occurred_at=occurred_at)]
+        return Message(document, _sent_at(headers)) if isinstance(document, dict) else None
+
+    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
+        title = f"message from {SENDER} ({len(body)} bytes)"
+        return EventDraft(type="message", title=title, occurred_at=_sent_at(headers))
+
+
+def _usable(secret: str) -> bool:
+    try:
+        Webhook(secret)
+    except _UNUSABLE:
+        return False
+    return True
 
 
 def _v1_signatures(header: str) -> list[str]:
@@ -141,7 +148,8 @@ def _v1_signatures(header: str) -> list[str]:
     return found
 
 
-def _int_or_none(value: str | None) -> int | None:
-    if value is None or not _TIMESTAMP.fullmatch(value.strip()):
+def _sent_at(headers: Headers) -> datetime | None:
+    value = headers.get("webhook-timestamp")
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value.strip()):
         return None
-    return int(value.strip())
+    return parse_time(int(value.strip()))

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from echodash.events import EventDraft
-from echodash.sources.base import Guide, Headers, SignatureError, Source
-from echodash.sources.digest import hmac_digest
-from echodash.sources.keyfacts import headline, key_facts
-from echodash.sources.payload import dig, load_json, text
+from echodash.sources._base import Guide, Source
+from echodash.sources.generic.reader import Hook
+from echodash.sources.generic.titles import TITLES
+from echodash.sources.kit.payload import dig, load_json, text
+from echodash.sources.kit.signatures import (
+    Headers,
+    SecretTest,
+    SignatureError,
+    digest_test,
+    header_value,
+    token_test,
+)
 
 AUTH_MODES = ("none", "token", "hmac")
 NO_SECRET_CHECKED = -1
@@ -42,6 +49,8 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/\-_]+={0,2}")
 
 
 class GenericSource(Source):
+    """Any tool that can call a URL, with the authentication its endpoint's options choose."""
+
     kind = "generic"
     name = "Any webhook"
     order = 110
@@ -52,6 +61,7 @@ class GenericSource(Source):
         'stroke-linejoin="round"/>'
     )
     colour = ("#64748b", "#a3b1c4")
+    titles = TITLES
     guide = Guide(
         "Any tool that can call a URL",
         (
@@ -98,26 +108,23 @@ class GenericSource(Source):
             raise ValueError("set id_header or id_path, not both")
         return result
 
-    def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> int:
+    def signed_with(self, headers: Headers, body: bytes) -> SecretTest | None:
+        """None when `auth` is none (the unguessable receive URL is the only credential);
+        else a test of the token, or of the HMAC of the body, in the configured header."""
         if self.auth == "none":
-            # The unguessable receive URL is the only credential. -1 says that no secret was
-            # used (the receiver records no matching secret for an index out of range).
-            return NO_SECRET_CHECKED
+            return None
         header = self.options["token_header" if self.auth == "token" else "signature_header"]
-        presented = headers.get(header, "").strip()
-        if not presented:
-            raise SignatureError("missing_signature", f"no {header} header")
+        presented = header_value(headers, header, header)
         if self.auth == "token":
-            matched = _match_token(header, presented, secrets)
-        else:
-            matched = self._match_hmac(header, presented, body, secrets)
-        if matched is None:
-            raise SignatureError("bad_signature", f"the {header} header matches no active secret")
-        return matched
+            return _token_test(header, presented)
+        return self._hmac_test(header, presented, body)
 
-    def _match_hmac(
-        self, header: str, presented: str, body: bytes, secrets: Sequence[str]
-    ) -> int | None:
+    @property
+    def signature_label(self) -> str:
+        header = self.options.get("token_header") or self.options.get("signature_header")
+        return f"the {header} header" if header else "the signature"
+
+    def _hmac_test(self, header: str, presented: str, body: bytes) -> SecretTest:
         prefix: str = self.options["prefix"]
         if prefix:
             if presented[: len(prefix)].lower() != prefix.lower():
@@ -132,12 +139,7 @@ class GenericSource(Source):
                 "malformed_signature",
                 f"{header} is not a {self.options['encoding']} {self.options['algorithm']} digest",
             )
-        matched = None
-        for index, secret in enumerate(secrets):
-            expected = hmac_digest(secret.encode("utf-8"), body, algorithm)
-            if secret and hmac.compare_digest(expected, digest) and matched is None:
-                matched = index
-        return matched
+        return digest_test(digest, body, algorithm)
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         if "id_header" in self.options:
@@ -146,18 +148,20 @@ class GenericSource(Source):
             return _dedup_key(dig(_document(headers, body), self.options["id_path"]))
         return None
 
-    def parse(self, headers: Headers, body: bytes) -> list[EventDraft]:
+    def read(self, headers: Headers, body: bytes) -> Hook | None:
         document = _document(headers, body)
-        event_type = self._event_type(headers, document)
         if not isinstance(document, dict):
-            content_type = headers.get("content-type", "").split(";")[0].strip()
-            seen = f"{len(body)} bytes, {content_type or 'no content type'}"
-            return [EventDraft(type=event_type, title=f"Webhook received ({seen})")]
-        facts = key_facts(document, event_type)
-        title: str | None = None
+            return None
+        title = None
         if "title_path" in self.options:
             title = text(dig(document, self.options["title_path"]))
-        return [facts.draft(event_type, title or headline(event_type, facts))]
+        return Hook(document, self._event_type(headers, document), title)
+
+    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        seen = f"{len(body)} bytes, {content_type or 'no content type'}"
+        event_type = self._event_type(headers, None)
+        return EventDraft(type=event_type, title=f"Webhook received ({seen})")
 
     def _event_type(self, headers: Headers, document: Any) -> str:
         if "type_header" in self.options:
@@ -194,19 +198,15 @@ def _dedup_key(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def _match_token(header: str, presented: str, secrets: Sequence[str]) -> int | None:
+def _token_test(header: str, presented: str) -> SecretTest:
+    """The token as sent, or after `Bearer ` in the Authorization header."""
     candidates = [presented]
     scheme, _, rest = presented.partition(" ")
     if header == "authorization" and scheme.lower() == "bearer":
         candidates.append(rest.strip())
-    matched = None
-    # Every secret is compared, so the time taken does not tell which one matched.
-    for index, secret in enumerate(secrets):
-        for candidate in candidates:
-            equal = hmac.compare_digest(candidate.encode("utf-8"), secret.encode("utf-8"))
-            if secret and equal and matched is None:
-                matched = index
-    return matched
+    tests = [token_test(candidate, header) for candidate in candidates]
+    # Both candidates are compared, so the time taken does not tell which one matched.
+    return lambda secret: any([test(secret) for test in tests])
 
 
 def _decode_digest(value: str, encoding: str) -> bytes | None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from echodash.events import Severity
 from echodash.sources import SignatureError, source_class
 from echodash.sources.generic import NO_SECRET_CHECKED, GenericSource
-from echodash.sources.keyfacts import key_facts
+from echodash.sources.kit.keyfacts import key_facts
 
 SECRET = "s3cr3t-token-value"
 OTHER = "older-token-value"
