@@ -8,7 +8,7 @@ import hmac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from echodash.sources.digest import hmac_digest, sha256_hex
+from echodash.sources.kit.digest import hmac_digest, sha256_hex
 
 
 @given(

@@ -25,14 +25,6 @@ from tests.support import REPO
 
 DOC = REPO / "docs" / "events.md"
 SOURCE_DOCS = REPO / "docs" / "sources"
-# Senders still being moved to their folders (issue 11): checked as soon as their section in
-# docs/events.md has rows.
-PENDING = {
-    "custom",
-    "generic",
-    "standard",
-    "stripe",
-}
 _SECTION = re.compile(r"^### .*?`([a-z0-9_-]+)`\s*$", re.M)
 _PATH = re.compile(r"\{([^{}]+)\}")
 # A type cell may say when its row applies: "`push` when `ref` is `refs/tags/*`".
@@ -149,7 +141,7 @@ def samples(kind: str) -> list[tuple[dict[str, str], bytes]]:
     return found
 
 
-CHECKED = [k for k in source_classes() if k not in PENDING or rows_by_kind().get(k)]
+CHECKED = list(source_classes())
 
 
 def test_every_sender_has_its_section_and_samples() -> None:
@@ -213,35 +205,3 @@ def test_every_listed_type_has_its_own_title(kind: str) -> None:
     assert listed, f"docs/sources/{kind}.md lists no event types"
     assert sorted(set(listed) - set(book)) == [], "listed but falling back to the generic line"
     assert sorted(set(book) - set(listed)) == [], "built but not listed on the page"
-
-
-def test_pending_senders_are_being_moved() -> None:
-    """Goes when every sender is in its folder (issue 11)."""
-    assert set(source_classes()) >= PENDING, sorted(PENDING - set(source_classes()))
-
-
-def test_a_row_can_say_when_it_applies() -> None:
-    def row(pattern: str, category: str, when: tuple[str, str] | None = None) -> Row:
-        return Row(pattern, category, None, None, frozenset(), when)
-
-    rows = [
-        row("push", "change"),
-        row("push", "release", ("ref", "refs/tags/*")),
-        row("issues.*", "issue"),
-        row("issues.*", "incident", ("issue.labels.*.name", "incident")),
-        row("pull_request.closed", "change", ("pull_request.merged", "true")),
-        row("pull_request.*", "review"),
-    ]
-
-    def category(event_type: str, document: Any) -> str | None:
-        found = row_for(rows, event_type, document)
-        return None if found is None else found.category
-
-    assert category("push", {"ref": "refs/tags/v1.2.0"}) == "release"
-    assert category("push", {"ref": "refs/heads/main"}) == "change"
-    assert category("push", None) == "change"
-    labels = [{"name": "bug"}, {"name": "Incident"}]
-    assert category("issues.opened", {"issue": {"labels": labels}}) == "incident"
-    assert category("issues.opened", {"issue": {"labels": labels[:1]}}) == "issue"
-    assert category("pull_request.closed", {"pull_request": {"merged": True}}) == "change"
-    assert category("pull_request.closed", {"pull_request": {"merged": False}}) == "review"

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from echodash.sources.payload import parse_time
+from echodash.sources.kit.payload import parse_time
 
 _COLORS = {
     "info": "white",

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from echodash.events import EventDraft, Severity
 from echodash.sources.kit.digest import sha256_hex
 from echodash.sources.kit.payload import PayloadReader, line
-from echodash.sources.kit.signatures import Headers, SecretTest, SignatureError, match_secret
+from echodash.sources.kit.signatures import Headers, SecretTest, SignatureError
 from echodash.sources.kit.titles import TitleBook
 
 log = logging.getLogger("echodash.sources")
@@ -103,9 +103,13 @@ class Source(ABC):
         test = self.signed_with(headers, body)
         if test is None:
             return -1
-        matched = match_secret(secrets, test, self.signature_label)
+        matched = self.match(secrets, test)
         self.check_fresh(headers, body)
         return matched
+
+    def match(self, secrets: Sequence[str], test: SecretTest) -> int:
+        """The secret loop: the index of the active secret `test` accepts (see match_secret)."""
+        return match_secret(secrets, test, self.signature_label)
 
     @abstractmethod
     def signed_with(self, headers: Headers, body: bytes) -> SecretTest | None:
@@ -191,6 +195,36 @@ class Source(ABC):
             title=f"{self.name} sent a delivery EchoDash could not read ({len(body):,} bytes)",
             severity=Severity.WARNING,
         )
+
+
+def match_secret(secrets: Sequence[str], test: SecretTest, label: str) -> int:
+    """The index of the first active secret `test` accepts; SignatureError when none does.
+
+    Every active secret is tried — all of them, so the time taken never tells which one
+    matched — and anything a test raises is "no match": a verifier never lets an odd delivery
+    through or answers 500.
+
+    A test may raise SignatureError to say why a secret cannot be used at all (a Standard
+    Webhooks secret that is not a whsec_ key); when no secret matches, the first such reason
+    is given instead of a plain "bad_signature"."""
+    matched: int | None = None
+    reason: SignatureError | None = None
+    for index, secret in enumerate(secrets):
+        if not isinstance(secret, str) or not secret.strip():
+            continue  # an empty secret would accept anyone's signature
+        try:
+            accepted = test(secret)
+        except SignatureError as refused:
+            reason = reason or refused
+            accepted = False
+        except Exception:  # an odd secret or body: no match, never an error
+            log.debug("%s: signature check failed", label, exc_info=True)
+            accepted = False
+        if accepted and matched is None:
+            matched = index
+    if matched is None:
+        raise reason or SignatureError("bad_signature", f"{label} does not match any active secret")
+    return matched
 
 
 def body_hash_key(body: bytes) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from echodash.events import EventDraft, FieldValue
 
 # The key names keyfacts looks for are what makes a payload value worth offering first.
-from echodash.sources.keyfacts import (
+from echodash.sources.kit.keyfacts import (
     _AMOUNT_KEYS,
     _ID_KEYS,
     _PLACE_KEYS,
@@ -21,7 +21,7 @@ from echodash.sources.keyfacts import (
     _USER_KEYS,
     _norm,
 )
-from echodash.sources.payload import dig
+from echodash.sources.kit.payload import dig
 from echodash.titles.model import MAX_FIELD_NAME, FeedTemplate, TemplateError
 from echodash.titles.sandbox import render_title
 

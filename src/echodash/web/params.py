@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 
 from echodash.events import Severity
-from echodash.sources.payload import parse_time
+from echodash.sources.kit.payload import parse_time
 from echodash.store.base import EventFilter
 from echodash.web.responses import ApiError
 

@@ -118,7 +118,7 @@ def load_json_quietly(headers: Headers, body: bytes) -> Any:
     """`load_json`, with None for anything odd in the headers or bytes (parsers never raise)."""
     try:
         return load_json(headers, body)
-    except Exception:
+    except (ValueError, TypeError, UnicodeError, RecursionError, AttributeError):
         return None
 
 

@@ -2,9 +2,8 @@
 tokens compared in constant time, and timestamp windows.
 
 A sender's `signed_with` (see `Source`) reads its headers and returns a `SecretTest`: given
-one of the endpoint's secrets, does it sign this delivery? `match_secret` tries every active
-secret — all of them, so the time taken never tells which one matched — and turns anything a
-test raises into "no match": a verifier never lets an odd delivery through or answers 500.
+one of the endpoint's secrets, does it sign this delivery? The base (`Source.verify`) tries
+every active secret with it.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 from echodash.sources.kit.digest import HashFactory, hmac_digest
 
@@ -34,38 +33,9 @@ class SignatureError(Exception):
         self.detail = detail or reason.replace("_", " ")
 
 
-def match_secret(secrets: Sequence[str], test: SecretTest, label: str) -> int:
-    """The index of the first active secret `test` accepts; SignatureError when none does.
-
-    A test may raise SignatureError to say why a secret cannot be used at all (a Standard
-    Webhooks secret that is not a whsec_ key); when no secret matches, the first such reason
-    is given instead of a plain "bad_signature"."""
-    matched: int | None = None
-    reason: SignatureError | None = None
-    for index, secret in enumerate(secrets):
-        if not isinstance(secret, str) or not secret.strip():
-            continue  # an empty secret would accept anyone's signature
-        try:
-            accepted = test(secret)
-        except SignatureError as refused:
-            reason = reason or refused
-            accepted = False
-        except Exception:  # an odd secret or body: no match, never an error
-            log.debug("%s: signature check failed", label, exc_info=True)
-            accepted = False
-        if accepted and matched is None:
-            matched = index
-    if matched is None:
-        raise reason or SignatureError("bad_signature", f"{label} does not match any active secret")
-    return matched
-
-
 def header_value(headers: Headers, name: str, label: str) -> str:
     """The stripped value of a header that must be there; `missing_signature` if it is not."""
-    try:
-        value = headers.get(name)
-    except Exception:
-        value = None
+    value = headers.get(name)
     if not isinstance(value, str) or not value.strip():
         raise SignatureError("missing_signature", f"the {label} header is missing")
     return value.strip()

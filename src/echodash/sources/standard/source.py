@@ -23,7 +23,6 @@ from echodash.sources.kit.signatures import (
     SecretTest,
     SignatureError,
     check_window,
-    match_secret,
 )
 from echodash.sources.standard.reader import SENDER, Message
 from echodash.sources.standard.titles import TITLES
@@ -73,7 +72,7 @@ class StandardWebhooksSource(Source):
             raise SignatureError(
                 "malformed_signature", "the endpoint's secret is not a whsec_<base64> key"
             )
-        return match_secret(secrets, test, self.signature_label)
+        return self.match(secrets, test)
 
     def signed_with(self, headers: Headers, body: bytes) -> SecretTest:
         """`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">[ v1,…]`, with
