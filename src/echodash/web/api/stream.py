@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from echodash.bus.base import Subscription
 from echodash.events import Event
 from echodash.search import matches_words, search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
@@ -112,7 +114,9 @@ async def event_stream(
                 last_id = page[-1].id
                 yield b"".join(frame(e) for e in page)
         while True:
-            batch = await subscription.next_batch(KEEPALIVE_SECONDS)
+            batch = await _next_batch_unless_closing(svc, subscription)
+            if svc.closing.is_set():
+                return
             if batch is None:
                 # Too far behind for the live backlog: read the gap from the store instead.
                 subscription.close()
@@ -136,6 +140,25 @@ async def event_stream(
     finally:
         subscription.close()
         svc.telemetry.subscribers.dec()
+
+
+async def _next_batch_unless_closing(
+    svc: Services, subscription: Subscription
+) -> list[Event] | None:
+    """The subscription's next batch, or an empty one as soon as the server begins to stop."""
+    if svc.closing.is_set():
+        return []
+    waiting = asyncio.ensure_future(subscription.next_batch(KEEPALIVE_SECONDS))
+    closing = asyncio.ensure_future(svc.closing.wait())
+    try:
+        await asyncio.wait((waiting, closing), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closing.cancel()
+        if not waiting.done():
+            waiting.cancel()
+    if waiting.cancelled() or not waiting.done():
+        return []
+    return waiting.result()
 
 
 async def _catch_up(
