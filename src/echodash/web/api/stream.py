@@ -9,6 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from echodash import event_query
 from echodash.bus.base import Subscription
 from echodash.events import Event
 from echodash.search import matches_words, search_words
@@ -166,7 +167,9 @@ async def _catch_up(
 ) -> AsyncIterator[list[Event]]:
     """Stored events after `after`, a page at a time (non-empty pages only)."""
     while True:
-        page = await svc.store.events_after(workspace_id, filters, after, CATCH_UP_PAGE)
+        page = await event_query.events_after(
+            svc.store, workspace_id, filters, after, CATCH_UP_PAGE
+        )
         if page:
             after = page[-1].id
             yield page
@@ -186,7 +189,7 @@ def matches(filters: EventFilter, event: Event) -> bool:
         return False
     if filters.endpoint_id is not None and event.endpoint_id != filters.endpoint_id:
         return False
-    if filters.severity is not None and event.severity.value != filters.severity:
+    if not event_query.accepts(filters, event.severity):
         return False
     if filters.since is not None and event.occurred_at < filters.since:
         return False
