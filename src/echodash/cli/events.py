@@ -12,6 +12,7 @@ import click
 import httpx
 import orjson
 
+from echodash import event_query
 from echodash.cli.context import settings_from, with_store
 from echodash.cli.render import event_line
 from echodash.crypto import SecretBox
@@ -32,13 +33,27 @@ def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="Only this severity.",
     )(fn)
+    fn = click.option(
+        "--severity-min",
+        type=click.Choice([s.value for s in Severity]),
+        default=None,
+        help="This severity or worse (info, success < warning < error < critical).",
+    )(fn)
     fn = click.option("--type", default=None, help="Only this event type (e.g. push).")(fn)
     return click.option("--source", default=None, help="Only this source kind (github, …).")(fn)
 
 
 def _filters(
-    source: str | None, type_: str | None, severity: str | None, q: str | None
+    source: str | None,
+    type_: str | None,
+    severity: str | None,
+    severity_min: str | None,
+    q: str | None,
 ) -> EventFilter:
+    if severity and severity_min:
+        raise click.UsageError("give --severity (exactly) or --severity-min, not both")
+    if severity_min:
+        severity = event_query.or_worse(severity_min)
     return EventFilter(source=source, type=type_, severity=severity, q=q)
 
 
@@ -59,6 +74,7 @@ def list_(
     source: str | None,
     type: str | None,
     severity: str | None,
+    severity_min: str | None,
     q: str | None,
     limit: int,
     as_json: bool,
@@ -66,7 +82,8 @@ def list_(
     """The newest events, newest last (as a terminal reads)."""
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> list[dict[str, Any]]:
-        found = await store.list_events(workspace_id, _filters(source, type, severity, q), limit)
+        filters = _filters(source, type, severity, severity_min, q)
+        found = await event_query.list_events(store, workspace_id, filters, limit)
         return [e.to_json() for e in found]
 
     found = with_store(settings_from(ctx), work)
@@ -94,6 +111,7 @@ def tail(
     source: str | None,
     type: str | None,
     severity: str | None,
+    severity_min: str | None,
     q: str | None,
     url: str | None,
     token: str | None,
@@ -101,7 +119,7 @@ def tail(
     interval: float,
 ) -> None:
     """Follow new events as they arrive (Ctrl-C to stop)."""
-    filters = _filters(source, type, severity, q)
+    filters = _filters(source, type, severity, severity_min, q)
     try:
         if url:
             _tail_remote(url, token, filters, as_json)
@@ -118,7 +136,7 @@ def _tail_local(ctx: click.Context, filters: EventFilter, as_json: bool, interva
         last = await store.latest_event_id()
         click.echo("Waiting for events… (Ctrl-C to stop)", err=True)
         while True:
-            batch = await store.events_after(workspace_id, filters, last, 500)
+            batch = await event_query.events_after(store, workspace_id, filters, last, 500)
             for event in batch:
                 _print(event.to_json(), as_json)
                 last = event.id
@@ -132,12 +150,16 @@ def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: boo
     """Follow a server's SSE stream, reconnecting with Last-Event-ID after any break."""
     if not token:
         raise click.UsageError("--url needs an API token: --token or ECHODASH_TOKEN")
+    severity = filters.severity or ""
     params = {
         k: v
         for k, v in {
             "source": filters.source,
             "type": filters.type,
-            "severity": filters.severity,
+            "severity": "" if severity.endswith(event_query.OR_WORSE) else severity,
+            "severity_min": severity.removesuffix(event_query.OR_WORSE)
+            if severity.endswith(event_query.OR_WORSE)
+            else "",
             "q": filters.q,
         }.items()
         if v
