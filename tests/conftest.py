@@ -50,6 +50,7 @@ STORE_FREE = (
     "tests/alerts/test_apprise_action.py",
     "tests/alerts/test_engine.py",
     "tests/alerts/test_windows.py",
+    "tests/alerts/test_index.py",
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",

@@ -40,14 +40,16 @@ _ATTRIBUTES = (
 Body = Callable[[], Any]
 
 
-def matches(match: Match, event: Event, body: Body) -> bool:
+def matches(match: Match, event: Event, body: Body, *, filed: bool = False) -> bool:
     """Whether `event` is one `match` describes. `body` gives the delivery's JSON when a
-    condition needs it (parsed at most once by the caller's cache, never when not needed)."""
-    if match.source is not None and event.source != match.source:
-        return False
+    condition needs it (parsed at most once by the caller's cache, never when not needed).
+    `filed`: the source and type were checked already (a RuleIndex found the rule)."""
+    if not filed:
+        if match.source is not None and event.source != match.source:
+            return False
+        if match.type is not None and not _glob(event.type, match.type):
+            return False
     if match.endpoint is not None and event.endpoint_id != match.endpoint:
-        return False
-    if match.type is not None and not _glob(event.type, match.type):
         return False
     if match.category is not None and event.category != match.category:
         return False
