@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import translate
 from typing import Generic, TypeVar
 
-from echodash.alerts.matching import Body, matches
+from echodash.alerts.matching import Body, compile_match
 from echodash.alerts.rules import Rule
 from echodash.events import Event
 
@@ -27,6 +27,7 @@ class _Filed(Generic[K]):
     key: K
     rule: Rule
     type_pattern: re.Pattern[str] | None  # a glob, compiled; None: exact or any type
+    test: Callable[[Event, Body], bool]  # the rest of the match, worked out once
 
 
 class RuleIndex(Generic[K]):
@@ -41,11 +42,11 @@ class RuleIndex(Generic[K]):
             pattern = rule.match.type
             filed: _Filed[K]
             if pattern is not None and not any(c in pattern for c in "*?["):
-                filed = _Filed(key, rule, None)
+                filed = _Filed(key, rule, None, compile_match(rule.match, filed=True))
                 self._exact[(rule.match.source, pattern)].append(filed)
             else:
                 compiled = re.compile(translate(pattern)) if pattern is not None else None
-                filed = _Filed(key, rule, compiled)
+                filed = _Filed(key, rule, compiled, compile_match(rule.match, filed=True))
                 self._loose[rule.match.source].append(filed)
 
     def candidates(self, event: Event) -> list[_Filed[K]]:
@@ -59,6 +60,4 @@ class RuleIndex(Generic[K]):
 
     def matching(self, event: Event, body: Body) -> Sequence[tuple[K, Rule]]:
         """The (key, rule) pairs whose match holds for the event."""
-        return [
-            (f.key, f.rule) for f in self.candidates(event) if matches(f.rule.match, event, body)
-        ]
+        return [(f.key, f.rule) for f in self.candidates(event) if f.test(event, body)]
