@@ -439,6 +439,29 @@ def build_document() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/events/{event_id}/replay": {
+            "post": {
+                "summary": "Parse the event's stored delivery again into new events (admin)",
+                "parameters": [_path("event_id")],
+                "responses": {
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "required": ["event_id", "event_ids"],
+                            "properties": {
+                                "event_id": {"type": ["integer", "null"]},
+                                "event_ids": {"type": "array", "items": {"type": "integer"}},
+                            },
+                        },
+                        "The new events' ids (the first as event_id)",
+                    ),
+                    "404": _error("No replayable event with this id"),
+                    "403": _error("Only admins replay events"),
+                    "410": _error("The stored delivery was pruned"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
         "/api/v1/stream": {
             "get": {
                 "summary": "New events as Server-Sent Events (resume with Last-Event-ID)",

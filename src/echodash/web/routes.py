@@ -48,6 +48,7 @@ routes = [
     methods("/api/v1/endpoints/{endpoint_id}/secrets", POST=endpoints.add_secret),
     methods("/api/v1/events", GET=events.list_events, POST=custom.create_events),
     methods("/api/v1/events/{event_id}", GET=events.get_event),
+    methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
     # Pages

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from echodash import event_query
 from echodash.events import iso
-from echodash.web.auth import require_token
+from echodash.web.auth import require_admin, require_token
 from echodash.web.params import (
     MAX_ID,
     decode_cursor,
@@ -73,3 +73,24 @@ def _body_json(body: bytes) -> dict[str, str | None]:
         return {"body": body.decode("utf-8"), "body_base64": None}
     except UnicodeDecodeError:
         return {"body": None, "body_base64": base64.b64encode(body).decode("ascii")}
+
+
+async def replay_event(request: Request) -> Response:
+    """Parse the event's stored delivery again into new events (admin): after a parser or
+    template change. The new events reach the feed live, marked as replays."""
+    token = await require_admin(request)
+    svc = services(request)
+    event_id = int_param(request.path_params["event_id"], "id", 1, MAX_ID, 0)
+    event = await svc.store.get_event(token.workspace_id, event_id)
+    if event is None or event.delivery_id is None:
+        raise ApiError(404, "not_found", "No replayable event with this id in your workspace.")
+    delivery = await svc.store.get_delivery(token.workspace_id, event.delivery_id)
+    if delivery is None:
+        raise ApiError(
+            410, "gone", "The stored delivery of this event was pruned; it cannot be replayed."
+        )
+    events = await svc.processor.replay(delivery)
+    return json_response(
+        {"event_id": events[0].id if events else None, "event_ids": [e.id for e in events]},
+        status=202,
+    )
