@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from echodash.events import EventDraft, Severity
+from echodash.events import Category, EventDraft, Origin, Severity
 from echodash.store.base import Store
 from tests.store.contract import STORES, delivery_of, endpoint_in
 
@@ -121,5 +121,31 @@ def test_a_failed_parse_leaves_the_deliveries_pending(run: Callable[..., Any]) -
 
         taken, events = await store.process_pending(10, fine)
         assert taken == 1 and [e.title for e in events] == ["parsed"]
+
+    run(check)
+
+
+def test_each_event_says_how_it_arrived(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        custom = await endpoint_in(store, kind="custom")
+        for endpoint, key in ((github, "hook-1"), (custom, "evt-1"), (github, "import:ab12")):
+            await store.append_delivery(delivery_of(endpoint, key))
+        pending = await store.pending_deliveries(10)
+        draft = EventDraft(type="push", title="pushed", category=Category.CHANGE)
+        saved = await store.save_events([(d, [draft]) for d in pending])
+        assert [(e.origin, e.category) for e in saved] == [
+            (Origin.WEBHOOK, Category.CHANGE),
+            (Origin.API, Category.CHANGE),
+            (Origin.IMPORT, Category.CHANGE),
+        ]
+        (replayed,) = await store.save_replayed_events(pending[0], [draft])
+        assert (replayed.origin, replayed.category, replayed.delivery_id) == (
+            Origin.REPLAY,
+            Category.CHANGE,
+            pending[0].id,
+        )
+        found = await store.get_event(github.workspace_id, replayed.id)
+        assert found is not None and found.origin == Origin.REPLAY
 
     run(check)

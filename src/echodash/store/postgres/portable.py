@@ -120,9 +120,15 @@ class PgPortable(PgConnection):
                     severity=e.severity,
                     tags=e.tags,
                     fields=e.fields,
+                    category=e.category,
+                    service=e.service,
+                    environment=e.environment,
+                    outcome=e.outcome,
+                    commits=e.commits,
                 ),
                 e.occurred_at,
                 e.received_at,
+                e.origin,
             )
             for e in events
         ]
