@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ import orjson
 from echodash.cli.context import settings_from, with_store
 from echodash.cli.render import event_line
 from echodash.crypto import SecretBox
-from echodash.events import Severity
+from echodash.events import Category, Origin, Outcome, Severity
 from echodash.store.base import EventFilter, Store
 
 
@@ -36,6 +37,42 @@ def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--source", default=None, help="Only this source kind (github, …).")(fn)
 
 
+def _vocabulary_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared vocabulary (docs/events.md): --category, --service, --environment,
+    --outcome and --origin."""
+    for name, words, what in reversed(_VOCABULARY):
+        kind = click.Choice(words) if words else None
+        fn = click.option(f"--{name}", name, type=kind, default=None, help=what)(fn)
+    return fn
+
+
+_VOCABULARY: tuple[tuple[str, list[str] | None, str], ...] = (
+    ("category", [c.value for c in Category], "Only this category (deployment, change, …)."),
+    ("service", None, "Only this service, e.g. github:acme/web."),
+    ("environment", None, "Only this environment, e.g. production."),
+    ("outcome", [o.value for o in Outcome], "Only this outcome."),
+    ("origin", [o.value for o in Origin], "Only events that arrived this way."),
+)
+
+
+def _with_vocabulary(
+    filters: EventFilter,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
+) -> EventFilter:
+    return replace(
+        filters,
+        category=category or None,
+        service=service or None,
+        environment=environment or None,
+        outcome=outcome or None,
+        origin=origin or None,
+    )
+
+
 def _filters(
     source: str | None, type_: str | None, severity: str | None, q: str | None
 ) -> EventFilter:
@@ -51,6 +88,7 @@ def _print(event: dict[str, Any], as_json: bool) -> None:
 
 @events.command("list")
 @_filter_options
+@_vocabulary_options
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.pass_context
@@ -62,11 +100,24 @@ def list_(
     q: str | None,
     limit: int,
     as_json: bool,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
 ) -> None:
     """The newest events, newest last (as a terminal reads)."""
+    filters = _with_vocabulary(
+        _filters(source, type, severity, q),
+        category=category,
+        service=service,
+        environment=environment,
+        outcome=outcome,
+        origin=origin,
+    )
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> list[dict[str, Any]]:
-        found = await store.list_events(workspace_id, _filters(source, type, severity, q), limit)
+        found = await store.list_events(workspace_id, filters, limit)
         return [e.to_json() for e in found]
 
     found = with_store(settings_from(ctx), work)
@@ -78,6 +129,7 @@ def list_(
 
 @events.command("tail")
 @_filter_options
+@_vocabulary_options
 @click.option("--url", default=None, help="Follow a remote EchoDash server over its live stream.")
 @click.option(
     "--token",
@@ -99,9 +151,21 @@ def tail(
     token: str | None,
     as_json: bool,
     interval: float,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
 ) -> None:
     """Follow new events as they arrive (Ctrl-C to stop)."""
-    filters = _filters(source, type, severity, q)
+    filters = _with_vocabulary(
+        _filters(source, type, severity, q),
+        category=category,
+        service=service,
+        environment=environment,
+        outcome=outcome,
+        origin=origin,
+    )
     try:
         if url:
             _tail_remote(url, token, filters, as_json)
@@ -139,6 +203,7 @@ def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: boo
             "type": filters.type,
             "severity": filters.severity,
             "q": filters.q,
+            **{name: getattr(filters, name) for name, _, _ in _VOCABULARY},
         }.items()
         if v
     }
