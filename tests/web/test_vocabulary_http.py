@@ -12,7 +12,13 @@ import httpx
 import orjson
 import pytest
 
-from tests.support import GITHUB_FIXTURES, Server, StreamListener, github_headers
+from tests.support import (
+    GITHUB_FIXTURES,
+    Server,
+    StreamListener,
+    first_admin_client,
+    github_headers,
+)
 
 SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
 
@@ -137,3 +143,41 @@ def test_the_live_stream_takes_the_same_filters(server: Server, sent: dict[str, 
         f"github:{sent['api']}",
         "started",
     )
+
+
+def test_the_cli_lists_by_the_same_filters(server: Server, sent: dict[str, Any]) -> None:
+    listed = server.cli(
+        "events",
+        "list",
+        "--category",
+        "deployment",
+        "--service",
+        f"github:{sent['web']}",
+        "--outcome",
+        "success",
+        "--json",
+    )
+    assert listed.returncode == 0, listed.stderr
+    found = [orjson.loads(line) for line in listed.stdout.splitlines()]
+    assert {(e["type"], e["service"], e["environment"], e["origin"]) for e in found} == {
+        ("deployment_status.created", f"github:{sent['web']}", "production", "webhook")
+    }
+    # Exactly what the API finds with the same filters (the terminal shows newest last).
+    api = server.all_events(category="deployment", service=f"github:{sent['web']}")
+    assert [e["id"] for e in found] == [e["id"] for e in api if e["outcome"] == "success"][::-1]
+    refused = server.cli("events", "list", "--category", "deploy")
+    assert refused.returncode == 2
+    assert "'deploy' is not one of 'deployment', 'change'" in refused.stderr
+
+
+def test_the_feed_filters_by_category_and_service(server: Server, sent: dict[str, Any]) -> None:
+    with first_admin_client(server) as browser:
+        page = browser.get(
+            "/", params={"category": "deployment", "service": f"github:{sent['api']}"}
+        )
+        assert page.status_code == 200
+        text = page.text
+    assert f'<option value="github:{sent["api"]}" selected>' in text
+    assert '<option value="deployment" selected>deployment</option>' in text
+    assert "Deployment of master to production succeeded" in text
+    assert "deleted tag" not in text  # the push of the same repository is another category
