@@ -163,22 +163,12 @@ class VocabularyFill:
             return len(rows)
 
     async def _refilled(self, rows: Sequence[tuple[Event, StoredDelivery | None]]) -> list[Event]:
-        parsed: dict[int, Sequence[EventDraft]] = {}
-        seen: dict[tuple[int, str], int] = {}
-        refilled = []
-        for event, delivery in rows:
-            if delivery is None:
-                refilled.append(vocabulary_of(event, None, (), 0))
-                continue
-            drafts = parsed.get(delivery.id)
-            if drafts is None:
-                source = await self._source(delivery)
-                drafts = parsed[delivery.id] = parse_delivery(source, delivery)
-            mark = (delivery.id, event.type)
-            ordinal = seen.get(mark, 0)
-            seen[mark] = ordinal + 1
-            refilled.append(vocabulary_of(event, delivery, drafts, ordinal))
-        return refilled
+        sources: dict[int, Source | None] = {}
+        for _, delivery in rows:
+            if delivery is not None and delivery.id not in sources:
+                sources[delivery.id] = await self._source(delivery)
+        # Parsed off the event loop: requests keep being answered while a batch is read.
+        return await asyncio.to_thread(_refill, rows, sources)
 
     async def _source(self, delivery: StoredDelivery) -> Source | None:
         """The delivery's source as its endpoint is set up now (defaults if it is gone)."""
@@ -210,6 +200,27 @@ class VocabularyFill:
             )
         except StoreUnavailableError:
             pass
+
+
+def _refill(
+    rows: Sequence[tuple[Event, StoredDelivery | None]], sources: dict[int, Source | None]
+) -> list[Event]:
+    """Each event with the vocabulary its delivery's parse gives (each delivery parsed once)."""
+    parsed: dict[int, Sequence[EventDraft]] = {}
+    seen: dict[tuple[int, str], int] = {}
+    refilled = []
+    for event, delivery in rows:
+        if delivery is None:
+            refilled.append(vocabulary_of(event, None, (), 0))
+            continue
+        drafts = parsed.get(delivery.id)
+        if drafts is None:
+            drafts = parsed[delivery.id] = parse_delivery(sources.get(delivery.id), delivery)
+        mark = (delivery.id, event.type)
+        ordinal = seen.get(mark, 0)
+        seen[mark] = ordinal + 1
+        refilled.append(vocabulary_of(event, delivery, drafts, ordinal))
+    return refilled
 
 
 def _progress(done: int, total: int | None) -> str:
