@@ -219,3 +219,54 @@ def test_a_store_created_by_this_version_has_nothing_to_fill(database: tuple[str
             await store.close()
 
     asyncio.run(main())
+
+
+class _Twins:
+    """A sender whose one delivery makes two events of one type (two deploys, say)."""
+
+    def __init__(self, options: object) -> None:
+        pass
+
+    def parse(self, headers: object, body: bytes) -> list[EventDraft]:
+        return [
+            EventDraft(type="deploy", title="web", category=Category.DEPLOYMENT, service="web"),
+            EventDraft(type="deploy", title="api", category=Category.DEPLOYMENT, service="api"),
+        ]
+
+
+def test_a_delivery_of_several_events_of_one_type_is_matched_in_order_across_batches(
+    database: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend, url = database
+    monkeypatch.setattr("echodash.jobs.vocabulary.source_class", lambda kind: _Twins)
+
+    async def main() -> None:
+        store = open_store(url)
+        await store.open()
+        workspace = await store.ensure_default_workspace()
+        twins = await store.create_endpoint(workspace, "twins", "t", "t-slug", {}, None)
+        for key in ("first", "second"):
+            await store.append_delivery(
+                Delivery(twins.id, workspace, "twins", key, {}, b"{}", utcnow(), None)
+            )
+        first, second = await store.pending_deliveries(10)
+        old = [EventDraft(type="deploy", title=f"older {i}") for i in range(2)]
+        await store.save_events([(first, old[:1]), (second, old)])
+        await store.close()
+        await _forget_the_migration(backend, url)
+
+        store = open_store(url)
+        await store.open()
+        try:
+            # A batch of two would end between the second delivery's two events.
+            await asyncio.wait_for(VocabularyFill(store, "node-a", batch=2, pause=0).run(), 30)
+            events = await _events(store)
+            assert [(e.title, e.service) for e in events] == [
+                ("older 0", "web"),
+                ("older 0", "web"),
+                ("older 1", "api"),
+            ]
+        finally:
+            await store.close()
+
+    asyncio.run(main())

@@ -154,10 +154,13 @@ class VocabularyFill:
             if state is None:
                 return 0
             after, until = state
-            rows = await self._store.events_to_refill(after, until, self._batch)
-            last = rows[-1][0].id if rows else until
-            if len(rows) < self._batch:
+            # One more than a batch: it tells whether the last delivery's events go on.
+            rows = await self._store.events_to_refill(after, until, self._batch + 1)
+            if len(rows) <= self._batch:
                 last = until  # nothing above the last one up to `until`
+            else:
+                rows = _whole_deliveries(rows[: self._batch], rows[self._batch][0])
+                last = rows[-1][0].id
             events = await self._refilled(rows)
             await self._store.refill_vocabulary(events, META_KEY, _state_text(last, until))
             return len(rows)
@@ -200,6 +203,20 @@ class VocabularyFill:
             )
         except StoreUnavailableError:
             pass
+
+
+def _whole_deliveries(
+    rows: list[tuple[Event, StoredDelivery | None]], following: Event
+) -> list[tuple[Event, StoredDelivery | None]]:
+    """A batch without its last delivery's events when `following` (the next event) is of
+    that delivery too: they come whole in the next batch, so each meets its own draft."""
+    tail = rows[-1][0].delivery_id
+    if tail is None or following.delivery_id != tail:
+        return rows
+    keep = len(rows)
+    while keep > 0 and rows[keep - 1][0].delivery_id == tail:
+        keep -= 1
+    return rows[:keep] if keep else rows
 
 
 def _refill(
