@@ -38,6 +38,8 @@ CUSTOM = orjson.dumps(
         "commits": ["abc123"],
     }
 )
+# A custom event `echodash import` stored (before deliveries kept their origin, its key said).
+IMPORTED = orjson.dumps({"event": "Signed up", "id": "import:0a1b", "category": "signup"})
 HELLO = "github:Codertocat/Hello-World"
 DEPLOY_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
 PUSH_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
@@ -56,8 +58,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
 
 async def _as_an_older_version_left_it(store: Store) -> None:
     """Deliveries and the events an older version made of them (its own titles), in order:
-    a deployment, a push, a custom event, a push imported with `echodash import`, a body no
-    parser reads, and a replay of the deployment."""
+    a deployment, a push, a custom event, a custom event imported with `echodash import`, a
+    body no parser reads, and a replay of the deployment."""
     workspace = await store.ensure_default_workspace()
     github = await store.create_endpoint(workspace, "github", "hello", "gh-slug", {}, "sealed")
     custom = await store.create_endpoint(workspace, "custom", "Custom events", "c-slug", {}, None)
@@ -67,7 +69,7 @@ async def _as_an_older_version_left_it(store: Store) -> None:
         (github, "d-1", {**headers, "x-github-event": "deployment_status"}, DEPLOYED),
         (github, "p-1", {**headers, "x-github-event": "push"}, PUSHED),
         (custom, "k1", headers, CUSTOM),
-        (github, "import:0a1b", {**headers, "x-github-event": "push"}, PUSHED),
+        (custom, "id:import:0a1b", headers, IMPORTED),
         (github, "g-1", {**headers, "x-github-event": "push"}, b"not json"),
     )
     for endpoint, key, sent_headers, body in sent:
@@ -75,7 +77,7 @@ async def _as_an_older_version_left_it(store: Store) -> None:
             Delivery(endpoint.id, workspace, endpoint.kind, key, sent_headers, body, now, None)
         )
     pending = await store.pending_deliveries(10)
-    old_types = ["deployment_status.created", "push", "Deployed", "push", "unparsed"]
+    old_types = ["deployment_status.created", "push", "Deployed", "Signed up", "unparsed"]
     await store.save_events(
         [
             (d, [EventDraft(type=kind, title=f"older title {i}")])
@@ -97,6 +99,7 @@ async def _forget_the_migration(backend: str, url: str) -> None:
             conn.execute("DROP INDEX events_service")
             for column in COLUMNS:
                 conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+            conn.execute("ALTER TABLE deliveries DROP COLUMN origin")
             conn.execute("DELETE FROM instance_meta WHERE key = ?", (META_KEY,))
             conn.execute("DELETE FROM schema_migrations WHERE name = ?", (MIGRATION[backend],))
         return
@@ -104,6 +107,7 @@ async def _forget_the_migration(backend: str, url: str) -> None:
     try:
         for column in COLUMNS:
             await conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+        await conn.execute("ALTER TABLE deliveries DROP COLUMN origin")
         await conn.execute("DELETE FROM instance_meta WHERE key = $1", META_KEY)
         await conn.execute("DELETE FROM schema_migrations WHERE name = $1", MIGRATION[backend])
     finally:
@@ -118,7 +122,7 @@ FILLED = [
     (Category.DEPLOYMENT, HELLO, "production", Outcome.SUCCESS, (DEPLOY_SHA,), Origin.WEBHOOK),
     (Category.CHANGE, HELLO, None, None, (PUSH_SHA,), Origin.WEBHOOK),
     (Category.DEPLOYMENT, "api", "staging", Outcome.FAILURE, ("abc123",), Origin.API),
-    (Category.CHANGE, HELLO, None, None, (PUSH_SHA,), Origin.IMPORT),
+    (Category.SIGNUP, None, None, None, (), Origin.IMPORT),
     (Category.OTHER, None, None, None, (), Origin.WEBHOOK),  # nothing to read: the defaults
     (Category.DEPLOYMENT, HELLO, "production", Outcome.SUCCESS, (DEPLOY_SHA,), Origin.REPLAY),
 ]

@@ -79,6 +79,7 @@ def delivery_doc(delivery: StoredDelivery, processed: bool) -> dict[str, Any]:
         "received_at": text_time(delivery.received_at),
         "duplicates": delivery.duplicates,
         "processed": processed,
+        "origin": delivery.origin.value,
     }
 
 
@@ -127,6 +128,7 @@ SECRET_FIELDS = ("secret", "created_at", "expires_at")
 DELIVERY_FIELDS = (
     "type", "id", "endpoint_id", "source", "key", "headers", "body_base64", "received_at",
     "duplicates", "processed",
+    "origin",  # left out by exports made before deliveries kept it
 )  # fmt: skip
 EVENT_FIELDS = (
     "type", "id", "endpoint_id", "delivery_id", "source", "event_type", "title", "summary",
@@ -219,6 +221,8 @@ def parse_delivery(f: Fields, max_body: int) -> tuple[StoredDelivery, bool]:
         secret_id=None,
         duplicates=f.integer("duplicates", 0, limits.MAX_COUNT),
     )
+    if not f.absent("origin"):
+        delivery = replace(delivery, origin=f.required("origin", _word(Origin)))
     return _without_handed_secret(delivery), f.flag("processed")
 
 

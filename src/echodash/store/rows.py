@@ -61,19 +61,18 @@ _CATEGORIES = {c.value: c for c in Category}
 _OUTCOMES = {o.value: o for o in Outcome}
 _ORIGINS = {o.value: o for o in Origin}
 
-# Deliveries whose key starts so came from `echodash import` or a backfill, not a sender.
-IMPORT_KEY_PREFIX = "import:"
-BACKFILL_KEY_PREFIX = "backfill:"
+# Custom events `echodash import` stored before deliveries kept their origin: their key.
+_IMPORTED_CUSTOM_KEY = "id:import:"
 
 
 def origin_of(delivery: StoredDelivery) -> Origin:
     """How a stored delivery's events reached EchoDash (a replay says so itself)."""
-    if delivery.key.startswith(IMPORT_KEY_PREFIX):
-        return Origin.IMPORT
-    if delivery.key.startswith(BACKFILL_KEY_PREFIX):
-        return Origin.BACKFILL
+    if delivery.origin != Origin.WEBHOOK:
+        return delivery.origin
+    # Kept before deliveries had an origin: custom events come only through the API or an
+    # import (the custom endpoint's receive URL refuses everything).
     if delivery.source == "custom":
-        return Origin.API
+        return Origin.IMPORT if delivery.key.startswith(_IMPORTED_CUSTOM_KEY) else Origin.API
     return Origin.WEBHOOK
 
 
@@ -94,6 +93,7 @@ def delivery_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -
         received_at=when(row[7]),
         secret_id=row[8],
         duplicates=row[9],
+        origin=_ORIGINS.get(row[10], Origin.WEBHOOK),
     )
 
 
@@ -103,7 +103,8 @@ def as_is(moment: datetime) -> datetime:
 
 
 DELIVERY_COLUMNS = (
-    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, "
+    "duplicates, origin"
 )
 
 EVENT_COLUMNS = (

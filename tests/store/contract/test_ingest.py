@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -129,15 +130,26 @@ def test_each_event_says_how_it_arrived(run: Callable[..., Any]) -> None:
     async def check(store: Store) -> None:
         github = await endpoint_in(store)
         custom = await endpoint_in(store, kind="custom")
-        for endpoint, key in ((github, "hook-1"), (custom, "evt-1"), (github, "import:ab12")):
-            await store.append_delivery(delivery_of(endpoint, key))
+        sent = (
+            delivery_of(github, "hook-1"),
+            replace(delivery_of(custom, "evt-1"), origin=Origin.API),
+            replace(delivery_of(github, "line-1"), origin=Origin.IMPORT),
+            replace(delivery_of(custom, "line-2"), origin=Origin.IMPORT),
+            # A sender's own delivery id says nothing about how it came.
+            delivery_of(github, "import:ab12"),
+        )
+        for delivery in sent:
+            await store.append_delivery(delivery)
         pending = await store.pending_deliveries(10)
+        assert [d.origin for d in pending] == [d.origin for d in sent]
         draft = EventDraft(type="push", title="pushed", category=Category.CHANGE)
         saved = await store.save_events([(d, [draft]) for d in pending])
         assert [(e.origin, e.category) for e in saved] == [
             (Origin.WEBHOOK, Category.CHANGE),
             (Origin.API, Category.CHANGE),
             (Origin.IMPORT, Category.CHANGE),
+            (Origin.IMPORT, Category.CHANGE),
+            (Origin.WEBHOOK, Category.CHANGE),
         ]
         (replayed,) = await store.save_replayed_events(pending[0], [draft])
         assert (replayed.origin, replayed.category, replayed.delivery_id) == (

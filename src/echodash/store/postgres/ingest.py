@@ -49,6 +49,7 @@ class PgIngest(PgConnection):
                 delivery.body,
                 delivery.received_at,
                 delivery.secret_id,
+                delivery.origin.value,
             )
         )
 

@@ -79,8 +79,8 @@ class PgPortable(PgConnection):
             for d, processed in items:
                 new_id = await conn.fetchval(
                     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, "
-                    "body, received_at, secret_id, duplicates, processed) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9) "
+                    "body, received_at, secret_id, duplicates, processed, origin) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) "
                     "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
                     workspace_id,
                     d.endpoint_id,
@@ -91,6 +91,7 @@ class PgPortable(PgConnection):
                     d.received_at,
                     d.duplicates,
                     processed,
+                    d.origin.value,
                 )
                 if new_id is None:
                     new_id = await conn.fetchval(

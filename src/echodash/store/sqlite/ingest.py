@@ -49,6 +49,7 @@ class SqliteIngest(SqliteConnection):
             delivery.body,
             to_micros(delivery.received_at),
             delivery.secret_id,
+            delivery.origin.value,
         )
 
         result: AppendResult = await self._writer.submit_row(params)

@@ -137,6 +137,7 @@ class SqlitePortable(SqliteConnection):
                     to_micros(d.received_at),
                     d.duplicates,
                     int(processed),
+                    d.origin.value,
                 ),
             )
             for d, processed in items
@@ -151,8 +152,8 @@ class SqlitePortable(SqliteConnection):
                 # Secret ids differ between stores: which secret verified it is not kept.
                 row = conn.execute(
                     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, "
-                    "body, received_at, secret_id, duplicates, processed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) "
+                    "body, received_at, secret_id, duplicates, processed, origin) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) "
                     "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
                     params,
                 ).fetchone()

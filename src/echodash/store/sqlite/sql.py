@@ -24,7 +24,7 @@ from echodash.store.rows import (
     to_micros,
 )
 
-_APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
+_APPEND_CHUNK = 400  # rows per statement: 9 parameters each, well under SQLite's limit
 _append_sql: dict[int, str] = {}
 
 
@@ -41,8 +41,8 @@ def append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> 
         if sql is None:
             sql = _append_sql[len(chunk)] = (
                 "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-                "received_at, secret_id) VALUES "
-                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                "received_at, secret_id, origin) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
             )
         flat = [value for row in chunk for value in row]

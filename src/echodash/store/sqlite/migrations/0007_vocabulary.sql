@@ -7,6 +7,8 @@ ALTER TABLE events ADD COLUMN environment TEXT;
 ALTER TABLE events ADD COLUMN outcome TEXT;
 ALTER TABLE events ADD COLUMN commits TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
+-- How each delivery arrived (its events' origin): set by EchoDash, never by a sender.
+ALTER TABLE deliveries ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
 
 -- `category=` and `service=` walk the feed's order (workspace, then id descending).
 CREATE INDEX events_category ON events(workspace_id, category, id);
