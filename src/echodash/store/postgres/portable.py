@@ -35,7 +35,7 @@ class PgPortable(PgConnection):
                 limit,
             )
         )
-        return [(delivery_from_row(r), bool(r[10])) for r in rows]
+        return [(delivery_from_row(r), bool(r[-1])) for r in rows]
 
     async def restore_endpoint(self, workspace_id: int, record: EndpointRecord) -> EndpointRecord:
         async def fn(conn: Conn) -> EndpointRecord:
