@@ -13,6 +13,7 @@ the same way. Events whose delivery is gone (or never kept) keep the defaults.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -102,7 +103,7 @@ class VocabularyFill:
         """Fill until done (returns then) or cancelled; store outages wait and resume."""
         total: int | None = None
         done = 0
-        filled = 0
+        filled = 0  # by this process
         started = time.monotonic()
         reported = started
         while True:
@@ -114,7 +115,7 @@ class VocabularyFill:
                     return
                 if total is None:
                     after, until = state
-                    done = await self._store.count_events_between(0, after)
+                    done = await self._count(after)
                     total = done + await self._store.count_events_between(after, until)
                     log.info(
                         "vocabulary: filling %s older events in the background "
@@ -133,13 +134,19 @@ class VocabularyFill:
             if count is None:  # another node holds the lease: look again soon
                 await asyncio.sleep(1.0)
                 continue
-            done += count
             filled += count
             now = time.monotonic()
             if now - reported >= self._report_seconds:
                 reported = now
-                log.info("vocabulary: %s", _progress(done, total))
+                # What every node has done (on a cluster they take turns).
+                with contextlib.suppress(StoreUnavailableError):
+                    state = await self._pending()
+                    done = total if state is None else await self._count(state[0])
+                    log.info("vocabulary: %s", _progress(done, total))
             await asyncio.sleep(self._pause)
+
+    async def _count(self, after: int) -> int:
+        return await self._store.count_events_between(0, after)
 
     async def _pending(self) -> tuple[int, int] | None:
         return _state(await self._store.get_meta(META_KEY))
