@@ -121,9 +121,9 @@ class Server:
         env = self.environment()
         return {k: v for k, v in env.items() if k != "ECHODASH_BOOTSTRAP_TOKEN"}
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [ECHODASH, *args], env=self.cli_env(), capture_output=True, text=True, timeout=60
+            [ECHODASH, *args], env=self.cli_env(), capture_output=True, text=True, timeout=timeout
         )
 
     def environment(self) -> dict[str, str]:

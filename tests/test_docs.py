@@ -152,3 +152,26 @@ def test_relative_links_point_at_existing_files_and_headings(page: str) -> None:
         assert linked.exists(), f"{page} links to missing {target}"
         if anchor and linked.suffix == ".md":
             assert anchor in _anchors(_text(linked)), f"{page} links to missing anchor {target}"
+
+
+def test_readme_quick_start_tails_before_sending_and_shows_what_it_sends() -> None:
+    text = _text(README).split("## Quick start", 1)[1].split("## Documentation", 1)[0]
+    steps = re.findall(r"^\*\*(\d)\. ", text, re.M)
+    assert steps == sorted(steps), f"the quick start's steps are out of order: {steps}"
+    tail, send = text.index("echodash events tail"), text.index("curl -X POST")
+    assert tail < send, "the reader must start the tail before sending"
+    sent = set(re.findall(r"X-GitHub-Event: (\w+)", text))
+    assert sent, "the quick start sends nothing"
+    shown_in_tail = re.findall(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+\s+github\s+(\w+)", text, re.M
+    )
+    shown_in_api = re.findall(r'"type":"(\w+)', text)
+    assert shown_in_tail, "the quick start shows no event arriving"
+    for shown in shown_in_tail + shown_in_api:
+        assert shown.split(".")[0] in sent, f"the example output shows {shown}, never sent"
+
+
+def test_custom_events_example_uses_the_documented_key() -> None:
+    text = _text(DOCS / "sources" / "custom.md")
+    setup = text.split("## Setup", 1)[1].split("\n## ", 1)[0]
+    assert '"values": {' in setup, "the setup example should send `values`, as the table says"

@@ -52,3 +52,17 @@ def test_senders_need_only_the_vocabulary_and_their_kit(path: Path) -> None:
     allowed = ("echodash.sources", "echodash.events")
     bad = sorted(m for m in imports(path) if m.startswith("echodash") and not m.startswith(allowed))
     assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+# End-to-end suites, apart from the unit tests that mirror the package.
+END_TO_END = {"http", "browser", "plugins"}
+
+
+def test_tests_mirror_the_package() -> None:
+    """Each folder of tests/ is a package of echodash (its unit tests) or an end-to-end suite:
+    HTTP against a real server, a real browser, an installed plugin."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    strays = sorted(f for f in folders - END_TO_END if not (PACKAGE / f).is_dir())
+    assert strays == [], f"tests/{strays} name no package of echodash"
+    assert folders >= END_TO_END

@@ -172,7 +172,5 @@ async def _first_admin_link(svc: Services) -> None:
     if await svc.store.count_users() > 0:
         return
     # Printed on every start until the first admin exists (the link stays the same).
-    log.warning(
-        "no account exists yet: create the first admin at %s",
-        setup_url(svc.settings.base_url, svc.box),
-    )
+    svc.setup_link = setup_url(svc.settings.base_url, svc.box)
+    log.warning("no account exists yet: create the first admin at %s", svc.setup_link)

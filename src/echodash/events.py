@@ -55,6 +55,10 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
 
 
+# The tag a replayed event is saved with; reserved: removed from what senders' payloads say.
+REPLAY_TAG = "replay"
+
+
 class Origin(StrEnum):
     """How an event reached EchoDash."""
 
@@ -167,6 +171,12 @@ class Event:
     outcome: Outcome | None = None
     commits: tuple[str, ...] = ()
     origin: Origin = Origin.WEBHOOK
+
+    def __post_init__(self) -> None:
+        # A replay is saved with the REPLAY_TAG (which the processor never lets a sender set):
+        # read back, that tag is its origin.
+        if self.origin is Origin.WEBHOOK and REPLAY_TAG in self.tags:
+            object.__setattr__(self, "origin", Origin.REPLAY)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -9,8 +9,9 @@ normalized event instead: `event.title`, `event.actor`, `event.fields.plan`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 from typing import Any
 
 from echodash.alerts.rules import Match, Where
@@ -40,14 +41,16 @@ _ATTRIBUTES = (
 Body = Callable[[], Any]
 
 
-def matches(match: Match, event: Event, body: Body) -> bool:
+def matches(match: Match, event: Event, body: Body, *, filed: bool = False) -> bool:
     """Whether `event` is one `match` describes. `body` gives the delivery's JSON when a
-    condition needs it (parsed at most once by the caller's cache, never when not needed)."""
-    if match.source is not None and event.source != match.source:
-        return False
+    condition needs it (parsed at most once by the caller's cache, never when not needed).
+    `filed`: the source and type were checked already (a RuleIndex found the rule)."""
+    if not filed:
+        if match.source is not None and event.source != match.source:
+            return False
+        if match.type is not None and not _glob(event.type, match.type):
+            return False
     if match.endpoint is not None and event.endpoint_id != match.endpoint:
-        return False
-    if match.type is not None and not _glob(event.type, match.type):
         return False
     if match.category is not None and event.category != match.category:
         return False
@@ -62,6 +65,55 @@ def matches(match: Match, event: Event, body: Body) -> bool:
     if match.severity is not None and not _severe_enough(event.severity, match.severity):
         return False
     return all(holds(where, value_of(where.field, event, body)) for where in match.where)
+
+
+Check = Callable[[Event], bool]
+
+
+def compile_match(match: Match, *, filed: bool = False) -> Callable[[Event, Body], bool]:
+    """`matches` for one rule, with its checks worked out once: only the parts the rule sets
+    are tested, cheapest first (a RuleIndex calls this for every rule it holds)."""
+    checks: list[Check] = []
+    if not filed and match.source is not None:
+        source = match.source
+        checks.append(lambda e: e.source == source)
+    if not filed and match.type is not None:
+        type_test = _compiled_glob(match.type)
+        checks.append(lambda e: type_test(e.type))
+    if match.endpoint is not None:
+        endpoint = match.endpoint
+        checks.append(lambda e: e.endpoint_id == endpoint)
+    if match.category is not None:
+        category = match.category
+        checks.append(lambda e: e.category == category)
+    if match.outcome is not None:
+        outcome = match.outcome
+        checks.append(lambda e: e.outcome == outcome)
+    if match.environment is not None:
+        environment = match.environment
+        checks.append(lambda e: e.environment == environment)
+    if match.severity is not None:
+        wanted = match.severity
+        checks.append(lambda e: _severe_enough(e.severity, wanted))
+    if match.service is not None:
+        service_test = _compiled_glob(match.service)
+        checks.append(lambda e: e.service is not None and service_test(e.service))
+    wheres = match.where
+
+    def test(event: Event, body: Body) -> bool:
+        for check in checks:
+            if not check(event):
+                return False
+        return all(holds(where, value_of(where.field, event, body)) for where in wheres)
+
+    return test
+
+
+def _compiled_glob(pattern: str) -> Callable[[str], bool]:
+    if not any(c in pattern for c in "*?["):
+        return pattern.__eq__
+    compiled = re.compile(translate(pattern))
+    return lambda value: compiled.match(value) is not None
 
 
 def _glob(value: str, pattern: str) -> bool:

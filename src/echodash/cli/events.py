@@ -13,6 +13,7 @@ import click
 import httpx
 import orjson
 
+from echodash import event_query
 from echodash.cli.context import settings_from, with_store
 from echodash.cli.render import event_line
 from echodash.crypto import SecretBox
@@ -32,6 +33,12 @@ def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice([s.value for s in Severity]),
         default=None,
         help="Only this severity.",
+    )(fn)
+    fn = click.option(
+        "--severity-min",
+        type=click.Choice([s.value for s in Severity]),
+        default=None,
+        help="This severity or worse (info, success < warning < error < critical).",
     )(fn)
     fn = click.option("--type", default=None, help="Only this event type (e.g. push).")(fn)
     return click.option("--source", default=None, help="Only this source kind (github, …).")(fn)
@@ -74,8 +81,16 @@ def _with_vocabulary(
 
 
 def _filters(
-    source: str | None, type_: str | None, severity: str | None, q: str | None
+    source: str | None,
+    type_: str | None,
+    severity: str | None,
+    severity_min: str | None,
+    q: str | None,
 ) -> EventFilter:
+    if severity and severity_min:
+        raise click.UsageError("give --severity (exactly) or --severity-min, not both")
+    if severity_min:
+        severity = event_query.or_worse(severity_min)
     return EventFilter(source=source, type=type_, severity=severity, q=q)
 
 
@@ -97,6 +112,7 @@ def list_(
     source: str | None,
     type: str | None,
     severity: str | None,
+    severity_min: str | None,
     q: str | None,
     limit: int,
     as_json: bool,
@@ -108,7 +124,7 @@ def list_(
 ) -> None:
     """The newest events, newest last (as a terminal reads)."""
     filters = _with_vocabulary(
-        _filters(source, type, severity, q),
+        _filters(source, type, severity, severity_min, q),
         category=category,
         service=service,
         environment=environment,
@@ -117,7 +133,7 @@ def list_(
     )
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> list[dict[str, Any]]:
-        found = await store.list_events(workspace_id, filters, limit)
+        found = await event_query.list_events(store, workspace_id, filters, limit)
         return [e.to_json() for e in found]
 
     found = with_store(settings_from(ctx), work)
@@ -146,6 +162,7 @@ def tail(
     source: str | None,
     type: str | None,
     severity: str | None,
+    severity_min: str | None,
     q: str | None,
     url: str | None,
     token: str | None,
@@ -159,7 +176,7 @@ def tail(
 ) -> None:
     """Follow new events as they arrive (Ctrl-C to stop)."""
     filters = _with_vocabulary(
-        _filters(source, type, severity, q),
+        _filters(source, type, severity, severity_min, q),
         category=category,
         service=service,
         environment=environment,
@@ -182,7 +199,7 @@ def _tail_local(ctx: click.Context, filters: EventFilter, as_json: bool, interva
         last = await store.latest_event_id()
         click.echo("Waiting for events… (Ctrl-C to stop)", err=True)
         while True:
-            batch = await store.events_after(workspace_id, filters, last, 500)
+            batch = await event_query.events_after(store, workspace_id, filters, last, 500)
             for event in batch:
                 _print(event.to_json(), as_json)
                 last = event.id
@@ -196,12 +213,16 @@ def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: boo
     """Follow a server's SSE stream, reconnecting with Last-Event-ID after any break."""
     if not token:
         raise click.UsageError("--url needs an API token: --token or ECHODASH_TOKEN")
+    severity = filters.severity or ""
     params = {
         k: v
         for k, v in {
             "source": filters.source,
             "type": filters.type,
-            "severity": filters.severity,
+            "severity": "" if severity.endswith(event_query.OR_WORSE) else severity,
+            "severity_min": severity.removesuffix(event_query.OR_WORSE)
+            if severity.endswith(event_query.OR_WORSE)
+            else "",
             "q": filters.q,
             **{name: getattr(filters, name) for name, _, _ in _VOCABULARY},
         }.items()

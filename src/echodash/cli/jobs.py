@@ -6,11 +6,12 @@ import click
 
 from echodash.cli.context import settings_from, with_open_store
 from echodash.crypto import SecretBox
+from echodash.digest.job import DigestJob
 from echodash.events import iso
 from echodash.jobs.retention import RetentionJob
 from echodash.store.base import JobRun, Store
 
-JOB_NAMES = (RetentionJob.name,)
+JOB_NAMES = (RetentionJob.name, DigestJob.name)
 
 
 @click.command()

@@ -55,6 +55,7 @@ def serve(
     import uvicorn
 
     from echodash.app import create_app
+    from echodash.cli import server
     from echodash.cli.open_files import raise_open_file_limit
     from echodash.logs import configure
     from echodash.web.http_protocol import KEEP_ALIVE_SECONDS, BoundedHttpProtocol
@@ -73,15 +74,7 @@ def serve(
     # httptools under bounds on headers and idle connections (web/http_protocol.py).
     http = functools.partial(BoundedHttpProtocol, header_timeout=settings.header_timeout)
     options: dict[str, Any] = {"loop": "uvloop", "http": http}
-    app: Any = create_app(settings)
-    if settings.workers > 1:
-        # Each worker process builds its app from the environment: hand it these settings.
-        os.environ.update(settings.to_env())
-        app = "echodash.app:app_from_env"
-        options.update(factory=True, workers=settings.workers)
-        click.echo(f"{settings.workers} worker processes")
-    uvicorn.run(
-        app,
+    options.update(
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -94,8 +87,15 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # EchoDash need not advertise itself.
         server_header=False,
-        **options,
     )
+    if settings.workers > 1:
+        # Each worker process builds its app from the environment: hand it these settings.
+        os.environ.update(settings.to_env())
+        click.echo(f"{settings.workers} worker processes")
+        uvicorn.run("echodash.app:app_from_env", factory=True, workers=settings.workers,
+                    **options)  # fmt: skip
+    else:
+        server.run(create_app(settings), **options)
 
 
 async def _nothing(store: Store, box: SecretBox) -> None:

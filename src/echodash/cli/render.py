@@ -26,8 +26,10 @@ def event_line(event: dict[str, Any], color: bool) -> str:
     source = f"{event.get('source', ''):<8}"
     kind = f"{event.get('type', ''):<28}"
     title = str(event.get("title", ""))
+    # A replay is a stored delivery read again, not news: say so on its line.
+    replay = "  (replay)" if event.get("origin") == "replay" else ""
     if not color:
-        return f"{when}  {mark} {source} {kind} {title}"
+        return f"{when}  {mark} {source} {kind} {title}{replay}"
     return "  ".join(
         [
             click.style(when, dim=True),
@@ -35,6 +37,7 @@ def event_line(event: dict[str, Any], color: bool) -> str:
             + " "
             + click.style(source, fg="cyan"),
             click.style(kind, fg="blue"),
-            click.style(title, fg=_COLORS.get(severity) if severity != "info" else None),
+            click.style(title, fg=_COLORS.get(severity) if severity != "info" else None)
+            + click.style(replay, dim=True),
         ]
     )

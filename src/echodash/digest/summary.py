@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from echodash.digest.subscription import Subscription, period
-from echodash.events import Event, Severity
+from echodash.events import Event, Origin, Severity
 from echodash.store.base import EventFilter, Store
 
 NOTABLE_LIMIT = 10
@@ -115,7 +115,11 @@ async def _newest(
 
     def accept(e: Event) -> bool:
         return (
-            e.id not in taken and e.severity not in skip_severities and sub.wants(e.source, e.type)
+            e.id not in taken
+            and e.severity not in skip_severities
+            and sub.wants(e.source, e.type)
+            # A replay repeats an event already reported: never listed as news.
+            and e.origin is not Origin.REPLAY
         )
 
     found: list[Event] = []

@@ -25,11 +25,17 @@ class JobRunner:
         self._store = store
         self._jobs = list(jobs)
         self._node = node
+        # What each job said last on this process: the same account again (nothing to prune,
+        # e-mail not configured) goes to the debug log, so the log says it once.
+        self._last_detail: dict[str, str] = {}
+        # Set once the first look at the jobs is over (and its log lines written).
+        self.first_pass = asyncio.Event()
 
     async def run(self) -> None:
         """Check for due jobs until cancelled."""
         while True:
             await self.run_due()
+            self.first_pass.set()
             # A little jitter keeps processes started together from asking in lockstep.
             await asyncio.sleep(TICK * random.uniform(0.8, 1.2))
 
@@ -62,5 +68,13 @@ class JobRunner:
             await self._store.record_job_run(run)
         except StoreUnavailableError:
             pass
-        log.info("job %s ran on %s: %s", job.name, self._node, detail)
+        repeated = self._last_detail.get(job.name) == detail
+        self._last_detail[job.name] = detail
+        log.log(
+            logging.DEBUG if repeated else logging.INFO,
+            "job %s ran on %s: %s",
+            job.name,
+            self._node,
+            detail,
+        )
         return run

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft, Origin, storable, utcnow
+from echodash.events import REPLAY_TAG, Event, EventDraft, Origin, storable, utcnow
 from echodash.pipeline.processor import parse_delivery
 from echodash.sources import Source, UnknownSourceError, source_class
 from echodash.store.base import JobRun, Store, StoredDelivery, StoreUnavailableError
@@ -63,7 +63,7 @@ def vocabulary_of(event: Event, delivery: StoredDelivery | None, drafts: Sequenc
     delivery that makes several events of one type); only those fields change."""
     origin = (
         Origin.REPLAY
-        if "replay" in event.tags
+        if REPLAY_TAG in event.tags
         else (origin_of(delivery) if delivery is not None else event.origin)
     )
     same_type = [d for d in drafts if d.type == event.type]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from echodash.bus.base import Bus
-from echodash.events import Event, EventDraft, Severity, utcnow
+from echodash.events import REPLAY_TAG, Event, EventDraft, Severity, utcnow
 from echodash.pipeline.templating import Templates
 from echodash.sources import Source, UnknownSourceError, source_class
 from echodash.store.base import Store, StoredDelivery, StoreUnavailableError
@@ -123,7 +123,10 @@ class Processor:
         self, pending: list[StoredDelivery]
     ) -> list[tuple[StoredDelivery, Sequence[EventDraft]]]:
         sources = await self._sources_for(pending)
-        parsed = [(d, parse_delivery(sources.get(d.endpoint_id), d)) for d in pending]
+        parsed: list[tuple[StoredDelivery, Sequence[EventDraft]]] = [
+            (d, [_without_replay_tag(x) for x in parse_delivery(sources.get(d.endpoint_id), d)])
+            for d in pending
+        ]
         try:
             return await self.templates.apply(parsed)
         except Exception:  # feed templates must never cost an event
@@ -170,8 +173,15 @@ class Processor:
         which reach the feed and rules like any other."""
         fresh = replace(delivery, received_at=utcnow())
         [(_, drafts)] = await self._parse([fresh])
-        tagged = [replace(d, tags=(*d.tags, "replay")) for d in drafts]
+        tagged = [replace(d, tags=(*d.tags, REPLAY_TAG)) for d in drafts]
         events = await self._store.save_replayed_events(fresh, tagged)
         if events:
             self._bus.publish(events)
         return events
+
+
+def _without_replay_tag(draft: EventDraft) -> EventDraft:
+    """A sender's label or branch named like the replay tag must not mark its event a replay."""
+    if REPLAY_TAG not in draft.tags:
+        return draft
+    return replace(draft, tags=tuple(t for t in draft.tags if t != REPLAY_TAG))

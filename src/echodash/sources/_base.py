@@ -13,13 +13,19 @@ from __future__ import annotations
 import logging
 import secrets as _secrets
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from echodash.events import EventDraft, Severity
+from echodash.events import EventDraft
 from echodash.sources.kit.digest import sha256_hex
-from echodash.sources.kit.payload import PayloadReader, line
+from echodash.sources.kit.payload import (
+    PayloadReader,
+    line,
+    load_json_quietly,
+    not_an_object,
+    read_object,
+)
 from echodash.sources.kit.signatures import Headers, SecretTest, SignatureError
 from echodash.sources.kit.titles import TitleBook
 
@@ -90,7 +96,11 @@ class Source(ABC):
     secret_from_handshake: ClassVar[bool] = False
 
     # How it reads
+    # Its PayloadReader, built from the delivery's JSON object (the default `read`).
+    reader: ClassVar[Callable[..., PayloadReader] | None] = None
     titles: ClassVar[TitleBook[Any]] = TitleBook()
+    # What a delivery is called in the line for one that is not a JSON object.
+    delivery_noun: ClassVar[str] = "a delivery"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
@@ -166,10 +176,12 @@ class Source(ABC):
                 return drafts
         return [self.minimal(reader)]
 
-    @abstractmethod
     def read(self, headers: Headers, body: bytes) -> PayloadReader | None:
         """The delivery as this sender's reader; None when it is not something it can read
-        (a body that is not a JSON object, say)."""
+        (a body that is not a JSON object, say). By default: `reader` over the JSON object."""
+        if type(self).reader is None:
+            raise NotImplementedError(f"{type(self).__name__} sets no reader and no read()")
+        return read_object(headers, body, type(self).reader)  # type: ignore[arg-type]
 
     def events(self, reader: PayloadReader) -> list[EventDraft]:
         """The sender's own events for the delivery: its title builder for the type."""
@@ -180,7 +192,12 @@ class Source(ABC):
         return list(built) if isinstance(built, list) else [built]
 
     def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        """The line for a type without a builder (or whose builder failed)."""
+        """The line for a type without a builder (or whose builder failed): the title book's
+        fallback, else "<who> sent <type>"."""
+        fallback = self.titles.fallback
+        if fallback is not None:
+            built = fallback(reader)
+            return list(built) if isinstance(built, list) else [built]
         return [reader.draft(f"{reader.who} sent {reader.type}{reader.where}")]
 
     def minimal(self, reader: PayloadReader) -> EventDraft:
@@ -189,12 +206,9 @@ class Source(ABC):
         return EventDraft(type=kind, title=f"{self.name} sent {kind}")
 
     def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        """A verified delivery this sender cannot read: kept and shown all the same."""
-        return EventDraft(
-            type="unknown",
-            title=f"{self.name} sent a delivery EchoDash could not read ({len(body):,} bytes)",
-            severity=Severity.WARNING,
-        )
+        """A verified delivery this sender cannot read (not a JSON object): kept and shown
+        all the same."""
+        return not_an_object(self.name, load_json_quietly(headers, body), self.delivery_noun)
 
 
 def match_secret(secrets: Sequence[str], test: SecretTest, label: str) -> int:

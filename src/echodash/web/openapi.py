@@ -60,7 +60,12 @@ _EVENT_FILTERS = [
     _query(
         "severity",
         {"enum": ["", "info", "success", "warning", "error", "critical"]},
-        "Severity (empty: any)",
+        "Severity, exactly (empty: any)",
+    ),
+    _query(
+        "severity_min",
+        {"enum": ["", "info", "success", "warning", "error", "critical"]},
+        "This severity or worse: info and success < warning < error < critical (empty: any)",
     ),
     _query("q", _STR, "Full-text search: every word must match (as a prefix)"),
     _query("since", _STR, "occurred_at ≥ since: ISO-8601 or Unix seconds/ms; empty: no bound"),

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from echodash import event_query
 from echodash.events import Category, Origin, Outcome, Severity
 from echodash.sources.kit.payload import parse_time
 from echodash.store.base import EventFilter
@@ -72,7 +73,7 @@ def query(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-EVENT_FILTERS = ("source", "type", "endpoint", "severity", "q", "since", "until")
+EVENT_FILTERS = ("source", "type", "endpoint", "severity", "severity_min", "q", "since", "until")
 
 
 # The shared vocabulary (docs/events.md), filtered by exact word or name.
@@ -99,10 +100,19 @@ def only_known(request: Request, *extra: str) -> None:
 
 
 def event_filter(request: Request) -> EventFilter:
+    allowed = ", ".join(s.value for s in Severity)
     severity = query(request, "severity") or None
     if severity is not None and severity not in {s.value for s in Severity}:
-        allowed = ", ".join(s.value for s in Severity)
         raise ApiError(400, "bad_parameter", f"`severity` must be one of: {allowed}.")
+    minimum = query(request, "severity_min") or None
+    if minimum is not None:
+        if minimum not in {s.value for s in Severity}:
+            raise ApiError(400, "bad_parameter", f"`severity_min` must be one of: {allowed}.")
+        if severity is not None:
+            raise ApiError(
+                400, "bad_parameter", "Give `severity` (exactly) or `severity_min`, not both."
+            )
+        severity = event_query.or_worse(minimum)
     endpoint = query(request, "endpoint") or None
     return EventFilter(
         source=query(request, "source") or None,

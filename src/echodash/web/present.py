@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from echodash.events import Event, FieldValue, iso, shown_text, utcnow
+from echodash.events import Event, FieldValue, Origin, iso, shown_text, utcnow
 from echodash.sources import source_classes
 from echodash.web.source_assets import icon_id
 
@@ -70,8 +70,13 @@ class Row:
 
 
 def group_key(event: Event) -> str:
-    """Events that belong to one burst share this (same source, type and subject)."""
-    return f"{event.source}:{event.type}:{event.subject or ''}"
+    """Events that belong to one burst share this (same source, type, subject and outcome:
+    a success never hides inside a burst of failures)."""
+    # Where the outcome is not known, the severity stands for it (a failure is an error).
+    outcome = event.outcome.value if event.outcome is not None else f"~{event.severity.value}"
+    # A replay never hides inside a burst of the events it repeats.
+    replay = ":replay" if event.origin is Origin.REPLAY else ""
+    return f"{event.source}:{event.type}:{event.subject or ''}:{outcome}{replay}"
 
 
 def shown_value(value: FieldValue) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from echodash.bus.base import Bus
@@ -42,5 +43,9 @@ class Services:
     preview_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(4.0))
     # Live streams open on this node, per person or workspace token (see web/api/stream.py).
     open_streams: dict[str, int] = field(default_factory=dict)
+    # The first-admin setup link while no account exists (said again once the server listens).
+    setup_link: str | None = None
+    # Set when the server begins to stop: live streams end at once instead of holding it up.
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
     # Wrong passwords, counted as web/login_limits.py says.
     sign_in_limits: SignInLimits = field(default_factory=SignInLimits)

@@ -515,8 +515,8 @@ def test_known_type_with_another_object_gets_a_generic_title(source: StripeSourc
 @pytest.mark.parametrize(
     ("body", "title", "event_type"),
     [
-        (b"", "Stripe sent a delivery EchoDash could not read (0 bytes)", "unknown"),
-        (b"[1,2]", "Stripe sent a delivery EchoDash could not read (5 bytes)", "unknown"),
+        (b"", "Stripe sent a delivery that is not JSON", "unknown"),
+        (b"[1,2]", "Stripe sent a delivery that is not a JSON object", "unknown"),
         (b"{}", "Stripe sent unknown", "unknown"),
         (b'{"type": "charge.failed"}', "Stripe sent charge.failed", "charge.failed"),
         (

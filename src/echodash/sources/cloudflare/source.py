@@ -13,9 +13,6 @@ from echodash.sources.cloudflare import titles
 from echodash.sources.cloudflare.reader import Payload
 from echodash.sources.kit.payload import (
     PayloadReader,
-    load_json,
-    load_json_quietly,
-    not_an_object,
 )
 from echodash.sources.kit.signatures import (
     Headers,
@@ -55,6 +52,8 @@ class CloudflareSource(Source):
     secret_headers = frozenset({AUTH_HEADER})
     signature_headers = (AUTH_HEADER,)
     titles = titles.TITLES
+    reader = Payload
+    delivery_noun = "a notification"
 
     def signed_with(self, headers: Headers, body: bytes) -> SecretTest:
         """`cf-webhook-auth` carries the destination's secret itself (compared in constant
@@ -72,17 +71,5 @@ class CloudflareSource(Source):
         # Cloudflare sends no id: identical bodies (same alert, same `ts`) are one delivery.
         return body_hash_key(body)
 
-    def read(self, headers: Headers, body: bytes) -> Payload | None:
-        document = load_json(headers, body)
-        return Payload(document) if isinstance(document, dict) else None
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Payload)
-        return [titles.generic(reader)]
-
     def minimal(self, reader: PayloadReader) -> EventDraft:
         return EventDraft(type=reader.type, title=f"Cloudflare alert: {reader.type}")
-
-    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        document = load_json_quietly(headers, body)
-        return not_an_object("Cloudflare", document, "a notification")

@@ -65,6 +65,7 @@ def alert(
     return replace(draft, subject=subject)
 
 
+@TITLES.otherwise
 def generic(p: Payload) -> EventDraft:
     """`Cloudflare alert: Production alerts (START)`, for any other alert type."""
     label = p.policy or p.type

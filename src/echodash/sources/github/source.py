@@ -88,10 +88,6 @@ class GitHubSource(Source):
         document = _document(headers, body)
         return Payload(_event_name(headers), document) if isinstance(document, dict) else None
 
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Payload)
-        return [titles.generic(reader)]
-
     def minimal(self, reader: PayloadReader) -> EventDraft:
         event = getattr(reader, "event", "unknown")
         return EventDraft(type=event, title=f"GitHub sent {_a(event)} event")

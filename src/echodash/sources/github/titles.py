@@ -37,6 +37,7 @@ _EVENT_NAMES = {
 _NAME_KEYS = ("name", "title", "tag_name", "login", "slug", "key")
 
 
+@TITLES.otherwise
 def generic(p: Payload) -> EventDraft:
     """A sentence for any event, e.g. `Widget gizmo created in acme/web by alice`."""
     name = _EVENT_NAMES.get(p.event) or words(p.event).capitalize() or "GitHub event"

@@ -112,10 +112,6 @@ class GitLabSource(Source):
             return None
         return Payload(object_kind(document) or _kind_from_header(headers) or "unknown", document)
 
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Payload)
-        return [titles.generic(reader)]
-
     def minimal(self, reader: PayloadReader) -> EventDraft:
         name = reader.name if isinstance(reader, Payload) else "unknown"
         return EventDraft(type=name, title=f"GitLab sent a {name} event")

@@ -40,6 +40,7 @@ def label_titles(value: Any) -> list[str]:
 _NAME_PATHS = ("object_attributes.title", "object_attributes.name", "name", "title")
 
 
+@TITLES.otherwise
 def generic(p: Payload) -> EventDraft:
     """A sentence for any kind, e.g. `Custom thing new-ui deactivate in acme/web by alice`."""
     name = words(p.name).capitalize() or "GitLab event"

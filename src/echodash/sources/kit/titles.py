@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from echodash.events import EventDraft
 
 R = TypeVar("R")
 Builder = Callable[[R], "EventDraft | list[EventDraft]"]
+B = TypeVar("B", bound=Callable[..., Any])
 
 
 class TitleBook(Generic[R]):
@@ -17,6 +18,8 @@ class TitleBook(Generic[R]):
 
     def __init__(self) -> None:
         self._builders: dict[str, Builder[R]] = {}
+        # The line for a type without a builder of its own (the sender's generic line).
+        self.fallback: Builder[R] | None = None
 
     @classmethod
     def merged(cls, *books: TitleBook[R]) -> TitleBook[R]:
@@ -25,6 +28,7 @@ class TitleBook(Generic[R]):
         for book in books:
             for name, builder in book._builders.items():
                 merged.builds(name)(builder)
+            merged.fallback = merged.fallback or book.fallback
         return merged
 
     def builds(self, *names: str) -> Callable[[Builder[R]], Builder[R]]:
@@ -38,6 +42,13 @@ class TitleBook(Generic[R]):
             return builder
 
         return register
+
+    def otherwise(self, builder: B) -> B:
+        """File the decorated builder as the line for types without a builder."""
+        if self.fallback is not None:
+            raise ValueError("a fallback title builder is filed already")
+        self.fallback = builder
+        return builder
 
     def find(self, keys: Iterable[str]) -> Builder[R] | None:
         for key in keys:
@@ -56,6 +67,7 @@ class TitleBook(Generic[R]):
         """A copy of the book with `name` built by `builder` (for trying a builder out)."""
         copy: TitleBook[R] = type(self)()
         copy._builders = {**self._builders, name: builder}
+        copy.fallback = self.fallback
         return copy
 
     def names(self) -> list[str]:

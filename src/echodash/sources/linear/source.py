@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import math
 
-from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
 from echodash.sources.kit.payload import (
-    PayloadReader,
     delivery_key,
     load_json,
-    load_json_quietly,
-    not_an_object,
-    read_object,
 )
 from echodash.sources.kit.signatures import (
     Headers,
@@ -55,6 +50,7 @@ class LinearSource(Source):
     signature_headers = (SIGNATURE_HEADER, "linear-delivery", "linear-event")
     secret_headers = frozenset({SIGNATURE_HEADER})
     titles = titles.TITLES
+    reader = Change
 
     @property
     def signature_label(self) -> str:
@@ -76,16 +72,6 @@ class LinearSource(Source):
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         return delivery_key(headers.get("linear-delivery"))
-
-    def read(self, headers: Headers, body: bytes) -> Change | None:
-        return read_object(headers, body, Change)
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Change)
-        return [titles.generic(reader)]
-
-    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        return not_an_object("Linear", load_json_quietly(headers, body))
 
 
 def _webhook_timestamp(body: bytes) -> float | None:

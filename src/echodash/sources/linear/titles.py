@@ -33,6 +33,7 @@ def issue_name(identifier: str | None, title: str | None) -> str:
     return " ".join(part for part in (identifier, title) if part) or "an issue"
 
 
+@TITLES.otherwise
 def generic(c: Change) -> EventDraft:
     """Any other model: `alice created initiative update Q3` from the payload's key facts."""
     facts = key_facts(c.data, c.type)

@@ -7,14 +7,11 @@ from urllib.parse import urlencode
 
 import orjson
 
-from echodash.events import EventDraft, FieldValue
+from echodash.events import FieldValue
 from echodash.sources._base import Guide, Handshake, Source
 from echodash.sources.kit.payload import (
-    PayloadReader,
     delivery_key,
     load_json_quietly,
-    not_an_object,
-    read_object,
 )
 from echodash.sources.kit.signatures import (
     Headers,
@@ -59,6 +56,7 @@ class NotionSource(Source):
     secret_headers = frozenset({SIGNATURE_HEADER})
     secret_from_handshake = True
     titles = titles.TITLES
+    reader = Signal
 
     @property
     def signature_label(self) -> str:
@@ -90,16 +88,6 @@ class NotionSource(Source):
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         document = load_json_quietly(headers, body)
         return delivery_key(document.get("id")) if isinstance(document, dict) else None
-
-    def read(self, headers: Headers, body: bytes) -> Signal | None:
-        return read_object(headers, body, Signal)
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Signal)
-        return [titles.generic(reader)]
-
-    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        return not_an_object("Notion", load_json_quietly(headers, body))
 
 
 def _redacted_body(headers: Headers) -> bytes:

@@ -70,6 +70,7 @@ def _severity(n: Signal) -> Severity:
     return Severity.WARNING if deleted else Severity.INFO
 
 
+@TITLES.otherwise
 def generic(n: Signal) -> EventDraft:
     """A type without a builder: `person 1a2b… published view v1`, or what is certain."""
     return n.draft(_title(n), occurred_at=n.when, severity=_severity(n), fields=n.fields())

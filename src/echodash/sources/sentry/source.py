@@ -80,10 +80,6 @@ class SentrySource(Source):
         resource = _header_resource(headers) or _guess_resource(document) or "unknown"
         return Payload(resource, document)
 
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Payload)
-        return [titles.generic(reader)]
-
     def minimal(self, reader: PayloadReader) -> EventDraft:
         return EventDraft(type=reader.type, title=f"Sentry sent {reader.type}")
 

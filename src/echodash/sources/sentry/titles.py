@@ -36,6 +36,7 @@ def level(value: Any, default: Severity = Severity.INFO) -> Severity:
     return _LEVELS.get(value.lower(), default) if isinstance(value, str) else default
 
 
+@TITLES.otherwise
 def generic(p: Payload) -> EventDraft:
     """`Sentry seer.root cause completed: Null check missing`, from the payload's key facts."""
     facts = key_facts(p.body, p.type)

@@ -6,14 +6,10 @@ import re
 import secrets as _secrets
 from collections.abc import Sequence
 
-from echodash.events import EventDraft
 from echodash.sources._base import Guide, Handshake, Source
 from echodash.sources.kit.payload import (
-    PayloadReader,
     delivery_key,
     load_json_quietly,
-    not_an_object,
-    read_object,
 )
 from echodash.sources.kit.signatures import (
     Headers,
@@ -59,6 +55,7 @@ class SlackSource(Source):
     signature_headers = (SIGNATURE_HEADER, TIMESTAMP_HEADER)
     secret_headers = frozenset({SIGNATURE_HEADER})
     titles = TitleBook.merged(titles.TITLES, titles_workspace.TITLES, titles_app.TITLES)
+    reader = SlackEvent
 
     @property
     def signature_label(self) -> str:
@@ -100,13 +97,3 @@ class SlackSource(Source):
     def generate_secret(self) -> str:
         # A placeholder until the user pastes the app's Signing Secret (32 hex digits too).
         return _secrets.token_hex(16)
-
-    def read(self, headers: Headers, body: bytes) -> SlackEvent | None:
-        return read_object(headers, body, SlackEvent)
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, SlackEvent)
-        return [titles.generic(reader)]
-
-    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        return not_an_object("Slack", load_json_quietly(headers, body))

@@ -28,6 +28,7 @@ _ACTIVITY = Category.ACTIVITY
 _CONFIG = Category.CONFIG
 
 
+@TITLES.otherwise
 def generic(e: SlackEvent) -> EventDraft:
     """An event without a title of its own: `Slack dnd updated user by <@U1> in #C1`."""
     if not e.callback:

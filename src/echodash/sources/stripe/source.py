@@ -7,9 +7,8 @@ import secrets as _secrets
 
 import stripe as stripe_sdk
 
-from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
-from echodash.sources.kit.payload import PayloadReader, load_json
+from echodash.sources.kit.payload import load_json
 from echodash.sources.kit.signatures import (
     Headers,
     SecretTest,
@@ -18,7 +17,7 @@ from echodash.sources.kit.signatures import (
     header_value,
 )
 from echodash.sources.kit.titles import TitleBook
-from echodash.sources.stripe import titles, titles_billing, titles_payments, titles_platform
+from echodash.sources.stripe import titles_billing, titles_payments, titles_platform
 from echodash.sources.stripe.reader import StripeEvent
 
 SIGNATURE_HEADER = "stripe-signature"
@@ -55,6 +54,7 @@ class StripeSource(Source):
     # Stripe sends no credential, only a signature of the body: every header is kept.
     secret_headers = frozenset()
     titles = TitleBook.merged(titles_payments.TITLES, titles_billing.TITLES, titles_platform.TITLES)
+    reader = StripeEvent
 
     @property
     def signature_label(self) -> str:
@@ -98,14 +98,6 @@ class StripeSource(Source):
     def generate_secret(self) -> str:
         # A placeholder until the user pastes the secret Stripe generated for the endpoint.
         return "whsec_" + _secrets.token_urlsafe(32)
-
-    def read(self, headers: Headers, body: bytes) -> StripeEvent | None:
-        document = load_json(headers, body)
-        return StripeEvent(document) if isinstance(document, dict) else None
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, StripeEvent)
-        return [titles.generic(reader)]
 
 
 def _parse_header(header: str) -> tuple[int, list[str]]:

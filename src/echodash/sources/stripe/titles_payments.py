@@ -8,9 +8,22 @@ from echodash.sources.kit.payload import dig, parse_time, text
 from echodash.sources.kit.text import words
 from echodash.sources.kit.titles import TitleBook
 from echodash.sources.stripe.reader import StripeEvent, customer_id
-from echodash.sources.stripe.titles import action, amount_of, fields, join, money, of, ref, say, who
+from echodash.sources.stripe.titles import (
+    action,
+    amount_of,
+    fields,
+    generic,
+    join,
+    money,
+    of,
+    ref,
+    say,
+    who,
+)
 
 TITLES: TitleBook[StripeEvent] = TitleBook()
+# Types without a builder of their own: "Stripe: <type> for <object>".
+TITLES.otherwise(generic)
 builds = TITLES.builds
 
 

@@ -9,9 +9,7 @@ from echodash.sources._base import Guide, Source
 from echodash.sources.kit.payload import (
     PayloadReader,
     dig,
-    load_json,
     load_json_quietly,
-    not_an_object,
 )
 from echodash.sources.kit.signatures import Headers, SecretTest, header_value, hex_hmac_test
 from echodash.sources.vercel import titles
@@ -47,6 +45,7 @@ class VercelSource(Source):
     secret_headers = frozenset()
     signature_headers = (SIGNATURE_HEADER,)
     titles = titles.TITLES
+    reader = Payload
 
     def signed_with(self, headers: Headers, body: bytes) -> SecretTest:
         """`x-vercel-signature`: the hex HMAC-SHA1 of the body (`sha1=` in front is allowed)."""
@@ -61,18 +60,7 @@ class VercelSource(Source):
             return None
         return str(value).strip() or None
 
-    def read(self, headers: Headers, body: bytes) -> Payload | None:
-        document = load_json(headers, body)
-        return Payload(document) if isinstance(document, dict) else None
-
-    def generic(self, reader: PayloadReader) -> list[EventDraft]:
-        assert isinstance(reader, Payload)
-        return [titles.generic(reader)]
-
     def minimal(self, reader: PayloadReader) -> EventDraft:
         kind = reader.type
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return EventDraft(type=kind, title=f"Vercel sent {article} {kind} event")
-
-    def unreadable(self, headers: Headers, body: bytes) -> EventDraft:
-        return not_an_object("Vercel", load_json_quietly(headers, body))

@@ -63,6 +63,7 @@ def _draft(
     )
 
 
+@TITLES.otherwise
 def generic(p: Payload) -> EventDraft:
     """`Vercel sent an edge-config.updated event for acme-web`."""
     article = "an" if p.type[:1].lower() in "aeiou" else "a"

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash import event_query
 from echodash.events import iso
 from echodash.web.auth import require_token
 from echodash.web.params import (
@@ -29,7 +30,9 @@ async def list_events(request: Request) -> Response:
     filters = event_filter(request)
     limit = int_param(query(request, "limit"), "limit", 1, 500, 50)
     before = decode_cursor(query(request, "cursor"))
-    events = await svc.store.list_events(token.workspace_id, filters, limit + 1, before)
+    events = await event_query.list_events(
+        svc.store, token.workspace_id, filters, limit + 1, before
+    )
     more = len(events) > limit
     events = events[:limit]
     return json_response(

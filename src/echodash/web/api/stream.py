@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from echodash import event_query
+from echodash.bus.base import Subscription
 from echodash.events import Event
 from echodash.search import matches_words, search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
@@ -112,7 +115,9 @@ async def event_stream(
                 last_id = page[-1].id
                 yield b"".join(frame(e) for e in page)
         while True:
-            batch = await subscription.next_batch(KEEPALIVE_SECONDS)
+            batch = await _next_batch_unless_closing(svc, subscription)
+            if svc.closing.is_set():
+                return
             if batch is None:
                 # Too far behind for the live backlog: read the gap from the store instead.
                 subscription.close()
@@ -138,12 +143,33 @@ async def event_stream(
         svc.telemetry.subscribers.dec()
 
 
+async def _next_batch_unless_closing(
+    svc: Services, subscription: Subscription
+) -> list[Event] | None:
+    """The subscription's next batch, or an empty one as soon as the server begins to stop."""
+    if svc.closing.is_set():
+        return []
+    waiting = asyncio.ensure_future(subscription.next_batch(KEEPALIVE_SECONDS))
+    closing = asyncio.ensure_future(svc.closing.wait())
+    try:
+        await asyncio.wait((waiting, closing), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closing.cancel()
+        if not waiting.done():
+            waiting.cancel()
+    if waiting.cancelled() or not waiting.done():
+        return []
+    return waiting.result()
+
+
 async def _catch_up(
     svc: Services, workspace_id: int, filters: EventFilter, after: int
 ) -> AsyncIterator[list[Event]]:
     """Stored events after `after`, a page at a time (non-empty pages only)."""
     while True:
-        page = await svc.store.events_after(workspace_id, filters, after, CATCH_UP_PAGE)
+        page = await event_query.events_after(
+            svc.store, workspace_id, filters, after, CATCH_UP_PAGE
+        )
         if page:
             after = page[-1].id
             yield page
@@ -177,7 +203,7 @@ def matches(filters: EventFilter, event: Event) -> bool:
         return False
     if filters.endpoint_id is not None and event.endpoint_id != filters.endpoint_id:
         return False
-    if filters.severity is not None and event.severity.value != filters.severity:
+    if not event_query.accepts(filters, event.severity):
         return False
     if filters.since is not None and event.occurred_at < filters.since:
         return False

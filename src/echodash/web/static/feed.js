@@ -146,8 +146,12 @@
     parts.push('<svg class="icon chev" aria-hidden="true"><use href="' + sprite() + '#i-chevron"/></svg>');
     const icon = head.querySelector(".src-icon");
     if (icon) parts.push(icon.outerHTML);
-    const sev = head.querySelector(".sev");
+    // The head wears the burst's worst mark (and its badge, if critical).
+    const worst = members.find((m) => severityOf(m) === severityOf(g)) || head;
+    const sev = worst.querySelector(".sev");
     if (sev) parts.push(sev.outerHTML);
+    const badge = worst.querySelector(".sev-badge");
+    if (badge) parts.push(badge.outerHTML);
     const title = head.querySelector(".title");
     parts.push('<span class="title">' + (title ? title.innerHTML : "") + "</span>");
     parts.push('<span class="count" aria-hidden="true">×' + count + "</span>");

@@ -11,6 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash import event_query
 from echodash.events import Category, Event, Severity, utcnow
 from echodash.search import search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
@@ -55,7 +56,7 @@ class FeedQuery:
             source=v.get("source"),
             type=v.get("type"),
             endpoint_id=parse_id(endpoint),
-            severity=severity if severity in {s.value for s in Severity} else None,
+            severity=severity if severity and event_query.is_known(severity) else None,
             q=q if q and search_words(q) else None,
             since=utcnow() - window if window else None,
             category=v.get("category") if v.get("category") in CATEGORIES else None,
@@ -88,7 +89,9 @@ async def feed(request: Request) -> Response:
     # the page is built falls in between.
     latest = await svc.store.latest_event_id()
     before = parse_id(request.query_params.get("before"))
-    events = await svc.store.list_events(viewer.workspace_id, filters, PAGE + 1, before)
+    events = await event_query.list_events(
+        svc.store, viewer.workspace_id, filters, PAGE + 1, before
+    )
     more = len(events) > PAGE
     events = events[:PAGE]
     choices = await _field_choices(request, viewer.workspace_id)
@@ -119,6 +122,7 @@ async def feed(request: Request) -> Response:
         types=types,
         sources=sources,
         severities=[s.value for s in Severity],
+        floors=[(event_query.or_worse(s), f"{s} or worse") for s in event_query.FLOORS],
         ranges=list(RANGES),
         categories=CATEGORIES,
         services=sorted(services_seen),
@@ -143,8 +147,8 @@ async def more_rows(request: Request) -> Response:
     before = parse_id(request.query_params.get("before"))
     if before is None:
         raise ApiError(400, "bad_parameter", "`before` must be an event id.")
-    events = await svc.store.list_events(
-        viewer.workspace_id, query.event_filter(), PAGE + 1, before
+    events = await event_query.list_events(
+        svc.store, viewer.workspace_id, query.event_filter(), PAGE + 1, before
     )
     more = len(events) > PAGE
     events = events[:PAGE]

@@ -28,7 +28,7 @@ import pytest
 from tests.support import ECHODASH, Server, github_fixtures, github_headers
 
 # A file-size limit is how a full disk looks to SQLite; PostgreSQL's counterpart is the
-# database going away (tests/web/test_pg_restart.py).
+# database going away (tests/http/test_pg_restart.py).
 pytestmark = pytest.mark.sqlite_only
 
 FSIZE = resource.RLIMIT_FSIZE

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from echodash.store import open_store
-from tests.store.test_vocabulary_fill import (
+from tests.jobs.test_vocabulary import (
     HELLO,
     _as_an_older_version_left_it,
     _forget_the_migration,

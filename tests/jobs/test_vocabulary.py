@@ -126,7 +126,10 @@ FILLED = [
     (Category.OTHER, None, None, None, (), Origin.WEBHOOK),  # nothing to read: the defaults
     (Category.DEPLOYMENT, HELLO, "production", Outcome.SUCCESS, (DEPLOY_SHA,), Origin.REPLAY),
 ]
-DEFAULTS = [(Category.OTHER, None, None, None, (), Origin.WEBHOOK)] * 6
+# Before the fill: the defaults (a replay reads as one by its reserved tag all the same).
+DEFAULTS = [(Category.OTHER, None, None, None, (), Origin.WEBHOOK)] * 5 + [
+    (Category.OTHER, None, None, None, (), Origin.REPLAY)
+]
 
 
 async def _events(store: Store) -> list[Event]:

@@ -1,0 +1,52 @@
+"""The rule index finds exactly the rules that trying every rule would find."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from echodash.alerts.index import RuleIndex
+from echodash.alerts.matching import matches
+from echodash.alerts.rules import parse_rule
+from echodash.events import Category, Severity
+from tests.alerts.events import event
+
+MATCHES: list[dict[str, Any]] = [
+    {},
+    {"source": "github"},
+    {"source": "github", "type": "push"},
+    {"type": "push"},
+    {"type": "workflow_*"},
+    {"source": "stripe", "type": "charge.*"},
+    {"type": "charge.failed", "severity": "warning"},
+    {"category": "deployment"},
+    {"source": "gitlab", "type": "[pd]*"},
+]
+
+
+def test_the_index_finds_what_trying_every_rule_finds() -> None:
+    rules = [
+        parse_rule({"name": f"r{n}", "match": m, "condition": {"kind": "every"}})
+        for n, m in enumerate(MATCHES)
+    ]
+    index = RuleIndex(enumerate(rules))
+    rng = random.Random(3)
+    for _ in range(500):
+        candidate = event(
+            rng.choice(
+                [
+                    "push",
+                    "workflow_run.completed",
+                    "charge.failed",
+                    "charge.refunded",
+                    "deployment",
+                    "pipeline",
+                ]
+            ),
+            source=rng.choice(["github", "stripe", "gitlab", "custom"]),
+            category=rng.choice([Category.DEPLOYMENT, Category.OTHER]),
+            severity=rng.choice([Severity.INFO, Severity.WARNING]),
+        )
+        expected = {n for n, rule in enumerate(rules) if matches(rule.match, candidate, lambda: {})}
+        found = {key for key, _rule in index.matching(candidate, lambda: {})}
+        assert found == expected, candidate.type
