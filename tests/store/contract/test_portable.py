@@ -81,7 +81,14 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
             (s.sealed, s.created_at, s.expires_at) for s in original.secrets
         ]
 
-        items = [(replace(d, endpoint_id=restored.id), done) for d, done in exported]
+        # The first came through `echodash import`: restored, it still says so.
+        items = [
+            (
+                replace(d, endpoint_id=restored.id, origin=Origin.IMPORT if i == 0 else d.origin),
+                done,
+            )
+            for i, (d, done) in enumerate(exported)
+        ]
         ids = await store.restore_deliveries(target, items)
         assert sorted(ids) == sorted(d.id for d, _ in exported)
         assert await store.restore_deliveries(target, items) == ids  # present: the same rows
@@ -93,8 +100,11 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
             exported[0][0].headers,
             exported[0][0].received_at,
         )
+        assert copy.origin == Origin.IMPORT
         pending = await store.pending_deliveries(10)
-        assert [d.key for d in pending if d.workspace_id == target] == ["unparsed"]
+        assert [(d.key, d.origin) for d in pending if d.workspace_id == target] == [
+            ("unparsed", Origin.WEBHOOK)
+        ]
 
         assert event.delivery_id is not None
         moved = replace(
