@@ -18,6 +18,7 @@ from echodash.custom_intake import CustomIntake
 from echodash.digest.job import DigestJob
 from echodash.jobs.retention import RetentionJob
 from echodash.jobs.runner import JobRunner
+from echodash.jobs.vocabulary import VocabularyFill
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
 from echodash.pipeline.rejections import RejectionTally
@@ -72,6 +73,9 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.rejections.run(), name="echodash-rejections"),
             asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
+        # Older events get the vocabulary in the background (once; ends when done).
+        fill = VocabularyFill(svc.store, settings.node)
+        workers.append(asyncio.create_task(fill.run(), name="echodash-vocabulary"))
         try:
             yield
         finally:

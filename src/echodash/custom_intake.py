@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from echodash.crypto import new_slug
 from echodash.custom_events import CustomEvent
-from echodash.events import Delivery, utcnow
+from echodash.events import Delivery, Origin, utcnow
 from echodash.store.base import AppendResult, EndpointRecord, Store
 
 CUSTOM_KIND = "custom"
@@ -39,8 +39,11 @@ class CustomIntake:
             self._endpoints[workspace_id] = (found, time.monotonic() + _CACHE_SECONDS)
             return found
 
-    async def append(self, workspace_id: int, events: Sequence[CustomEvent]) -> list[AppendResult]:
-        """Store the events durably (all committed when this returns), each once per id."""
+    async def append(
+        self, workspace_id: int, events: Sequence[CustomEvent], origin: Origin = Origin.API
+    ) -> list[AppendResult]:
+        """Store the events durably (all committed when this returns), each once per id;
+        `origin` says how they came (the API, or `echodash import`)."""
         endpoint = await self.endpoint(workspace_id)
         received = utcnow()
         deliveries = [
@@ -53,6 +56,7 @@ class CustomIntake:
                 body=event.body(),
                 received_at=received,
                 secret_id=None,
+                origin=origin,
             )
             for event in events
         ]

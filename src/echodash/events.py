@@ -215,6 +215,9 @@ class Delivery:
     body: bytes
     received_at: datetime
     secret_id: int | None
+    # How it reached EchoDash, set by EchoDash itself (never read from the request): a custom
+    # event's `api`, `import` for `echodash import`; the receive path's are all `webhook`.
+    origin: Origin = Origin.WEBHOOK
 
 
 def utcnow() -> datetime:

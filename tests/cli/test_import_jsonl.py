@@ -49,6 +49,7 @@ def test_custom_events_are_imported_and_bad_lines_named(server: Server, tmp_path
     assert "Importing" in done.stderr  # the progress bar
     events = server.wait_for_events(2500, type="Backfilled")
     assert {e["occurred_at"] for e in events} == {"2026-09-01T12:00:00.000Z"}
+    assert {e["origin"] for e in events} == {"import"}  # not sent to the API: imported
     assert not (tmp_path / "events.jsonl.import-state").exists()
 
     again = server.cli("import", str(source))
@@ -107,6 +108,7 @@ def test_recorded_deliveries_are_parsed_by_their_endpoints_source(
     events = server.wait_for_events(2, endpoint=endpoint["id"])
     assert all(e["type"] == "issues.opened" for e in events)
     assert all("opened issue" in e["title"] for e in events)
+    assert {e["origin"] for e in events} == {"import"}
 
 
 def test_lines_nested_too_deep_are_refused_by_number(server: Server, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from echodash import endpoint_admin
 from echodash.crypto import SecretBox
-from echodash.events import Delivery, EventDraft, Severity, utcnow
+from echodash.events import Category, Delivery, EventDraft, Outcome, Severity, utcnow
 from echodash.store import open_store
 from echodash.store.base import EventFilter, Store
 from tests.support import ECHODASH, Server, github_headers
@@ -120,6 +120,11 @@ def seed(data_dir: Path) -> dict[str, str]:
                         severity=Severity.SUCCESS,
                         tags=("main", "deploy"),
                         fields={"commits": 3, "ratio": 0.5, "forced": False, "ref": None},
+                        category=Category.DEPLOYMENT,
+                        service="github:acme/web",
+                        environment="production",
+                        outcome=Outcome.SUCCESS,
+                        commits=("a1b2c3d4", "e5f6a7b8"),
                     ),
                     EventDraft(type="push.tag", title="tag v1.2.3", severity=Severity.WARNING),
                 ],
@@ -325,6 +330,50 @@ def test_importing_twice_is_refused_because_receive_urls_must_stay_unique(tmp_pa
             await store.close()
 
     assert asyncio.run(names()) == ["Moved"]
+
+
+VOCABULARY = ("category", "service", "environment", "outcome", "commits", "origin")
+
+
+def test_an_export_made_before_the_vocabulary_imports_with_its_defaults(
+    tmp_path: Path, exported_lines: list[bytes]
+) -> None:
+    lines = [orjson.loads(line) for line in exported_lines]
+    deployed = next(d for d in lines if d.get("title") == "alice pushed 3 commits to kumquat")
+    assert [deployed[k] for k in VOCABULARY] == [
+        "deployment",
+        "github:acme/web",
+        "production",
+        "success",
+        ["a1b2c3d4", "e5f6a7b8"],
+        "webhook",
+    ]
+    older = tmp_path / "older.jsonl"
+    older.write_bytes(
+        b"".join(
+            orjson.dumps({k: v for k, v in d.items() if k not in VOCABULARY}) + b"\n" for d in lines
+        )
+    )
+    target = tmp_path / "target"
+    ok(echodash(target, "import", str(older)))
+    found = ok(echodash(target, "events", "list", "--q", "kumquat", "--json"))
+    (event,) = [orjson.loads(line) for line in found.splitlines()]
+    assert [event[k] for k in VOCABULARY] == ["other", None, None, None, [], "webhook"]
+
+
+def test_an_unknown_category_in_an_export_is_refused(
+    tmp_path: Path, exported_lines: list[bytes]
+) -> None:
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(
+        b"".join(
+            line.replace(b'"category":"deployment"', b'"category":"deploy"')
+            for line in exported_lines
+        )
+    )
+    said = refused(echodash(tmp_path / "target", "import", str(damaged)))
+    assert "`category` must be one of deployment, change" in said, said
+    assert "nothing was imported" in said
 
 
 def test_export_of_an_unknown_workspace_is_refused(tmp_path: Path) -> None:

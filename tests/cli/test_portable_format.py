@@ -27,7 +27,7 @@ from echodash.cli.portable_format import (
     parse_header,
 )
 from echodash.crypto import SecretBox
-from echodash.events import EARLIEST, LATEST, Event, Severity
+from echodash.events import EARLIEST, LATEST, Category, Event, Origin, Outcome, Severity
 from echodash.sources.generic import GenericSource
 from echodash.store.base import EndpointRecord, SecretRecord, StoredDelivery
 
@@ -59,6 +59,7 @@ DELIVERY = StoredDelivery(
     received_at=EARLIEST,
     secret_id=None,
     duplicates=limits.MAX_COUNT,
+    origin=Origin.IMPORT,
 )
 EVENT = Event(
     id=1,
@@ -77,6 +78,12 @@ EVENT = Event(
     severity=Severity.CRITICAL,
     tags=tuple(f"t{n}" for n in range(limits.MAX_ITEMS)),
     fields={"n": limits.MIN_JSON_INT, "m": limits.MAX_ID, "x": 0.5, "b": False, "z": None},
+    category=Category.SIGNUP,
+    service="web-app",
+    environment="production",
+    outcome=Outcome.SUCCESS,
+    commits=("9f2c1ab4e", "0" * 40),
+    origin=Origin.API,
 )
 
 

@@ -88,6 +88,11 @@ def test_an_event_keeps_category_service_environment_outcome_and_commits(
     assert {k: v for k, v in json.loads(stored["raw"]["body"]).items() if k in vocabulary} == (
         vocabulary
     )
+    # And on the event itself, which says it came through the API.
+    assert {k: stored[k] for k in vocabulary} == vocabulary
+    assert stored["origin"] == "api"
+    found = server.all_events(category="deployment", service="web-app", origin="api")
+    assert [e["id"] for e in found] == [event["id"]]
 
 
 def test_a_batch_is_stored_whole_and_a_retried_batch_once(server: Server) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -16,7 +17,7 @@ from echodash import event_query
 from echodash.cli.context import settings_from, with_store
 from echodash.cli.render import event_line
 from echodash.crypto import SecretBox
-from echodash.events import Severity
+from echodash.events import Category, Origin, Outcome, Severity
 from echodash.store.base import EventFilter, Store
 
 
@@ -43,6 +44,42 @@ def _filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--source", default=None, help="Only this source kind (github, …).")(fn)
 
 
+def _vocabulary_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared vocabulary (docs/events.md): --category, --service, --environment,
+    --outcome and --origin."""
+    for name, words, what in reversed(_VOCABULARY):
+        kind = click.Choice(words) if words else None
+        fn = click.option(f"--{name}", name, type=kind, default=None, help=what)(fn)
+    return fn
+
+
+_VOCABULARY: tuple[tuple[str, list[str] | None, str], ...] = (
+    ("category", [c.value for c in Category], "Only this category (deployment, change, …)."),
+    ("service", None, "Only this service, e.g. github:acme/web."),
+    ("environment", None, "Only this environment, e.g. production."),
+    ("outcome", [o.value for o in Outcome], "Only this outcome."),
+    ("origin", [o.value for o in Origin], "Only events that arrived this way."),
+)
+
+
+def _with_vocabulary(
+    filters: EventFilter,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
+) -> EventFilter:
+    return replace(
+        filters,
+        category=category or None,
+        service=service or None,
+        environment=environment or None,
+        outcome=outcome or None,
+        origin=origin or None,
+    )
+
+
 def _filters(
     source: str | None,
     type_: str | None,
@@ -66,6 +103,7 @@ def _print(event: dict[str, Any], as_json: bool) -> None:
 
 @events.command("list")
 @_filter_options
+@_vocabulary_options
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.pass_context
@@ -78,11 +116,23 @@ def list_(
     q: str | None,
     limit: int,
     as_json: bool,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
 ) -> None:
     """The newest events, newest last (as a terminal reads)."""
+    filters = _with_vocabulary(
+        _filters(source, type, severity, severity_min, q),
+        category=category,
+        service=service,
+        environment=environment,
+        outcome=outcome,
+        origin=origin,
+    )
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> list[dict[str, Any]]:
-        filters = _filters(source, type, severity, severity_min, q)
         found = await event_query.list_events(store, workspace_id, filters, limit)
         return [e.to_json() for e in found]
 
@@ -95,6 +145,7 @@ def list_(
 
 @events.command("tail")
 @_filter_options
+@_vocabulary_options
 @click.option("--url", default=None, help="Follow a remote EchoDash server over its live stream.")
 @click.option(
     "--token",
@@ -117,9 +168,21 @@ def tail(
     token: str | None,
     as_json: bool,
     interval: float,
+    category: str | None,
+    service: str | None,
+    environment: str | None,
+    outcome: str | None,
+    origin: str | None,
 ) -> None:
     """Follow new events as they arrive (Ctrl-C to stop)."""
-    filters = _filters(source, type, severity, severity_min, q)
+    filters = _with_vocabulary(
+        _filters(source, type, severity, severity_min, q),
+        category=category,
+        service=service,
+        environment=environment,
+        outcome=outcome,
+        origin=origin,
+    )
     try:
         if url:
             _tail_remote(url, token, filters, as_json)
@@ -161,6 +224,7 @@ def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: boo
             if severity.endswith(event_query.OR_WORSE)
             else "",
             "q": filters.q,
+            **{name: getattr(filters, name) for name, _, _ in _VOCABULARY},
         }.items()
         if v
     }

@@ -26,7 +26,7 @@ from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.custom_events import CustomEvent, InvalidCustomEvent, parse_custom_event
 from echodash.custom_intake import CustomIntake
-from echodash.events import Delivery, utcnow
+from echodash.events import Delivery, Origin, utcnow
 from echodash.pipeline.processor import Processor
 from echodash.sources import source_class
 from echodash.store.base import EndpointRecord, Store
@@ -154,6 +154,7 @@ def _delivery(doc: dict[str, Any], target: Target, line_key: str) -> Delivery:
         body=body,
         received_at=utcnow(),
         secret_id=None,
+        origin=Origin.IMPORT,
     )
 
 
@@ -183,7 +184,9 @@ async def store_batch(
     """(stored, duplicates) for one batch, committed when this returns."""
     events = [i for i in items if isinstance(i, CustomEvent)]
     deliveries = [i for i in items if isinstance(i, Delivery)]
-    results = list(await intake.append(target.workspace_id, events)) if events else []
+    results = (
+        list(await intake.append(target.workspace_id, events, Origin.IMPORT)) if events else []
+    )
     for delivery in deliveries:
         results.append(await store.append_delivery(delivery))
     duplicates = sum(1 for r in results if r.duplicate)

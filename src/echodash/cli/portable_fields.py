@@ -70,6 +70,10 @@ class Fields:
         except ValueError as exc:
             raise self.refuse(f"`{key}` {exc}{' (or null)' if optional else ''}") from None
 
+    def absent(self, key: str) -> bool:
+        """Whether the line leaves `key` out (a field later versions added)."""
+        return key not in self._doc
+
     def required(self, key: str, check: Callable[[Any], T]) -> T:
         value = self.check(key, check)
         assert value is not None

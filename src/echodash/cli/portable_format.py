@@ -20,12 +20,13 @@ from echodash import endpoint_admin
 from echodash.cli import portable_limits as limits
 from echodash.cli.portable_fields import Fields, InvalidLine
 from echodash.crypto import SecretBox, SecretKeyError
-from echodash.events import Event, Severity
+from echodash.events import Category, Event, Origin, Outcome, Severity
 from echodash.sources import notion, source_classes
 from echodash.store.base import EndpointRecord, StoredDelivery
 from echodash.workspaces import retention_days, workspace_name
 
 T = TypeVar("T")
+W = TypeVar("W", Category, Outcome, Origin)
 
 FORMAT = "echodash-export"
 VERSION = 1
@@ -78,6 +79,7 @@ def delivery_doc(delivery: StoredDelivery, processed: bool) -> dict[str, Any]:
         "received_at": text_time(delivery.received_at),
         "duplicates": delivery.duplicates,
         "processed": processed,
+        "origin": delivery.origin.value,
     }
 
 
@@ -100,6 +102,12 @@ def event_doc(event: Event) -> dict[str, Any]:
         "severity": event.severity.value,
         "tags": list(event.tags),
         "fields": event.fields,
+        "category": event.category.value,
+        "service": event.service,
+        "environment": event.environment,
+        "outcome": None if event.outcome is None else event.outcome.value,
+        "commits": list(event.commits),
+        "origin": event.origin.value,
     }
 
 
@@ -120,10 +128,13 @@ SECRET_FIELDS = ("secret", "created_at", "expires_at")
 DELIVERY_FIELDS = (
     "type", "id", "endpoint_id", "source", "key", "headers", "body_base64", "received_at",
     "duplicates", "processed",
+    "origin",  # left out by exports made before deliveries kept it
 )  # fmt: skip
 EVENT_FIELDS = (
     "type", "id", "endpoint_id", "delivery_id", "source", "event_type", "title", "summary",
     "actor", "subject", "url", "occurred_at", "received_at", "severity", "tags", "fields",
+    # The vocabulary (docs/events.md); exports made before it leave these out.
+    "category", "service", "environment", "outcome", "commits", "origin",
 )  # fmt: skip
 END_FIELDS = ("type", "counts")
 
@@ -210,6 +221,8 @@ def parse_delivery(f: Fields, max_body: int) -> tuple[StoredDelivery, bool]:
         secret_id=None,
         duplicates=f.integer("duplicates", 0, limits.MAX_COUNT),
     )
+    if not f.absent("origin"):
+        delivery = replace(delivery, origin=f.required("origin", _word(Origin)))
     return _without_handed_secret(delivery), f.flag("processed")
 
 
@@ -249,7 +262,36 @@ def _event(f: Fields) -> Event:
         severity=f.required("severity", _severity),
         tags=f.required("tags", limits.tags),
         fields=f.required("fields", limits.field_values),
+        **_vocabulary(f),
     )
+
+
+def _vocabulary(f: Fields) -> dict[str, Any]:
+    """The event's vocabulary; each field an older export leaves out keeps its default."""
+    found: dict[str, Any] = {}
+    if not f.absent("category"):
+        found["category"] = f.required("category", _word(Category))
+    for key in ("service", "environment"):
+        if not f.absent(key):
+            found[key] = f.opt_text(key, limits.SHORT_TEXT)
+    if not f.absent("outcome"):
+        found["outcome"] = f.check("outcome", _word(Outcome), optional=True)
+    if not f.absent("commits"):
+        found["commits"] = f.required("commits", limits.tags)
+    if not f.absent("origin"):
+        found["origin"] = f.required("origin", _word(Origin))
+    return found
+
+
+def _word(kind: type[W]) -> Callable[[Any], W]:
+    words = tuple(w.value for w in kind)
+
+    def check(value: Any) -> W:
+        if value not in words:
+            raise ValueError(f"must be one of {', '.join(words)}")
+        return kind(value)
+
+    return check
 
 
 def parse_end(f: Fields) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft, Severity, shown_text
+from echodash.events import Category, Event, EventDraft, Origin, Outcome, Severity, shown_text
 from echodash.search import search_words
 from echodash.store.base import StoredDelivery, TokenListing, UserRecord
 
@@ -46,7 +46,38 @@ def event_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> E
         severity=Severity(row[13]),
         tags=tuple(orjson.loads(row[14])),
         fields=orjson.loads(row[15]),
+        category=_CATEGORIES.get(row[16], Category.OTHER),
+        service=row[17],
+        environment=row[18],
+        outcome=_OUTCOMES.get(row[19]) if row[19] is not None else None,
+        commits=tuple(orjson.loads(row[20])),
+        origin=_ORIGINS.get(row[21], Origin.WEBHOOK),
     )
+
+
+# Read leniently: a word a later version wrote (and this one does not know) reads as the
+# default rather than failing the whole page.
+_CATEGORIES = {c.value: c for c in Category}
+_OUTCOMES = {o.value: o for o in Outcome}
+_ORIGINS = {o.value: o for o in Origin}
+
+# Custom events `echodash import` stored before deliveries kept their origin: their key.
+_IMPORTED_CUSTOM_KEY = "id:import:"
+
+
+def origin_of(delivery: StoredDelivery) -> Origin:
+    """How a stored delivery's events reached EchoDash (a replay says so itself)."""
+    if delivery.origin != Origin.WEBHOOK:
+        return delivery.origin
+    # Kept before deliveries had an origin: custom events come only through the API or an
+    # import (the custom endpoint's receive URL refuses everything).
+    if delivery.source == "custom":
+        return Origin.IMPORT if delivery.key.startswith(_IMPORTED_CUSTOM_KEY) else Origin.API
+    return Origin.WEBHOOK
+
+
+def outcome_value(outcome: Outcome | None) -> str | None:
+    return None if outcome is None else outcome.value
 
 
 def delivery_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -> StoredDelivery:
@@ -62,6 +93,7 @@ def delivery_from_row(row: Any, when: Callable[[Any], datetime] = from_micros) -
         received_at=when(row[7]),
         secret_id=row[8],
         duplicates=row[9],
+        origin=_ORIGINS.get(row[10], Origin.WEBHOOK),
     )
 
 
@@ -71,12 +103,14 @@ def as_is(moment: datetime) -> datetime:
 
 
 DELIVERY_COLUMNS = (
-    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, duplicates"
+    "id, endpoint_id, workspace_id, source, key, headers, body, received_at, secret_id, "
+    "duplicates, origin"
 )
 
 EVENT_COLUMNS = (
     "id, workspace_id, endpoint_id, delivery_id, source, type, title, summary, actor, subject, "
-    "url, occurred_at, received_at, severity, tags, fields"
+    "url, occurred_at, received_at, severity, tags, fields, category, service, environment, "
+    "outcome, commits, origin"
 )
 
 

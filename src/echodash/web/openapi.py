@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
-from echodash.events import Category, Outcome
+from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
 from echodash.web.auth import require_token
 from echodash.web.responses import json_response
@@ -70,6 +70,15 @@ _EVENT_FILTERS = [
     _query("q", _STR, "Full-text search: every word must match (as a prefix)"),
     _query("since", _STR, "occurred_at ≥ since: ISO-8601 or Unix seconds/ms; empty: no bound"),
     _query("until", _STR, "occurred_at < until: ISO-8601 or Unix seconds/ms; empty: no bound"),
+    _query(
+        "category",
+        {"enum": ["", *(c.value for c in Category)]},
+        "Category (docs/events.md; empty: any)",
+    ),
+    _query("service", _STR, "Exact service, e.g. github:acme/web (empty: any)"),
+    _query("environment", _STR, "Exact environment, e.g. production (empty: any)"),
+    _query("outcome", {"enum": ["", *(o.value for o in Outcome)]}, "Outcome (empty: any)"),
+    _query("origin", {"enum": ["", *(o.value for o in Origin)]}, "How it arrived (empty: any)"),
 ]
 _AUTH_ERRORS = {"401": _error("Missing or invalid API token")}
 

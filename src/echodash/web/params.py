@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 
 from echodash import event_query
-from echodash.events import Severity
+from echodash.events import Category, Origin, Outcome, Severity
 from echodash.sources.kit.payload import parse_time
 from echodash.store.base import EventFilter
 from echodash.web.responses import ApiError
@@ -76,9 +76,19 @@ def query(request: Request, name: str) -> str | None:
 EVENT_FILTERS = ("source", "type", "endpoint", "severity", "severity_min", "q", "since", "until")
 
 
+# The shared vocabulary (docs/events.md), filtered by exact word or name.
+VOCABULARY_FILTERS = ("category", "service", "environment", "outcome", "origin")
+_WORDS: dict[str, tuple[str, ...]] = {
+    "category": tuple(c.value for c in Category),
+    "outcome": tuple(o.value for o in Outcome),
+    "origin": tuple(o.value for o in Origin),
+}
+MAX_NAME = 300
+
+
 def only_known(request: Request, *extra: str) -> None:
     """Refuse unknown query parameters: a typo (`?sources=`) must not silently match all."""
-    allowed = {*EVENT_FILTERS, *extra}
+    allowed = {*EVENT_FILTERS, *VOCABULARY_FILTERS, *extra}
     unknown = sorted({k for k in request.query_params if k not in allowed})
     if unknown:
         raise ApiError(
@@ -112,7 +122,25 @@ def event_filter(request: Request) -> EventFilter:
         q=(query(request, "q") or "").strip()[:500] or None,
         since=time_param(query(request, "since"), "since"),
         until=time_param(query(request, "until"), "until"),
+        **vocabulary_filters(request),
     )
+
+
+def vocabulary_filters(request: Request) -> dict[str, str]:
+    """`category=`, `service=`, `environment=`, `outcome=`, `origin=` as given (empty: any);
+    a word the vocabulary does not have is refused with the words it has."""
+    found = {}
+    for name in VOCABULARY_FILTERS:
+        value = (query(request, name) or "").strip()
+        if not value:
+            continue
+        words = _WORDS.get(name)
+        if words is not None and value not in words:
+            raise ApiError(400, "bad_parameter", f"`{name}` must be one of: {', '.join(words)}.")
+        if len(value) > MAX_NAME:
+            raise ApiError(400, "bad_parameter", f"`{name}` must be at most {MAX_NAME} characters.")
+        found[name] = value
+    return found
 
 
 def encode_cursor(event_id: int) -> str:

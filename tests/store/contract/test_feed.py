@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from echodash.events import Delivery, EventDraft, Severity, utcnow
+from echodash.events import Category, Delivery, EventDraft, Origin, Outcome, Severity, utcnow
 from echodash.store.base import EventFilter, Store
 from tests.store.contract import delivery_of, endpoint_in, saved
 
@@ -143,3 +143,119 @@ def test_counts_and_volume_cover_only_the_window_and_workspace(run: Callable[...
         assert volume == {hook.id: [0, 1, 2]}
 
     run(fn)
+
+
+def _vocabulary_drafts() -> list[EventDraft]:
+    return [
+        EventDraft(
+            type="deployment_status",
+            title="web deployed to production",
+            category=Category.DEPLOYMENT,
+            service="github:acme/web",
+            environment="production",
+            outcome=Outcome.SUCCESS,
+            commits=("a1b2c3d", "e4f5a6b"),
+        ),
+        EventDraft(
+            type="deployment_status",
+            title="api deploy failed on staging",
+            category=Category.DEPLOYMENT,
+            service="github:acme/api",
+            environment="staging",
+            outcome=Outcome.FAILURE,
+        ),
+        EventDraft(
+            type="push",
+            title="pushed to main",
+            category=Category.CHANGE,
+            service="github:acme/web",
+            commits=("c0ffee1",),
+        ),
+        EventDraft(type="star.created", title="starred"),  # nothing set: the defaults
+    ]
+
+
+def test_the_vocabulary_is_kept_and_read_back(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        ws = endpoint.workspace_id
+        stored = await saved(store, endpoint, _vocabulary_drafts())
+        # What the insert hands back (to the live bus) and what every read finds agree.
+        for found in (
+            stored,
+            await store.events_by_ids([e.id for e in stored]),
+            [await store.get_event(ws, e.id) for e in stored],
+            (await store.list_events(ws, EventFilter(), 10))[::-1],
+            await store.events_after(ws, EventFilter(), 0, 10),
+        ):
+            assert [
+                (e.category, e.service, e.environment, e.outcome, e.commits, e.origin)
+                for e in found
+            ] == [
+                (
+                    Category.DEPLOYMENT,
+                    "github:acme/web",
+                    "production",
+                    Outcome.SUCCESS,
+                    ("a1b2c3d", "e4f5a6b"),
+                    Origin.WEBHOOK,
+                ),
+                (
+                    Category.DEPLOYMENT,
+                    "github:acme/api",
+                    "staging",
+                    Outcome.FAILURE,
+                    (),
+                    Origin.WEBHOOK,
+                ),
+                (Category.CHANGE, "github:acme/web", None, None, ("c0ffee1",), Origin.WEBHOOK),
+                (Category.OTHER, None, None, None, (), Origin.WEBHOOK),
+            ]
+        json = stored[0].to_json()
+        assert (json["category"], json["service"], json["outcome"], json["commits"]) == (
+            "deployment",
+            "github:acme/web",
+            "success",
+            ["a1b2c3d", "e4f5a6b"],
+        )
+
+    run(check)
+
+
+def test_events_filter_by_category_service_environment_outcome_and_origin(
+    run: Callable[..., Any],
+) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        ws = endpoint.workspace_id
+        web_deploy, api_deploy, push, star = [
+            e.id for e in await saved(store, endpoint, _vocabulary_drafts())
+        ]
+        other = await store.create_workspace("elsewhere")
+        elsewhere = await endpoint_in(store, other)
+        await saved(store, elsewhere, _vocabulary_drafts()[:1])  # never in `ws`'s answers
+
+        async def ids(**wanted: str) -> list[int]:
+            return [e.id for e in await store.list_events(ws, EventFilter(**wanted), 10)]
+
+        assert await ids(category="deployment") == [api_deploy, web_deploy]
+        assert await ids(service="github:acme/web") == [push, web_deploy]
+        assert await ids(category="deployment", service="github:acme/web") == [web_deploy]
+        assert await ids(environment="staging") == [api_deploy]
+        assert await ids(outcome="failure") == [api_deploy]
+        assert await ids(category="other") == [star]
+        assert await ids(origin="webhook") == [star, push, api_deploy, web_deploy]
+        assert await ids(origin="replay") == []
+        assert await ids(category="deployment", q="production") == [web_deploy]
+        assert await ids(service="github:acme") == []  # exact names, not prefixes
+        # Paging and catching up apply the same filters.
+        assert [
+            e.id
+            for e in await store.list_events(ws, EventFilter(category="deployment"), 1, api_deploy)
+        ] == [web_deploy]
+        assert [
+            e.id
+            for e in await store.events_after(ws, EventFilter(service="github:acme/web"), 0, 10)
+        ] == [web_deploy, push]
+
+    run(check)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from echodash.events import EventDraft, Severity
+from echodash.events import Category, EventDraft, Origin, Severity
 from echodash.store.base import Store
 from tests.store.contract import STORES, delivery_of, endpoint_in
 
@@ -121,5 +122,42 @@ def test_a_failed_parse_leaves_the_deliveries_pending(run: Callable[..., Any]) -
 
         taken, events = await store.process_pending(10, fine)
         assert taken == 1 and [e.title for e in events] == ["parsed"]
+
+    run(check)
+
+
+def test_each_event_says_how_it_arrived(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        custom = await endpoint_in(store, kind="custom")
+        sent = (
+            delivery_of(github, "hook-1"),
+            replace(delivery_of(custom, "evt-1"), origin=Origin.API),
+            replace(delivery_of(github, "line-1"), origin=Origin.IMPORT),
+            replace(delivery_of(custom, "line-2"), origin=Origin.IMPORT),
+            # A sender's own delivery id says nothing about how it came.
+            delivery_of(github, "import:ab12"),
+        )
+        for delivery in sent:
+            await store.append_delivery(delivery)
+        pending = await store.pending_deliveries(10)
+        assert [d.origin for d in pending] == [d.origin for d in sent]
+        draft = EventDraft(type="push", title="pushed", category=Category.CHANGE)
+        saved = await store.save_events([(d, [draft]) for d in pending])
+        assert [(e.origin, e.category) for e in saved] == [
+            (Origin.WEBHOOK, Category.CHANGE),
+            (Origin.API, Category.CHANGE),
+            (Origin.IMPORT, Category.CHANGE),
+            (Origin.IMPORT, Category.CHANGE),
+            (Origin.WEBHOOK, Category.CHANGE),
+        ]
+        (replayed,) = await store.save_replayed_events(pending[0], [draft])
+        assert (replayed.origin, replayed.category, replayed.delivery_id) == (
+            Origin.REPLAY,
+            Category.CHANGE,
+            pending[0].id,
+        )
+        found = await store.get_event(github.workspace_id, replayed.id)
+        assert found is not None and found.origin == Origin.REPLAY
 
     run(check)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from echodash.events import EventDraft, utcnow
+from echodash.events import Category, EventDraft, Origin, Outcome, utcnow
 from echodash.store.base import EventFilter, Store
 from tests.store.contract import delivery_of, endpoint_in, saved
 
@@ -49,7 +49,19 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
         (event,) = await saved(
             store,
             source,
-            [EventDraft(type="push", title="moved zebra", tags=("main",), fields={"n": 1})],
+            [
+                EventDraft(
+                    type="push",
+                    title="moved zebra",
+                    tags=("main",),
+                    fields={"n": 1},
+                    category=Category.CHANGE,
+                    service="github:acme/web",
+                    environment="production",
+                    outcome=Outcome.SUCCESS,
+                    commits=("a1b2c3d",),
+                )
+            ],
         )
         await store.append_delivery(delivery_of(source, "unparsed"))
         exported = await store.export_deliveries(ws, 0, 10)
@@ -69,7 +81,14 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
             (s.sealed, s.created_at, s.expires_at) for s in original.secrets
         ]
 
-        items = [(replace(d, endpoint_id=restored.id), done) for d, done in exported]
+        # The first came through `echodash import`: restored, it still says so.
+        items = [
+            (
+                replace(d, endpoint_id=restored.id, origin=Origin.IMPORT if i == 0 else d.origin),
+                done,
+            )
+            for i, (d, done) in enumerate(exported)
+        ]
         ids = await store.restore_deliveries(target, items)
         assert sorted(ids) == sorted(d.id for d, _ in exported)
         assert await store.restore_deliveries(target, items) == ids  # present: the same rows
@@ -81,11 +100,16 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
             exported[0][0].headers,
             exported[0][0].received_at,
         )
+        assert copy.origin == Origin.IMPORT
         pending = await store.pending_deliveries(10)
-        assert [d.key for d in pending if d.workspace_id == target] == ["unparsed"]
+        assert [(d.key, d.origin) for d in pending if d.workspace_id == target] == [
+            ("unparsed", Origin.WEBHOOK)
+        ]
 
         assert event.delivery_id is not None
-        moved = replace(event, endpoint_id=restored.id, delivery_id=ids[event.delivery_id])
+        moved = replace(
+            event, endpoint_id=restored.id, delivery_id=ids[event.delivery_id], origin=Origin.IMPORT
+        )
         assert await store.restore_events(target, [moved]) == 1
         (found,) = await store.list_events(target, EventFilter(q="zebra"), 10)
         assert (found.title, found.tags, found.fields, found.severity) == (
@@ -95,6 +119,21 @@ def test_a_restored_workspace_keeps_its_endpoints_deliveries_and_events(
             event.severity,
         )
         assert (found.occurred_at, found.received_at) == (event.occurred_at, event.received_at)
+        assert (
+            found.category,
+            found.service,
+            found.environment,
+            found.outcome,
+            found.commits,
+            found.origin,
+        ) == (
+            Category.CHANGE,
+            "github:acme/web",
+            "production",
+            Outcome.SUCCESS,
+            ("a1b2c3d",),
+            Origin.IMPORT,
+        )
         assert (found.endpoint_id, found.delivery_id) == (restored.id, ids[event.delivery_id])
         assert len(await store.list_events(ws, EventFilter(), 10)) == 1  # the source stays
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from echodash.events import EventDraft, utcnow
+from echodash.events import Category, EventDraft, Origin, Outcome, utcnow
 from echodash.store.base import EventFilter, JobRun, Store
-from tests.store.contract import STORES, delivery_of, endpoint_in
+from tests.store.contract import STORES, delivery_of, endpoint_in, saved
 
 pytestmark = pytest.mark.own_stores
 
@@ -102,3 +102,49 @@ def test_two_stores_on_one_database_share_the_job_schedule(backend: str, tmp_pat
             await b.close()
 
     assert asyncio.run(main()).count(True) == 1
+
+
+def test_older_events_are_read_with_their_deliveries_and_refilled_in_place(
+    run: Callable[..., Any],
+) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        ws = endpoint.workspace_id
+        other = await endpoint_in(store, await store.create_workspace("elsewhere"))
+        first, second = await saved(
+            store, endpoint, [EventDraft(type="push", title=f"older {i}") for i in range(2)]
+        )
+        (third,) = await saved(store, other, [EventDraft(type="push", title="older 2")])
+        assert await store.count_events_between(0, third.id) == 3
+        assert await store.count_events_between(first.id, second.id) == 1
+
+        found = await store.events_to_refill(0, third.id, 2)
+        assert [(e.id, d.id if d else None) for e, d in found] == [
+            (first.id, first.delivery_id),
+            (second.id, second.delivery_id),
+        ]
+        assert found[0][1] is not None and found[0][1].body == b"{}"
+        # Every workspace's events, oldest first, after `after_id` and up to `until_id`.
+        assert [e.id for e, _ in await store.events_to_refill(second.id, third.id, 10)] == [
+            third.id
+        ]
+        assert await store.events_to_refill(0, first.id - 1, 10) == []
+
+        refilled = replace(
+            first,
+            title="not written",
+            category=Category.CHANGE,
+            service="github:acme/web",
+            environment="production",
+            outcome=Outcome.SUCCESS,
+            commits=("a1b2c3d",),
+            origin=Origin.IMPORT,
+        )
+        await store.refill_vocabulary([refilled], "vocabulary_fill", '{"after": 1}')
+        again = await store.get_event(ws, first.id)
+        assert again == replace(refilled, title="older 0")  # only the vocabulary changed
+        assert await store.get_meta("vocabulary_fill") == '{"after": 1}'
+        untouched = await store.get_event(ws, second.id)
+        assert untouched == second
+
+    run(check)

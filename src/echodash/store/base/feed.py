@@ -20,6 +20,12 @@ class EventFilter:
     q: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # The shared vocabulary (docs/events.md): each an exact word or name.
+    category: str | None = None
+    service: str | None = None
+    environment: str | None = None
+    outcome: str | None = None
+    origin: str | None = None
 
 
 class FeedStore(ABC):

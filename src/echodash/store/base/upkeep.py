@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from echodash.events import Event
+from echodash.store.base.ingest import StoredDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +46,22 @@ class UpkeepStore(ABC):
     @abstractmethod
     async def job_runs(self, name: str, limit: int) -> list[JobRun]:
         """The newest runs of one job, newest first."""
+
+    # Filling in what older versions did not store (the vocabulary of events.py)
+    @abstractmethod
+    async def events_to_refill(
+        self, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        """Events of every workspace with ids in (after_id, until_id], oldest first, each
+        with the delivery it was parsed from (None when gone or never kept)."""
+
+    @abstractmethod
+    async def count_events_between(self, after_id: int, until_id: int) -> int:
+        """How many events of any workspace have ids in (after_id, until_id]."""
+
+    @abstractmethod
+    async def refill_vocabulary(
+        self, events: Sequence[Event], meta_key: str, meta_value: str
+    ) -> None:
+        """Set each event's category, service, environment, outcome, commits and origin (by
+        id; nothing else changes), and the instance fact `meta_key`, in one transaction."""

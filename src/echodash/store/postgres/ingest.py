@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from echodash.events import Delivery, Event, EventDraft
+from echodash.events import Delivery, Event, EventDraft, Origin
 from echodash.store.base import (
     AppendResult,
     Parser,
@@ -32,7 +32,7 @@ from echodash.store.postgres.sql import (
     event_row,
     jsonb,
 )
-from echodash.store.rows import unstorable_draft
+from echodash.store.rows import origin_of, unstorable_draft
 
 log = logging.getLogger("echodash.store")
 
@@ -49,6 +49,7 @@ class PgIngest(PgConnection):
                 delivery.body,
                 delivery.received_at,
                 delivery.secret_id,
+                delivery.origin.value,
             )
         )
 
@@ -129,14 +130,16 @@ class PgIngest(PgConnection):
     ) -> list[Event]:
         async def fn(conn: Conn) -> list[Event]:
             await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
-            return await insert_events(conn, _event_rows([(delivery, drafts)]))
+            return await insert_events(conn, _event_rows([(delivery, drafts)], Origin.REPLAY))
 
         return await self._tx(fn)
 
 
 def _event_rows(
     parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+    origin: Origin | None = None,
 ) -> list[tuple[Any, ...]]:
+    """INSERT rows; each delivery's events get its origin (`origin_of`) unless one is given."""
     return [
         event_row(
             d.workspace_id,
@@ -146,6 +149,7 @@ def _event_rows(
             draft,
             draft.occurred_at or d.received_at,
             d.received_at,
+            origin or origin_of(d),
         )
         for d, drafts in parsed
         for draft in drafts

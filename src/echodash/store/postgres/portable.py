@@ -35,7 +35,7 @@ class PgPortable(PgConnection):
                 limit,
             )
         )
-        return [(delivery_from_row(r), bool(r[10])) for r in rows]
+        return [(delivery_from_row(r), bool(r[-1])) for r in rows]
 
     async def restore_endpoint(self, workspace_id: int, record: EndpointRecord) -> EndpointRecord:
         async def fn(conn: Conn) -> EndpointRecord:
@@ -79,8 +79,8 @@ class PgPortable(PgConnection):
             for d, processed in items:
                 new_id = await conn.fetchval(
                     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, "
-                    "body, received_at, secret_id, duplicates, processed) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9) "
+                    "body, received_at, secret_id, duplicates, processed, origin) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) "
                     "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
                     workspace_id,
                     d.endpoint_id,
@@ -91,6 +91,7 @@ class PgPortable(PgConnection):
                     d.received_at,
                     d.duplicates,
                     processed,
+                    d.origin.value,
                 )
                 if new_id is None:
                     new_id = await conn.fetchval(
@@ -120,9 +121,15 @@ class PgPortable(PgConnection):
                     severity=e.severity,
                     tags=e.tags,
                     fields=e.fields,
+                    category=e.category,
+                    service=e.service,
+                    environment=e.environment,
+                    outcome=e.outcome,
+                    commits=e.commits,
                 ),
                 e.occurred_at,
                 e.received_at,
+                e.origin,
             )
             for e in events
         ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import Event, EventDraft, clean_text, storable
+from echodash.events import Event, EventDraft, Origin, clean_text, storable
 from echodash.search import search_words, text_words
 from echodash.store import rows
 from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, StoredDelivery
@@ -67,6 +67,11 @@ def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], lis
         ("type", filters.type),
         ("endpoint_id", filters.endpoint_id),
         ("severity", filters.severity),
+        ("category", filters.category),
+        ("service", filters.service),
+        ("environment", filters.environment),
+        ("outcome", filters.outcome),
+        ("origin", filters.origin),
     ):
         if value is not None:
             add(f"e.{column} = ?", clean(value) if isinstance(value, str) else value)
@@ -109,20 +114,25 @@ def endpoint_from_rows(row: Any, secrets: list[Any]) -> EndpointRecord:
 # Events in column arrays for one unnest() INSERT.
 INSERT_EVENTS = (
     "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
-    "actor, subject, url, occurred_at, received_at, severity, tags, fields, search) "
+    "actor, subject, url, occurred_at, received_at, severity, tags, fields, search, category, "
+    "service, environment, outcome, commits, origin) "
     "SELECT w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, "
-    "array_to_tsvector(string_to_array(sr, ' ')) "
+    "array_to_tsvector(string_to_array(sr, ' ')), ca, sv, ev, ou, cm, og "
     "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
     "$7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], "
-    "$13::text[], $14::jsonb[], $15::jsonb[], $16::text[]) WITH ORDINALITY "
-    "AS t(w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, sr, n) "
+    "$13::text[], $14::jsonb[], $15::jsonb[], $16::text[], $17::text[], $18::text[], "
+    "$19::text[], $20::text[], $21::jsonb[], $22::text[]) WITH ORDINALITY "
+    "AS t(w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, sr, ca, sv, ev, ou, cm, og, n) "
     "ORDER BY n RETURNING " + EVENT_COLUMNS
 )
+_INSERT_COLUMNS = 22
 
 
 def event_columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """Rows (as `event_row` makes them) as the 16 column arrays INSERT_EVENTS takes."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 16
+    """Rows (as `event_row` makes them) as the column arrays INSERT_EVENTS takes."""
+    if not rows:
+        return [[]] * _INSERT_COLUMNS
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def event_row(
@@ -133,6 +143,7 @@ def event_row(
     draft: EventDraft,
     occurred_at: datetime,
     received_at: datetime,
+    origin: Origin,
 ) -> tuple[Any, ...]:
     draft = storable(draft)  # no NUL, no lone surrogate: nothing PostgreSQL refuses
     title, summary, actor, subject, kind = (
@@ -156,4 +167,10 @@ def event_row(
         jsonb(list(draft.tags)),
         jsonb(draft.fields),
         " ".join(words),
+        draft.category.value,
+        draft.service,
+        draft.environment,
+        rows.outcome_value(draft.outcome),
+        jsonb(list(draft.commits)),
+        origin.value,
     )

@@ -4,12 +4,14 @@ the job log."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
+from echodash.events import Event
 from echodash.store.base import (
     JobRun,
+    StoredDelivery,
     StoreUnavailableError,
 )
 from echodash.store.postgres.connection import (
@@ -19,9 +21,16 @@ from echodash.store.postgres.connection import (
     release_quietly,
 )
 from echodash.store.postgres.sql import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
     LOCK_SPACE,
     clean,
+    delivery_from_row,
+    event_from_row,
+    jsonb,
+    prefixed,
 )
+from echodash.store.rows import outcome_value
 
 
 class PgUpkeep(PgConnection):
@@ -111,3 +120,56 @@ class PgUpkeep(PgConnection):
             )
         )
         return [JobRun(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def events_to_refill(
+        self, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        columns = len(EVENT_COLUMNS.split(","))
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)}, "
+            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
+            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            "WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3"
+        )
+        rows = await self._run(lambda c: c.fetch(sql, after_id, until_id, limit))
+        return [
+            (
+                event_from_row(tuple(row)[:columns]),
+                None if row[columns] is None else delivery_from_row(tuple(row)[columns:]),
+            )
+            for row in rows
+        ]
+
+    async def count_events_between(self, after_id: int, until_id: int) -> int:
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT count(*) FROM events WHERE id > $1 AND id <= $2", after_id, until_id
+            )
+        )
+        return int(found)
+
+    async def refill_vocabulary(
+        self, events: Sequence[Event], meta_key: str, meta_value: str
+    ) -> None:
+        async def fn(conn: Conn) -> None:
+            await conn.execute(
+                "UPDATE events e SET category = t.ca, service = t.sv, environment = t.ev, "
+                "outcome = t.ou, commits = t.cm, origin = t.og "
+                "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                "$6::jsonb[], $7::text[]) AS t(id, ca, sv, ev, ou, cm, og) WHERE e.id = t.id",
+                [e.id for e in events],
+                [e.category.value for e in events],
+                [None if e.service is None else clean(e.service) for e in events],
+                [None if e.environment is None else clean(e.environment) for e in events],
+                [outcome_value(e.outcome) for e in events],
+                [jsonb([clean(c) for c in e.commits]) for e in events],
+                [e.origin.value for e in events],
+            )
+            await conn.execute(
+                "INSERT INTO instance_meta (key, value) VALUES ($1, $2) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                meta_key,
+                meta_value,
+            )
+
+        await self._tx(fn)

@@ -28,9 +28,9 @@ WRITERS = 2
 
 INSERT_DELIVERIES = (
     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-    "received_at, secret_id) "
+    "received_at, secret_id, origin) "
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], "
-    "$6::bytea[], $7::timestamptz[], $8::bigint[]) "
+    "$6::bytea[], $7::timestamptz[], $8::bigint[], $9::text[]) "
     "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
 )
 COUNT_DUPLICATES = (
@@ -39,7 +39,8 @@ COUNT_DUPLICATES = (
     "WHERE d.endpoint_id = u.endpoint_id AND d.key = u.key RETURNING d.id, d.endpoint_id, d.key"
 )
 
-Row = tuple[Any, ...]  # workspace, endpoint, source, key, headers (json), body, received, secret
+# workspace, endpoint, source, key, headers (json), body, received, secret, origin
+Row = tuple[Any, ...]
 Pending = tuple[Row, "asyncio.Future[AppendResult]"]
 
 

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 
-from echodash.events import Delivery, Event, EventDraft
+from echodash.events import Delivery, Event, EventDraft, Origin
 from echodash.store.base import (
     AppendResult,
     Parser,
@@ -32,8 +32,9 @@ log = logging.getLogger("echodash.store")
 
 _INSERT_EVENT = (
     "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
-    "actor, subject, url, occurred_at, received_at, severity, tags, fields) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS
+    "actor, subject, url, occurred_at, received_at, severity, tags, fields, category, service, "
+    "environment, outcome, commits, origin) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + EVENT_COLUMNS
 )
 
 
@@ -48,6 +49,7 @@ class SqliteIngest(SqliteConnection):
             delivery.body,
             to_micros(delivery.received_at),
             delivery.secret_id,
+            delivery.origin.value,
         )
 
         result: AppendResult = await self._writer.submit_row(params)
@@ -102,7 +104,7 @@ class SqliteIngest(SqliteConnection):
         self, delivery: StoredDelivery, drafts: Sequence[EventDraft]
     ) -> list[Event]:
         return await self._write(
-            lambda conn: [_insert_event(conn, delivery, draft) for draft in drafts]
+            lambda conn: [_insert_event(conn, delivery, draft, Origin.REPLAY) for draft in drafts]
         )
 
 
@@ -133,5 +135,11 @@ def _save_delivery_events(
     return events
 
 
-def _insert_event(conn: sqlite3.Connection, delivery: StoredDelivery, draft: EventDraft) -> Event:
-    return event_from_row(conn.execute(_INSERT_EVENT, event_params(delivery, draft)).fetchone())
+def _insert_event(
+    conn: sqlite3.Connection,
+    delivery: StoredDelivery,
+    draft: EventDraft,
+    origin: Origin | None = None,
+) -> Event:
+    params = event_params(delivery, draft, origin)
+    return event_from_row(conn.execute(_INSERT_EVENT, params).fetchone())

@@ -8,7 +8,13 @@ from typing import TypeVar
 
 from echodash.events import Event
 from echodash.store.base import EndpointRecord, StoredDelivery
-from echodash.store.rows import DELIVERY_COLUMNS, delivery_from_row, dumps, to_micros
+from echodash.store.rows import (
+    DELIVERY_COLUMNS,
+    delivery_from_row,
+    dumps,
+    outcome_value,
+    to_micros,
+)
 from echodash.store.sqlite.connection import SqliteConnection
 from echodash.store.sqlite.sql import endpoint_by_id
 
@@ -131,6 +137,7 @@ class SqlitePortable(SqliteConnection):
                     to_micros(d.received_at),
                     d.duplicates,
                     int(processed),
+                    d.origin.value,
                 ),
             )
             for d, processed in items
@@ -145,8 +152,8 @@ class SqlitePortable(SqliteConnection):
                 # Secret ids differ between stores: which secret verified it is not kept.
                 row = conn.execute(
                     "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, "
-                    "body, received_at, secret_id, duplicates, processed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) "
+                    "body, received_at, secret_id, duplicates, processed, origin) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) "
                     "ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id",
                     params,
                 ).fetchone()
@@ -178,6 +185,12 @@ class SqlitePortable(SqliteConnection):
                 e.severity.value,
                 dumps(list(e.tags)),
                 dumps(e.fields),
+                e.category.value,
+                e.service,
+                e.environment,
+                outcome_value(e.outcome),
+                dumps(list(e.commits)),
+                e.origin.value,
             )
             for e in events
         ]
@@ -188,7 +201,8 @@ class SqlitePortable(SqliteConnection):
             conn.executemany(
                 "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, "
                 "title, summary, actor, subject, url, occurred_at, received_at, severity, "
-                "tags, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tags, fields, category, service, environment, outcome, commits, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             return len(rows)

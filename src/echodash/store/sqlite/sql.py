@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from echodash.events import EventDraft, storable
+from echodash.events import EventDraft, Origin, storable
 from echodash.store.base import (
     AppendResult,
     EndpointRecord,
@@ -19,10 +19,12 @@ from echodash.store.rows import (
     dumps,
     from_micros,
     fts_query,
+    origin_of,
+    outcome_value,
     to_micros,
 )
 
-_APPEND_CHUNK = 400  # rows per statement: 8 parameters each, well under SQLite's limit
+_APPEND_CHUNK = 400  # rows per statement: 9 parameters each, well under SQLite's limit
 _append_sql: dict[int, str] = {}
 
 
@@ -39,8 +41,8 @@ def append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> 
         if sql is None:
             sql = _append_sql[len(chunk)] = (
                 "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-                "received_at, secret_id) VALUES "
-                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                "received_at, secret_id, origin) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
             )
         flat = [value for row in chunk for value in row]
@@ -74,6 +76,11 @@ def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], lis
         ("type", filters.type),
         ("endpoint_id", filters.endpoint_id),
         ("severity", filters.severity),
+        ("category", filters.category),
+        ("service", filters.service),
+        ("environment", filters.environment),
+        ("outcome", filters.outcome),
+        ("origin", filters.origin),
     ):
         if value is not None:
             where.append(f"e.{column} = ?")
@@ -92,7 +99,10 @@ def event_where(workspace_id: int, filters: EventFilter) -> tuple[list[str], lis
     return where, params
 
 
-def event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]:
+def event_params(
+    delivery: StoredDelivery, draft: EventDraft, origin: Origin | None = None
+) -> tuple[Any, ...]:
+    """The INSERT's values; the origin is the delivery's (`origin_of`) unless given."""
     draft = storable(draft)
     occurred = draft.occurred_at or delivery.received_at
     return (
@@ -111,6 +121,12 @@ def event_params(delivery: StoredDelivery, draft: EventDraft) -> tuple[Any, ...]
         draft.severity.value,
         dumps(list(draft.tags)),
         dumps(draft.fields),
+        draft.category.value,
+        draft.service,
+        draft.environment,
+        outcome_value(draft.outcome),
+        dumps(list(draft.commits)),
+        (origin or origin_of(delivery)).value,
     )
 
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
-from echodash.events import utcnow
-from echodash.store.base import JobRun
-from echodash.store.rows import from_micros, to_micros
+from echodash.events import Event, clean_text, utcnow
+from echodash.store.base import JobRun, StoredDelivery
+from echodash.store.rows import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    delivery_from_row,
+    dumps,
+    event_from_row,
+    from_micros,
+    outcome_value,
+    to_micros,
+)
 from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.sql import prefixed
 
 
 class SqliteUpkeep(SqliteConnection):
@@ -81,3 +91,64 @@ class SqliteUpkeep(SqliteConnection):
                 )
             ]
         )
+
+    async def events_to_refill(
+        self, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        columns = len(EVENT_COLUMNS.split(","))
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)}, "
+            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
+            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            "WHERE e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?"
+        )
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[Event, StoredDelivery | None]]:
+            return [
+                (
+                    event_from_row(row[:columns]),
+                    None if row[columns] is None else delivery_from_row(row[columns:]),
+                )
+                for row in conn.execute(sql, (after_id, until_id, limit))
+            ]
+
+        return await self._read(fn)
+
+    async def count_events_between(self, after_id: int, until_id: int) -> int:
+        return await self._read(
+            lambda c: int(
+                c.execute(
+                    "SELECT count(*) FROM events WHERE id > ? AND id <= ?", (after_id, until_id)
+                ).fetchone()[0]
+            )
+        )
+
+    async def refill_vocabulary(
+        self, events: Sequence[Event], meta_key: str, meta_value: str
+    ) -> None:
+        rows = [
+            (
+                e.category.value,
+                None if e.service is None else clean_text(e.service),
+                None if e.environment is None else clean_text(e.environment),
+                outcome_value(e.outcome),
+                dumps([clean_text(c) for c in e.commits]),
+                e.origin.value,
+                e.id,
+            )
+            for e in events
+        ]
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE events SET category = ?, service = ?, environment = ?, outcome = ?, "
+                "commits = ?, origin = ? WHERE id = ?",
+                rows,
+            )
+            conn.execute(
+                "INSERT INTO instance_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (meta_key, meta_value),
+            )
+
+        await self._write(fn)

@@ -181,6 +181,20 @@ def event_frame(event: Event) -> bytes:
     return b"id: %d\nevent: event\ndata: %s\n\n" % (event.id, orjson.dumps(event.to_json()))
 
 
+def _vocabulary_matches(filters: EventFilter, event: Event) -> bool:
+    outcome = None if event.outcome is None else event.outcome.value
+    return all(
+        wanted is None or wanted == value
+        for wanted, value in (
+            (filters.category, event.category.value),
+            (filters.service, event.service),
+            (filters.environment, event.environment),
+            (filters.outcome, outcome),
+            (filters.origin, event.origin.value),
+        )
+    )
+
+
 def matches(filters: EventFilter, event: Event) -> bool:
     """The live counterpart of the store's filtering (search: every word, as a prefix)."""
     if filters.source is not None and event.source != filters.source:
@@ -194,5 +208,7 @@ def matches(filters: EventFilter, event: Event) -> bool:
     if filters.since is not None and event.occurred_at < filters.since:
         return False
     if filters.until is not None and event.occurred_at >= filters.until:
+        return False
+    if not _vocabulary_matches(filters, event):
         return False
     return not filters.q or matches_words(search_words(filters.q), event)

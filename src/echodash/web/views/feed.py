@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import event_query
-from echodash.events import Event, Severity, utcnow
+from echodash.events import Category, Event, Severity, utcnow
 from echodash.search import search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
@@ -26,7 +26,8 @@ from echodash.web.views.forms import see_other, viewer_form
 PAGE = 50
 RANGES = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),
           "30d": timedelta(days=30)}  # fmt: skip
-FILTER_NAMES = ("source", "endpoint", "type", "severity", "range", "q")
+FILTER_NAMES = ("source", "endpoint", "type", "severity", "range", "q", "category", "service")
+CATEGORIES = tuple(c.value for c in Category)
 MAX_VIEWS = 30
 
 
@@ -58,6 +59,8 @@ class FeedQuery:
             severity=severity if severity and event_query.is_known(severity) else None,
             q=q if q and search_words(q) else None,
             since=utcnow() - window if window else None,
+            category=v.get("category") if v.get("category") in CATEGORIES else None,
+            service=v.get("service"),
         )
 
     def url(self, path: str = "/", **extra: str | int) -> str:
@@ -101,6 +104,10 @@ async def feed(request: Request) -> Response:
     )
     types = sorted({e.type for e in recent} | ({filters.type} if filters.type else set()))
     sources = sorted({e.kind for e in endpoints} | {e.source for e in recent})
+    # Services likewise: those the newest events name, and the chosen one.
+    services_seen = {e.service for e in recent if e.service} | (
+        {filters.service} if filters.service else set()
+    )
     views = await _views(request, viewer)
     notify = await svc.store.get_setting(viewer.workspace_id, viewer.user.id, "notify") or {}
     return await page(
@@ -117,6 +124,8 @@ async def feed(request: Request) -> Response:
         severities=[s.value for s in Severity],
         floors=[(event_query.or_worse(s), f"{s} or worse") for s in event_query.FLOORS],
         ranges=list(RANGES),
+        categories=CATEGORIES,
+        services=sorted(services_seen),
         views=views,
         more_url=query.url("/feed/rows", before=events[-1].id) if more else "",
         stream_url=query.url("/feed/stream", last_event_id=latest),
