@@ -26,6 +26,10 @@ BATCH = 500
 # then takes a small, steady share (TRICKLE events per PAUSE) so acknowledgements stay fast,
 # and catches up at full speed as soon as the burst is over. Nothing is dropped either way.
 HOT_RATE = 1500.0
+# Parsing at full speed competes with receiving for the same CPU, so the measured arrival rate
+# falls while a big batch parses, and a busy node could settle below HOT_RATE for good. A
+# backlog (the last batch was full) with deliveries still arriving this fast counts as a burst.
+WARM_RATE = 200.0
 TRICKLE = 10
 PAUSE = 0.1
 SOURCE_TTL = 5.0
@@ -59,6 +63,7 @@ class Processor:
         self._arrivals = 0
         self._window_start = time.monotonic()
         self._paused = False
+        self._backlog = False
         self._sources: dict[int, tuple[Source, float]] = {}
         self.templates = Templates(store)
 
@@ -75,7 +80,7 @@ class Processor:
         rate = self._arrivals / elapsed
         self._arrivals = 0
         self._window_start = now
-        return rate > HOT_RATE
+        return rate > HOT_RATE or (self._backlog and rate > WARM_RATE)
 
     async def run(self) -> None:
         """Process until cancelled; wakes when notified, and checks every second regardless."""
@@ -84,8 +89,9 @@ class Processor:
             # wakes the wait below at once.
             self._wakeup.clear()
             hot = self._ingest_is_hot()
+            limit = TRICKLE if hot else BATCH
             try:
-                done = await self.process_pending(TRICKLE if hot else BATCH)
+                done = await self.process_pending(limit)
             except StoreUnavailableError as exc:
                 if not self._paused:  # one line when it stops, one when it resumes
                     log.warning("processing paused until the store answers: %s", exc)
@@ -101,6 +107,7 @@ class Processor:
             if self._paused:
                 log.warning("processing resumed")
                 self._paused = False
+            self._backlog = done >= limit
             if done:
                 # Let waiting requests run between batches; under a burst, step well aside.
                 await asyncio.sleep(PAUSE if hot else 0)
