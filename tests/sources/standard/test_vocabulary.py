@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from echodash.events import Category
 from echodash.sources.standard import StandardWebhooksSource
-from tests.sources.standard.samples import SAMPLES, SECRET
+from tests.sources.standard.samples import SAMPLES, SECRET, signed_samples
 
 
 def test_every_sample_is_signed_and_read_by_the_one_builder() -> None:
     source = StandardWebhooksSource()
     assert source.titles.names() == ["*"]
-    for headers, body in SAMPLES:
+    for headers, body in signed_samples():
         assert source.verify(headers, body, [SECRET]) == 0
         [draft] = source.parse(headers, body)
         assert draft.title.startswith(f"{draft.type} from Standard Webhooks sender")
