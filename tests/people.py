@@ -52,7 +52,10 @@ class Person:
         return self.client.request(method, path, headers=headers, **kwargs)
 
     def personal_token(self, name: str = "laptop") -> str:
-        page = self.post("/settings/tokens", name=name)
+        # The form leads to the tokens page, which shows the new token once.
+        page = self.client.post(
+            "/settings/tokens", data={"csrf": self.csrf, "name": name}, follow_redirects=True
+        )
         assert page.status_code == 200, page.text
         found = re.search(r"(edk_[A-Za-z0-9_-]{20,})", page.text)
         assert found, page.text
@@ -92,7 +95,10 @@ def first_admin(server: Server, email: str = "ada@example.com") -> Person:
 
 def invitation(admin: Person, role: str = "member") -> str:
     """A fresh invitation link's path (`/invite/…`) to the admin's current workspace."""
-    page = admin.post("/settings/invitations", role=role)
+    # The form leads to the members page, which shows the new link once.
+    page = admin.client.post(
+        "/settings/invitations", data={"csrf": admin.csrf, "role": role}, follow_redirects=True
+    )
     found = re.search(r"/invite/([A-Za-z0-9_-]+)", page.text)
     assert found, page.text
     return f"/invite/{found.group(1)}"

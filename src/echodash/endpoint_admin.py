@@ -22,6 +22,10 @@ class InvalidEndpointError(ValueError):
     """Input a person must correct; the message says how."""
 
 
+class NameTakenError(InvalidEndpointError):
+    """Another endpoint of the workspace already has this name."""
+
+
 def check_kind(kind: Any) -> type[Source]:
     if not isinstance(kind, str):
         raise InvalidEndpointError(f"`kind` is required; one of: {', '.join(source_classes())}.")
@@ -66,6 +70,34 @@ def check_new_secret(secret: Any) -> str:
     return plain
 
 
+def _name_key(name: str) -> str:
+    """Names that read the same are the same name: case and inner spaces do not count."""
+    return " ".join(name.split()).casefold()
+
+
+async def check_name_free(
+    store: Store, workspace_id: int, name: str, keep_id: int | None = None
+) -> None:
+    """Refuse a name another endpoint of the workspace has (`keep_id`: the one renamed)."""
+    key = _name_key(name)
+    for record in await store.list_endpoints(workspace_id):
+        if record.id != keep_id and _name_key(record.name) == key:
+            raise NameTakenError(
+                f'An endpoint named "{record.name}" already exists in this workspace. '
+                "Choose another name, e.g. the repository, account or environment it receives."
+            )
+
+
+async def _default_name(store: Store, workspace_id: int, base: str) -> str:
+    """The source's name, numbered when taken: "GitHub", then "GitHub 2", "GitHub 3"…"""
+    taken = {_name_key(r.name) for r in await store.list_endpoints(workspace_id)}
+    name, n = base, 1
+    while _name_key(name) in taken:
+        n += 1
+        name = f"{base} {n}"
+    return name
+
+
 async def create_endpoint(
     store: Store,
     box: SecretBox,
@@ -75,9 +107,16 @@ async def create_endpoint(
     secret: Any = None,
     options: Any = None,
 ) -> tuple[EndpointRecord, str]:
-    """A new endpoint and its secret in plain text (shown to the user once)."""
+    """A new endpoint and its secret in plain text (shown to the user once).
+
+    Names are unique in a workspace (`NameTakenError`); without one, the source's name is
+    used, numbered if another endpoint has it."""
     cls = check_kind(kind)
-    clean_name = cls.name if name is None else check_name(name)
+    if name is None:
+        clean_name = await _default_name(store, workspace_id, cls.name)
+    else:
+        clean_name = check_name(name)
+        await check_name_free(store, workspace_id, clean_name)
     clean_options = check_options(cls, {} if options is None else options)
     if secret is None and cls.secret_from_handshake:
         # The sender hands its secret over in its first request (see Source.handshake).

@@ -114,6 +114,37 @@ def test_bursts_collapse_and_scrolling_loads_every_older_event(
     page.close()
 
 
+def test_the_end_of_the_feed_is_said_once_nothing_older_is_left(
+    admin: BrowserContext, feed_server: Server
+) -> None:
+    page = _open_feed(admin, feed_server)
+    end = page.locator(".feed-end")
+    # More can load: no end marker yet.
+    expect(page.locator(".more")).to_be_visible()
+    expect(end).to_have_count(0)
+    page.locator(".more").scroll_into_view_if_needed()
+    expect(page.locator("li.row")).to_have_count(len(feed_server.all_events()), timeout=5000)
+    expect(end).to_have_count(1)
+    expect(end).to_be_visible()
+    expect(end).to_have_text("That\u2019s everything: no older events.")
+    # It comes after the last row.
+    below = end.evaluate(
+        "e => e.getBoundingClientRect().top >= "
+        "[...document.querySelectorAll('li.row')].pop().getBoundingClientRect().bottom"
+    )
+    assert below
+    shot(page, "feed-end")
+    page.close()
+
+    # A filtered feed that fits on one page says so at once.
+    page = _open_feed(admin, feed_server, "/?type=push")
+    expect(page.locator(".more")).to_have_count(0)
+    expect(page.locator(".feed-end")).to_have_text(
+        "That\u2019s everything matching these filters: no older events."
+    )
+    page.close()
+
+
 def test_new_events_wait_in_a_pill_while_reading_further_down(
     admin: BrowserContext, feed_server: Server, seeded: Sender
 ) -> None:

@@ -49,6 +49,11 @@ def test_endpoints_create_list_rotate(tmp_path: Path) -> None:
     assert missing.returncode != 0 and "no endpoint with id 99" in missing.stderr
     bad = run(tmp_path, "endpoints", "create", "--kind", "nope")
     assert bad.returncode == 2 and "unknown source kind 'nope'" in bad.stderr
+    # Names are unique in a workspace: a second "acme/web" is refused, saying why.
+    again = run(tmp_path, "endpoints", "create", "--kind", "stripe", "--name", "Acme/Web")
+    assert again.returncode == 2
+    assert 'An endpoint named "acme/web" already exists in this workspace.' in again.stderr
+    assert run(tmp_path, "endpoints", "list").stdout.lower().count("acme/web") == 1
 
 
 def test_tokens_create_gives_a_working_api_token(fresh_server: Server) -> None:

@@ -114,7 +114,9 @@ def test_an_invitation_link_is_no_way_around_the_password_limit(fresh_server: Se
     with first_admin_client(server, PASSWORD) as admin:
         page = admin.get("/settings/members")
         invited = admin.post(
-            "/settings/invitations", data={"csrf": _csrf(page.text), "role": "member"}
+            "/settings/invitations",
+            data={"csrf": _csrf(page.text), "role": "member"},
+            follow_redirects=True,
         )
         link = re.search(r"/invite/[A-Za-z0-9_-]+", invited.text)
         assert link, invited.text

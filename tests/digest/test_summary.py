@@ -58,6 +58,22 @@ def test_notable_puts_the_most_severe_first_then_the_newest(tmp_path: Path) -> N
     ]
     assert digest.more_notable == 5
     assert digest.attention == 15
+    # "…and 5 more needing attention" leads to the feed showing those 15: warning or worse,
+    # of the one type subscribed to, over the day.
+    assert digest.attention_query == {
+        "severity": "warning+",
+        "range": "24h",
+        "source": "github",
+        "type": "push",
+    }
+
+
+def test_a_weekly_digest_of_every_source_links_the_week_of_the_whole_feed(
+    tmp_path: Path,
+) -> None:
+    digest = digest_of(tmp_path, Subscription("weekly"))
+    assert digest.attention == 17
+    assert digest.attention_query == {"severity": "warning+", "range": "7d"}
 
 
 def test_few_attention_events_are_filled_up_with_the_newest_others(tmp_path: Path) -> None:

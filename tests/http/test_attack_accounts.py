@@ -51,7 +51,8 @@ def test_following_a_member_invitation_never_demotes_an_admin(fresh_server: Serv
     members = ada.client.get("/settings/members").text
     assert re.search(r"ada@example.com</td>\s*<td><span class=\"chip\">admin", members)
     # Still able to do what admins do.
-    assert ada.post("/settings/invitations", role="member").status_code == 200
+    invited = ada.post("/settings/invitations", role="member")
+    assert invited.status_code == 303 and invited.headers["location"] == "/settings/members"
 
 
 def test_a_revoked_bootstrap_token_stays_revoked_across_restarts(fresh_server: Server) -> None:

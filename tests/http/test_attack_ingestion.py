@@ -48,7 +48,8 @@ def _deliver(endpoint: dict[str, object], event: str = "ping", body: bytes = b""
 def test_an_impossible_token_id_is_404_and_ingestion_goes_on(world: World, raw: str) -> None:
     answer = world.bob.post(f"/settings/tokens/{raw}/revoke")
     assert answer.status_code == 404, answer.text
-    endpoint = world.server.create_endpoint("github", name=f"after-revoke-{len(raw)}")
+    # Endpoint names are unique in a workspace: one per parameter.
+    endpoint = world.server.create_endpoint("github", name=f"after-revoke {raw!r}")
     assert _deliver(endpoint) < 5
     assert httpx.get(world.server.url + "/healthz").json() == {"status": "ok"}
     world.server.wait_for_events(1, endpoint=endpoint["id"])

@@ -119,3 +119,64 @@ def test_the_daily_digest_arrives_with_counts_per_source(
         assert len(handler.messages) == 1
     finally:
         server.stop()
+
+
+def test_the_digest_links_the_events_needing_attention_to_the_filtered_feed(
+    inbox: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    handler, port = inbox
+    server = Server(
+        tmp_path / "data",
+        env={
+            "ECHODASH_SMTP_HOST": "127.0.0.1",
+            "ECHODASH_SMTP_PORT": str(port),
+            "ECHODASH_SMTP_SECURITY": "none",
+            "ECHODASH_SMTP_FROM": "EchoDash <digest@acme.test>",
+            "ECHODASH_DIGEST_INTERVAL": "1",
+        },
+    ).start()
+    try:
+        billing = server.create_endpoint("generic", name="billing")
+        sent = [(f"Invoice {n} failed", "error") for n in range(12)]
+        sent += [("Disk nearly full", "warning")]
+        sent += [(f"Invoice {n} paid", "info") for n in range(3)]
+        for title, severity in sent:
+            answer = httpx.post(
+                str(billing["url"]),
+                json={"title": title, "severity": severity, "id": str(uuid.uuid4())},
+                headers={"authorization": f"Bearer {billing['secret']}"},
+            )
+            assert answer.status_code == 202, answer.text
+        server.wait_for_events(len(sent), source="generic")
+
+        with first_admin_client(server) as browser:
+            page = browser.get("/settings/notifications")
+            saved = browser.post(
+                "/settings/notifications/digest",
+                data={"csrf": _csrf(page.text), "frequency": "daily"},
+            )
+            assert saved.status_code in (200, 303), saved.text
+
+            deadline = time.monotonic() + 15
+            while not handler.messages:
+                assert time.monotonic() < deadline, f"no digest arrived:\n{server.log()[-2000:]}"
+                time.sleep(0.1)
+            message = handler.messages[0]
+            text = message.get_body(preferencelist=("plain",))
+            html = message.get_body(preferencelist=("html",))
+            assert text is not None and html is not None
+            # 13 need attention; 10 are listed, the link leads to all of them.
+            found = re.search(r"…and 3 more needing attention: (\S+)", text.get_content())
+            assert found, text.get_content()
+            link = found.group(1)
+            assert f'href="{link.replace("&", "&amp;")}"' in html.get_content()
+            assert link.startswith(server.url + "/?")
+
+            feed = browser.get(link.removeprefix(server.url))
+            assert feed.status_code == 200
+            shown = re.findall(r'class="row sev-(\w+)[^"]*" data-id="\d+"', feed.text)
+            assert sorted(shown) == ["error"] * 12 + ["warning"], shown
+            assert "Invoice 0 paid" not in feed.text
+            assert "Disk nearly full" in feed.text and "Invoice 11 failed" in feed.text
+    finally:
+        server.stop()

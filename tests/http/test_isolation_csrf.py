@@ -105,7 +105,10 @@ def _endpoint_and_event(server: Server, person: Person, name: str) -> None:
 
 
 def _personal_token(person: Person, name: str) -> None:
-    page = person.client.post("/settings/tokens", data={"csrf": person.csrf, "name": name})
+    # The form leads to the tokens page, which shows the new token once.
+    page = person.client.post(
+        "/settings/tokens", data={"csrf": person.csrf, "name": name}, follow_redirects=True
+    )
     assert page.status_code == 200, page.text
     found = re.search(r"(edk_[A-Za-z0-9_-]{20,})", page.text)
     assert found, page.text
@@ -133,7 +136,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pe
         )  # fmt: skip
         _refresh_csrf(ada)
         invited = ada.client.post(
-            "/settings/invitations", data={"csrf": ada.csrf, "role": "member"}
+            "/settings/invitations",
+            data={"csrf": ada.csrf, "role": "member"},
+            follow_redirects=True,
         )
         invite = re.search(r"/invite/([A-Za-z0-9_-]+)", invited.text)
         assert invite, invited.text

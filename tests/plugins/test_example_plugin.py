@@ -300,7 +300,8 @@ def test_signed_deliveries_become_readable_events_and_forgeries_are_refused(
 
 
 def test_the_cli_creates_an_endpoint_of_the_plugin_kind(acme_server: Server) -> None:
-    done = acme_server.cli("endpoints", "create", "--kind", "acme", "--name", "prod")
+    # Endpoint names are unique in a workspace: "prod" is taken by the delivery test.
+    done = acme_server.cli("endpoints", "create", "--kind", "acme", "--name", "staging")
     assert done.returncode == 0, done.stderr
     assert "(acme)" in done.stdout
     assert "Receive URL:" in done.stdout
@@ -344,7 +345,7 @@ def test_the_plugin_sender_is_on_the_sources_pages_with_its_label_mark_and_guide
     assert '<symbol id="src-acme" viewBox="0 0 24 24"><path d="M12 2 23 21H1z"' in sprite
     shot(page, "sources-connect-with-plugin")
     choice.click()
-    page.get_by_role("textbox", name="Name", exact=True).fill("prod")
+    page.get_by_role("textbox", name="Name", exact=True).fill("canary")
     page.get_by_role("button", name="Create").click()
     expect(
         page.get_by_text("Acme console → your project → Notifications → Webhooks")

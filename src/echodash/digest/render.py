@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jinja2
 
@@ -47,6 +48,8 @@ def render_email(digest: Digest, base_url: str, recipient_name: str) -> tuple[st
         # Bar widths in percent of the busiest source, never so thin they vanish.
         "bars": [(name, n, max(round(100 * n / top), 2)) for name, n in digest.per_source],
         "attention_levels": [level.value for level in ATTENTION],
+        # The feed (it lives at /), filtered to the events needing attention.
+        "attention_url": f"{base_url}/?{urlencode(digest.attention_query)}",
         "colors": SEVERITY_COLORS,
         "when": _when,
         "label_width": max((len(n) for n, _ in digest.per_source + digest.per_type), default=0),

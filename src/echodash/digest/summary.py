@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from echodash import event_query
 from echodash.digest.subscription import Subscription, period
 from echodash.events import Event, Origin, Severity
 from echodash.store.base import EventFilter, Store
@@ -19,6 +20,9 @@ _SEVERITY_ORDER = [s.value for s in Severity]
 PAGE = 100
 # Looking for the few events a narrow subscription wants must not read a huge feed.
 MAX_SCAN = 2000
+# The feed's `range` filter values, shortest first (a daily digest links to the last 24 hours,
+# a weekly one to the last 7 days).
+FEED_RANGES = (("24h", timedelta(days=1)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30)))
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Digest:
     more_notable: int
     frequency: str = "daily"
     attention: int = field(default=0)
+    # The feed's filters (its URL query) showing what `attention` counts.
+    attention_query: dict[str, str] = field(default_factory=dict)
 
 
 async def build_digest(
@@ -77,7 +83,26 @@ async def build_digest(
         more_notable=max(attention - shown, 0),
         frequency=sub.frequency,
         attention=attention,
+        attention_query=_attention_query(sub, start, now),
     )
+
+
+def _attention_query(sub: Subscription, start: datetime, end: datetime) -> dict[str, str]:
+    """The feed's filters for the events needing attention in this digest: the least severe
+    of them or worse, over the digest's period (the feed's range that covers it), of the
+    source and type the subscription names when it names just one."""
+    least = min(ATTENTION, key=lambda level: event_query.RANK[level])
+    narrow = _narrowest_filter(sub, start, end)
+    query = {"severity": event_query.or_worse(least.value)}
+    span = end - start
+    query["range"] = next(
+        (name for name, width in FEED_RANGES if span <= width), FEED_RANGES[-1][0]
+    )
+    if narrow.source:
+        query["source"] = narrow.source
+    if narrow.type:
+        query["type"] = narrow.type
+    return query
 
 
 async def _notable(

@@ -250,6 +250,7 @@ def build_document() -> dict[str, Any]:
                 "200": _json(_ref("Endpoint"), "Updated"),
                 "400": _error("Invalid change"),
                 "404": _error("Not found"),
+                "409": _error("Another endpoint of the workspace has this name"),
                 **_AUTH_ERRORS,
             },
         },
@@ -321,6 +322,7 @@ def build_document() -> dict[str, Any]:
                 "responses": {
                     "201": _json(_ref("Endpoint"), "Created"),
                     "400": _error("Invalid"),
+                    "409": _error("Another endpoint of the workspace has this name"),
                     **_AUTH_ERRORS,
                 },
             },

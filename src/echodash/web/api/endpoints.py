@@ -53,6 +53,8 @@ async def create_endpoint(request: Request) -> Response:
             body.get("secret"),
             body.get("options"),
         )
+    except endpoint_admin.NameTakenError as exc:
+        raise ApiError(409, "name_taken", str(exc)) from None
     except endpoint_admin.InvalidEndpointError as exc:
         raise ApiError(400, "invalid_endpoint", str(exc)) from None
     return json_response({**endpoint_json(svc, record), "secret": secret}, 201)
@@ -106,6 +108,12 @@ async def update_endpoint(request: Request) -> Response:
                 else None
             ),
         )
+        if changes.name is not None:
+            await endpoint_admin.check_name_free(
+                svc.store, token.workspace_id, changes.name, record.id
+            )
+    except endpoint_admin.NameTakenError as exc:
+        raise ApiError(409, "name_taken", str(exc)) from None
     except endpoint_admin.InvalidEndpointError as exc:
         raise ApiError(400, "invalid_endpoint", str(exc)) from None
     updated = await svc.store.update_endpoint(token.workspace_id, record.id, changes)

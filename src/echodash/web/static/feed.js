@@ -595,7 +595,11 @@
         ok = true;
       } else {
         if (io) io.disconnect();
-        more.remove();
+        // The end of the list, said as the page says it when everything fits on it.
+        const end = document.createElement("p");
+        end.className = "feed-end";
+        end.textContent = more.dataset.endText || "That\u2019s everything: no older events.";
+        more.replaceWith(end);
         more = null;
       }
     } catch (err) {

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from echodash.crypto import hash_token, new_api_token
+from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import path_id
 from echodash.web.responses import ApiError, services
@@ -115,7 +116,14 @@ async def _tokens_page(
 
 async def tokens_settings(request: Request) -> Response:
     viewer = await require_viewer(request)
-    return await _tokens_page(request, viewer)
+    once = take_once(request, viewer)
+    answer = await _tokens_page(
+        request,
+        viewer,
+        new_token=once.get("token", ""),
+        new_token_name=once.get("name", ""),
+    )
+    return cleared(request, answer)
 
 
 async def create_token(request: Request) -> Response:
@@ -135,8 +143,10 @@ async def create_token(request: Request) -> Response:
     await services(request).store.create_user_token(
         viewer.workspace_id, viewer.user.id, name, hash_token(token), viewer.role
     )
-    # Shown on this one answer only; the store keeps just its hash.
-    return await _tokens_page(request, viewer, new_token=token, new_token_name=name)
+    # Shown on the next view of the tokens page only; the store keeps just its hash.
+    answer = see_other("/settings/tokens")
+    show_once(request, answer, viewer, "/settings/tokens", {"token": token, "name": name})
+    return answer
 
 
 async def revoke_token(request: Request) -> Response:

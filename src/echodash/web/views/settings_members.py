@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.store.base import ROLES, UserRecord
+from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
@@ -39,7 +40,14 @@ async def _members_page(
 
 async def members_settings(request: Request) -> Response:
     viewer = await require_viewer(request)
-    return await _members_page(request, viewer)
+    once = take_once(request, viewer)
+    answer = await _members_page(
+        request,
+        viewer,
+        invite_link=once.get("link", ""),
+        invite_role=once.get("role", ""),
+    )
+    return cleared(request, answer)
 
 
 async def _target(request: Request, viewer: Viewer) -> tuple[UserRecord, str, int]:
@@ -111,10 +119,9 @@ async def create_invitation(request: Request) -> Response:
     await svc.store.create_invitation(
         hash_token(token), viewer.workspace_id, role, viewer.user.id, utcnow() + INVITATION_LIFETIME
     )
-    # The link is shown on this answer only; the store keeps just the token's hash.
-    return await _members_page(
-        request,
-        viewer,
-        invite_link=f"{svc.settings.base_url}/invite/{token}",
-        invite_role=role,
-    )
+    # The link is shown on the next view of the members page only; the store keeps just the
+    # token's hash.
+    answer = see_other("/settings/members")
+    link = f"{svc.settings.base_url}/invite/{token}"
+    show_once(request, answer, viewer, "/settings/members", {"link": link, "role": role})
+    return answer

@@ -15,6 +15,7 @@ from echodash.sources import Guide, source_classes
 from echodash.sources.notion import VERIFICATION_TYPE
 from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
+from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
@@ -122,12 +123,34 @@ async def create_source(request: Request) -> Response:
             name=name or "",
             error=str(exc).replace("`", ""),
         )
-    return await _detail(request, viewer, record, shown_secret=plain, created=True)
+    return _to_detail(request, viewer, record, plain, "created")
+
+
+def _to_detail(
+    request: Request, viewer: Viewer, record: EndpointRecord, secret: str, done: str
+) -> Response:
+    """After a form: the endpoint's page, showing the new secret there once (a reload of
+    that page creates nothing and shows the secret no more)."""
+    path = f"/sources/{record.id}"
+    answer = see_other(path)
+    show_once(request, answer, viewer, path, {"secret": secret, "done": done})
+    return answer
 
 
 async def source_detail(request: Request) -> Response:
     viewer = await require_viewer(request)
-    return await _detail(request, viewer, await _owned(request, viewer))
+    record = await _owned(request, viewer)
+    once = take_once(request, viewer)
+    done = once.get("done", "")
+    answer = await _detail(
+        request,
+        viewer,
+        record,
+        shown_secret=once.get("secret", ""),
+        created=done == "created",
+        rotated=done == "rotated",
+    )
+    return cleared(request, answer)
 
 
 async def rotate_secret(request: Request) -> Response:
@@ -146,7 +169,7 @@ async def rotate_secret(request: Request) -> Response:
     except endpoint_admin.InvalidEndpointError as exc:
         raise ApiError(400, "invalid_secret", str(exc).replace("`", "")) from None
     svc.directory.forget(record.slug)
-    return await _detail(request, viewer, updated, shown_secret=plain, rotated=True)
+    return _to_detail(request, viewer, updated, plain, "rotated")
 
 
 async def delete_source(request: Request) -> Response:
@@ -196,7 +219,6 @@ async def _detail(
         viewer,
         "source_detail.html",
         "sources",
-        status=201 if flags.get("created") else 200,
         record=record,
         label=present.source_label(record.kind),
         icon=present.icon_for(record.kind),
