@@ -65,7 +65,8 @@ class FeedStore(ABC):
     async def event_counts(
         self, workspace_id: int, since: datetime, until: datetime
     ) -> list[tuple[str, str, str, int]]:
-        """(source, type, severity, count) of the events received in [since, until)."""
+        """(source, type, severity, count) of the events received in [since, until); replays
+        are left out (a replay repeats an event already counted)."""
 
     @abstractmethod
     async def delivery_volume(

@@ -101,7 +101,7 @@ class PgFeed(PgConnection):
             lambda c: c.fetch(
                 "SELECT source, type, severity, count(*) FROM events "
                 "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
-                "GROUP BY source, type, severity",
+                "AND origin <> 'replay' GROUP BY source, type, severity",
                 workspace_id,
                 since,
                 until,

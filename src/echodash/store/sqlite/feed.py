@@ -119,7 +119,7 @@ class SqliteFeed(SqliteConnection):
                 for r in c.execute(
                     "SELECT source, type, severity, count(*) FROM events "
                     "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
-                    "GROUP BY source, type, severity",
+                    "AND origin <> 'replay' GROUP BY source, type, severity",
                     (workspace_id, to_micros(since), to_micros(until)),
                 )
             ]
