@@ -67,3 +67,21 @@ def test_no_sender_module_catches_every_exception() -> None:
 def test_the_flat_modules_of_the_old_layout_are_gone() -> None:
     flat = sorted(p.name for p in PACKAGE.glob("*.py") if not p.name.startswith("_"))
     assert flat == []
+
+
+def test_a_sender_that_cannot_read_is_refused_when_defined() -> None:
+    import pytest
+
+    from echodash.sources import Source
+
+    with pytest.raises(TypeError, match="neither `reader` nor its own read"):
+
+        class Mute(Source):
+            kind = "mute"
+            name = "Mute"
+
+            def signed_with(self, headers: object, body: bytes) -> None:
+                return None
+
+            def delivery_id(self, headers: object, body: bytes) -> None:
+                return None

@@ -102,6 +102,13 @@ class Source(ABC):
     # What a delivery is called in the line for one that is not a JSON object.
     delivery_noun: ClassVar[str] = "a delivery"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A sender (a class that names its `kind`) must say how it reads: a `reader`, or
+        its own `read`. Refused when the class is defined, not when a delivery comes."""
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__ and cls.reader is None and cls.read is Source.read:
+            raise TypeError(f"{cls.__name__} sets neither `reader` nor its own read()")
+
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
 
@@ -179,9 +186,8 @@ class Source(ABC):
     def read(self, headers: Headers, body: bytes) -> PayloadReader | None:
         """The delivery as this sender's reader; None when it is not something it can read
         (a body that is not a JSON object, say). By default: `reader` over the JSON object."""
-        if type(self).reader is None:
-            raise NotImplementedError(f"{type(self).__name__} sets no reader and no read()")
-        return read_object(headers, body, type(self).reader)  # type: ignore[arg-type]
+        reader = type(self).reader
+        return None if reader is None else read_object(headers, body, reader)
 
     def events(self, reader: PayloadReader) -> list[EventDraft]:
         """The sender's own events for the delivery: its title builder for the type."""
