@@ -16,6 +16,7 @@ from typing import Any
 
 from echodash.alerts.rules import Match, Where
 from echodash.events import Event, Severity
+from echodash.sources.kit.payload import dig
 
 _MISSING = object()
 # warning, error and critical match "this or graver"; info and success match themselves.
@@ -41,15 +42,13 @@ _ATTRIBUTES = (
 Body = Callable[[], Any]
 
 
-def matches(match: Match, event: Event, body: Body, *, filed: bool = False) -> bool:
+def matches(match: Match, event: Event, body: Body) -> bool:
     """Whether `event` is one `match` describes. `body` gives the delivery's JSON when a
-    condition needs it (parsed at most once by the caller's cache, never when not needed).
-    `filed`: the source and type were checked already (a RuleIndex found the rule)."""
-    if not filed:
-        if match.source is not None and event.source != match.source:
-            return False
-        if match.type is not None and not _glob(event.type, match.type):
-            return False
+    condition needs it (parsed at most once by the caller's cache, never when not needed)."""
+    if match.source is not None and event.source != match.source:
+        return False
+    if match.type is not None and not _glob(event.type, match.type):
+        return False
     if match.endpoint is not None and event.endpoint_id != match.endpoint:
         return False
     if match.category is not None and event.category != match.category:
@@ -144,24 +143,10 @@ def value_of(path: str, event: Event, body: Body) -> Any:
             value = getattr(event, name)
             return value.value if hasattr(value, "value") else value
         return _MISSING
-    found = _dig(body(), path)
+    found = dig(body(), path, _MISSING)
     if found is _MISSING:
         return event.fields.get(path, _MISSING)
     return found
-
-
-def _dig(document: Any, path: str) -> Any:
-    current = document
-    for part in path.split("."):
-        if isinstance(current, dict):
-            if part not in current:
-                return _MISSING
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return _MISSING
-    return current
 
 
 def holds(where: Where, value: Any) -> bool:

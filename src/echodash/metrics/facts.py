@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from echodash.events import Event
 from echodash.metrics.dora import Commit, Deployment, Incident, Push
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Discount, Item, Snapshot
+from echodash.sources.kit.payload import dig, parse_time
 
 DEFAULT_INCIDENT_LABEL = r"(?i)incident"
 _ROOT_CAUSE = re.compile(r"(?im)^\s*root[ _-]?cause\s*:\s*([0-9a-f]{7,40})\b")
@@ -66,16 +67,8 @@ def facts_of(event: Event, body: Any, incident_label: str = DEFAULT_INCIDENT_LAB
     return []
 
 
-def _get(document: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(document, dict):
-            return None
-        document = document.get(part)
-    return document
-
-
 def _str(document: Any, path: str) -> str | None:
-    value = _get(document, path)
+    value = dig(document, path)
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         text = str(value).strip()
         return text or None
@@ -83,23 +76,10 @@ def _str(document: Any, path: str) -> str | None:
 
 
 def _time(value: Any) -> datetime | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        try:
-            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str) and value:
-        text = value.strip().replace("Z", "+00:00")
-        if " UTC" in text:  # GitLab: "2026-11-02 09:00:00 UTC"
-            text = text.replace(" UTC", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return None
+    """kit's parse_time, also for GitLab's "2026-11-02 09:00:00 UTC"."""
+    if isinstance(value, str) and value.endswith(" UTC"):
+        value = value.removesuffix(" UTC") + "+00:00"
+    return parse_time(value)
 
 
 def _branch(ref: str | None) -> str | None:
@@ -113,7 +93,7 @@ def _commits(items: Any, at: datetime) -> tuple[Commit, ...]:
     for item in items if isinstance(items, list) else []:
         sha = _str(item, "id")
         if sha:
-            found.append(Commit(sha, _time(_get(item, "timestamp")) or at))
+            found.append(Commit(sha, _time(dig(item, "timestamp")) or at))
     return tuple(found)
 
 
@@ -140,7 +120,7 @@ def _github(event: Event, body: dict[str, Any], incident_label: str) -> list[Fac
         environment = _str(body, "deployment_status.environment") or _str(
             body, "deployment.environment"
         )
-        at = _time(_get(body, "deployment_status.created_at")) or event.occurred_at
+        at = _time(dig(body, "deployment_status.created_at")) or event.occurred_at
         key = _str(body, "deployment.id")
         if environment and key:
             return [
@@ -156,31 +136,31 @@ def _github(event: Event, body: dict[str, Any], incident_label: str) -> list[Fac
             ]
     if kind == "push":
         branch = _branch(_str(body, "ref"))
-        if branch is None or _get(body, "deleted") is True:
+        if branch is None or dig(body, "deleted") is True:
             return []
-        at = _time(_get(body, "repository.pushed_at")) or event.occurred_at
+        at = _time(dig(body, "repository.pushed_at")) or event.occurred_at
         return [
             Push(
                 service=service,
                 ref=branch,
                 head=_str(body, "after") or _str(body, "head_commit.id"),
                 at=at,
-                commits=_commits(_get(body, "commits"), at),
+                commits=_commits(dig(body, "commits"), at),
                 event_id=event.id,
             )
         ]
     if kind == "issues":
-        issue = _get(body, "issue")
-        if not _labelled(_get(issue, "labels"), incident_label, "name"):
+        issue = dig(body, "issue")
+        if not _labelled(dig(issue, "labels"), incident_label, "name"):
             return []
         return [
             _issue_mark(
                 f"github:{repository}#{_str(issue, 'number')}",
                 service,
                 _str(body, "action"),
-                _time(_get(issue, "created_at")),
-                _time(_get(issue, "closed_at")),
-                _get(issue, "body"),
+                _time(dig(issue, "created_at")),
+                _time(dig(issue, "closed_at")),
+                dig(issue, "body"),
                 event,
             )
         ]
@@ -225,7 +205,7 @@ def _gitlab(event: Event, body: dict[str, Any], incident_label: str) -> list[Fac
                     key=f"gitlab:{key}",
                     service=service,
                     environment=environment,
-                    at=_time(_get(body, "status_changed_at")) or event.occurred_at,
+                    at=_time(dig(body, "status_changed_at")) or event.occurred_at,
                     sha=_str(body, "sha"),
                     ref=_str(body, "ref"),
                     event_id=event.id,
@@ -241,23 +221,23 @@ def _gitlab(event: Event, body: dict[str, Any], incident_label: str) -> list[Fac
                 ref=branch,
                 head=_str(body, "after"),
                 at=event.occurred_at,
-                commits=_commits(_get(body, "commits"), event.occurred_at),
+                commits=_commits(dig(body, "commits"), event.occurred_at),
                 event_id=event.id,
             )
         ]
     if kind == "issue":
-        labels = _get(body, "labels") or _get(body, "object_attributes.labels")
+        labels = dig(body, "labels") or dig(body, "object_attributes.labels")
         if not _labelled(labels, incident_label, "title"):
             return []
-        attributes = _get(body, "object_attributes")
+        attributes = dig(body, "object_attributes")
         return [
             _issue_mark(
                 f"gitlab:{project}#{_str(attributes, 'iid')}",
                 service,
                 _str(attributes, "action"),
-                _time(_get(attributes, "created_at")),
-                _time(_get(attributes, "closed_at")),
-                _get(attributes, "description"),
+                _time(dig(attributes, "created_at")),
+                _time(dig(attributes, "closed_at")),
+                dig(attributes, "description"),
                 event,
             )
         ]
@@ -281,11 +261,11 @@ def _cloudflare(event: Event, body: dict[str, Any]) -> list[Fact]:
 def _stripe(event: Event, body: dict[str, Any]) -> list[Fact]:
     if not event.type.startswith("customer.subscription."):
         return []
-    subscription = _get(body, "data.object")
+    subscription = dig(body, "data.object")
     key = _str(subscription, "id")
-    customer = _get(subscription, "customer")
+    customer = dig(subscription, "customer")
     customer_id = _str(customer, "id") if isinstance(customer, dict) else customer
-    created = _time(_get(body, "created"))
+    created = _time(dig(body, "created"))
     if not key or not isinstance(customer_id, str) or created is None:
         return []
     status = _str(subscription, "status") or "incomplete"
@@ -308,7 +288,7 @@ def _stripe(event: Event, body: dict[str, Any]) -> list[Fact]:
 
 
 def _item_currency(subscription: Any) -> str | None:
-    for item in _list(_get(subscription, "items.data")):
+    for item in _list(dig(subscription, "items.data")):
         found = _str(item, "price.currency") or _str(item, "plan.currency")
         if found:
             return found
@@ -321,16 +301,16 @@ def _list(value: Any) -> list[Any]:
 
 def _items(subscription: Any) -> tuple[Item, ...]:
     found = []
-    for item in _list(_get(subscription, "items.data")):
-        price = _get(item, "price") or _get(item, "plan") or {}
-        recurring = _get(price, "recurring") or {}
+    for item in _list(dig(subscription, "items.data")):
+        price = dig(item, "price") or dig(item, "plan") or {}
+        recurring = dig(price, "recurring") or {}
         interval = _str(recurring, "interval") or _str(price, "interval")
-        count = _get(recurring, "interval_count") or _get(price, "interval_count") or 1
+        count = dig(recurring, "interval_count") or dig(price, "interval_count") or 1
         usage = _str(recurring, "usage_type") or _str(price, "usage_type")
-        amount = _get(price, "unit_amount")
+        amount = dig(price, "unit_amount")
         if amount is None:
-            amount = _get(price, "amount")
-        quantity = _get(item, "quantity")
+            amount = dig(price, "amount")
+        quantity = dig(item, "quantity")
         if interval is None:
             continue
         found.append(
@@ -351,16 +331,16 @@ def _items(subscription: Any) -> tuple[Item, ...]:
 
 def _discount(subscription: Any) -> Discount | None:
     coupons = []
-    single = _get(subscription, "discount")
+    single = dig(subscription, "discount")
     if isinstance(single, dict):
-        coupons.append(_get(single, "coupon") or _get(single, "source.coupon"))
-    for entry in _list(_get(subscription, "discounts")):
+        coupons.append(dig(single, "coupon") or dig(single, "source.coupon"))
+    for entry in _list(dig(subscription, "discounts")):
         if isinstance(entry, dict):
-            coupons.append(_get(entry, "coupon") or _get(entry, "source.coupon"))
+            coupons.append(dig(entry, "coupon") or dig(entry, "source.coupon"))
     for coupon in coupons:
         if isinstance(coupon, dict) and _str(coupon, "duration"):
-            percent = _get(coupon, "percent_off")
-            amount = _get(coupon, "amount_off")
+            percent = dig(coupon, "percent_off")
+            amount = dig(coupon, "amount_off")
             return Discount(
                 duration=str(_str(coupon, "duration")),
                 percent_off=float(percent)
