@@ -56,6 +56,7 @@ STORE_FREE = (
     "tests/metrics/test_product.py",
     "tests/metrics/test_facts.py",
     "tests/metrics/test_settings.py",
+    "tests/pipeline/test_pacing.py",
 )
 
 

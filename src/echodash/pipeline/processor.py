@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from echodash.bus.base import Bus
 from echodash.events import REPLAY_TAG, Event, EventDraft, Severity, utcnow
+from echodash.pipeline.pacing import Pacer
 from echodash.pipeline.templating import Templates
 from echodash.sources import Source, UnknownSourceError, source_class
 from echodash.store.base import Store, StoredDelivery, StoreUnavailableError
@@ -22,17 +23,8 @@ from echodash.telemetry import Telemetry
 log = logging.getLogger("echodash.processor")
 
 BATCH = 500
-# Above this many accepted deliveries per second the receive path is saturated: parsing
-# then takes a small, steady share (TRICKLE events per PAUSE) so acknowledgements stay fast,
-# and catches up at full speed as soon as the burst is over. Nothing is dropped either way.
-HOT_RATE = 1500.0
-# Parsing at full speed competes with receiving for the same CPU, so the measured arrival rate
-# falls while a big batch parses, and a busy node could settle below HOT_RATE for good. A
-# backlog (the last batch was full) with deliveries still arriving this fast counts as a burst.
-WARM_RATE = 200.0
-TRICKLE = 10
-PAUSE = 0.1
 SOURCE_TTL = 5.0
+MAX_REST = 1.0
 
 
 def parse_delivery(source: Source | None, delivery: StoredDelivery) -> Sequence[EventDraft]:
@@ -60,27 +52,15 @@ class Processor:
         self._bus = bus
         self._telemetry = telemetry
         self._wakeup = asyncio.Event()
-        self._arrivals = 0
-        self._window_start = time.monotonic()
+        self._pacer = Pacer(BATCH)
         self._paused = False
-        self._backlog = False
         self._sources: dict[int, tuple[Source, float]] = {}
         self.templates = Templates(store)
 
     def notify(self) -> None:
         """A delivery was committed (called on the receive path: keep it trivial)."""
-        self._arrivals += 1
+        self._pacer.arrived()
         self._wakeup.set()
-
-    def _ingest_is_hot(self) -> bool:
-        now = time.monotonic()
-        elapsed = now - self._window_start
-        if elapsed < 0.05:
-            return False
-        rate = self._arrivals / elapsed
-        self._arrivals = 0
-        self._window_start = now
-        return rate > HOT_RATE or (self._backlog and rate > WARM_RATE)
 
     async def run(self) -> None:
         """Process until cancelled; wakes when notified, and checks every second regardless."""
@@ -88,10 +68,10 @@ class Processor:
             # Cleared before looking for work, so a delivery committed while we look still
             # wakes the wait below at once.
             self._wakeup.clear()
-            hot = self._ingest_is_hot()
-            limit = TRICKLE if hot else BATCH
+            step = self._pacer.next_step()
+            started = time.monotonic()
             try:
-                done = await self.process_pending(limit)
+                done = await self.process_pending(step.limit)
             except StoreUnavailableError as exc:
                 if not self._paused:  # one line when it stops, one when it resumes
                     log.warning("processing paused until the store answers: %s", exc)
@@ -107,10 +87,11 @@ class Processor:
             if self._paused:
                 log.warning("processing resumed")
                 self._paused = False
-            self._backlog = done >= limit
+            rest = self._pacer.took(step, done, time.monotonic() - started)
             if done:
-                # Let waiting requests run between batches; under a burst, step well aside.
-                await asyncio.sleep(PAUSE if hot else 0)
+                # Let waiting requests run between batches; while they keep the loop busy,
+                # step aside for most of the time (see pacing.py).
+                await asyncio.sleep(min(rest, MAX_REST))
                 continue
             try:
                 await asyncio.wait_for(self._wakeup.wait(), 1.0)
