@@ -1,0 +1,67 @@
+"""What the alerts API routes share: the store's alerts part, rules as JSON, bounded bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from echodash.alerts.rules import Rule, RuleError, parse_rule
+from echodash.events import iso
+from echodash.store.base.alerts import AlertStore, RuleRecord
+from echodash.web.params import json_body, path_id
+from echodash.web.responses import ApiError, services
+
+# A rule is a few hundred bytes; services a few kilobytes. Far below the API's 1 MiB, so a
+# rule or a service list can never be a large thing to parse, store and evaluate.
+RULE_BYTES = 64 * 1024
+SERVICES_BYTES = 256 * 1024
+# What `Action.to_json` shows in place of a webhook secret.
+MASKED_SECRET = "whsec_…"  # noqa: S105 (the mask, not a secret)
+
+
+def alert_store(request: Request) -> AlertStore:
+    """The store's alerts part; a clear 501 on a store that does not keep alerts."""
+    store = services(request).store
+    if not isinstance(store, AlertStore):
+        raise ApiError(501, "not_available", "This server's store does not keep alert rules.")
+    return store
+
+
+async def bounded_json(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object of at most `limit` bytes."""
+    if len(await request.body()) > limit:
+        raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
+    return await json_body(request)
+
+
+def checked_rule(document: dict[str, Any]) -> Rule:
+    """The rule `document` describes, or a 400 naming the field that is wrong."""
+    try:
+        return parse_rule(document)
+    except RuleError as exc:
+        raise ApiError(400, "invalid_rule", str(exc)) from None
+
+
+def rule_json(record: RuleRecord) -> dict[str, Any]:
+    """A stored rule as answers show it: secrets hidden, with its id, state and times."""
+    try:
+        shown = parse_rule(record.document).to_json()
+    except RuleError:
+        # Saved by an older version with other rules: shown, never with a secret.
+        shown = {k: v for k, v in record.document.items() if k != "actions"}
+    return {
+        "id": record.id,
+        **shown,
+        "enabled": record.enabled,
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at),
+    }
+
+
+async def owned_rule(request: Request, workspace_id: int) -> RuleRecord:
+    rule_id = path_id(request, "rule_id", "No rule with this id in your workspace.")
+    record = await alert_store(request).get_rule(workspace_id, rule_id)
+    if record is None:
+        raise ApiError(404, "not_found", "No rule with this id in your workspace.")
+    return record
