@@ -60,6 +60,9 @@ def rule_json(record: RuleRecord) -> dict[str, Any]:
 
 
 async def owned_rule(request: Request, workspace_id: int) -> RuleRecord:
+    if request.path_params.get("rule_id") == "test":
+        # `/rules/test` is a route of its own (POST); other methods reach `/rules/{rule_id}`.
+        raise ApiError(405, "method_not_allowed", "Method Not Allowed", {"Allow": "POST"})
     rule_id = path_id(request, "rule_id", "No rule with this id in your workspace.")
     record = await alert_store(request).get_rule(workspace_id, rule_id)
     if record is None:
