@@ -28,7 +28,7 @@ async def get_services(request: Request) -> Response:
 
 
 async def put_services(request: Request) -> Response:
-    token = await require_admin(request)
+    token = await require_admin(request, "linked services")
     body = await bounded_json(request, SERVICES_BYTES)
     services = check_services(body)
     await alert_store(request).put_services(token.workspace_id, services)

@@ -40,7 +40,7 @@ async def get_rule(request: Request) -> Response:
 
 
 async def create_rule(request: Request) -> Response:
-    token = await require_admin(request)
+    token = await require_admin(request, "alert rules")
     body = await bounded_json(request, RULE_BYTES)
     enabled = _enabled(body.pop("enabled", True))
     _refuse_masked_secrets(body.get("actions"), None)
@@ -57,7 +57,7 @@ async def create_rule(request: Request) -> Response:
 async def update_rule(request: Request) -> Response:
     """Top-level keys of the body replace the stored ones (null removes an optional one,
     e.g. `"muted_until": null`); the result is checked as a whole."""
-    token = await require_admin(request)
+    token = await require_admin(request, "alert rules")
     record = await owned_rule(request, token.workspace_id)
     body = await bounded_json(request, RULE_BYTES)
     enabled = _enabled(body.pop("enabled", record.enabled))
@@ -82,7 +82,7 @@ async def update_rule(request: Request) -> Response:
 
 
 async def delete_rule(request: Request) -> Response:
-    token = await require_admin(request)
+    token = await require_admin(request, "alert rules")
     record = await owned_rule(request, token.workspace_id)
     await alert_store(request).delete_rule(token.workspace_id, record.id)
     return Response(status_code=204)
