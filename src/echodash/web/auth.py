@@ -24,9 +24,7 @@ from echodash.web.sessions import (
 Recheck = Callable[[], Awaitable[bool]]
 
 
-async def require_admin(
-    request: Request, change: str = "endpoints and secrets"
-) -> ApiTokenRecord:
+async def require_admin(request: Request, change: str = "endpoints and secrets") -> ApiTokenRecord:
     """The caller's token if it is an admin's; members may read but not change settings."""
     token = await require_token(request)
     if token.role != "admin":
