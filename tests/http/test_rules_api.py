@@ -311,3 +311,27 @@ def test_a_dry_run_span_is_checked(server: Server, params: dict[str, str], detai
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_maintenance_windows_are_kept_with_the_rule_and_checked(server: Server) -> None:
+    """The evaluator reads `maintenance` from the stored rule (alerts/windows.py)."""
+    window = {"days": ["sat", "sun"], "start": "22:00", "end": "02:00", "timezone": "Europe/Berlin"}
+    with server.client() as c:
+        made = c.post("/api/v1/rules", json=rule("quiet weekends", maintenance=[window]))
+        assert made.status_code == 201, made.text
+        assert made.json()["maintenance"] == [window]
+        rule_id = made.json()["id"]
+        assert _stored_document(server, rule_id)["maintenance"] == [window]
+        # A dry run is about evaluation, which windows do not pause.
+        assert c.post(f"/api/v1/rules/{rule_id}/test").status_code == 200
+        for wrong, field in (
+            ({"start": "25:00", "end": "02:00"}, "maintenance.0"),
+            ({"start": "22:00", "end": "02:00", "days": ""}, "maintenance.0.days"),
+            ({"start": "22:00", "end": "02:00", "timezone": "Mars/Base"}, "maintenance.0"),
+            ({"start": "22:00", "end": "02:00", "timezone": None}, "maintenance.0.timezone"),
+        ):
+            answer = c.patch(f"/api/v1/rules/{rule_id}", json={"maintenance": [wrong]})
+            assert answer.status_code == 400, wrong
+            assert answer.json()["detail"].startswith(f"{field}"), answer.json()
+        cleared = c.patch(f"/api/v1/rules/{rule_id}", json={"maintenance": None}).json()
+        assert "maintenance" not in cleared

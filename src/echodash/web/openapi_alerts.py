@@ -119,6 +119,26 @@ _RULE_FIELDS: dict[str, Any] = {
     "resolve_after_seconds": _seconds(0),
     "suspect_window_seconds": _seconds(0, LONGEST_SUSPECT_WINDOW),
     "enabled": {"type": "boolean"},
+    "maintenance": {
+        "type": ["array", "null"],
+        "maxItems": 20,
+        "description": "Maintenance windows: alerts open but notify nobody inside them",
+        "items": {
+            "type": "object",
+            "required": ["start", "end"],
+            "additionalProperties": False,
+            "properties": {
+                "days": {
+                    "type": "array",
+                    "items": _STR,
+                    "description": "mon … sun; none: every day",
+                },
+                "start": {"type": "string", "description": "Local clock time, 22:00"},
+                "end": {"type": "string", "description": "Before start: runs past midnight"},
+                "timezone": {"type": "string", "description": "IANA name; default UTC"},
+            },
+        },
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -153,6 +173,7 @@ SCHEMAS: dict[str, Any] = {
             "condition": {"type": "object"},
             "actions": {"type": "array", "items": {"type": "object"}},
             "enabled": {"type": "boolean"},
+            "maintenance": {"type": "array", "items": {"type": "object"}},
             "created_at": _TIME,
             "updated_at": _TIME,
         },

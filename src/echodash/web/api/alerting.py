@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from echodash.alerts.rules import Rule, RuleError, parse_rule
+from echodash.alerts.windows import WindowError, parse_window
 from echodash.events import iso
 from echodash.store.base.alerts import AlertStore, RuleRecord
 from echodash.web.params import json_body, path_id
@@ -16,6 +17,10 @@ from echodash.web.responses import ApiError, services
 # rule or a service list can never be a large thing to parse, store and evaluate.
 RULE_BYTES = 64 * 1024
 SERVICES_BYTES = 256 * 1024
+# Maintenance windows ride along in a rule's document under this key: `parse_rule` does not
+# know it; the evaluator reads it (as alerts/windows.py parses it) before parsing the rest.
+MAINTENANCE = "maintenance"
+MAX_WINDOWS = 20
 # What `Action.to_json` shows in place of a webhook secret.
 MASKED_SECRET = "whsec_…"  # noqa: S105 (the mask, not a secret)
 
@@ -35,21 +40,54 @@ async def bounded_json(request: Request, limit: int) -> dict[str, Any]:
     return await json_body(request)
 
 
-def checked_rule(document: dict[str, Any]) -> Rule:
-    """The rule `document` describes, or a 400 naming the field that is wrong."""
+def checked_rule(document: dict[str, Any]) -> tuple[Rule, dict[str, Any]]:
+    """The rule `document` describes and the document to store (canonical, secrets
+    included, maintenance windows kept), or a 400 naming the field that is wrong."""
+    rest = {k: v for k, v in document.items() if k != MAINTENANCE}
     try:
-        return parse_rule(document)
+        rule = parse_rule(rest)
     except RuleError as exc:
         raise ApiError(400, "invalid_rule", str(exc)) from None
+    stored = rule.to_json(reveal=True)
+    windows = _windows(document.get(MAINTENANCE))
+    if windows:
+        stored[MAINTENANCE] = windows
+    return rule, stored
+
+
+def _windows(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_WINDOWS:
+        raise ApiError(
+            400, "invalid_rule", f"{MAINTENANCE}: a list of at most {MAX_WINDOWS} windows"
+        )
+    found = []
+    for i, item in enumerate(value):
+        given = item if isinstance(item, dict) else {}
+        zone = given.get("timezone")
+        if "timezone" in given and (not isinstance(zone, str) or not 0 < len(zone) <= 64):
+            raise ApiError(400, "invalid_rule", f"{MAINTENANCE}.{i}.timezone: a time zone name")
+        if "days" in given and not isinstance(given["days"], list):
+            # parse_window reads a false value as "every day": a typo must not mean that.
+            raise ApiError(400, "invalid_rule", f'{MAINTENANCE}.{i}.days: a list such as ["sat"]')
+        try:
+            found.append(parse_window(item).to_json())
+        except (WindowError, ValueError, OSError) as exc:
+            raise ApiError(400, "invalid_rule", f"{MAINTENANCE}.{i}: {exc}") from None
+    return found
 
 
 def rule_json(record: RuleRecord) -> dict[str, Any]:
     """A stored rule as answers show it: secrets hidden, with its id, state and times."""
+    rest = {k: v for k, v in record.document.items() if k != MAINTENANCE}
     try:
-        shown = parse_rule(record.document).to_json()
+        shown = parse_rule(rest).to_json()
     except RuleError:
         # Saved by an older version with other rules: shown, never with a secret.
-        shown = {k: v for k, v in record.document.items() if k != "actions"}
+        shown = {k: v for k, v in rest.items() if k != "actions"}
+    if record.document.get(MAINTENANCE):
+        shown[MAINTENANCE] = record.document[MAINTENANCE]
     return {
         "id": record.id,
         **shown,

@@ -27,7 +27,9 @@ async def dry_run_saved(request: Request) -> Response:
     token = await require_token(request)
     since, until = _span(request)
     record = await owned_rule(request, token.workspace_id)
-    return await _answer(request, token.workspace_id, checked_rule(record.document), since, until)
+    return await _answer(
+        request, token.workspace_id, checked_rule(record.document)[0], since, until
+    )
 
 
 async def dry_run_unsaved(request: Request) -> Response:
@@ -36,7 +38,8 @@ async def dry_run_unsaved(request: Request) -> Response:
     body = await bounded_json(request, RULE_BYTES)
     body.pop("enabled", None)
     body.setdefault("name", UNSAVED_NAME)
-    return await _answer(request, token.workspace_id, checked_rule(body), since, until)
+    rule, _ = checked_rule(body)
+    return await _answer(request, token.workspace_id, rule, since, until)
 
 
 def _span(request: Request) -> tuple[datetime, datetime]:

@@ -44,10 +44,10 @@ async def create_rule(request: Request) -> Response:
     body = await bounded_json(request, RULE_BYTES)
     enabled = _enabled(body.pop("enabled", True))
     _refuse_masked_secrets(body.get("actions"), None)
-    rule = checked_rule(body)
+    rule, stored = checked_rule(body)
     try:
         record = await alert_store(request).create_rule(
-            token.workspace_id, rule.name, rule.to_json(reveal=True), enabled
+            token.workspace_id, rule.name, stored, enabled
         )
     except RuleNameTakenError:
         raise _name_taken(rule) from None
@@ -69,10 +69,10 @@ async def update_rule(request: Request) -> Response:
             document[key] = value
     if "actions" in body:
         _refuse_masked_secrets(document.get("actions"), record)
-    rule = checked_rule(document)
+    rule, stored = checked_rule(document)
     try:
         updated = await alert_store(request).update_rule(
-            token.workspace_id, record.id, rule.name, rule.to_json(reveal=True), enabled
+            token.workspace_id, record.id, rule.name, stored, enabled
         )
     except RuleNameTakenError:
         raise _name_taken(rule) from None
