@@ -94,17 +94,18 @@ async def dry_run(
     while True:
         page = await event_query.list_events(store, workspace_id, filters, PAGE, before)
         for event in page:
+            # A replay repeats an event already stored: counted once, as the live rule does.
+            wanted = event.origin is not Origin.REPLAY and cheap(event, _no_body)
+            if wanted and bodies and parsed >= MAX_BODIES:
+                truncated = True
+                break
             scanned += 1
             oldest = event.occurred_at
-            # A replay repeats an event already stored: counted once, as the live rule does.
-            if event.origin is Origin.REPLAY or not cheap(event, _no_body):
+            if not wanted:
                 continue
             if rule.match.where:
                 body: Any = None
                 if bodies:
-                    if parsed >= MAX_BODIES:
-                        truncated = True
-                        break
                     parsed += 1
                     body = await _body(store, workspace_id, event)
                 if not full(event, _constant(body)):
