@@ -357,7 +357,8 @@ class PgAlerts(PgConnection):
                 # SKIP LOCKED: a node claiming at the same moment takes other rows, not these.
                 "UPDATE alert_outbox SET next_attempt_at = $1 WHERE id IN (SELECT id "
                 "FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= $2 "
-                f"ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING {OUTBOX_COLUMNS}",
+                "ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+                f"RETURNING {OUTBOX_COLUMNS}",
                 now + timedelta(seconds=lease_seconds),
                 now,
                 limit,

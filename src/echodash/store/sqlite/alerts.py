@@ -365,7 +365,7 @@ class SqliteAlerts(SqliteConnection):
             rows = conn.execute(
                 "UPDATE alert_outbox SET next_attempt_at = ? WHERE id IN (SELECT id "
                 "FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? "
-                f"ORDER BY id LIMIT ?) RETURNING {OUTBOX_COLUMNS}",
+                f"ORDER BY next_attempt_at, id LIMIT ?) RETURNING {OUTBOX_COLUMNS}",
                 (until, to_micros(now), limit),
             ).fetchall()
             items = [
