@@ -323,13 +323,12 @@ class SqliteAlerts(SqliteConnection):
     async def count_open_alerts(self, workspace_id: int) -> dict[AlertStatus, int]:
         def fn(conn: sqlite3.Connection) -> dict[AlertStatus, int]:
             counts: dict[AlertStatus, int] = dict.fromkeys(OPEN_STATUSES, 0)
-            for status in OPEN_STATUSES:
-                counts[status] = int(
-                    conn.execute(
-                        "SELECT count(*) FROM alerts WHERE workspace_id = ? AND status = ?",
-                        (workspace_id, status),
-                    ).fetchone()[0]
-                )
+            for status, count in conn.execute(
+                f"SELECT status, count(*) FROM alerts WHERE workspace_id = ? AND {_OPEN} "
+                "GROUP BY status",
+                (workspace_id,),
+            ):
+                counts[status] = int(count)
             return counts
 
         return await self._read(fn)
