@@ -1,0 +1,499 @@
+"""The function the store's `evaluate()` runs: queued events (or the time alone) in, the
+alerts to open, join and resolve, with their notifications, out.
+
+Everything here works on the batch the store hands over; the only reads it makes are for
+suspect changes and linked services when an alert opens (through `Reads`). Compiled rules
+and each workspace's rule index are kept between batches, keyed by the rules' `updated_at`,
+so a steady stream of events costs a dictionary lookup per rule set, not a parse per event.
+
+State is the engine's `GroupState` JSON plus a few keys of this module's own (`EXTRA`): a
+resolve that could not be written yet and when the last repeat was queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import orjson
+
+from echodash.alerts import engine, suspects
+from echodash.alerts.engine import Decision, GroupState
+from echodash.alerts.index import RuleIndex
+from echodash.alerts.notices import Kind, alert_json, payload, rule_json
+from echodash.alerts.rules import Absence, Count, Every, Rule, RuleError, parse_rule
+from echodash.alerts.windows import Window, WindowError, parse_window, quiet
+from echodash.events import Event, iso
+from echodash.store.base.alerts import (
+    AlertChange,
+    AlertRecord,
+    EvaluationBatch,
+    EvaluationWork,
+    NewNotification,
+    OpenAlert,
+    QueuedEvent,
+    RuleRecord,
+)
+
+log = logging.getLogger("echodash.alerts")
+
+# This module's keys in a state's JSON (the engine ignores keys it does not know).
+EXTRA = "hub"
+# Rules may carry maintenance windows under this key (parse_rule does not know it, so it is
+# read and removed here before the rule is parsed).
+MAINTENANCE = "maintenance"
+SUSPECT_CANDIDATES = 200  # changes read per category when an alert opens
+
+
+class Reads(Protocol):
+    """What evaluation reads besides its batch (the store's feed, in production)."""
+
+    async def changes(self, workspace_id: int, since: datetime, until: datetime) -> list[Event]:
+        """Change events (deployment, release, config, change) that occurred in [since, until]."""
+
+    async def services(self, workspace_id: int) -> list[dict[str, Any]]:
+        """The workspace's linked services: [{"name", "members": [...]}]."""
+
+
+class NoReads:
+    """No suspects and no linked services (tests of the rest, and a store that cannot say)."""
+
+    async def changes(self, workspace_id: int, since: datetime, until: datetime) -> list[Event]:
+        return []
+
+    async def services(self, workspace_id: int) -> list[dict[str, Any]]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    id: int
+    workspace_id: int
+    rule: Rule
+    windows: tuple[Window, ...]
+    json: dict[str, Any]  # for payloads, secrets masked
+
+
+@dataclass
+class _Opening:
+    """An alert opened in this batch: it has no id yet, so joins add to it directly."""
+
+    compiled: Compiled
+    group: str
+    at: datetime
+    reason: str
+    event_ids: list[int]
+    notify: bool
+    silenced: str  # why nobody is told, when nobody is
+
+
+@dataclass
+class _Pass:
+    """The working set of one batch."""
+
+    batch: EvaluationBatch
+    states: dict[tuple[int, str], GroupState] = field(default_factory=dict)
+    extras: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    openings: dict[tuple[int, str], _Opening] = field(default_factory=dict)
+    # joins of alerts opened before this batch: alert id → (last moment, event ids)
+    joins: dict[int, tuple[datetime, list[int]]] = field(default_factory=dict)
+    changes: list[AlertChange] = field(default_factory=list)
+    resolved: set[int] = field(default_factory=set)  # alert ids resolved in this batch
+    repeated: set[int] = field(default_factory=set)
+
+
+class Evaluator:
+    """Callable as the store's `Evaluate`; keeps compiled rules between batches."""
+
+    def __init__(self, reads: Reads | None = None) -> None:
+        self._reads: Reads = reads or NoReads()
+        self._compiled: dict[int, tuple[datetime, Compiled | None]] = {}
+        self._indexes: dict[int, tuple[tuple[tuple[int, datetime], ...], RuleIndex[int]]] = {}
+
+    async def __call__(self, batch: EvaluationBatch) -> EvaluationWork:
+        run = _Pass(batch)
+        rules = {ws: self._compile_all(records) for ws, records in batch.rules.items()}
+        by_id = {c.id: c for compiled in rules.values() for c in compiled}
+        self._forget_gone(by_id)
+        for key in batch.states:
+            if key[0] in by_id:
+                self._state(run, by_id[key[0]], key[1])  # pending resolves, hand resolves
+        if batch.events:
+            for queued in batch.events:
+                self._observe(run, rules, queued)
+        else:
+            self._tick(run, by_id)
+        return await self._work(run, by_id)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _compile_all(self, records: Sequence[RuleRecord]) -> list[Compiled]:
+        found = []
+        for record in records:
+            cached = self._compiled.get(record.id)
+            if cached is None or cached[0] != record.updated_at:
+                cached = (record.updated_at, _compile(record))
+                self._compiled[record.id] = cached
+            if cached[1] is not None:
+                found.append(cached[1])
+        return found
+
+    def _index(self, workspace_id: int, compiled: list[Compiled]) -> RuleIndex[int]:
+        signature = tuple((c.id, self._compiled[c.id][0]) for c in compiled)
+        held = self._indexes.get(workspace_id)
+        if held is None or held[0] != signature:
+            held = (signature, RuleIndex((c.id, c.rule) for c in compiled))
+            self._indexes[workspace_id] = held
+        return held[1]
+
+    def _forget_gone(self, live: dict[int, Compiled]) -> None:
+        # Only rules the store handed over are known to exist; a batch hands over every
+        # enabled rule of the workspaces it covers, so others are forgotten when many pile up.
+        if len(self._compiled) > 4 * max(len(live), 256):
+            self._compiled = {k: v for k, v in self._compiled.items() if k in live}
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _state(self, run: _Pass, compiled: Compiled, group: str) -> GroupState:
+        key = (compiled.id, group)
+        state = run.states.get(key)
+        if state is not None:
+            return state
+        saved = run.batch.states.get(key)
+        state = GroupState.from_json(saved) if saved else GroupState()
+        extra = dict(saved.get(EXTRA) or {}) if saved else {}
+        run.states[key] = state
+        run.extras[key] = extra
+        alert = run.batch.open_alerts.get(key)
+        if alert is None:
+            # Nothing open: a resolve kept for it or a repeat time has no alert to act on.
+            extra.pop("resolve", None)
+            extra.pop("repeat_at", None)
+            if state.open_since is not None:
+                # Resolved by hand since: the next match opens a new alert.
+                state.open_since = state.clears_at = None
+        elif state.open_since is None:
+            pending = extra.pop("resolve", None)
+            if pending is not None:
+                # Opened and cleared within one batch: the resolve is written now that the
+                # alert has an id.
+                at = datetime.fromisoformat(pending["at"])
+                self._resolve(run, compiled, alert, at, str(pending.get("reason", "")))
+            else:
+                # An alert the state does not know (the rule was edited, its state forgotten):
+                # adopt it so it resolves by the rule's own terms instead of staying open.
+                state.open_since = alert.opened_at
+                if not isinstance(compiled.rule.condition, Absence):
+                    state.clears_at = run.batch.now
+        return state
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _observe(self, run: _Pass, rules: dict[int, list[Compiled]], queued: QueuedEvent) -> None:
+        event = queued.event
+        if not engine.counts_as_news(event):
+            return
+        compiled = rules.get(event.workspace_id)
+        if not compiled:
+            return
+        by_id = {c.id: c for c in compiled}
+        body = _lazy_body(queued.body)
+        for rule_id, _ in self._index(event.workspace_id, compiled).matching(event, body):
+            rule = by_id[rule_id]
+            group = engine.group_of(rule.rule, event)
+            state = self._state(run, rule, group)
+            for decision in engine.observe(rule.rule, state, event, group):
+                self._decide(run, rule, decision)
+
+    # -- time --------------------------------------------------------------------------------
+
+    def _tick(self, run: _Pass, by_id: dict[int, Compiled]) -> None:
+        now = run.batch.now
+        groups: dict[int, set[str]] = {rule_id: set() for rule_id in by_id}
+        for rule_id, group in [*run.batch.states, *run.batch.open_alerts]:
+            if rule_id in groups:
+                groups[rule_id].add(group)
+        for rule_id, known in groups.items():
+            compiled = by_id[rule_id]
+            rule = compiled.rule
+            if not known and isinstance(rule.condition, Absence) and rule.group_by is None:
+                known.add(engine.NO_GROUP)  # start watching: nothing came yet
+            for group in sorted(known):
+                state = self._state(run, compiled, group)
+                for decision in engine.tick(compiled.rule, state, now, group):
+                    self._decide(run, compiled, decision)
+                self._repeat_open(run, compiled, group, now)
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _decide(self, run: _Pass, compiled: Compiled, decision: Decision) -> None:
+        key = (compiled.id, decision.group)
+        opening = run.openings.get(key)
+        alert = run.batch.open_alerts.get(key)
+        if alert is not None and alert.id in run.resolved:
+            alert = None
+        if decision.kind == "open":
+            if opening is not None and run.extras[key].pop("resolve", None) is not None:
+                # Cleared and holding again within one batch: still the same incident.
+                opening.event_ids += decision.event_ids
+            elif alert is not None:
+                self._join(run, compiled, alert, decision)
+            elif opening is None:
+                run.openings[key] = self._open(run, compiled, decision)
+        elif decision.kind == "join":
+            if opening is not None:
+                opening.event_ids += decision.event_ids
+            elif alert is not None:
+                self._join(run, compiled, alert, decision)
+        elif decision.kind == "resolve":
+            if opening is not None:
+                # No id to resolve yet: kept in the state and written by the next pass.
+                run.extras[key]["resolve"] = {"at": iso(decision.at), "reason": decision.reason}
+            elif alert is not None:
+                self._resolve(run, compiled, alert, decision.at, decision.reason)
+
+    def _open(self, run: _Pass, compiled: Compiled, decision: Decision) -> _Opening:
+        silenced = _silenced(compiled, run.batch.now)
+        return _Opening(
+            compiled,
+            decision.group,
+            decision.at,
+            decision.reason,
+            list(decision.event_ids),
+            notify=not silenced,
+            silenced=silenced,
+        )
+
+    def _join(self, run: _Pass, compiled: Compiled, alert: AlertRecord, decision: Decision) -> None:
+        last, ids = run.joins.get(alert.id, (decision.at, []))
+        ids += decision.event_ids
+        run.joins[alert.id] = (max(last, decision.at), ids)
+        self._repeat(run, compiled, alert, decision.at)
+
+    def _repeat_open(self, run: _Pass, compiled: Compiled, group: str, now: datetime) -> None:
+        alert = run.batch.open_alerts.get((compiled.id, group))
+        if alert is not None and alert.id not in run.resolved:
+            self._repeat(run, compiled, alert, now)
+
+    def _repeat(self, run: _Pass, compiled: Compiled, alert: AlertRecord, at: datetime) -> None:
+        """Tell again while the alert stays open, every `repeat_seconds`."""
+        every = compiled.rule.repeat_seconds
+        if every is None or alert.id in run.repeated or alert.status != "firing":
+            return
+        key = (alert.rule_id, alert.group)
+        extra = run.extras.setdefault(key, {})
+        queued = _time(extra.get("repeat_at"))
+        # The last notification sent, or the last repeat queued (one still being retried
+        # must not be queued again on every pass).
+        last = max(t for t in (alert.last_notified_at, alert.opened_at, queued) if t is not None)
+        now = run.batch.now
+        if now - last < timedelta(seconds=every) or _silenced(compiled, now):
+            return
+        run.repeated.add(alert.id)
+        extra["repeat_at"] = iso(now)
+        body = alert_json(
+            alert_id=alert.id,
+            rule_id=alert.rule_id,
+            group=alert.group,
+            status=alert.status,
+            reason=alert.reason,
+            opened_at=alert.opened_at,
+            resolved_at=None,
+            event_ids=alert.event_ids,
+            event_count=alert.event_count,
+            suspects=alert.suspects,
+        )
+        notes = _notifications(compiled, "alert.firing", body, now)
+        run.changes.append(AlertChange(alert.id, at, reason="repeat", notifications=notes))
+
+    def _resolve(
+        self, run: _Pass, compiled: Compiled, alert: AlertRecord, at: datetime, reason: str
+    ) -> None:
+        run.resolved.add(alert.id)
+        run.extras.setdefault((alert.rule_id, alert.group), {}).pop("repeat_at", None)
+        self._flush_join(run, alert.id)
+        now = run.batch.now
+        body = alert_json(
+            alert_id=alert.id,
+            rule_id=alert.rule_id,
+            group=alert.group,
+            status="resolved",
+            reason=alert.reason,
+            opened_at=alert.opened_at,
+            resolved_at=at,
+            event_ids=alert.event_ids,
+            event_count=alert.event_count,
+            suspects=alert.suspects,
+        )
+        notes = (
+            []
+            if _silenced(compiled, now)
+            else _notifications(compiled, "alert.resolved", body, now)
+        )
+        run.changes.append(
+            AlertChange(alert.id, at, resolve=True, reason=reason, notifications=notes)
+        )
+
+    def _flush_join(self, run: _Pass, alert_id: int) -> None:
+        joined = run.joins.pop(alert_id, None)
+        if joined is not None:
+            run.changes.append(AlertChange(alert_id, joined[0], event_ids=tuple(joined[1])))
+
+    # -- the work ----------------------------------------------------------------------------
+
+    async def _work(self, run: _Pass, by_id: dict[int, Compiled]) -> EvaluationWork:
+        work = EvaluationWork()
+        for alert_id in list(run.joins):
+            self._flush_join(run, alert_id)
+        work.changed = run.changes
+        services: dict[int, list[dict[str, Any]]] = {}
+        events = {q.event.id: q.event for q in run.batch.events}
+        for opening in run.openings.values():
+            work.opened.append(await self._opened(opening, run.batch.now, events, services))
+        for key, state in run.states.items():
+            compiled = by_id.get(key[0])
+            if compiled is not None and _idle(compiled.rule, state, run.extras[key], run):
+                work.states[key] = None
+                continue
+            saved = state.to_json()
+            if run.extras[key]:
+                saved[EXTRA] = run.extras[key]
+            work.states[key] = saved
+        return work
+
+    async def _opened(
+        self,
+        opening: _Opening,
+        now: datetime,
+        events: dict[int, Event],
+        services: dict[int, list[dict[str, Any]]],
+    ) -> OpenAlert:
+        compiled = opening.compiled
+        found = await self._suspects(opening, events, services)
+        reason = opening.reason + (f" ({opening.silenced})" if opening.silenced else "")
+        body = alert_json(
+            alert_id=None,
+            rule_id=compiled.id,
+            group=opening.group,
+            status="firing",
+            reason=reason,
+            opened_at=opening.at,
+            resolved_at=None,
+            event_ids=tuple(opening.event_ids),
+            event_count=len(opening.event_ids),
+            suspects=found,
+        )
+        notes = _notifications(compiled, "alert.firing", body, now) if opening.notify else []
+        return OpenAlert(
+            workspace_id=compiled.workspace_id,
+            rule_id=compiled.id,
+            group=opening.group,
+            opened_at=opening.at,
+            reason=reason,
+            event_ids=tuple(opening.event_ids),
+            suspects=found,
+            notifications=notes,
+        )
+
+    async def _suspects(
+        self,
+        opening: _Opening,
+        events: dict[int, Event],
+        services: dict[int, list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
+        compiled = opening.compiled
+        window = compiled.rule.suspect_window_seconds
+        if window <= 0:
+            return []
+        workspace = compiled.workspace_id
+        if workspace not in services:
+            services[workspace] = await self._reads.services(workspace)
+        own = [events[i] for i in opening.event_ids if i in events]
+        context = suspects.context_of(own, opening.at)
+        if not own and compiled.rule.group_by == "service" and opening.group:
+            # An absence has no events of its own: its group still names the service.
+            context = replace(context, services=frozenset({opening.group}))
+        since = opening.at - timedelta(seconds=window)
+        taken = set(opening.event_ids)
+        candidates = [
+            e for e in await self._reads.changes(workspace, since, opening.at) if e.id not in taken
+        ]
+        groups = [list(s.get("members") or []) for s in services[workspace]]
+        ranked = suspects.rank(context, candidates, groups, window)
+        return [{"event_id": s.event.id, "reason": s.reason, "score": s.score} for s in ranked]
+
+
+def _compile(record: RuleRecord) -> Compiled | None:
+    document = dict(record.document)
+    windows: list[Window] = []
+    try:
+        for item in document.pop(MAINTENANCE, None) or []:
+            windows.append(parse_window(item))
+        rule = parse_rule(document)
+    except (RuleError, WindowError) as error:
+        # Saved rules were checked when saved; one that no longer parses is skipped, not fatal.
+        log.warning("alert rule %s cannot be evaluated: %s", record.id, error)
+        return None
+    return Compiled(
+        record.id, record.workspace_id, rule, tuple(windows), rule_json(record.id, rule)
+    )
+
+
+def _lazy_body(raw: bytes | None) -> Callable[[], Any]:
+    """The delivery's JSON, parsed on the first `where` condition that asks, once."""
+    parsed: list[Any] = []
+
+    def body() -> Any:
+        if not parsed:
+            try:
+                parsed.append(orjson.loads(raw) if raw else None)
+            except orjson.JSONDecodeError:
+                parsed.append(None)
+        return parsed[0]
+
+    return body
+
+
+def _silenced(compiled: Compiled, now: datetime) -> str:
+    """Why notifications are held at `now` ("" when they are not)."""
+    rule = compiled.rule
+    if not quiet(list(compiled.windows), rule.muted_until, now):
+        return ""
+    if rule.muted_until is not None and now < rule.muted_until:
+        return f"muted until {iso(rule.muted_until)}: nobody notified"
+    return "in a maintenance window: nobody notified"
+
+
+def _notifications(
+    compiled: Compiled, kind: Kind, alert: dict[str, Any], due: datetime
+) -> list[NewNotification]:
+    return [
+        NewNotification(index, action.kind, payload(kind, alert, compiled.json), due)
+        for index, action in enumerate(compiled.rule.actions)
+    ]
+
+
+def _idle(rule: Rule, state: GroupState, extra: dict[str, Any], run: _Pass) -> bool:
+    """Whether a state holds nothing worth keeping: the groups of a grouped rule would
+    otherwise pile up one row per service ever seen."""
+    if state.open_since is not None or extra:
+        return False
+    condition = rule.condition
+    if isinstance(condition, Every):
+        return True
+    if isinstance(condition, Count) and not run.batch.events:
+        # Only on a time-based pass: events are counted in their own time, and a backlog's
+        # next batch may still fall inside this one's window.
+        edge = run.batch.now - timedelta(seconds=condition.window_seconds)
+        return all(t <= edge for t in state.recent)
+    return False  # absence and anomaly states are their memory
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+Evaluate = Callable[[EvaluationBatch], Awaitable[EvaluationWork]]
