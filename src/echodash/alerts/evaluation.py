@@ -31,6 +31,7 @@ from echodash.store.base.alerts import (
     AlertChange,
     AlertRecord,
     EvaluationBatch,
+    MAX_ALERT_EVENTS,
     EvaluationWork,
     NewNotification,
     OpenAlert,
@@ -45,7 +46,9 @@ EXTRA = "hub"
 # Rules may carry maintenance windows under this key (parse_rule does not know it, so it is
 # read and removed here before the rule is parsed).
 MAINTENANCE = "maintenance"
-SUSPECT_CANDIDATES = 200  # changes read per category when an alert opens
+SUSPECT_CANDIDATES = 200
+# Count rules: the ids of matching events that build up to the threshold (see _with_build_up).
+BUILD_UP = "build_up"  # changes read per category when an alert opens
 
 
 class Reads(Protocol):
@@ -205,7 +208,11 @@ class Evaluator:
             rule = by_id[rule_id]
             group = engine.group_of(rule.rule, event)
             state = self._state(run, rule, group)
-            for decision in engine.observe(rule.rule, state, event, group):
+            decisions = engine.observe(rule.rule, state, event, group)
+            if isinstance(rule.rule.condition, Count):
+                decisions = _with_build_up(rule.rule.condition, run.extras[(rule.id, group)],
+                                           event, decisions)  # fmt: skip
+            for decision in decisions:
                 self._decide(run, rule, decision)
 
     # -- time --------------------------------------------------------------------------------
@@ -479,7 +486,7 @@ def _notifications(
 def _idle(rule: Rule, state: GroupState, extra: dict[str, Any], run: _Pass) -> bool:
     """Whether a state holds nothing worth keeping: the groups of a grouped rule would
     otherwise pile up one row per service ever seen."""
-    if state.open_since is not None or extra:
+    if state.open_since is not None or set(extra) - {BUILD_UP}:
         return False
     condition = rule.condition
     if isinstance(condition, Every):
@@ -490,6 +497,36 @@ def _idle(rule: Rule, state: GroupState, extra: dict[str, Any], run: _Pass) -> b
         edge = run.batch.now - timedelta(seconds=condition.window_seconds)
         return all(t <= edge for t in state.recent)
     return False  # absence and anomaly states are their memory
+
+
+def _with_build_up(
+    condition: Count, extra: dict[str, Any], event: Event, decisions: list[Decision]
+) -> list[Decision]:
+    """A count alert lists the events that reached the threshold, not only the last one: the
+    ids of the events still in the window are kept with the state until it opens."""
+    edge = event.occurred_at - timedelta(seconds=condition.window_seconds)
+    keep = min(condition.threshold - 1, MAX_ALERT_EVENTS)
+    earlier = [
+        (moment, event_id)
+        for moment, event_id in (
+            (datetime.fromisoformat(str(item[0])), int(item[1])) for item in extra.get(BUILD_UP, [])
+        )
+        if moment > edge
+    ]
+    opened = [d for d in decisions if d.kind == "open"]
+    if opened:
+        before = tuple(event_id for _, event_id in earlier)
+        decisions = [
+            replace(d, event_ids=before + d.event_ids) if d.kind == "open" else d for d in decisions
+        ]
+        earlier = []
+    else:
+        earlier = (earlier + [(event.occurred_at, event.id)])[-keep:] if keep else []
+    if earlier:
+        extra[BUILD_UP] = [[iso(moment), event_id] for moment, event_id in earlier]
+    else:
+        extra.pop(BUILD_UP, None)
+    return decisions
 
 
 def _time(value: Any) -> datetime | None:
