@@ -28,10 +28,10 @@ from echodash.alerts.rules import Absence, Count, Every, Rule, RuleError, parse_
 from echodash.alerts.windows import Window, WindowError, parse_window, quiet
 from echodash.events import Event, iso
 from echodash.store.base.alerts import (
+    MAX_ALERT_EVENTS,
     AlertChange,
     AlertRecord,
     EvaluationBatch,
-    MAX_ALERT_EVENTS,
     EvaluationWork,
     NewNotification,
     OpenAlert,
@@ -521,7 +521,7 @@ def _with_build_up(
         ]
         earlier = []
     else:
-        earlier = (earlier + [(event.occurred_at, event.id)])[-keep:] if keep else []
+        earlier = [*earlier, (event.occurred_at, event.id)][-keep:] if keep else []
     if earlier:
         extra[BUILD_UP] = [[iso(moment), event_id] for moment, event_id in earlier]
     else:
