@@ -22,6 +22,7 @@ from echodash.store.rows import (
     to_micros,
     unstorable_draft,
 )
+from echodash.store.sqlite.alerts import queue_for_alerts
 from echodash.store.sqlite.connection import SqliteConnection
 from echodash.store.sqlite.sql import (
     event_params,
@@ -142,4 +143,8 @@ def _insert_event(
     origin: Origin | None = None,
 ) -> Event:
     params = event_params(delivery, draft, origin)
-    return event_from_row(conn.execute(_INSERT_EVENT, params).fetchone())
+    event = event_from_row(conn.execute(_INSERT_EVENT, params).fetchone())
+    # In the same transaction: an event stored is an event evaluated (replays too; the
+    # evaluator tells them by their origin).
+    queue_for_alerts(conn, event.id, event.workspace_id)
+    return event

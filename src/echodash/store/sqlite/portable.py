@@ -15,6 +15,7 @@ from echodash.store.rows import (
     outcome_value,
     to_micros,
 )
+from echodash.store.sqlite.alerts import queue_restored
 from echodash.store.sqlite.connection import SqliteConnection
 from echodash.store.sqlite.sql import endpoint_by_id
 
@@ -197,6 +198,7 @@ class SqlitePortable(SqliteConnection):
 
         def restore(conn: sqlite3.Connection) -> int:
             _check_links(conn, workspace_id, events)
+            (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
             # The events_fts triggers index each row, so search finds restored events.
             conn.executemany(
                 "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, "
@@ -205,6 +207,8 @@ class SqlitePortable(SqliteConnection):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            # Queued for alerts like any stored event (as PostgreSQL's shared insert does).
+            queue_restored(conn, workspace_id, last)
             return len(rows)
 
         return await self._write(lambda c: _atomic(c, lambda: restore(c)))

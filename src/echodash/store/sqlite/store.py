@@ -10,6 +10,7 @@ from pathlib import Path
 
 from echodash.store.base import Store
 from echodash.store.sqlite.accounts import SqliteAccounts
+from echodash.store.sqlite.alerts import SqliteAlerts
 from echodash.store.sqlite.endpoints import SqliteEndpoints
 from echodash.store.sqlite.feed import SqliteFeed
 from echodash.store.sqlite.ingest import SqliteIngest
@@ -28,6 +29,7 @@ class SqliteStore(
     SqliteFeed,
     SqliteUpkeep,
     SqlitePortable,
+    SqliteAlerts,
     Store,
 ):
     def __init__(self, path: Path, readers: int = 2) -> None:
@@ -39,3 +41,4 @@ class SqliteStore(
         self._reader_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._processing = asyncio.Lock()
+        self._evaluating = asyncio.Lock()
