@@ -29,7 +29,9 @@ def record(document: dict[str, Any], rule_id: int = 7, updated: datetime = T0) -
     return RuleRecord(rule_id, 1, document["name"], document, True, T0, updated)
 
 
-def failures(n: int, *, start: datetime = T0, step: float = 2, service: str = "github:acme/web"):  # type: ignore[no-untyped-def]
+def failures(
+    n: int, *, start: datetime = T0, step: float = 2, service: str = "github:acme/web"
+) -> list[Event]:
     return [
         event(
             "workflow_run.completed",
