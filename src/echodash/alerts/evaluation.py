@@ -106,6 +106,8 @@ class _Pass:
     changes: list[AlertChange] = field(default_factory=list)
     resolved: set[int] = field(default_factory=set)  # alert ids resolved in this batch
     repeated: set[int] = field(default_factory=set)
+    # count rules: the events building up to the threshold, kept as the state's BUILD_UP
+    build_up: dict[tuple[int, str], list[tuple[datetime, int]]] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -121,12 +123,19 @@ class Evaluator:
         rules = {ws: self._compile_all(records) for ws, records in batch.rules.items()}
         by_id = {c.id: c for compiled in rules.values() for c in compiled}
         self._forget_gone(by_id)
-        for key in batch.states:
-            if key[0] in by_id:
-                self._state(run, by_id[key[0]], key[1])  # pending resolves, hand resolves
+        for key, saved in batch.states.items():
+            # A resolve left by the last pass is written now, whether or not events come.
+            if key[0] in by_id and "resolve" in (saved.get(EXTRA) or {}):
+                self._state(run, by_id[key[0]], key[1])
         if batch.events:
+            # Each workspace's index and rules by id, looked up once per batch, not per event.
+            filed = {
+                ws: (self._index(ws, compiled), {c.id: c for c in compiled})
+                for ws, compiled in rules.items()
+                if compiled
+            }
             for queued in batch.events:
-                self._observe(run, rules, queued)
+                self._observe(run, filed, queued)
         else:
             self._tick(run, by_id)
         return await self._work(run, by_id)
@@ -195,23 +204,31 @@ class Evaluator:
 
     # -- events ------------------------------------------------------------------------------
 
-    def _observe(self, run: _Pass, rules: dict[int, list[Compiled]], queued: QueuedEvent) -> None:
+    def _observe(
+        self,
+        run: _Pass,
+        filed: dict[int, tuple[RuleIndex[int], dict[int, Compiled]]],
+        queued: QueuedEvent,
+    ) -> None:
         event = queued.event
         if not engine.counts_as_news(event):
             return
-        compiled = rules.get(event.workspace_id)
-        if not compiled:
+        found = filed.get(event.workspace_id)
+        if found is None:
             return
-        by_id = {c.id: c for c in compiled}
+        index, by_id = found
         body = _lazy_body(queued.body)
-        for rule_id, _ in self._index(event.workspace_id, compiled).matching(event, body):
+        for rule_id, _ in index.matching(event, body):
             rule = by_id[rule_id]
             group = engine.group_of(rule.rule, event)
             state = self._state(run, rule, group)
             decisions = engine.observe(rule.rule, state, event, group)
             if isinstance(rule.rule.condition, Count):
-                decisions = _with_build_up(rule.rule.condition, run.extras[(rule.id, group)],
-                                           event, decisions)  # fmt: skip
+                key = (rule.id, group)
+                held = run.build_up.get(key)
+                if held is None:
+                    held = run.build_up[key] = _held(run.extras[key])
+                decisions = _with_build_up(rule.rule.condition, held, event, decisions)
             for decision in decisions:
                 self._decide(run, rule, decision)
 
@@ -360,15 +377,22 @@ class Evaluator:
         events = {q.event.id: q.event for q in run.batch.events}
         for opening in run.openings.values():
             work.opened.append(await self._opened(opening, run.batch.now, events, services))
+        for key, held in run.build_up.items():
+            if held:
+                run.extras[key][BUILD_UP] = [[iso(moment), event_id] for moment, event_id in held]
+            else:
+                run.extras[key].pop(BUILD_UP, None)
         for key, state in run.states.items():
             compiled = by_id.get(key[0])
             if compiled is not None and _idle(compiled.rule, state, run.extras[key], run):
-                work.states[key] = None
+                if key in run.batch.states:
+                    work.states[key] = None
                 continue
             saved = state.to_json()
             if run.extras[key]:
                 saved[EXTRA] = run.extras[key]
-            work.states[key] = saved
+            if saved != run.batch.states.get(key):  # a pass over many quiet groups writes few
+                work.states[key] = saved
         return work
 
     async def _opened(
@@ -500,33 +524,27 @@ def _idle(rule: Rule, state: GroupState, extra: dict[str, Any], run: _Pass) -> b
 
 
 def _with_build_up(
-    condition: Count, extra: dict[str, Any], event: Event, decisions: list[Decision]
+    condition: Count, held: list[tuple[datetime, int]], event: Event, decisions: list[Decision]
 ) -> list[Decision]:
     """A count alert lists the events that reached the threshold, not only the last one: the
-    ids of the events still in the window are kept with the state until it opens."""
+    ids of the events still in the window (`held`, updated in place) are kept with the state
+    until it opens."""
     edge = event.occurred_at - timedelta(seconds=condition.window_seconds)
-    keep = min(condition.threshold - 1, MAX_ALERT_EVENTS)
-    earlier = [
-        (moment, event_id)
-        for moment, event_id in (
-            (datetime.fromisoformat(str(item[0])), int(item[1])) for item in extra.get(BUILD_UP, [])
-        )
-        if moment > edge
-    ]
-    opened = [d for d in decisions if d.kind == "open"]
-    if opened:
-        before = tuple(event_id for _, event_id in earlier)
-        decisions = [
+    while held and held[0][0] <= edge:
+        del held[0]
+    if any(d.kind == "open" for d in decisions):
+        before = tuple(event_id for _, event_id in held)
+        held.clear()
+        return [
             replace(d, event_ids=before + d.event_ids) if d.kind == "open" else d for d in decisions
         ]
-        earlier = []
-    else:
-        earlier = [*earlier, (event.occurred_at, event.id)][-keep:] if keep else []
-    if earlier:
-        extra[BUILD_UP] = [[iso(moment), event_id] for moment, event_id in earlier]
-    else:
-        extra.pop(BUILD_UP, None)
+    held.append((event.occurred_at, event.id))
+    del held[: max(0, len(held) - min(condition.threshold - 1, MAX_ALERT_EVENTS))]
     return decisions
+
+
+def _held(extra: dict[str, Any]) -> list[tuple[datetime, int]]:
+    return [(datetime.fromisoformat(str(m)), int(i)) for m, i in extra.get(BUILD_UP, [])]
 
 
 def _time(value: Any) -> datetime | None:
