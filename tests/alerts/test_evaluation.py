@@ -343,7 +343,11 @@ def test_suspects_put_the_production_deploy_of_the_same_service_first() -> None:
     assert scores == sorted(scores, reverse=True)
     assert set(opened.suspects[0]) == {"event_id", "reason", "score"}
     assert feed.asked == [(opened.opened_at - timedelta(hours=2), opened.opened_at)]
-    assert opened.notifications[0].payload["alert"]["suspects"] == opened.suspects
+    # notifications show them as the alerts API does: each its event, with reason and score
+    shown = opened.notifications[0].payload["alert"]["suspects"]
+    assert [s["id"] for s in shown] == ids
+    assert shown[0] == {**prod_web.to_json(), "reason": opened.suspects[0]["reason"],
+                        "score": opened.suspects[0]["score"]}  # fmt: skip
 
 
 def test_opened_and_cleared_within_one_batch_resolves_on_the_next_pass() -> None:

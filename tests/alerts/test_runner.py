@@ -245,19 +245,28 @@ def test_suspects_come_from_the_stored_feed_and_the_linked_services(tmp_path: Pa
         stored = await store_events(store, endpoint, changes)
         await store.put_services(ws, [{"name": "web", "members": ["github:acme/web",
                                                                   "vercel:web"]}])  # fmt: skip
-        await store.create_rule(ws, "Failed deploys", every_rule())
+        await store.create_rule(ws, "Failed deploys", every_rule({"kind": "browser"}))
         await store_events(store, endpoint, [failing_deploy()])
         runner = AlertRunner(store, LOOPBACK)
         try:
             await runner.evaluate_queued()
+            [alert] = await store.list_alerts(ws)
+            ids = [s["event_id"] for s in alert.suspects]
+            # the linked production deploy first, then the same service's push, the unrelated
+            # config change last
+            assert ids == [stored[1].id, stored[0].id, stored[2].id]
+            assert "linked service" in alert.suspects[0]["reason"]
+            # the resolve, a pass later, names them too: their events read back by id
+            later = utcnow() + timedelta(minutes=20)
+            await store.evaluate(0, runner.evaluator, now=later)
+            items = await store.claim_notifications(later, 10, 60)
         finally:
             await runner.stop()
-        [alert] = await store.list_alerts(ws)
-        ids = [s["event_id"] for s in alert.suspects]
-        # the linked production deploy first, then the same service's push, the unrelated
-        # config change last
-        assert ids == [stored[1].id, stored[0].id, stored[2].id]
-        assert "linked service" in alert.suspects[0]["reason"]
+        [firing, resolved] = [i.payload for i in items]
+        assert (firing["type"], resolved["type"]) == ("alert.firing", "alert.resolved")
+        for sent in (firing, resolved):
+            assert [s["id"] for s in sent["alert"]["suspects"]] == ids
+            assert sent["alert"]["suspects"][0]["title"] == "deployed"
 
     with_store(tmp_path, test)
 

@@ -23,7 +23,14 @@ import orjson
 from echodash.alerts import engine, suspects
 from echodash.alerts.engine import Decision, GroupState
 from echodash.alerts.index import RuleIndex
-from echodash.alerts.notices import Kind, alert_json, payload, rule_json
+from echodash.alerts.notices import (
+    Kind,
+    alert_json,
+    payload,
+    rule_json,
+    suspect_ids,
+    with_suspect_events,
+)
 from echodash.alerts.rules import Absence, Count, Every, Rule, RuleError, parse_rule
 from echodash.alerts.windows import Window, WindowError, parse_window, quiet
 from echodash.events import Event, iso
@@ -60,6 +67,9 @@ class Reads(Protocol):
     async def services(self, workspace_id: int) -> list[dict[str, Any]]:
         """The workspace's linked services: [{"name", "members": [...]}]."""
 
+    async def events(self, ids: list[int]) -> list[Event]:
+        """Events by id, of any workspace (the suspects named in notifications)."""
+
 
 class NoReads:
     """No suspects and no linked services (tests of the rest, and a store that cannot say)."""
@@ -68,6 +78,9 @@ class NoReads:
         return []
 
     async def services(self, workspace_id: int) -> list[dict[str, Any]]:
+        return []
+
+    async def events(self, ids: list[int]) -> list[Event]:
         return []
 
 
@@ -318,18 +331,7 @@ class Evaluator:
             return
         run.repeated.add(alert.id)
         extra["repeat_at"] = iso(now)
-        body = alert_json(
-            alert_id=alert.id,
-            rule_id=alert.rule_id,
-            group=alert.group,
-            status=alert.status,
-            reason=alert.reason,
-            opened_at=alert.opened_at,
-            resolved_at=None,
-            event_ids=alert.event_ids,
-            event_count=alert.event_count,
-            suspects=alert.suspects,
-        )
+        body = _record_json(compiled, alert, alert.status, None)
         notes = _notifications(compiled, "alert.firing", body, now)
         run.changes.append(AlertChange(alert.id, at, reason="repeat", notifications=notes))
 
@@ -340,18 +342,7 @@ class Evaluator:
         run.extras.setdefault((alert.rule_id, alert.group), {}).pop("repeat_at", None)
         self._flush_join(run, alert.id)
         now = run.batch.now
-        body = alert_json(
-            alert_id=alert.id,
-            rule_id=alert.rule_id,
-            group=alert.group,
-            status="resolved",
-            reason=alert.reason,
-            opened_at=alert.opened_at,
-            resolved_at=at,
-            event_ids=alert.event_ids,
-            event_count=alert.event_count,
-            suspects=alert.suspects,
-        )
+        body = _record_json(compiled, alert, "resolved", at)
         notes = (
             []
             if _silenced(compiled, now)
@@ -377,6 +368,7 @@ class Evaluator:
         events = {q.event.id: q.event for q in run.batch.events}
         for opening in run.openings.values():
             work.opened.append(await self._opened(opening, run.batch.now, events, services))
+        await self._show_suspects(work, events, by_id)
         for key, held in run.build_up.items():
             if held:
                 run.extras[key][BUILD_UP] = [[iso(moment), event_id] for moment, event_id in held]
@@ -395,6 +387,24 @@ class Evaluator:
                 work.states[key] = saved
         return work
 
+    async def _show_suspects(
+        self, work: EvaluationWork, events: dict[int, Event], by_id: dict[int, Compiled]
+    ) -> None:
+        """Notifications show suspects as the alerts API does: with their events."""
+        notes = [n for o in work.opened for n in o.notifications]
+        notes += [n for c in work.changed for n in c.notifications]
+        # The actions of one alert share its JSON: each is expanded once.
+        alerts = list({id(n.payload["alert"]): n.payload["alert"] for n in notes}.values())
+        wanted = {i for alert in alerts for i in suspect_ids(alert)} - set(events)
+        if wanted:
+            events.update({e.id: e for e in await self._reads.events(sorted(wanted))})
+        for alert in alerts:
+            rule = by_id.get(alert["rule_id"])
+            workspace = rule.workspace_id if rule is not None else None
+            with_suspect_events(
+                alert, {i: e for i, e in events.items() if e.workspace_id == workspace}
+            )
+
     async def _opened(
         self,
         opening: _Opening,
@@ -408,11 +418,11 @@ class Evaluator:
         body = alert_json(
             alert_id=None,
             rule_id=compiled.id,
+            rule_name=compiled.rule.name,
             group=opening.group,
             status="firing",
             reason=reason,
             opened_at=opening.at,
-            resolved_at=None,
             event_ids=tuple(opening.event_ids),
             event_count=len(opening.event_ids),
             suspects=found,
@@ -454,7 +464,27 @@ class Evaluator:
         ]
         groups = [list(s.get("members") or []) for s in services[workspace]]
         ranked = suspects.rank(context, candidates, groups, window)
+        events.update((s.event.id, s.event) for s in ranked)  # shown in the notifications
         return [{"event_id": s.event.id, "reason": s.reason, "score": s.score} for s in ranked]
+
+
+def _record_json(
+    compiled: Compiled, alert: AlertRecord, status: str, resolved_at: datetime | None
+) -> dict[str, Any]:
+    return alert_json(
+        alert_id=alert.id,
+        rule_id=alert.rule_id,
+        rule_name=compiled.rule.name,
+        group=alert.group,
+        status=status,
+        reason=alert.reason,
+        opened_at=alert.opened_at,
+        acknowledged_at=alert.acknowledged_at,
+        resolved_at=resolved_at,
+        event_ids=alert.event_ids,
+        event_count=alert.event_count,
+        suspects=[dict(s) for s in alert.suspects],
+    )
 
 
 def _compile(record: RuleRecord) -> Compiled | None:

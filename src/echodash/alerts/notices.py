@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from echodash.alerts.rules import Rule
-from echodash.events import iso
+from echodash.events import Event, iso
 
 Kind = Literal["alert.firing", "alert.resolved"]
 # The store fills the new alert's id into this key of an opening alert's notifications.
@@ -23,27 +23,50 @@ def alert_json(
     *,
     alert_id: int | None,
     rule_id: int,
+    rule_name: str,
     group: str,
     status: str,
     reason: str,
     opened_at: datetime,
-    resolved_at: datetime | None,
+    acknowledged_at: datetime | None = None,
+    resolved_at: datetime | None = None,
     event_ids: tuple[int, ...],
     event_count: int,
     suspects: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """The alert's JSON as the alerts API shows it. `suspects` are stored as
+    {"event_id", "reason", "score"}; `with_suspect_events` turns them into the API's form."""
     return {
         "id": alert_id,
         "rule_id": rule_id,
-        "group": group,
+        "rule_name": rule_name,
         "status": status,
         "reason": reason,
+        "group": group or None,
         "opened_at": iso(opened_at),
+        "acknowledged_at": None if acknowledged_at is None else iso(acknowledged_at),
         "resolved_at": None if resolved_at is None else iso(resolved_at),
         "event_count": event_count,
         "events": list(event_ids),
         "suspects": suspects,
     }
+
+
+def suspect_ids(alert: dict[str, Any]) -> list[int]:
+    return [s["event_id"] for s in alert.get("suspects") or [] if "event_id" in s]
+
+
+def with_suspect_events(alert: dict[str, Any], events: dict[int, Event]) -> None:
+    """Each suspect as the API shows it: its event's JSON with the reason and the score (in
+    place; a suspect whose event is gone is left out, as the API does)."""
+    shown = []
+    for suspect in alert.get("suspects") or []:
+        event = events.get(suspect.get("event_id", 0))
+        if event is not None:
+            shown.append(
+                {**event.to_json(), "reason": suspect["reason"], "score": suspect["score"]}
+            )
+    alert["suspects"] = shown
 
 
 def rule_json(rule_id: int, rule: Rule) -> dict[str, Any]:

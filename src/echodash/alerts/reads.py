@@ -6,6 +6,7 @@ occurred), one query per change category, so no store query is added for alerts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,6 +31,8 @@ class FeedReader(Protocol):
 
     async def get_services(self, workspace_id: int) -> list[dict[str, Any]]: ...
 
+    async def events_by_ids(self, ids: Sequence[int]) -> list[Event]: ...
+
 
 class StoreReads:
     def __init__(self, store: FeedReader) -> None:
@@ -44,3 +47,6 @@ class StoreReads:
 
     async def services(self, workspace_id: int) -> list[dict[str, Any]]:
         return await self._store.get_services(workspace_id)
+
+    async def events(self, ids: list[int]) -> list[Event]:
+        return await self._store.events_by_ids(ids)
