@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import pytest
 
+from echodash.alerts import engine
 from echodash.alerts.evaluation import Evaluator
+from echodash.alerts.rules import Rule
 from echodash.events import Category, Event, Origin, Outcome, Severity
 from echodash.store.base.alerts import (
     AlertRecord,
@@ -381,3 +384,18 @@ def test_moments_are_timezone_aware() -> None:
     world = World(record(count_rule()))
     [opened] = world.run(failures(3), now=datetime(2026, 11, 2, 9, 1, tzinfo=UTC)).opened
     assert opened.opened_at.tzinfo is not None
+
+
+def test_a_rule_that_fails_costs_only_that_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = engine.observe
+
+    def observe(rule: Rule, *args: Any) -> list[Any]:
+        if rule.name == "broken":
+            raise ZeroDivisionError("a bug in one rule")
+        return real(rule, *args)
+
+    monkeypatch.setattr(engine, "observe", observe)
+    broken = record(count_rule(name="broken"), rule_id=8)
+    world = World(broken, record(count_rule()))
+    work = world.run(failures(3), now=T0 + timedelta(minutes=1))
+    assert [o.rule_id for o in work.opened] == [7]

@@ -130,6 +130,7 @@ class Evaluator:
         self._reads: Reads = reads or NoReads()
         self._compiled: dict[int, tuple[datetime, Compiled | None]] = {}
         self._indexes: dict[int, tuple[tuple[tuple[int, datetime], ...], RuleIndex[int]]] = {}
+        self._broken: set[tuple[int, datetime]] = set()
 
     async def __call__(self, batch: EvaluationBatch) -> EvaluationWork:
         run = _Pass(batch)
@@ -233,17 +234,33 @@ class Evaluator:
         body = _lazy_body(queued.body)
         for rule_id, _ in index.matching(event, body):
             rule = by_id[rule_id]
-            group = engine.group_of(rule.rule, event)
-            state = self._state(run, rule, group)
-            decisions = engine.observe(rule.rule, state, event, group)
-            if isinstance(rule.rule.condition, Count):
-                key = (rule.id, group)
-                held = run.build_up.get(key)
-                if held is None:
-                    held = run.build_up[key] = _held(run.extras[key])
-                decisions = _with_build_up(rule.rule.condition, held, event, decisions)
-            for decision in decisions:
-                self._decide(run, rule, decision)
+            try:
+                self._observe_one(run, rule, event)
+            except Exception:
+                self._failed(rule, f"event {event.id}")
+
+    def _observe_one(self, run: _Pass, rule: Compiled, event: Event) -> None:
+        group = engine.group_of(rule.rule, event)
+        state = self._state(run, rule, group)
+        decisions = engine.observe(rule.rule, state, event, group)
+        if isinstance(rule.rule.condition, Count):
+            key = (rule.id, group)
+            held = run.build_up.get(key)
+            if held is None:
+                held = run.build_up[key] = _held(run.extras[key])
+            decisions = _with_build_up(rule.rule.condition, held, event, decisions)
+        for decision in decisions:
+            self._decide(run, rule, decision)
+
+    def _failed(self, rule: Compiled, what: str) -> None:
+        """One rule's failure costs that rule the event, not the batch: a batch that raised
+        would stay queued and stop every other rule. Logged once per rule version."""
+        version = (rule.id, self._compiled[rule.id][0])
+        if version not in self._broken:
+            self._broken.add(version)
+            log.exception(
+                "alert rule %s failed on %s; it skips what it cannot evaluate", rule.id, what
+            )
 
     # -- time --------------------------------------------------------------------------------
 
@@ -259,10 +276,13 @@ class Evaluator:
             if not known and isinstance(rule.condition, Absence) and rule.group_by is None:
                 known.add(engine.NO_GROUP)  # start watching: nothing came yet
             for group in sorted(known):
-                state = self._state(run, compiled, group)
-                for decision in engine.tick(compiled.rule, state, now, group):
-                    self._decide(run, compiled, decision)
-                self._repeat_open(run, compiled, group, now)
+                try:
+                    state = self._state(run, compiled, group)
+                    for decision in engine.tick(compiled.rule, state, now, group):
+                        self._decide(run, compiled, decision)
+                    self._repeat_open(run, compiled, group, now)
+                except Exception:
+                    self._failed(compiled, "a time-based pass")
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -487,13 +507,16 @@ def _record_json(
     )
 
 
+def rule_of(document: dict[str, Any]) -> tuple[Rule, tuple[Window, ...]]:
+    """A stored rule and its maintenance windows; RuleError or WindowError."""
+    document = dict(document)
+    windows = tuple(parse_window(item) for item in document.pop(MAINTENANCE, None) or [])
+    return parse_rule(document), windows
+
+
 def _compile(record: RuleRecord) -> Compiled | None:
-    document = dict(record.document)
-    windows: list[Window] = []
     try:
-        for item in document.pop(MAINTENANCE, None) or []:
-            windows.append(parse_window(item))
-        rule = parse_rule(document)
+        rule, windows = rule_of(record.document)
     except (RuleError, WindowError) as error:
         # Saved rules were checked when saved; one that no longer parses is skipped, not fatal.
         log.warning("alert rule %s cannot be evaluated: %s", record.id, error)

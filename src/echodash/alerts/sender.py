@@ -26,10 +26,12 @@ import orjson
 
 from echodash.alerts import apprise_action, webhook
 from echodash.alerts.backoff import next_attempt
+from echodash.alerts.evaluation import rule_of
 from echodash.alerts.notices import as_sent, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
-from echodash.alerts.rules import Action, RuleError, parse_rule
+from echodash.alerts.rules import Action, RuleError
 from echodash.alerts.ssrf import Network
+from echodash.alerts.windows import WindowError
 from echodash.digest.mailer import Mailer, MailError
 from echodash.events import utcnow
 from echodash.store.base.alerts import Attempt, OutboxItem, RuleRecord
@@ -143,8 +145,8 @@ class Sender:
         if record is None:
             raise GiveUp("the rule is gone")
         try:
-            rule = parse_rule({k: v for k, v in record.document.items() if k != "maintenance"})
-        except RuleError as error:
+            rule, _ = rule_of(record.document)
+        except (RuleError, WindowError) as error:
             raise GiveUp(f"the rule cannot be read: {error}") from None
         if item.action_index >= len(rule.actions):
             raise GiveUp("the rule no longer has this action")
