@@ -123,15 +123,18 @@ def test_events_are_queued_only_while_their_workspace_has_an_enabled_rule(
         assert delivery is not None
         await store.save_replayed_events(delivery, [EventDraft(type="push", title="again")])
         assert await store.queued_events() == 2
+        # So is a restored one.
+        assert await store.restore_events(ws, [queued]) == 1
+        assert await store.queued_events() == 3
         await store.update_rule(ws, rule.id, "r", RULE, False)
         await events_in(store, endpoint, "disabled again")
-        assert await store.queued_events() == 2
+        assert await store.queued_events() == 3
 
         seen = Recorder()
-        assert await store.evaluate(10, seen, now=utcnow()) == 2
+        assert await store.evaluate(10, seen, now=utcnow()) == 3
         (batch,) = seen.batches
-        assert [q.event.title for q in batch.events] == ["queued", "again"]
-        assert [q.event.origin.value for q in batch.events] == ["webhook", "replay"]
+        assert [q.event.title for q in batch.events] == ["queued", "again", "queued"]
+        assert [q.event.origin.value for q in batch.events] == ["webhook", "replay", "webhook"]
         assert batch.events[0].body == b'{"title": "queued"}'
         assert batch.events[0].event == await store.get_event(ws, queued.id)
         assert batch.rules == {}  # the rule was disabled meanwhile: the events just go
@@ -490,6 +493,31 @@ def test_work_for_a_rule_changed_during_its_evaluation_is_not_stored(
         assert await store.list_alerts(ws) == []
         seen = Recorder()
         await store.evaluate(0, seen, now=utcnow())
+        assert seen.batches[0].states == {}
+
+    run(check)
+
+
+def test_work_that_cannot_be_stored_stores_nothing_and_leaves_the_events_queued(
+    run: Callable[..., Any],
+) -> None:
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        ws = endpoint.workspace_id
+        rule = await store.create_rule(ws, "r", RULE)
+        await events_in(store, endpoint, "one")
+        now = utcnow()
+        good = OpenAlert(ws, rule.id, "a", now, "why", (1,), [], [notification(now, n=1)])
+        # A value no JSON column holds: the write fails after the state and one alert.
+        bad = OpenAlert(ws, rule.id, "b", now, "why", (1,), [{"score": {1, 2}}])
+        work = EvaluationWork(states={(rule.id, "a"): {"n": 1}}, opened=[good, bad])
+        with pytest.raises(TypeError):
+            await store.evaluate(10, Recorder(lambda _b: work), now=now)
+        assert await store.queued_events() == 1
+        assert await store.list_alerts(ws) == []
+        assert await store.pending_notifications() == 0
+        seen = Recorder()
+        assert await store.evaluate(10, seen, now=now) == 1
         assert seen.batches[0].states == {}
 
     run(check)

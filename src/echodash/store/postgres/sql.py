@@ -20,6 +20,7 @@ ACCESS_CHANNEL = "echodash_access"
 LOCK_SPACE = 0x6563_6864  # "echd"
 LOCK_MIGRATIONS = 1
 LOCK_EVENTS = 2
+LOCK_ALERTS = 3  # one alert evaluation at a time
 
 EVENT_COLUMNS = rows.EVENT_COLUMNS
 DELIVERY_COLUMNS = rows.DELIVERY_COLUMNS
@@ -111,8 +112,10 @@ def endpoint_from_rows(row: Any, secrets: list[Any]) -> EndpointRecord:
     )
 
 
-# Events in column arrays for one unnest() INSERT.
-INSERT_EVENTS = (
+# Events in column arrays for one unnest() INSERT; with them, in the same statement (no
+# round trip of its own), each event whose workspace has an enabled rule is queued for alert
+# evaluation (replays and restores too: the evaluator tells them by their origin).
+_INSERT_EVENTS = (
     "INSERT INTO events (workspace_id, endpoint_id, delivery_id, source, type, title, summary, "
     "actor, subject, url, occurred_at, received_at, severity, tags, fields, search, category, "
     "service, environment, outcome, commits, origin) "
@@ -124,6 +127,12 @@ INSERT_EVENTS = (
     "$19::text[], $20::text[], $21::jsonb[], $22::text[]) WITH ORDINALITY "
     "AS t(w, en, d, so, ty, ti, su, ac, sb, ur, oc, re, se, tg, fi, sr, ca, sv, ev, ou, cm, og, n) "
     "ORDER BY n RETURNING " + EVENT_COLUMNS
+)
+INSERT_EVENTS = (
+    f"WITH saved AS ({_INSERT_EVENTS}), queued AS (INSERT INTO alert_queue (event_id, "
+    "workspace_id) SELECT s.id, s.workspace_id FROM saved s WHERE EXISTS (SELECT 1 FROM "
+    "alert_rules r WHERE r.workspace_id = s.workspace_id AND r.enabled)) "
+    f"SELECT {EVENT_COLUMNS} FROM saved"
 )
 _INSERT_COLUMNS = 22
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from echodash.store.base import Store
 from echodash.store.postgres.accounts import PgAccounts
+from echodash.store.postgres.alerts import PgAlerts
 from echodash.store.postgres.endpoints import PgEndpoints
 from echodash.store.postgres.feed import PgFeed
 from echodash.store.postgres.ingest import PgIngest
@@ -26,6 +27,7 @@ class PostgresStore(
     PgFeed,
     PgUpkeep,
     PgPortable,
+    PgAlerts,
     Store,
 ):
     def __init__(self, url: str, pool_size: int = 10) -> None:

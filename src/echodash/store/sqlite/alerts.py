@@ -323,13 +323,12 @@ class SqliteAlerts(SqliteConnection):
     async def count_open_alerts(self, workspace_id: int) -> dict[AlertStatus, int]:
         def fn(conn: sqlite3.Connection) -> dict[AlertStatus, int]:
             counts: dict[AlertStatus, int] = dict.fromkeys(OPEN_STATUSES, 0)
-            for status in OPEN_STATUSES:
-                counts[status] = int(
-                    conn.execute(
-                        "SELECT count(*) FROM alerts WHERE workspace_id = ? AND status = ?",
-                        (workspace_id, status),
-                    ).fetchone()[0]
-                )
+            for status, count in conn.execute(
+                f"SELECT status, count(*) FROM alerts WHERE workspace_id = ? AND {_OPEN} "
+                "GROUP BY status",
+                (workspace_id,),
+            ):
+                counts[status] = int(count)
             return counts
 
         return await self._read(fn)
@@ -365,7 +364,7 @@ class SqliteAlerts(SqliteConnection):
             rows = conn.execute(
                 "UPDATE alert_outbox SET next_attempt_at = ? WHERE id IN (SELECT id "
                 "FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? "
-                f"ORDER BY id LIMIT ?) RETURNING {OUTBOX_COLUMNS}",
+                f"ORDER BY next_attempt_at, id LIMIT ?) RETURNING {OUTBOX_COLUMNS}",
                 (until, to_micros(now), limit),
             ).fetchall()
             items = [

@@ -71,7 +71,7 @@ CREATE TABLE alert_outbox (
     next_attempt_at INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX alert_outbox_due ON alert_outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX alert_outbox_due ON alert_outbox(next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX alert_outbox_pending ON alert_outbox(workspace_id, rule_id) WHERE status = 'pending';
 
 CREATE TABLE alert_attempts (
