@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from standardwebhooks.webhooks import Webhook
 
 from echodash.alerts.backoff import SCHEDULE
@@ -23,6 +24,7 @@ from echodash.store.base import Store
 from echodash.store.sqlite import SqliteStore
 from tests.alerts.receivers import Receiver
 from tests.digest.smtp_server import local_smtp
+from tests.support import create_pg_database, drop_pg_database
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 LOOPBACK = Settings(outbound_allow="127.0.0.0/8")
@@ -68,9 +70,25 @@ async def store_events(store: Store, endpoint: Any, drafts: list[EventDraft]) ->
     return await store.save_events([(d, [x]) for d, x in zip(pending, drafts, strict=True)])
 
 
-def with_store(tmp_path: Path, test: Callable[[Store, Any], Awaitable[None]]) -> None:
+Open = Callable[[], Store]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Open]:
+    """A fresh store of each backend (PostgreSQL: a database of the test's own)."""
+    if request.param == "sqlite":
+        yield lambda: SqliteStore(tmp_path / "alerts.db")
+        return
+    from echodash.store.postgres import PostgresStore
+
+    url = create_pg_database()
+    yield lambda: PostgresStore(url)
+    drop_pg_database(url)
+
+
+def with_store(open_store: Open, test: Callable[[Store, Any], Awaitable[None]]) -> None:
     async def main() -> None:
-        store = SqliteStore(tmp_path / "alerts.db")
+        store = open_store()
         await store.open()
         try:
             ws = await store.ensure_default_workspace()
@@ -83,7 +101,7 @@ def with_store(tmp_path: Path, test: Callable[[Store, Any], Awaitable[None]]) ->
 
 
 def test_a_failed_deploy_reaches_a_webhook_that_verifies_with_standard_webhooks(
-    tmp_path: Path,
+    open_store: Open,
 ) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         async with Receiver() as receiver:
@@ -115,12 +133,10 @@ def test_a_failed_deploy_reaches_a_webhook_that_verifies_with_standard_webhooks(
             notified = await store.get_alert(ws, alert.id)
             assert notified is not None and notified.last_notified_at is not None
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
-def test_a_receiver_that_fails_three_times_gets_exactly_one_more_delivery(
-    tmp_path: Path,
-) -> None:
+def test_a_receiver_that_fails_three_times_gets_exactly_one_more_delivery(open_store: Open) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         answers: list[tuple[int, dict[str, str]]] = [(500, {}), (503, {}), (502, {}), (200, {})]
         async with Receiver(answers=answers) as receiver:
@@ -153,11 +169,11 @@ def test_a_receiver_that_fails_three_times_gets_exactly_one_more_delivery(
             assert [a.attempt.status_code for a in reversed(attempts)] == [500, 503, 502, 200]
             assert await store.pending_notifications(ws) == 0
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
 def test_loopback_without_the_allow_list_gets_no_connection_and_the_attempt_says_why(
-    tmp_path: Path,
+    open_store: Open,
 ) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         async with Receiver() as receiver:
@@ -178,10 +194,10 @@ def test_loopback_without_the_allow_list_gets_no_connection_and_the_attempt_says
             assert "blocked" in attempt.attempt.detail and "127.0.0.0/8" in attempt.attempt.detail
             assert await store.pending_notifications(ws) == 1  # tried again later
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
-def test_email_goes_through_the_digest_smtp_settings(tmp_path: Path) -> None:
+def test_email_goes_through_the_digest_smtp_settings(open_store: Open) -> None:
     with local_smtp() as (inbox, port):
         settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
 
@@ -201,7 +217,7 @@ def test_email_goes_through_the_digest_smtp_settings(tmp_path: Path) -> None:
             [attempt] = await store.notification_attempts(ws)
             assert attempt.attempt.ok, attempt.attempt.detail
 
-        with_store(tmp_path, test)
+        with_store(open_store, test)
         messages = inbox.messages()
         assert sorted(m["To"] for m in messages) == ["lead@example.com", "oncall@example.com"]
         assert messages[0]["Subject"] == "[EchoDash] Firing: Failed deploys"
@@ -209,7 +225,7 @@ def test_email_goes_through_the_digest_smtp_settings(tmp_path: Path) -> None:
         assert body is not None and "Opened:" in body.get_content()
 
 
-def test_email_without_smtp_is_given_up_with_the_reason(tmp_path: Path) -> None:
+def test_email_without_smtp_is_given_up_with_the_reason(open_store: Open) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         ws = endpoint.workspace_id
         await store.create_rule(
@@ -226,10 +242,10 @@ def test_email_without_smtp_is_given_up_with_the_reason(tmp_path: Path) -> None:
         assert not attempt.attempt.ok and "ECHODASH_SMTP_HOST" in attempt.attempt.detail
         assert await store.pending_notifications(ws) == 0
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
-def test_suspects_come_from_the_stored_feed_and_the_linked_services(tmp_path: Path) -> None:
+def test_suspects_come_from_the_stored_feed_and_the_linked_services(open_store: Open) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         ws = endpoint.workspace_id
         now = utcnow()
@@ -268,12 +284,10 @@ def test_suspects_come_from_the_stored_feed_and_the_linked_services(tmp_path: Pa
             assert [s["id"] for s in sent["alert"]["suspects"]] == ids
             assert sent["alert"]["suspects"][0]["title"] == "deployed"
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
-def test_an_absence_opens_on_the_time_based_pass_which_one_process_runs(
-    tmp_path: Path,
-) -> None:
+def test_an_absence_opens_on_the_time_based_pass_which_one_process_runs(open_store: Open) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         ws = endpoint.workspace_id
         await store.create_rule(
@@ -303,10 +317,10 @@ def test_an_absence_opens_on_the_time_based_pass_which_one_process_runs(
         [attempt] = await store.notification_attempts(ws)
         assert attempt.attempt.ok and attempt.kind == "browser"
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
 
 
-def test_the_processor_wakes_evaluation_after_storing_events(tmp_path: Path) -> None:
+def test_the_processor_wakes_evaluation_after_storing_events(open_store: Open) -> None:
     async def test(store: Store, endpoint: Any) -> None:
         processor = Processor(store, MemoryBus())
         runner = AlertRunner(store, LOOPBACK)
@@ -330,4 +344,4 @@ def test_the_processor_wakes_evaluation_after_storing_events(tmp_path: Path) -> 
             await runner.stop()
             processor.templates.close()
 
-    with_store(tmp_path, test)
+    with_store(open_store, test)
