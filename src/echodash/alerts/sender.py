@@ -57,6 +57,8 @@ class Outbox(Protocol):
 
     async def get_rule(self, workspace_id: int, rule_id: int) -> RuleRecord | None: ...
 
+    async def pending_notifications(self, workspace_id: int | None = None) -> int: ...
+
 
 class GiveUp(Exception):
     """A notification that no retry can send (its rule or action is gone, e-mail is off)."""
@@ -83,6 +85,10 @@ class Sender:
         """Claim the due notifications and send them; how many were claimed. `now` is when
         they are due by (a test's clock: retries are due later, not after a real wait)."""
         moment = now or self._clock()
+        # A read first: claiming is a write, and on SQLite the writer is the one that stores
+        # deliveries; an idle outbox costs no write a second.
+        if not await self._store.pending_notifications():
+            return 0
         items = await self._store.claim_notifications(moment, limit, LEASE_SECONDS)
         if items:
             await asyncio.gather(*(self._one(item, moment) for item in items))
