@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -193,6 +194,31 @@ def test_loopback_without_the_allow_list_gets_no_connection_and_the_attempt_says
             assert not attempt.attempt.ok and attempt.attempt.status_code is None
             assert "blocked" in attempt.attempt.detail and "127.0.0.0/8" in attempt.attempt.detail
             assert await store.pending_notifications(ws) == 1  # tried again later
+
+    with_store(open_store, test)
+
+
+def test_an_apprise_destination_gets_the_alert_in_words(open_store: Open) -> None:
+    async def test(store: Store, endpoint: Any) -> None:
+        async with Receiver() as receiver:
+            ws = endpoint.workspace_id
+            url = f"json://127.0.0.1:{receiver.port}/hook"
+            await store.create_rule(
+                ws, "Failed deploys", every_rule({"kind": "apprise", "url": url})
+            )
+            await store_events(store, endpoint, [failing_deploy()])
+            runner = AlertRunner(store, LOOPBACK)
+            try:
+                await runner.evaluate_queued()
+                assert await runner.send_due() == 1
+            finally:
+                await runner.stop()
+            [(_, _, body)] = receiver.requests
+            said = orjson.loads(body)
+            assert said["title"] == "Firing: Failed deploys"
+            assert "Opened:" in said["message"]
+            [attempt] = await store.notification_attempts(ws)
+            assert attempt.attempt.ok and attempt.kind == "apprise"
 
     with_store(open_store, test)
 
