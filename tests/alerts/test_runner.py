@@ -5,7 +5,9 @@ sender's clock instead of waiting."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +17,7 @@ import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from echodash.alerts import runner as runner_module
 from echodash.alerts.backoff import SCHEDULE
 from echodash.alerts.runner import AlertRunner
 from echodash.bus.memory import MemoryBus
@@ -371,3 +374,33 @@ def test_the_processor_wakes_evaluation_after_storing_events(open_store: Open) -
             processor.templates.close()
 
     with_store(open_store, test)
+
+
+def test_a_failing_loop_logs_once_and_keeps_trying(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(runner_module, "RETRY_AFTER", 0.01)
+    calls: list[int] = []
+
+    async def step() -> int:
+        calls.append(1)
+        if len(calls) <= 3:
+            raise RuntimeError("a bug")
+        return 0
+
+    async def main() -> None:
+        task = asyncio.create_task(runner_module._forever("test loop", step, lambda: 0.01))
+        for _ in range(200):
+            if len(calls) >= 6:
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.INFO, logger="echodash.alerts"):
+        asyncio.run(main())
+    assert len(calls) >= 6  # carried on after the failures
+    failed = [r for r in caplog.records if "test loop failed" in r.getMessage()]
+    assert len(failed) == 1
+    assert any("test loop resumed" in r.getMessage() for r in caplog.records)

@@ -147,8 +147,8 @@ async def _forever(
     wake: asyncio.Event | None = None,
 ) -> None:
     """Run `step` until cancelled: again at once while it finds work, else after `pause`
-    seconds or when `wake` is set. A failure is logged (once per outage for a store that is
-    away) and the step tried again: alerts never take the process down."""
+    seconds or when `wake` is set. A failure is logged once until the step works again, and
+    the step is tried again each RETRY_AFTER seconds: alerts never take the process down."""
     failing = False
     while True:
         busy = False
@@ -165,7 +165,8 @@ async def _forever(
             await asyncio.sleep(RETRY_AFTER)
             continue
         except Exception:
-            log.exception("%s failed; trying again in %g s", name, RETRY_AFTER)
+            if not failing:  # the same failure again each second is not logged again
+                log.exception("%s failed; trying again every %g s", name, RETRY_AFTER)
             failing = True
             await asyncio.sleep(RETRY_AFTER)
             continue
