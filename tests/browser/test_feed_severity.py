@@ -183,3 +183,36 @@ def test_feed_screenshots_wide_phone_and_dark(
         time.sleep(0.3)  # the new-row highlight fades before the picture
         shot(page, name)
         context.close()
+
+
+def test_at_375_px_every_page_filter_and_title_word_is_on_screen(
+    browser: Browser, admin: BrowserContext, feed_server: Server
+) -> None:
+    """On a phone: no page hidden behind a scroll nobody sees, no filter off screen, and titles
+    wrap to two lines instead of losing their last words ("…unreachable")."""
+    context = browser.new_context(
+        storage_state=admin.storage_state(), viewport={"width": 375, "height": 800}, is_mobile=True
+    )
+    page = _open_feed(context, feed_server)
+    expect(page.locator("li.row.sev-critical .sev-badge")).to_be_visible()
+    for label in ("Feed", "Sources", "Templates", "Settings"):
+        box = page.locator(".nav-item", has_text=label).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, label
+    logout = page.locator("#logout").bounding_box()
+    assert logout is not None and logout["x"] + logout["width"] <= 375
+    for select in page.locator(".filters select").all():
+        box = select.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The critical title is long: it takes two lines and shows its last word whole.
+    title = page.locator("li.row.sev-critical .title")
+    lines = title.evaluate(
+        "(el) => Math.round(el.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(el).lineHeight))"
+    )
+    assert lines == 2
+    assert title.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1")  # nothing clipped
+    # The sidebar is only as tall as its two rows.
+    sidebar = page.locator(".sidebar").bounding_box()
+    assert sidebar is not None and sidebar["height"] < 110
+    context.close()

@@ -122,6 +122,12 @@ def test_a_new_team_sees_its_first_github_event_live(
     # The template page offers the type's fields and previews a new title on this event.
     page.goto(ui_server.url + "/templates/github:pull_request.opened")
     expect(page.locator("textarea[name=title]")).to_be_visible()
+    # A new template starts empty, with the built-in title shown beside the box (not in it).
+    expect(page.locator("textarea[name=title]")).to_have_value("")
+    expect(page.locator("textarea[name=title]")).to_have_attribute(
+        "placeholder", re.compile(r"^Built-in: .*Codertocat")
+    )
+    shot(page, "template-new")
     page.locator("textarea[name=title]").fill("{{ payload.sender.login }} opened a PR")
     expect(page.locator("#template-preview")).to_contain_text("Codertocat opened a PR")
     shot(page, "template")

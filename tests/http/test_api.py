@@ -229,3 +229,22 @@ def test_numbers_in_parameters_are_strict(server: Server) -> None:
             r = c.get("/api/v1/events", params={"since": since})
             assert r.status_code == 400, since
         assert c.get("/api/v1/events", params={"since": "1795600000"}).status_code == 200
+
+
+def test_the_workspace_is_renamed_through_the_api_and_the_cli(fresh_server: Server) -> None:
+    fresh_server.start()
+    with fresh_server.client() as api:
+        bad = api.patch("/api/v1/workspace", json={"name": " " * 3})
+        assert bad.status_code == 400 and bad.json()["error"] == "invalid_workspace"
+        assert "1 to 80 characters" in bad.json()["detail"]
+        both = api.patch("/api/v1/workspace", json={"name": " Acme ", "retention_days": 30})
+        assert both.status_code == 200, both.text
+        assert (both.json()["name"], both.json()["retention_days"]) == ("Acme", 30)
+        assert api.get("/api/v1/workspace").json()["name"] == "Acme"
+    renamed = fresh_server.cli("workspace", "rename", "Acme product")
+    assert renamed.returncode == 0, renamed.stderr
+    assert "'Acme product': events and deliveries are kept for 30 days." in renamed.stdout
+    refused = fresh_server.cli("workspace", "rename", "x" * 81)
+    assert refused.returncode != 0 and "1 to 80 characters" in refused.stderr
+    with fresh_server.client() as api:
+        assert api.get("/api/v1/workspace").json()["name"] == "Acme product"

@@ -356,3 +356,73 @@ def test_the_digest_preview_counts_the_events(hub: Hub) -> None:
     # Nothing was saved by looking.
     ada_id = user_id(hub, "ada@example.com")
     assert hub.call(hub.svc.store.get_setting, hub.svc.workspace_id, ada_id, "digest") is None
+
+
+def test_the_workspace_is_renamed_by_an_admin_only(hub: Hub) -> None:
+    r = post(hub.ada, "/settings/name", "/settings", name="   ")
+    assert r.status_code == 400
+    assert "A workspace name is 1 to 80 characters." in text_of(r.text)
+    r = post(hub.ada, "/settings/name", "/settings", name="  Acme product  ")
+    assert r.status_code == 200
+    seen = text_of(r.text)
+    assert "Workspace renamed." in seen and "Name Acme product" in seen
+    assert hub.call(hub.svc.store.get_workspace, hub.svc.workspace_id).name == "Acme product"
+    # Every page's workspace switcher shows the new name.
+    assert "Acme product" in text_of(hub.ada.get("/sources").text)
+
+    bob = join(hub, invite(hub), "Bob", "bob@example.com")
+    assert 'action="/settings/name"' not in bob.get("/settings").text
+    r = post(bob, "/settings/name", "/settings", name="Bob's now")
+    assert r.status_code == 403 and "Only an admin can rename the workspace" in text_of(r.text)
+    assert hub.call(hub.svc.store.get_workspace, hub.svc.workspace_id).name == "Acme product"
+
+
+def test_pending_invitations_are_listed_and_can_be_withdrawn(hub: Hub) -> None:
+    first = invite(hub, "member")
+    invite(hub, "admin")
+    page = hub.ada.get("/settings/members").text
+    section = page[page.index('id="pending-invitations"') : page.index("<h2>Invite</h2>")]
+    rows = re.findall(r"<tr>.*?</tr>", section, re.S)
+    assert [text_of(r).split()[0] for r in rows[1:]] == ["admin", "member"]  # newest first
+    assert all("Ada" in text_of(r) for r in rows[1:])
+    # The link itself is never on the page again; a hash identifies it.
+    assert first.rsplit("/", 1)[1] not in page
+
+    member_row = rows[2]
+    handle = re.search(r'name="invitation" value="([^"]+)"', member_row)
+    assert handle is not None
+    r = post(hub.ada, "/settings/invitations/revoke", "/settings/members",
+             invitation=handle.group(1))  # fmt: skip
+    assert r.status_code == 200
+    assert "Invitation withdrawn: its link no longer works." in text_of(r.text)
+    assert hub.browser().get(first.removeprefix(BASE)).status_code in (404, 410)
+    again = post(hub.ada, "/settings/invitations/revoke", "/settings/members",
+                 invitation=handle.group(1))  # fmt: skip
+    assert again.status_code == 404
+
+    # Once used, an invitation leaves the list; members see no list at all.
+    bob = join(hub, invite(hub, "member"), "Bob", "bob@example.com")
+    left = hub.ada.get("/settings/members").text
+    section = left[left.index('id="pending-invitations"') : left.index("<h2>Invite</h2>")]
+    assert [text_of(r).split()[0] for r in re.findall(r"<tr>.*?</tr>", section, re.S)[1:]] == [
+        "admin"
+    ]
+    assert 'id="pending-invitations"' not in bob.get("/settings/members").text
+    r = post(bob, "/settings/invitations/revoke", "/settings/members", invitation="x" * 64)
+    assert r.status_code == 403
+
+
+def test_the_only_admin_is_not_offered_remove_on_themselves(hub: Hub) -> None:
+    page = hub.ada.get("/settings/members").text
+    ada_id = user_id(hub, "ada@example.com")
+    assert f"/settings/members/{ada_id}/remove" not in page
+    assert "The only admin: make someone else an admin to leave." in text_of(page)
+    join(hub, invite(hub), "Bob", "bob@example.com")
+    bob_id = user_id(hub, "bob@example.com")
+    page = hub.ada.get("/settings/members").text
+    assert f"/settings/members/{bob_id}/remove" in page  # a member can be removed
+    post(hub.ada, f"/settings/members/{bob_id}/role", "/settings/members", role="admin")
+    page = hub.ada.get("/settings/members").text
+    # Two admins: either may leave; Ada's own button says so.
+    assert f"/settings/members/{ada_id}/remove" in page
+    assert "Leave this workspace?" in html.unescape(page)

@@ -245,3 +245,38 @@ def test_a_malformed_event_type_is_not_found(hub: Hub) -> None:
     assert hub.client.get("/templates/Bad Source:push").status_code == 404
     page = hub.client.get("/templates/github:never.seen")
     assert page.status_code == 200 and "No events of this type yet" in page.text
+
+
+def test_a_new_template_starts_empty_and_saving_key_fields_keeps_built_in_titles(
+    hub: Hub,
+) -> None:
+    """The editor shows the built-in title beside the box, never in it: ticking a key field
+    and saving must not freeze the newest event's wording onto every later event."""
+    hub.deliver()
+    [first] = hub.wait_for(1)
+    edit = hub.client.get("/templates/github:push")
+    box = re.search(r'<textarea name="title"[^>]*>([^<]*)</textarea>', edit.text)
+    assert box is not None and box.group(1) == ""  # nothing copied into the box
+    assert f'placeholder="Built-in: {first["title"]}"' in edit.text
+    assert "Start from the built-in title" in edit.text  # offered, not imposed
+
+    # Save with only a key field chosen.
+    r = hub.save("", ["ref"])
+    assert r.status_code == 303, r.text
+    [saved] = [t for t in hub.saved_templates() if t[2].endswith("github:push")]
+    assert saved[3].get("title") is None and saved[3]["fields"] == ["ref"]
+
+    # A later push by someone else keeps its own built-in title and shows the chosen field.
+    other = PUSH.replace(b'"login": "Codertocat"', b'"login": "hubot"')
+    assert other != PUSH
+    hub.deliver(other)
+    newest = hub.wait_for(2)[0]
+    assert newest["title"] == first["title"].replace("Codertocat", "hubot", 1)
+    assert list(newest["fields"]) == ["ref"]
+
+    # Reload shows what is saved: still an empty title, the one field ticked.
+    edit = hub.client.get("/templates/github:push")
+    box = re.search(r'<textarea name="title"[^>]*>([^<]*)</textarea>', edit.text)
+    assert box is not None and box.group(1) == ""
+    ticked = re.findall(r'name="field-\d+" value="([^"]+)" checked', edit.text)
+    assert ticked == ["ref"]

@@ -1,4 +1,4 @@
-"""`echodash workspace`: show the workspace, set how long its events are kept."""
+"""`echodash workspace`: show the workspace, rename it, set how long its events are kept."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import click
 from echodash.cli.context import settings_from, with_store
 from echodash.crypto import SecretBox
 from echodash.store.base import Store, WorkspaceRecord
-from echodash.workspaces import retention_days
+from echodash.workspaces import retention_days, workspace_name
 
 
 def _describe(record: WorkspaceRecord) -> str:
@@ -50,6 +50,25 @@ def retention(ctx: click.Context, days: str) -> None:
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> WorkspaceRecord | None:
         return await store.set_retention(workspace_id, wanted)
+
+    record = with_store(settings_from(ctx), work)
+    if record is None:
+        raise click.ClickException("the workspace does not exist")
+    click.echo(_describe(record))
+
+
+@workspace.command("rename")
+@click.argument("name")
+@click.pass_context
+def rename(ctx: click.Context, name: str) -> None:
+    """Give the workspace a new NAME (1 to 80 characters)."""
+    try:
+        wanted = workspace_name(name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).replace("`name`", "NAME")) from None
+
+    async def work(store: Store, box: SecretBox, workspace_id: int) -> WorkspaceRecord | None:
+        return await store.rename_workspace(workspace_id, wanted)
 
     record = with_store(settings_from(ctx), work)
     if record is None:

@@ -13,6 +13,7 @@ from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
 from echodash.web.auth import require_token
 from echodash.web.responses import json_response
+from echodash.workspaces import MAX_NAME as MAX_WORKSPACE_NAME
 from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 
@@ -100,18 +101,19 @@ def _workspace_paths() -> dict[str, Any]:
             "responses": {"200": _json(workspace, "The workspace"), **_AUTH_ERRORS},
         },
         "patch": {
-            "summary": "Change the workspace's retention period (null keeps everything)",
+            "summary": "Rename the workspace or change its retention (null keeps everything)",
             "requestBody": _json(
                 {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["retention_days"],
+                    "minProperties": 1,
                     "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": MAX_WORKSPACE_NAME},
                         "retention_days": {
                             "type": ["integer", "null"],
                             "minimum": MIN_RETENTION_DAYS,
                             "maximum": MAX_RETENTION_DAYS,
-                        }
+                        },
                     },
                 },
                 "Changes",

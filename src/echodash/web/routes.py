@@ -76,10 +76,12 @@ routes = [
     # Settings pages (anchor: settings routes)
     methods("/settings", GET=settings_views.workspace_settings),
     methods("/settings/retention", POST=settings_views.save_retention),
+    methods("/settings/name", POST=settings_views.rename_workspace),
     methods("/settings/members", GET=members_views.members_settings),
     methods("/settings/members/{user_id}/role", POST=members_views.change_role),
     methods("/settings/members/{user_id}/remove", POST=members_views.remove_member),
     methods("/settings/invitations", POST=members_views.create_invitation),
+    methods("/settings/invitations/revoke", POST=members_views.revoke_invitation),
     methods(
         "/settings/tokens", GET=settings_views.tokens_settings, POST=settings_views.create_token
     ),

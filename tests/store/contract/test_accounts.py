@@ -120,6 +120,61 @@ def test_an_invitation_works_once_and_not_after_it_expires(run: Callable[..., An
     run(fn)
 
 
+def test_pending_invitations_are_listed_and_revoked_within_their_workspace(
+    run: Callable[..., Any],
+) -> None:
+    async def fn(store: Store) -> None:
+        acme = await store.ensure_default_workspace()
+        other = await store.create_workspace("Other")
+        ada = await store.create_user("ada@example.com", "Ada", "h")
+        bob = await store.create_user("bob@example.com", "Bob", "h")
+        now = utcnow()
+        week = now + timedelta(days=7)
+        await store.create_invitation("inv-old", acme, "member", ada.id, week)
+        await store.create_invitation("inv-new", acme, "admin", ada.id, week)
+        await store.create_invitation("inv-used", acme, "member", ada.id, week)
+        await store.create_invitation(
+            "inv-gone", acme, "member", ada.id, now + timedelta(minutes=1)
+        )
+        await store.create_invitation("inv-other", other, "member", ada.id, week)
+        assert await store.accept_invitation("inv-used", bob.id, now)
+
+        later = now + timedelta(minutes=2)  # inv-gone has expired by then
+        pending = await store.pending_invitations(acme, later)
+        assert {h for h, _ in pending} == {"inv-old", "inv-new"}
+        roles = {h: i.role for h, i in pending}
+        assert roles == {"inv-old": "member", "inv-new": "admin"}
+        assert all(i.workspace_id == acme and i.accepted_by is None for _, i in pending)
+        assert [h for h, _ in await store.pending_invitations(other, later)] == ["inv-other"]
+
+        # Another workspace's link and a used one cannot be revoked from here.
+        assert await store.revoke_invitation(acme, "inv-other") is False
+        assert await store.revoke_invitation(acme, "inv-used") is False
+        assert await store.find_invitation("inv-other") is not None
+        assert await store.revoke_invitation(acme, "inv-old") is True
+        assert await store.revoke_invitation(acme, "inv-old") is False
+        assert [h for h, _ in await store.pending_invitations(acme, later)] == ["inv-new"]
+        # A revoked link no longer lets anyone in.
+        assert await store.accept_invitation("inv-old", bob.id, later) is False
+
+    run(fn)
+
+
+def test_a_workspace_can_be_renamed(run: Callable[..., Any]) -> None:
+    async def fn(store: Store) -> None:
+        acme = await store.ensure_default_workspace()
+        other = await store.create_workspace("Other")
+        renamed = await store.rename_workspace(acme, "Acme Inc.")
+        assert renamed is not None and (renamed.id, renamed.name) == (acme, "Acme Inc.")
+        found = await store.get_workspace(acme)
+        assert found is not None and found.name == "Acme Inc."
+        untouched = await store.get_workspace(other)
+        assert untouched is not None and untouched.name == "Other"
+        assert await store.rename_workspace(987654, "Nobody") is None
+
+    run(fn)
+
+
 def test_personal_tokens_are_listed_and_revoked_by_their_owner(run: Callable[..., Any]) -> None:
     async def fn(store: Store) -> None:
         acme = await store.ensure_default_workspace()

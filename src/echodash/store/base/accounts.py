@@ -108,6 +108,10 @@ class AccountStore(ABC):
     async def set_retention(self, workspace_id: int, days: int | None) -> WorkspaceRecord | None:
         """Keep the workspace's events and deliveries for `days` days (None: forever)."""
 
+    @abstractmethod
+    async def rename_workspace(self, workspace_id: int, name: str) -> WorkspaceRecord | None:
+        """Give the workspace a new name (already checked); None when it does not exist."""
+
     # Workspace API tokens (made with the CLI, looked up by their hash)
     @abstractmethod
     async def create_api_token(
@@ -219,6 +223,18 @@ class AccountStore(ABC):
 
         False when it was used already or has expired; nothing changes then.
         """
+
+    @abstractmethod
+    async def pending_invitations(
+        self, workspace_id: int, now: datetime
+    ) -> list[tuple[str, InvitationRecord]]:
+        """(token hash, invitation) of the workspace's links neither used nor expired by
+        `now`, newest first. The hash identifies a link without giving it away."""
+
+    @abstractmethod
+    async def revoke_invitation(self, workspace_id: int, token_hash: str) -> bool:
+        """Withdraw an unused invitation of this workspace: its link stops working. False when
+        there is no such unused invitation in the workspace."""
 
     # Personal API tokens
     @abstractmethod

@@ -94,6 +94,16 @@ class PgAccounts(PgConnection):
         )
         return _workspace(row) if row else None
 
+    async def rename_workspace(self, workspace_id: int, name: str) -> WorkspaceRecord | None:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                f"UPDATE workspaces SET name = $1 WHERE id = $2 RETURNING {_WORKSPACE_COLUMNS}",
+                clean(name),
+                workspace_id,
+            )
+        )
+        return _workspace(row) if row else None
+
     # Workspace API tokens
     async def create_api_token(
         self, workspace_id: int, name: str, token_hash: str, role: str
@@ -335,6 +345,32 @@ class PgAccounts(PgConnection):
             )
         )
         return None if row is None else InvitationRecord(*row)
+
+    async def pending_invitations(
+        self, workspace_id: int, now: datetime
+    ) -> list[tuple[str, InvitationRecord]]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT token_hash, workspace_id, role, created_by, created_at, expires_at, "
+                "accepted_by FROM invitations "
+                "WHERE workspace_id = $1 AND accepted_by IS NULL AND expires_at > $2 "
+                "ORDER BY created_at DESC, token_hash",
+                workspace_id,
+                now,
+            )
+        )
+        return [(r[0], InvitationRecord(*list(r)[1:])) for r in rows]
+
+    async def revoke_invitation(self, workspace_id: int, token_hash: str) -> bool:
+        status = await self._run(
+            lambda c: c.execute(
+                "DELETE FROM invitations "
+                "WHERE token_hash = $1 AND workspace_id = $2 AND accepted_by IS NULL",
+                clean(token_hash),
+                workspace_id,
+            )
+        )
+        return str(status).endswith(" 1")
 
     async def accept_invitation(self, token_hash: str, user_id: int, now: datetime) -> bool:
         async def fn(conn: Conn) -> bool:

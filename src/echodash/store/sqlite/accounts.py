@@ -93,6 +93,16 @@ class SqliteAccounts(SqliteConnection):
 
         return await self._write(fn)
 
+    async def rename_workspace(self, workspace_id: int, name: str) -> WorkspaceRecord | None:
+        def fn(conn: sqlite3.Connection) -> WorkspaceRecord | None:
+            row = conn.execute(
+                f"UPDATE workspaces SET name = ? WHERE id = ? RETURNING {_WORKSPACE_COLUMNS}",
+                (name, workspace_id),
+            ).fetchone()
+            return _workspace(row) if row else None
+
+        return await self._write(fn)
+
     # Workspace API tokens
     async def create_api_token(
         self, workspace_id: int, name: str, token_hash: str, role: str
@@ -344,6 +354,34 @@ class SqliteAccounts(SqliteConnection):
             )
 
         return await self._read(fn)
+
+    async def pending_invitations(
+        self, workspace_id: int, now: datetime
+    ) -> list[tuple[str, InvitationRecord]]:
+        rows = await self._read(
+            lambda c: c.execute(
+                "SELECT token_hash, workspace_id, role, created_by, created_at, expires_at, "
+                "accepted_by FROM invitations "
+                "WHERE workspace_id = ? AND accepted_by IS NULL AND expires_at > ? "
+                "ORDER BY created_at DESC, token_hash",
+                (workspace_id, to_micros(now)),
+            ).fetchall()
+        )
+        return [
+            (r[0], InvitationRecord(r[1], r[2], r[3], from_micros(r[4]), from_micros(r[5]), r[6]))
+            for r in rows
+        ]
+
+    async def revoke_invitation(self, workspace_id: int, token_hash: str) -> bool:
+        def fn(conn: sqlite3.Connection) -> bool:
+            gone = conn.execute(
+                "DELETE FROM invitations "
+                "WHERE token_hash = ? AND workspace_id = ? AND accepted_by IS NULL",
+                (token_hash, workspace_id),
+            ).rowcount
+            return bool(gone)
+
+        return await self._write(fn)
 
     async def accept_invitation(self, token_hash: str, user_id: int, now: datetime) -> bool:
         stamp = to_micros(now)

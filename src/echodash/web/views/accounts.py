@@ -83,7 +83,7 @@ async def setup_form(request: Request) -> Response:
         return _auth_page(
             request,
             "Setup link needed",
-            error="Open the one-time setup link that `echodash serve` printed when it started.",
+            error="Open the one-time setup link that echodash serve printed when it started.",
             status=403,
         )
     return _auth_page(
@@ -150,7 +150,7 @@ async def login_form(request: Request) -> Response:
         return _auth_page(
             request,
             "Welcome to EchoDash",
-            notice="No account exists yet. Open the setup link `echodash serve` printed "
+            notice="No account exists yet. Open the setup link echodash serve printed "
             "in its log to create the first admin.",
         )
     return _login_page(request, request.query_params.get("next", ""))
@@ -193,7 +193,7 @@ async def authenticate(
         return (
             None,
             f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}"
-            " — or ask an admin to run `echodash users set-password`.",
+            " — or ask an admin to run: echodash users set-password.",
             429,
         )
     user = await svc.store.find_user_by_email(email) if email else None

@@ -18,13 +18,21 @@ from echodash.web.params import path_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
-from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, retention_days
+from echodash.workspaces import (
+    MAX_NAME,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    retention_days,
+    workspace_name,
+)
 
 MAX_TOKEN_NAME = 80
 
 # `?done=…` after a successful form: fixed sentences only, never the query's own text.
 NOTICES = {
     "retention": "Retention saved.",
+    "renamed": "Workspace renamed.",
+    "uninvited": "Invitation withdrawn: its link no longer works.",
     "role": "Role changed.",
     "removed": "Member removed.",
     "revoked": "Token revoked. It no longer works.",
@@ -57,6 +65,8 @@ async def _workspace_page(
         "min_days": MIN_RETENTION_DAYS,
         "max_days": MAX_RETENTION_DAYS,
         "days_value": workspace.retention_days or "",
+        "name_value": workspace.name,
+        "max_name": MAX_NAME,
     }
     return await settings_page(
         request, viewer, "settings_workspace.html", "workspace", status, **{**defaults, **context}
@@ -66,6 +76,21 @@ async def _workspace_page(
 async def workspace_settings(request: Request) -> Response:
     viewer = await require_viewer(request)
     return await _workspace_page(request, viewer)
+
+
+async def rename_workspace(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    viewer.require_admin("rename the workspace")
+    raw = form.get("name", "")
+    try:
+        name = workspace_name(raw)
+    except ValueError:
+        problem = f"A workspace name is 1 to {MAX_NAME} characters."
+        return await _workspace_page(request, viewer, 400, error=problem, name_value=raw[:200])
+    if await services(request).store.rename_workspace(viewer.workspace_id, name) is None:
+        raise ApiError(404, "not_found", "This workspace no longer exists.")
+    return see_other("/settings?done=renamed")
 
 
 async def save_retention(request: Request) -> Response:

@@ -26,9 +26,25 @@ INVITATION_LIFETIME = timedelta(days=7)
 async def _members_page(
     request: Request, viewer: Viewer, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    members = await services(request).store.members(viewer.workspace_id)
+    store = services(request).store
+    members = await store.members(viewer.workspace_id)
+    pending = (
+        await store.pending_invitations(viewer.workspace_id, utcnow()) if viewer.is_admin else []
+    )
+    people = {user.id: user.name for user, _ in members}
     defaults: dict[str, Any] = {
         "members": members,
+        "admins": sum(1 for _, role in members if role == "admin"),
+        "pending": [
+            {
+                "id": token_hash,
+                "role": invitation.role,
+                "by": people.get(invitation.created_by, "a former member"),
+                "created_at": invitation.created_at,
+                "expires_at": invitation.expires_at,
+            }
+            for token_hash, invitation in pending
+        ],
         "roles": ROLES,
         "invite_link": "",
         "invite_role": "",
@@ -125,3 +141,18 @@ async def create_invitation(request: Request) -> Response:
     link = f"{svc.settings.base_url}/invite/{token}"
     show_once(request, answer, viewer, "/settings/members", {"link": link, "role": role})
     return answer
+
+
+async def revoke_invitation(request: Request) -> Response:
+    """Withdraw an unused link: the person it was sent to can no longer join with it."""
+    viewer = await require_viewer(request)
+    form = await viewer_form(request, viewer)
+    viewer.require_admin("withdraw invitations")
+    token_hash = form.get("invitation", "")
+    if not (len(token_hash) <= 128 and token_hash.isascii()) or not await services(
+        request
+    ).store.revoke_invitation(viewer.workspace_id, token_hash):
+        return await _members_page(
+            request, viewer, 404, error="That invitation was used, has expired, or is gone."
+        )
+    return see_other("/settings/members?done=uninvited")

@@ -40,6 +40,13 @@ def _guide(kind: str) -> Guide:
     return (cls.guide if cls is not None else None) or _ANY_TOOL
 
 
+def _uses_secrets(kind: str) -> bool:
+    """Custom events come through the API with a token: their endpoint has no secret to show
+    or rotate."""
+    cls = source_classes().get(kind)
+    return cls is None or cls.requires_secret
+
+
 def _kinds() -> list[tuple[str, str, str]]:
     """(kind, label, icon) of every registered source, in picker order."""
     # The registry lists senders in their own picker order (`Source.order`), plugins too.
@@ -74,7 +81,7 @@ async def sources(request: Request) -> Response:
         "sources.html",
         "sources",
         cards=cards,
-        welcome=request.query_params.get("welcome") == "1",
+        welcome=request.query_params.get("welcome") == "1" and not cards,
     )
 
 
@@ -226,6 +233,9 @@ async def _detail(
         guide=guide,
         steps=[_step(s, url, shown_secret) for s in guide.steps],
         shown_secret=shown_secret,
+        # Open until deliveries arrive, and whenever it holds something new to copy.
+        setup_open=stats.deliveries == 0 or bool(shown_secret) or any(flags.values()),
+        uses_secrets=_uses_secrets(record.kind),
         token_handed=handed is not None,
         handed_token=handed or "",
         stats=stats,

@@ -62,6 +62,8 @@ class Editor:
     source: str
     type: str
     title: str
+    builtin: str = ""  # the newest event's own title (what an empty template keeps)
+    starting_point: str = ""  # a template rendering that title, offered to start from
     fields: list[tuple[str, FieldValue, bool]] = field(default_factory=list)
     rows: list[titles.PreviewRow] = field(default_factory=list)
     saved: bool = False
@@ -198,11 +200,9 @@ async def _editor(
     if submitted is not None:
         title, chosen = submitted
     else:
-        title = (
-            saved.title
-            if saved is not None and saved.title is not None
-            else (titles.default_title_template(newest) if newest is not None else "")
-        )
+        # Empty unless a title was saved: the built-in title is shown beside the box, never
+        # copied into it, so saving only key fields cannot freeze one event's wording.
+        title = saved.title if saved is not None and saved.title is not None else ""
         if saved is not None and saved.fields is not None:
             chosen = list(saved.fields)
         else:
@@ -230,6 +230,8 @@ async def _editor(
         source=source,
         type=type_,
         title=title,
+        builtin=samples[0][0].title if samples else "",
+        starting_point=titles.default_title_template(newest) if newest is not None else "",
         fields=shown,
         rows=rows if error is None else _unchanged(samples, error),
         saved=saved is not None,
