@@ -135,7 +135,10 @@ def test_a_burst_opens_one_alert_and_the_rest_joins_it() -> None:
     assert note.payload["type"] == "alert.firing"
     assert note.payload["alert"]["status"] == "firing"
     assert note.payload["alert"]["events"] == [e.id for e in burst]
-    assert note.payload["rule"]["actions"][0]["secret"] == "whsec_…"  # never the secret
+    # never a secret, nor what would let one receiver reach another
+    assert note.payload["rule"]["actions"] == [
+        {"kind": "webhook", "url": "https://hooks.example.com/…"}
+    ]
     assert "whsec_AAAA" not in orjson.dumps(note.payload).decode()
     # more of the same burst in the next batch joins the open alert
     more = failures(2, start=T0 + timedelta(seconds=30))
@@ -164,7 +167,12 @@ def test_an_every_rule_opens_on_the_first_event_and_others_join() -> None:
         "name": "deploy failed",
         "match": {"category": "deployment", "outcome": "failure"},
         "condition": {"kind": "every"},
-        "actions": [HOOK, {"kind": "browser"}],
+        "actions": [
+            HOOK,
+            {"kind": "browser"},
+            {"kind": "apprise", "url": "slack://TokenA/TokenB/TokenC"},
+            {"kind": "email", "to": ["oncall@example.com"]},
+        ],
     }
     world = World(record(document))
     fails = [
@@ -177,8 +185,14 @@ def test_an_every_rule_opens_on_the_first_event_and_others_join() -> None:
     [opened] = work.opened
     assert opened.reason == "a matching event"
     assert opened.event_ids == (fails[0].id, fails[1].id)
-    assert [n.kind for n in opened.notifications] == ["webhook", "browser"]
-    assert [n.action_index for n in opened.notifications] == [0, 1]
+    assert [n.kind for n in opened.notifications] == ["webhook", "browser", "apprise", "email"]
+    assert [n.action_index for n in opened.notifications] == [0, 1, 2, 3]
+    sent = orjson.dumps(opened.notifications[0].payload).decode()
+    assert "TokenA" not in sent and "oncall@" not in sent and "/a" not in sent
+    assert opened.notifications[0].payload["rule"]["actions"][2:] == [
+        {"kind": "apprise", "url": "slack://…"},
+        {"kind": "email", "to": 1},
+    ]
 
 
 def test_an_absence_opens_on_a_time_based_pass() -> None:

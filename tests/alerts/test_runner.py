@@ -131,7 +131,7 @@ def test_a_failed_deploy_reaches_a_webhook_that_verifies_with_standard_webhooks(
             assert sent["alert"]["id"] == alert.id and sent["alert"]["events"] == [deploy.id]
             assert sent["rule"]["id"] == rule.id
             assert "alert_id" not in sent
-            assert SECRET not in body.decode() and sent["rule"]["actions"][0]["secret"] == "whsec_…"
+            assert SECRET not in body.decode() and "secret" not in sent["rule"]["actions"][0]
             [attempt] = await store.notification_attempts(ws)
             assert attempt.attempt.ok and attempt.attempt.status_code == 200
             notified = await store.get_alert(ws, alert.id)

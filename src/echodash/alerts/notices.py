@@ -2,7 +2,7 @@
 
 Payloads are built when evaluation queues a notification and stored in the outbox, so a
 notification sent after a retry still says what was true when it was queued. The rule's
-secrets are never in them (`Rule.to_json` masks them): the sender reads the rule again for
+secrets and its destinations' addresses are never in them: the sender reads the rule again for
 the URL and the secret it needs.
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from echodash.alerts.rules import Rule
+from echodash.alerts.rules import Action, Rule
 from echodash.events import Event, iso
 
 Kind = Literal["alert.firing", "alert.resolved"]
@@ -70,8 +71,24 @@ def with_suspect_events(alert: dict[str, Any], events: dict[int, Event]) -> None
 
 
 def rule_json(rule_id: int, rule: Rule) -> dict[str, Any]:
-    """The rule as shown to a receiver: secrets masked."""
-    return {"id": rule_id, **rule.to_json()}
+    """The rule as shown to a receiver: every receiver of the rule gets it, so no action
+    shows what would let one reach another — Apprise URLs carry their service's tokens, and a
+    webhook's path often does too. Actions say their kind, and a webhook its host."""
+    found = {"id": rule_id, **rule.to_json()}
+    found["actions"] = [_shown_action(a) for a in rule.actions]
+    return found
+
+
+def _shown_action(action: Action) -> dict[str, Any]:
+    shown: dict[str, Any] = {"kind": action.kind}
+    if action.kind == "webhook" and action.url:
+        parts = urlsplit(action.url)
+        shown["url"] = f"{parts.scheme}://{parts.hostname or ''}/…"
+    elif action.kind == "apprise" and action.url:
+        shown["url"] = action.url.split("://", 1)[0] + "://…"
+    elif action.kind == "email":
+        shown["to"] = len(action.to)  # how many people, not who
+    return shown
 
 
 def payload(kind: Kind, alert: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
