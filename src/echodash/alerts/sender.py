@@ -112,13 +112,15 @@ class Sender:
         attempt = Attempt(at, ok, status, detail[:MAX_ANSWER], round(seconds, 3))
         retry_at = None if ok or give_up else next_attempt(item.attempts + 1, at)
         if not ok:
+            # What the destination said stays with the attempt (the rule's page shows it), not
+            # in the log: an Apprise error can quote the URL, and its tokens with it.
             log.info(
-                "notification %s (%s, rule %s) failed: %s%s",
+                "notification %s (%s, rule %s) failed with status %s; %s",
                 item.id,
                 item.kind,
                 item.rule_id,
-                attempt.detail[:200],
-                "" if retry_at else "; given up",
+                status,
+                f"next try at {retry_at.isoformat()}" if retry_at else "given up",
             )
         await self._store.finish_notification(item.id, attempt, retry_at)
 
