@@ -13,7 +13,7 @@ resolve that could not be written yet and when the last repeat was queued.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -53,9 +53,8 @@ EXTRA = "hub"
 # Rules may carry maintenance windows under this key (parse_rule does not know it, so it is
 # read and removed here before the rule is parsed).
 MAINTENANCE = "maintenance"
-SUSPECT_CANDIDATES = 200
 # Count rules: the ids of matching events that build up to the threshold (see _with_build_up).
-BUILD_UP = "build_up"  # changes read per category when an alert opens
+BUILD_UP = "build_up"
 
 
 class Reads(Protocol):
@@ -602,6 +601,3 @@ def _held(extra: dict[str, Any]) -> list[tuple[datetime, int]]:
 
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-Evaluate = Callable[[EvaluationBatch], Awaitable[EvaluationWork]]
