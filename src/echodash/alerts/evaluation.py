@@ -1,13 +1,19 @@
 """The function the store's `evaluate()` runs: queued events (or the time alone) in, the
 alerts to open, join and resolve, with their notifications, out.
 
-Everything here works on the batch the store hands over; the only reads it makes are for
-suspect changes and linked services when an alert opens (through `Reads`). Compiled rules
-and each workspace's rule index are kept between batches, keyed by the rules' `updated_at`,
-so a steady stream of events costs a dictionary lookup per rule set, not a parse per event.
+Everything here works on the batch the store hands over; the only reads it makes (through
+`Reads`) are for suspect changes and linked services when an alert opens, and for the
+suspects' events that notifications show. Compiled rules and each workspace's rule index are
+kept between batches, keyed by the rules' `updated_at`, so a steady stream of events costs a
+lookup per batch, not a parse per event; a delivery's body is parsed only for a rule whose
+`where` asks, and once.
 
 State is the engine's `GroupState` JSON plus a few keys of this module's own (`EXTRA`): a
-resolve that could not be written yet and when the last repeat was queued.
+resolve that could not be written yet (the alert opened in the same batch had no id), when
+the last repeat was queued, and a count rule's events building up to its threshold.
+
+Muting and maintenance windows silence notifications, not evaluation: the alert still opens,
+and its reason says that nobody was notified.
 """
 
 from __future__ import annotations
