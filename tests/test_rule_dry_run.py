@@ -132,6 +132,21 @@ def test_body_reads_are_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.moments == [T0 + timedelta(minutes=m) for m in (5, 6, 7)]
 
 
+def test_body_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rule_dry_run, "MAX_BODY_BYTES", 100)
+    events = [
+        dataclasses.replace(event(at=T0 + timedelta(minutes=i)), delivery_id=i + 1)
+        for i in range(4)
+    ]
+    feed = Feed(events, {i + 1: {"ok": True, "pad": "x" * 60} for i in range(4)})
+    document = {
+        "match": {"where": [{"field": "ok", "op": "eq", "value": True}]},
+        "condition": {"kind": "every"},
+    }
+    run = _run(feed, document, T0, T0 + timedelta(hours=1))
+    assert run.truncated and feed.bodies_read == 2  # two bodies of 73 bytes pass the 100-byte budget
+
+
 def test_anomaly_rules_read_five_weeks_of_history_before_the_span() -> None:
     feed = Feed([event(at=T0, severity=Severity.ERROR, category=Category.BUILD)])
     document = {"condition": {"kind": "anomaly", "factor": 3}}

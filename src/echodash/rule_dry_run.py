@@ -5,8 +5,10 @@ The store narrows the events by what it can filter on (source, exact type, endpo
 category, exact service, environment, outcome, severity, time); the rule's own `matches`
 decides the rest in Python, `where` conditions on the delivery's body included; then
 `would_fire` — the function the live evaluator shares — says when it would have opened an
-alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first) and at most
-`MAX_BODIES` bodies parsed; past either, the answer covers the newest part only and says so.
+alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first), and at most
+`MAX_BODIES` bodies or `MAX_BODY_BYTES` bytes of them parsed (parsing runs on the event loop:
+the byte bound keeps one dry run from holding it long); past any bound, the answer covers the
+newest part only and says so.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ LONGEST_SPAN = timedelta(days=90)
 ANOMALY_HISTORY = timedelta(weeks=5)
 MAX_EVENTS = 20_000
 MAX_BODIES = 5_000
+MAX_BODY_BYTES = 32 * 1024 * 1024
 PAGE = 500
 _GRAVE = {Severity.WARNING, Severity.ERROR, Severity.CRITICAL}
 
@@ -87,7 +90,7 @@ async def dry_run(
     full = compile_match(rule.match)
     bodies = needs_body(rule.match)
     matched: list[Event] = []
-    scanned = parsed = 0
+    scanned = parsed = parsed_bytes = 0
     truncated = False
     oldest: datetime | None = None
     before: int | None = None
@@ -96,7 +99,7 @@ async def dry_run(
         for event in page:
             # A replay repeats an event already stored: counted once, as the live rule does.
             wanted = event.origin is not Origin.REPLAY and cheap(event, _no_body)
-            if wanted and bodies and parsed >= MAX_BODIES:
+            if wanted and bodies and (parsed >= MAX_BODIES or parsed_bytes >= MAX_BODY_BYTES):
                 truncated = True
                 break
             scanned += 1
@@ -107,7 +110,8 @@ async def dry_run(
                 body: Any = None
                 if bodies:
                     parsed += 1
-                    body = await _body(store, workspace_id, event)
+                    body, size = await _body(store, workspace_id, event)
+                    parsed_bytes += size
                 if not full(event, _constant(body)):
                     continue
             matched.append(event)
@@ -146,16 +150,17 @@ def _moments(rule: Rule, events: list[Event], since: datetime, until: datetime) 
     return sorted(found)
 
 
-async def _body(store: Store, workspace_id: int, event: Event) -> Any:
+async def _body(store: Store, workspace_id: int, event: Event) -> tuple[Any, int]:
+    """The delivery's JSON body (None when it has none) and its size in bytes."""
     if event.delivery_id is None:
-        return None
+        return None, 0
     delivery = await store.get_delivery(workspace_id, event.delivery_id)
     if delivery is None:
-        return None
+        return None, 0
     try:
-        return orjson.loads(delivery.body)
+        return orjson.loads(delivery.body), len(delivery.body)
     except orjson.JSONDecodeError:
-        return None
+        return None, len(delivery.body)
 
 
 def _no_body() -> Any:
