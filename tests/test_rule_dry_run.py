@@ -144,7 +144,7 @@ def test_body_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         "condition": {"kind": "every"},
     }
     run = _run(feed, document, T0, T0 + timedelta(hours=1))
-    assert run.truncated and feed.bodies_read == 2  # two bodies of 73 bytes pass the 100-byte budget
+    assert run.truncated and feed.bodies_read == 2  # two bodies of 80 bytes pass 100 bytes
 
 
 def test_anomaly_rules_read_five_weeks_of_history_before_the_span() -> None:
