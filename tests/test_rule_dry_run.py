@@ -154,3 +154,13 @@ def test_anomaly_rules_read_five_weeks_of_history_before_the_span() -> None:
     assert feed.filters[0].since == T0 - timedelta(weeks=5)
     _run(feed, {"condition": {"kind": "every"}}, T0, T0 + timedelta(days=1))
     assert feed.filters[-1].since == T0
+
+
+def test_a_burst_that_began_before_the_span_is_no_new_incident_inside_it() -> None:
+    events = [event(at=T0 + timedelta(seconds=s)) for s in (-50, -40, -30, 10, 20)]
+    document = {"condition": {"kind": "count", "threshold": 3, "window_seconds": 120}}
+    feed = Feed(events)
+    run = _run(feed, document, T0, T0 + timedelta(hours=1))
+    assert feed.filters[0].since == T0 - timedelta(seconds=120)
+    assert run.moments == []  # the alert opened at -30 s would still be open
+    assert run.matched == 5

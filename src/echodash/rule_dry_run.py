@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 
 from echodash import event_query
-from echodash.alerts.conditions import would_fire
+from echodash.alerts.conditions import quiet_seconds, would_fire
 from echodash.alerts.matching import compile_match
-from echodash.alerts.rules import Anomaly, Match, Rule
+from echodash.alerts.rules import Anomaly, Count, Match, Rule
 from echodash.events import Event, Origin, Severity
 from echodash.store.base import EventFilter, Store
 
@@ -76,6 +76,17 @@ def store_filter(match: Match, since: datetime, until: datetime) -> EventFilter:
     )
 
 
+def lookback(rule: Rule) -> timedelta:
+    """How long before the span events still matter: an anomaly's weeks of history, and a
+    count's window (a burst that began before the span is no new incident inside it)."""
+    condition = rule.condition
+    if isinstance(condition, Anomaly):
+        return ANOMALY_HISTORY
+    if isinstance(condition, Count):
+        return timedelta(seconds=condition.window_seconds + quiet_seconds(rule))
+    return timedelta(0)
+
+
 def needs_body(match: Match) -> bool:
     """Whether a `where` condition reads the delivery's body (not only `event.…`)."""
     return any(not w.field.startswith("event.") for w in match.where)
@@ -84,7 +95,7 @@ def needs_body(match: Match) -> bool:
 async def dry_run(
     store: Store, workspace_id: int, rule: Rule, since: datetime, until: datetime
 ) -> DryRun:
-    read_from = since - ANOMALY_HISTORY if isinstance(rule.condition, Anomaly) else since
+    read_from = since - lookback(rule)
     filters = store_filter(rule.match, read_from, until)
     cheap = compile_match(dataclasses.replace(rule.match, where=()))
     full = compile_match(rule.match)
