@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +17,15 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.http.alerting import member_token
+from tests.http.test_alert_notifications import Hooks
 from tests.support import ECHODASH, Server
 
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtZW5kLXRvLWVuZC10ZXN0"
 
 
-class Receiver(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        self.got: list[tuple[dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length", "0")))
-        self.server.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
+def receiver() -> Iterator[Hooks]:
+    found = Hooks()
     thread = threading.Thread(target=found.serve_forever, daemon=True)
     thread.start()
     yield found
@@ -63,11 +44,11 @@ def _wait(what: str, check: Any, server: Server, timeout: float = 20) -> Any:
 
 
 def test_an_alert_opens_names_the_linked_deploy_notifies_and_is_answered(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: Hooks
 ) -> None:
     server = Server(tmp_path / "data", env={"ECHODASH_OUTBOUND_ALLOW": "127.0.0.1"}).start()
     try:
-        url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        url = receiver.url
         rule = {
             "name": "Checkout errors",
             "match": {"type": "Checkout error",
