@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from echodash.events import Event, iso, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStatus, AlertStore, TimelineEntry
-from echodash.web.api.alerting import alert_store
 from echodash.web.auth import require_token
 from echodash.web.params import MAX_ID, decode_cursor, encode_cursor, int_param, path_id, query
 from echodash.web.responses import ApiError, json_response, services
@@ -39,7 +38,7 @@ async def list_alerts(request: Request) -> Response:
         raise ApiError(400, "bad_parameter", f"`status` must be one of: {', '.join(STATUSES)}.")
     rule = query(request, "rule_id") or None
     limit = int_param(query(request, "limit"), "limit", 1, 100, 50)
-    store = alert_store(request)
+    store = services(request).store
     records = await store.list_alerts(
         token.workspace_id,
         cast(AlertStatus | None, status),
@@ -57,7 +56,7 @@ async def list_alerts(request: Request) -> Response:
 
 async def get_alert(request: Request) -> Response:
     token = await require_token(request)
-    store = alert_store(request)
+    store = services(request).store
     record = await _owned(request, store, token.workspace_id)
     timeline = await store.alert_timeline(token.workspace_id, record.id)
     [shown] = await _with_details(request, store, token.workspace_id, [record])
@@ -74,7 +73,7 @@ async def resolve(request: Request) -> Response:
 
 async def _set_status(request: Request, status: Literal["acknowledged", "resolved"]) -> Response:
     token = await require_token(request)
-    store = alert_store(request)
+    store = services(request).store
     # Acknowledging a resolved alert leaves it resolved: the answer shows it as it is.
     record = await _owned(request, store, token.workspace_id)
     changed = await store.set_alert_status(
