@@ -1,4 +1,4 @@
-"""What the alerts API routes share: the store's alerts part, rules as JSON, bounded bodies."""
+"""What the alerts API routes share: rules checked and shown as JSON, bounded bodies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from echodash.alerts.evaluation import MAINTENANCE
 from echodash.alerts.rules import Rule, RuleError, parse_rule
 from echodash.alerts.windows import WindowError, parse_window
 from echodash.events import iso
@@ -17,9 +18,8 @@ from echodash.web.responses import ApiError, services
 # rule or a service list can never be a large thing to parse, store and evaluate.
 RULE_BYTES = 64 * 1024
 SERVICES_BYTES = 256 * 1024
-# Maintenance windows ride along in a rule's document under this key: `parse_rule` does not
-# know it; the evaluator reads it (as alerts/windows.py parses it) before parsing the rest.
-MAINTENANCE = "maintenance"
+# Maintenance windows ride along in a rule's document under the evaluator's MAINTENANCE key
+# (`parse_rule` does not know it); checked here one by one, to name the wrong one.
 MAX_WINDOWS = 20
 # What `Action.to_json` shows in place of a webhook secret.
 MASKED_SECRET = "whsec_…"  # noqa: S105 (the mask, not a secret)
