@@ -57,6 +57,7 @@ STORE_FREE = (
     "tests/metrics/test_facts.py",
     "tests/metrics/test_settings.py",
     "tests/pipeline/test_pacing.py",
+    "tests/web/test_source_health.py",
 )
 
 

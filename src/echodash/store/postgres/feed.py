@@ -94,6 +94,17 @@ class PgFeed(PgConnection):
         )
         return [event_from_row(r) for r in rows]
 
+    async def count_events(self, workspace_id: int, filters: EventFilter, cap: int) -> int:
+        where, params = event_where(workspace_id, filters)
+        if filters.origin is None:
+            where.append("e.origin <> 'replay'")
+        params.append(max(0, cap))
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM events e WHERE {' AND '.join(where)} "
+            f"LIMIT ${len(params)}) AS matching"
+        )
+        return int(await self._run(lambda c: c.fetchval(sql, *params)))
+
     async def event_counts(
         self, workspace_id: int, since: datetime, until: datetime
     ) -> list[tuple[str, str, str, int]]:

@@ -110,6 +110,22 @@ class SqliteFeed(SqliteConnection):
             ]
         )
 
+    async def count_events(self, workspace_id: int, filters: EventFilter, cap: int) -> int:
+        match = fts_query(filters.q) if filters.q else None
+        where, params = event_where(workspace_id, replace(filters, q=None))
+        if filters.origin is None:
+            where.append("e.origin <> 'replay'")
+        if match is not None:
+            where.insert(0, "events_fts MATCH ?")
+            params.insert(0, match)
+            source = "events_fts f JOIN events e ON e.id = f.rowid"
+        else:
+            source = "events e"
+        inner = f"SELECT 1 FROM {source} WHERE {' AND '.join(where)}"
+        sql = f"SELECT count(*) FROM ({inner} LIMIT ?)"
+        params.append(max(0, cap))
+        return await self._read(lambda c: int(c.execute(sql, params).fetchone()[0]))
+
     async def event_counts(
         self, workspace_id: int, since: datetime, until: datetime
     ) -> list[tuple[str, str, str, int]]:

@@ -776,10 +776,28 @@
 
     setupFilters();
     setupMore();
+    loadGlance();
     connect();
 
     const ev = new URL(window.location.href).searchParams.get("event") || feed.dataset.openEvent;
     if (ev) openEvent(ev);
+  }
+
+  /* The counts strip comes after the rows, so the feed itself never waits for counting. */
+  function loadGlance() {
+    const glance = document.getElementById("glance");
+    if (!glance || !glance.dataset.url) return;
+    fetch(glance.dataset.url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((html) => {
+        const holder = document.createElement("div");
+        holder.innerHTML = html;
+        const fresh = holder.querySelector("#glance");
+        if (!fresh) return;
+        glance.replaceWith(fresh);
+        refreshTimes(fresh);
+      })
+      .catch(() => { glance.hidden = true; });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -21,6 +21,7 @@ from echodash.web.pages import environment, fragment, page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
+from echodash.web.source_health import health_of
 from echodash.web.views.forms import see_other, viewer_form
 
 PAGE = 50
@@ -128,6 +129,7 @@ async def feed(request: Request) -> Response:
         services=sorted(services_seen),
         views=views,
         more_url=query.url("/feed/rows", before=events[-1].id) if more else "",
+        glance_url=query.url("/feed/glance"),
         stream_url=query.url("/feed/stream", last_event_id=latest),
         last_id=latest,
         notify_json=orjson.dumps(
@@ -137,6 +139,56 @@ async def feed(request: Request) -> Response:
         .replace("<", "\\u003c"),
         open_event=request.query_params.get("event", ""),
         has_endpoints=bool(endpoints),
+    )
+
+
+# Counting stops here: "10,000+" says enough, and a count never reads more rows than this.
+COUNT_CAP = 10_000
+GLANCE_RANGE = "24h"
+
+
+async def glance(request: Request) -> Response:
+    """The strip above the feed (fetched by the page's script, so the feed never waits for
+    counts): how many events match, the last day's events and how many need attention, and
+    each connected tool's last delivery and refusals, every figure a link to its feed."""
+    viewer = await require_viewer(request)
+    svc = services(request)
+    query = FeedQuery.from_request(request)
+    store, workspace = svc.store, viewer.workspace_id
+    matching = await event_query.count_events(store, workspace, query.event_filter(), COUNT_CAP)
+    day = EventFilter(since=utcnow() - RANGES[GLANCE_RANGE])
+    worse = event_query.or_worse(Severity.ERROR.value)
+    in_day = await event_query.count_events(store, workspace, day, COUNT_CAP)
+    attention = await event_query.count_events(
+        store, workspace, EventFilter(since=day.since, severity=worse), COUNT_CAP
+    )
+    now = utcnow()
+    tools: list[dict[str, Any]] = []
+    for record in await store.list_endpoints(workspace):
+        stats = await store.endpoint_stats(workspace, record.id)
+        tools.append(
+            {
+                "record": record,
+                "stats": stats,
+                "refused": sum(stats.rejections.values()),
+                "health": health_of(stats, now),
+                "icon": present.icon_for(record.kind),
+                "label": present.source_label(record.kind),
+            }
+        )
+    # What needs a look first, then by name.
+    tools.sort(key=lambda t: (not health_of(t["stats"], now).stands_out, t["record"].name.lower()))
+    return fragment(
+        "_glance.html",
+        {"Cache-Control": "no-store"},
+        filtered=bool(query.values),
+        matching=matching,
+        in_day=in_day,
+        attention=attention,
+        cap=COUNT_CAP,
+        day_url=FeedQuery({"range": GLANCE_RANGE}).url(),
+        attention_url=FeedQuery({"range": GLANCE_RANGE, "severity": worse}).url(),
+        tools=tools,
     )
 
 
