@@ -51,6 +51,7 @@ STORE_FREE = (
     "tests/alerts/test_engine.py",
     "tests/alerts/test_windows.py",
     "tests/alerts/test_index.py",
+    "tests/alerts/test_evaluation.py",
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
