@@ -69,10 +69,11 @@ class FeedStore(ABC):
 
     @abstractmethod
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        """(source, type, severity, count) of the events received in [since, until); replays
-        are left out (a replay repeats an event already counted)."""
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(source, type, severity, outcome or "", count) of the events received in
+        [since, until); replays are left out (a replay repeats an event already counted)
+        unless `replays`."""
 
     @abstractmethod
     async def delivery_volume(
