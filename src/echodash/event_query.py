@@ -80,3 +80,13 @@ async def events_after(
         return parts[0]
     merged = heapq.merge(*parts, key=lambda e: e.id)
     return list(itertools.islice(merged, limit))
+
+
+async def count_events(store: Store, workspace_id: int, filters: EventFilter, cap: int) -> int:
+    """`store.count_events`, with severity floors (each severity counted, the sum capped)."""
+    total = 0
+    for part in _exact(filters):
+        total += await store.count_events(workspace_id, part, cap - total)
+        if total >= cap:
+            return cap
+    return total

@@ -180,6 +180,9 @@ def test_feed_screenshots_wide_phone_and_dark(
         context = browser.new_context(storage_state=state, **options)  # type: ignore[arg-type]
         page = _open_feed(context, feed_server)
         expect(page.locator("li.row.sev-critical .sev-badge")).to_be_visible()
+        # The counts strip arrives after the rows and says how many events there are.
+        expect(page.locator("#feed-count")).to_contain_text(re.compile(r"\d+ events"))
+        expect(page.locator(".glance .needs-attention")).to_contain_text("need attention")
         time.sleep(0.3)  # the new-row highlight fades before the picture
         shot(page, name)
         context.close()
@@ -203,6 +206,7 @@ def test_at_375_px_every_page_filter_and_title_word_is_on_screen(
     for select in page.locator(".filters select").all():
         box = select.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    expect(page.locator("#feed-count")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     # The critical title is long: it takes two lines and shows its last word whole.
     title = page.locator("li.row.sev-critical .title")

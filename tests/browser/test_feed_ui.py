@@ -215,6 +215,7 @@ def test_browser_notifications_for_chosen_sources(
     page = admin.new_page()
     page.add_init_script(SPY)
     page.goto(feed_server.url + "/settings/notifications")
+    page.locator("form[action='/settings/notifications/browser'] input[name=enabled]").check()
     page.locator("form[action='/settings/notifications/browser'] input[value=github]").check()
     browser_form = page.locator("form[action='/settings/notifications/browser']")
     browser_form.locator("button:not([type=button])").first.click()

@@ -90,6 +90,7 @@ routes = [
     methods("/workspaces/switch", POST=accounts.switch_workspace),
     methods("/", GET=feed.feed),
     methods("/feed/rows", GET=feed.more_rows),
+    methods("/feed/glance", GET=feed.glance),
     methods("/feed/stream", GET=feed.stream),
     methods("/views", POST=feed.save_view),
     methods("/views/change", POST=feed.change_view),

@@ -136,13 +136,24 @@ def test_counts_and_volume_cover_only_the_window_and_workspace(run: Callable[...
             ]
         )
         counts = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
-        assert sorted(counts) == [("github", "push", "error", 1), ("github", "push", "info", 2)]
+        assert sorted(counts) == [
+            ("github", "push", "error", "", 1),
+            ("github", "push", "info", "", 2),
+        ]
         # A replay repeats an event already counted: the digest's totals leave it out.
         again = EventDraft("push", "pushed", severity=Severity.ERROR)
         (replayed,) = await store.save_replayed_events(stored[0], [again])
         assert await store.get_event(acme, replayed.id) is not None
         recount = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
         assert sorted(recount) == sorted(counts)
+        # Unless replays are asked for.
+        asked = await store.event_counts(
+            acme, now - timedelta(hours=2), now + timedelta(1), replays=True
+        )
+        assert sorted(asked) == [
+            ("github", "push", "error", "", 2),
+            ("github", "push", "info", "", 2),
+        ]
         volume = await store.delivery_volume(acme, start, timedelta(hours=1), 3)
         # 200 min ago is before the window; 70 min ago is in the second hour; 10 and 20 in the
         # third.
@@ -265,3 +276,37 @@ def test_events_filter_by_category_service_environment_outcome_and_origin(
         ] == [web_deploy, push]
 
     run(check)
+
+
+def test_counts_follow_the_filters_stop_at_the_cap_and_leave_replays_out(
+    run: Callable[..., Any],
+) -> None:
+    async def fn(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        acme = endpoint.workspace_id
+        other = await endpoint_in(store, await store.create_workspace("Other"))
+        drafts = [
+            EventDraft("charge.failed", f"Card declined {i}", severity=Severity.ERROR)
+            for i in range(5)
+        ] + [EventDraft("charge.succeeded", f"Paid {i}") for i in range(7)]
+        events = await saved(store, endpoint, drafts)
+        await saved(store, other, [EventDraft("charge.failed", "Card declined elsewhere")])
+        everything = EventFilter()
+        assert await store.count_events(acme, everything, 1000) == 12
+        assert await store.count_events(acme, everything, 10) == 10  # counting stops at the cap
+        failed = EventFilter(type="charge.failed")
+        assert await store.count_events(acme, failed, 1000) == 5
+        assert await store.count_events(acme, EventFilter(severity="error"), 1000) == 5
+        assert await store.count_events(acme, EventFilter(q="declined"), 1000) == 5
+        assert await store.count_events(acme, EventFilter(q="declined"), 3) == 3
+
+        # A replay is not a new event: it is counted only when replays are asked for.
+        stored = await store.get_delivery(acme, events[0].delivery_id)
+        assert stored is not None
+        await store.save_replayed_events(stored, [drafts[0]])
+        assert await store.count_events(acme, failed, 1000) == 5
+        replays = EventFilter(type="charge.failed", origin=Origin.REPLAY.value)
+        assert await store.count_events(acme, replays, 1000) == 1
+        assert await store.count_events(acme, EventFilter(origin="webhook"), 1000) == 12
+
+    run(fn)

@@ -62,11 +62,18 @@ class FeedStore(ABC):
         """Events with those ids, of any workspace, oldest first (for the live bus)."""
 
     @abstractmethod
+    async def count_events(self, workspace_id: int, filters: EventFilter, cap: int) -> int:
+        """How many events match, counting no further than `cap` (so a count costs at most
+        `cap` rows at any store size). Replays are left out unless `filters.origin` asks for
+        an origin: a replay repeats an event already counted."""
+
+    @abstractmethod
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        """(source, type, severity, count) of the events received in [since, until); replays
-        are left out (a replay repeats an event already counted)."""
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(source, type, severity, outcome or "", count) of the events received in
+        [since, until); replays are left out (a replay repeats an event already counted)
+        unless `replays`."""
 
     @abstractmethod
     async def delivery_volume(

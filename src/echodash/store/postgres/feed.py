@@ -94,20 +94,32 @@ class PgFeed(PgConnection):
         )
         return [event_from_row(r) for r in rows]
 
+    async def count_events(self, workspace_id: int, filters: EventFilter, cap: int) -> int:
+        where, params = event_where(workspace_id, filters)
+        if filters.origin is None:
+            where.append("e.origin <> 'replay'")
+        params.append(max(0, cap))
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM events e WHERE {' AND '.join(where)} "
+            f"LIMIT ${len(params)}) AS matching"
+        )
+        return int(await self._run(lambda c: c.fetchval(sql, *params)))
+
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        skip = "" if replays else "AND origin <> 'replay' "
         rows = await self._run(
             lambda c: c.fetch(
-                "SELECT source, type, severity, count(*) FROM events "
+                "SELECT source, type, severity, outcome, count(*) FROM events "
                 "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
-                "AND origin <> 'replay' GROUP BY source, type, severity",
+                f"{skip}GROUP BY source, type, severity, outcome",
                 workspace_id,
                 since,
                 until,
             )
         )
-        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+        return [(r[0], r[1], r[2], r[3] or "", int(r[4])) for r in rows]
 
     async def delivery_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int

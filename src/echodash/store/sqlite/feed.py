@@ -110,16 +110,33 @@ class SqliteFeed(SqliteConnection):
             ]
         )
 
+    async def count_events(self, workspace_id: int, filters: EventFilter, cap: int) -> int:
+        match = fts_query(filters.q) if filters.q else None
+        where, params = event_where(workspace_id, replace(filters, q=None))
+        if filters.origin is None:
+            where.append("e.origin <> 'replay'")
+        if match is not None:
+            where.insert(0, "events_fts MATCH ?")
+            params.insert(0, match)
+            source = "events_fts f JOIN events e ON e.id = f.rowid"
+        else:
+            source = "events e"
+        inner = f"SELECT 1 FROM {source} WHERE {' AND '.join(where)}"
+        sql = f"SELECT count(*) FROM ({inner} LIMIT ?)"
+        params.append(max(0, cap))
+        return await self._read(lambda c: int(c.execute(sql, params).fetchone()[0]))
+
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        skip = "" if replays else "AND origin <> 'replay' "
         return await self._read(
             lambda c: [
-                (r[0], r[1], r[2], int(r[3]))
+                (r[0], r[1], r[2], r[3] or "", int(r[4]))
                 for r in c.execute(
-                    "SELECT source, type, severity, count(*) FROM events "
+                    "SELECT source, type, severity, outcome, count(*) FROM events "
                     "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
-                    "AND origin <> 'replay' GROUP BY source, type, severity",
+                    f"{skip}GROUP BY source, type, severity, outcome",
                     (workspace_id, to_micros(since), to_micros(until)),
                 )
             ]

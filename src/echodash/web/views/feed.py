@@ -12,15 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import event_query
+from echodash.event_query import severities
 from echodash.events import Category, Event, Severity, utcnow
 from echodash.search import search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
 from echodash.web.api.stream import last_event_id, live_response
+from echodash.web.notify_prefs import KEY as NOTIFY_KEY
+from echodash.web.notify_prefs import BrowserChoices
 from echodash.web.pages import environment, fragment, page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
+from echodash.web.source_health import health_of
 from echodash.web.views.forms import see_other, viewer_form
 
 PAGE = 50
@@ -109,7 +113,9 @@ async def feed(request: Request) -> Response:
         {filters.service} if filters.service else set()
     )
     views = await _views(request, viewer)
-    notify = await svc.store.get_setting(viewer.workspace_id, viewer.user.id, "notify") or {}
+    notify = BrowserChoices.from_json(
+        await svc.store.get_setting(viewer.workspace_id, viewer.user.id, NOTIFY_KEY)
+    )
     return await page(
         request,
         viewer,
@@ -128,15 +134,66 @@ async def feed(request: Request) -> Response:
         services=sorted(services_seen),
         views=views,
         more_url=query.url("/feed/rows", before=events[-1].id) if more else "",
+        glance_url=query.url("/feed/glance"),
         stream_url=query.url("/feed/stream", last_event_id=latest),
         last_id=latest,
         notify_json=orjson.dumps(
-            {"sources": notify.get("sources", []), "types": notify.get("types", [])}
+            {**notify.to_json(), "floor": severities(notify.severity) if notify.severity else []}
         )
         .decode()
         .replace("<", "\\u003c"),
         open_event=request.query_params.get("event", ""),
         has_endpoints=bool(endpoints),
+    )
+
+
+# Counting stops here: "10,000+" says enough, and a count never reads more rows than this.
+COUNT_CAP = 10_000
+GLANCE_RANGE = "24h"
+
+
+async def glance(request: Request) -> Response:
+    """The strip above the feed (fetched by the page's script, so the feed never waits for
+    counts): how many events match, the last day's events and how many need attention, and
+    each connected tool's last delivery and refusals, every figure a link to its feed."""
+    viewer = await require_viewer(request)
+    svc = services(request)
+    query = FeedQuery.from_request(request)
+    store, workspace = svc.store, viewer.workspace_id
+    matching = await event_query.count_events(store, workspace, query.event_filter(), COUNT_CAP)
+    day = EventFilter(since=utcnow() - RANGES[GLANCE_RANGE])
+    worse = event_query.or_worse(Severity.ERROR.value)
+    in_day = await event_query.count_events(store, workspace, day, COUNT_CAP)
+    attention = await event_query.count_events(
+        store, workspace, EventFilter(since=day.since, severity=worse), COUNT_CAP
+    )
+    now = utcnow()
+    tools: list[dict[str, Any]] = []
+    for record in await store.list_endpoints(workspace):
+        stats = await store.endpoint_stats(workspace, record.id)
+        tools.append(
+            {
+                "record": record,
+                "stats": stats,
+                "refused": sum(stats.rejections.values()),
+                "health": health_of(stats, now),
+                "icon": present.icon_for(record.kind),
+                "label": present.source_label(record.kind),
+            }
+        )
+    # What needs a look first, then by name.
+    tools.sort(key=lambda t: (not health_of(t["stats"], now).stands_out, t["record"].name.lower()))
+    return fragment(
+        "_glance.html",
+        {"Cache-Control": "no-store"},
+        filtered=bool(query.values),
+        matching=matching,
+        in_day=in_day,
+        attention=attention,
+        cap=COUNT_CAP,
+        day_url=FeedQuery({"range": GLANCE_RANGE}).url(),
+        attention_url=FeedQuery({"range": GLANCE_RANGE, "severity": worse}).url(),
+        tools=tools,
     )
 
 
@@ -171,6 +228,8 @@ async def stream(request: Request) -> Response:
             "source": event.source,
             "type": event.type,
             "severity": event.severity.value,
+            "outcome": event.outcome.value if event.outcome else "",
+            "origin": event.origin.value,
             "url": f"/events/{event.id}",
         }
         return b"id: %d\nevent: row\ndata: %s\n\n" % (event.id, orjson.dumps(data))

@@ -21,6 +21,7 @@ from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
 from echodash.web.services import Services
 from echodash.web.sessions import Viewer
+from echodash.web.source_health import health_of
 from echodash.web.views.forms import see_other, viewer_form
 
 SPARK_BUCKETS = 24
@@ -60,6 +61,7 @@ async def sources(request: Request) -> Response:
     since = utcnow() - SPARK_WIDTH * SPARK_BUCKETS
     volume = await svc.store.delivery_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
     cards = []
+    now = utcnow()
     for record in records:
         stats = await svc.store.endpoint_stats(viewer.workspace_id, record.id)
         counts = volume.get(record.id, [0] * SPARK_BUCKETS)
@@ -68,6 +70,7 @@ async def sources(request: Request) -> Response:
                 "record": record,
                 "stats": stats,
                 "rejected": sum(stats.rejections.values()),
+                "health": health_of(stats, now),
                 "label": present.source_label(record.kind),
                 "icon": present.icon_for(record.kind),
                 "spark": present.sparkline(counts),
