@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from echodash.alerts.apprise_action import check_scheme
 from echodash.alerts.evaluation import MAINTENANCE
 from echodash.alerts.rules import Rule, RuleError, parse_rule
 from echodash.alerts.windows import WindowError, parse_window
@@ -40,6 +41,17 @@ def checked_rule(document: dict[str, Any]) -> tuple[Rule, dict[str, Any]]:
         rule = parse_rule(rest)
     except RuleError as exc:
         raise ApiError(400, "invalid_rule", str(exc)) from None
+    except OverflowError:
+        # parse_rule lets a time at the calendar's edge with an offset overflow in UTC
+        # ("9999-12-31T23:59:59-23:59"); `muted_until` is the one time it reads.
+        raise ApiError(
+            400, "invalid_rule", "muted_until: an ISO-8601 time such as 2026-12-24T00:00:00Z"
+        ) from None
+    for index, action in enumerate(rule.actions):
+        # Refused now rather than given up at the first alert: a scheme EchoDash never sends.
+        unsent = check_scheme(action.url) if action.kind == "apprise" and action.url else None
+        if unsent:
+            raise ApiError(400, "invalid_rule", f"actions.{index}.url: {unsent}")
     stored = rule.to_json(reveal=True)
     windows = _windows(document.get(MAINTENANCE))
     if windows:
