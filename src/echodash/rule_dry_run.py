@@ -23,6 +23,7 @@ import orjson
 
 from echodash import event_query
 from echodash.alerts.conditions import quiet_seconds, would_fire
+from echodash.alerts.engine import group_of
 from echodash.alerts.matching import compile_match
 from echodash.alerts.rules import Anomaly, Count, Match, Rule
 from echodash.events import Event, Origin, Severity
@@ -181,8 +182,7 @@ def _moments(rule: Rule, events: list[Event], since: datetime, until: datetime) 
     """`would_fire` per group: a rule grouped by service opens one alert per service."""
     groups: dict[str, list[datetime]] = {}
     for event in events:
-        group = (event.service or "") if rule.group_by == "service" else ""
-        groups.setdefault(group, []).append(event.occurred_at)
+        groups.setdefault(group_of(rule, event), []).append(event.occurred_at)
     if not groups:
         groups[""] = []  # an absence rule fires on silence itself
     found: list[datetime] = []
