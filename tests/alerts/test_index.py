@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
-from typing import Any
 
 from echodash.alerts.index import RuleIndex
 from echodash.alerts.matching import matches
