@@ -80,4 +80,4 @@ class FeedStore(ABC):
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
         """Per endpoint, deliveries received in each of `buckets` intervals of `bucket`
-        from `since` on (for the sources page's sparklines)."""
+        from `since` on (for the sources pages' volume charts)."""

@@ -56,7 +56,8 @@ async def _notifications_page(
         "frequency": digest.frequency,
         "frequencies": FREQUENCIES,
         "severity_choices": SEVERITY_LABELS,
-        "outcome_choices": OUTCOME_CHOICES,
+        # Failures first: "failed deploys only" is what most people come for.
+        "outcome_choices": sorted(OUTCOME_CHOICES, key=lambda o: o != "failure"),
         "last_sent_at": digest.last_sent_at,
         "smtp_configured": bool(svc.settings.smtp_host),
     }
