@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from echodash.alerts.rule_secrets import SEALED, open_secret
+from echodash.crypto import SecretBox
 from echodash.store.base import Store
 from tests.http.alerting import client, member_token, other_workspace, rule, with_server_store
 from tests.support import GITHUB_FIXTURES, Server, github_headers
@@ -31,6 +33,17 @@ def _stored_document(server: Server, rule_id: int) -> dict[str, Any]:
     return with_server_store(server, read)
 
 
+def _stored_secret(server: Server, rule_id: int) -> str:
+    """The webhook secret as the database holds it — sealed with the server's key, like
+    endpoint secrets — opened with that key."""
+    sealed = _stored_document(server, rule_id)["actions"][0]["secret"]
+    assert sealed.startswith(SEALED) and "whsec_" not in sealed
+    box = SecretBox.from_setting_or_file("", server.data_dir)
+    opened = open_secret(sealed, box)
+    assert opened is not None
+    return opened
+
+
 def test_a_rule_is_saved_shown_changed_and_deleted(server: Server) -> None:
     with server.client() as c:
         made = c.post("/api/v1/rules", json=rule("crud"))
@@ -43,6 +56,7 @@ def test_a_rule_is_saved_shown_changed_and_deleted(server: Server) -> None:
         assert "whsec_c2VjcmV0" not in made.text
         assert {"id", "created_at", "updated_at"} <= set(shown)
         rule_id = shown["id"]
+        assert _stored_secret(server, rule_id) == "whsec_c2VjcmV0"  # sealed at rest
         assert c.get(f"/api/v1/rules/{rule_id}").json() == shown
         assert shown in c.get("/api/v1/rules").json()["rules"]
 
@@ -60,7 +74,7 @@ def test_a_rule_is_saved_shown_changed_and_deleted(server: Server) -> None:
         # Sending back the actions as answers show them keeps the saved secret.
         kept = c.patch(f"/api/v1/rules/{rule_id}", json={"actions": after["actions"]})
         assert kept.status_code == 200, kept.text
-        assert _stored_document(server, rule_id)["actions"][0]["secret"] == "whsec_c2VjcmV0"
+        assert _stored_secret(server, rule_id) == "whsec_c2VjcmV0"
 
         # null removes an optional key.
         unmuted = c.patch(f"/api/v1/rules/{rule_id}", json={"muted_until": None}).json()

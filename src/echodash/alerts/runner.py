@@ -25,6 +25,7 @@ from echodash.alerts.reads import FeedReader, StoreReads
 from echodash.alerts.sender import Outbox, Sender
 from echodash.alerts.ssrf import parse_allow
 from echodash.config import Settings
+from echodash.crypto import SecretBox
 from echodash.digest.mailer import Mailer
 from echodash.events import utcnow
 from echodash.store.base.alerts import Evaluate
@@ -57,12 +58,13 @@ class AlertRunner:
         store: AlertsStore,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        box: SecretBox | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self.evaluator = Evaluator(StoreReads(store))
         self.sender = Sender(
-            store, Mailer(settings), parse_allow(settings.outbound_allow), clock=clock
+            store, Mailer(settings), parse_allow(settings.outbound_allow), clock=clock, box=box
         )
         self._woken = asyncio.Event()
         self._send_now = asyncio.Event()

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash.alerts.rule_secrets import seal_secrets
 from echodash.alerts.rules import Rule
 from echodash.store.base.alerts import RuleNameTakenError, RuleRecord
 from echodash.web.api.alerting import (
@@ -44,9 +45,10 @@ async def create_rule(request: Request) -> Response:
     enabled = _enabled(body.pop("enabled", True))
     _refuse_masked_secrets(body.get("actions"), None)
     rule, stored = checked_rule(body)
+    svc = services(request)
     try:
-        record = await services(request).store.create_rule(
-            token.workspace_id, rule.name, stored, enabled
+        record = await svc.store.create_rule(
+            token.workspace_id, rule.name, seal_secrets(stored, svc.box), enabled
         )
     except RuleNameTakenError:
         raise _name_taken(rule) from None
@@ -69,9 +71,10 @@ async def update_rule(request: Request) -> Response:
     if "actions" in body:
         _refuse_masked_secrets(document.get("actions"), record)
     rule, stored = checked_rule(document)
+    svc = services(request)
     try:
-        updated = await services(request).store.update_rule(
-            token.workspace_id, record.id, rule.name, stored, enabled
+        updated = await svc.store.update_rule(
+            token.workspace_id, record.id, rule.name, seal_secrets(stored, svc.box), enabled
         )
     except RuleNameTakenError:
         raise _name_taken(rule) from None
