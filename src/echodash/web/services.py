@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from echodash.alerts.runner import AlertRunner
 from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
@@ -36,6 +37,8 @@ class Services:
     jobs: JobRunner
     custom: CustomIntake
     workspace_id: int = 0
+    # Alert evaluation and notifications, once the app has started them (sends tests too).
+    alerts: AlertRunner | None = None
     # Feed-template previews: a child process of its own, below normal priority, so that
     # a member's previews never delay anyone's events.
     previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=19))
