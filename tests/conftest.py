@@ -51,6 +51,7 @@ STORE_FREE = (
     "tests/alerts/test_engine.py",
     "tests/alerts/test_windows.py",
     "tests/alerts/test_index.py",
+    "tests/alerts/test_evaluation.py",
     "tests/metrics/test_dora.py",
     "tests/metrics/test_revenue.py",
     "tests/metrics/test_product.py",
@@ -58,6 +59,7 @@ STORE_FREE = (
     "tests/metrics/test_settings.py",
     "tests/pipeline/test_pacing.py",
     "tests/web/test_source_health.py",
+    "tests/test_rule_dry_run.py",
 )
 
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from echodash.alerts.runner import AlertRunner
 from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
@@ -73,17 +74,23 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.rejections.run(), name="echodash-rejections"),
             asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
+        # Alert evaluation, the time-based pass and the notification sender.
+        alerts = AlertRunner(svc.store, settings)
+        svc.processor.on_events = alerts.notify
+        workers += alerts.start()
         # Older events get the vocabulary in the background (once; ends when done).
         fill = VocabularyFill(svc.store, settings.node)
         workers.append(asyncio.create_task(fill.run(), name="echodash-vocabulary"))
         try:
             yield
         finally:
+            svc.processor.on_events = None
             for worker in workers:
                 worker.cancel()
             for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await alerts.stop()
             with contextlib.suppress(StoreUnavailableError):
                 await svc.rejections.flush()
             await svc.bus.stop()

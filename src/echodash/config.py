@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from echodash.alerts.ssrf import parse_allow
 from echodash.store.backends import several_nodes_allowed, shown_database
 
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
@@ -62,6 +63,9 @@ class Settings:
     # Reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; empty: none, the connecting address is the client's.
     forwarded_allow_ips: str = ""
+    # Ranges (comma-separated CIDRs) alert notifications may reach although they are private,
+    # local or reserved (see alerts/ssrf.py); empty: none.
+    outbound_allow: str = ""
 
     @property
     def database_url(self) -> str:
@@ -135,6 +139,10 @@ class Settings:
                 "ECHODASH_FORWARDED_ALLOW_IPS must be IP addresses or networks separated by "
                 "commas (e.g. 10.0.0.5,10.1.0.0/16), or empty"
             )
+        try:
+            parse_allow(self.outbound_allow)
+        except ValueError as error:
+            problems.append(str(error))
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from echodash.bus.base import Bus
@@ -56,6 +56,9 @@ class Processor:
         self._paused = False
         self._sources: dict[int, tuple[Source, float]] = {}
         self.templates = Templates(store)
+        # Called after events are stored and published (alert evaluation's wake-up): set once
+        # at start, must be cheap and must not raise.
+        self.on_events: Callable[[], None] | None = None
 
     def notify(self) -> None:
         """A delivery was committed (called on the receive path: keep it trivial)."""
@@ -102,6 +105,8 @@ class Processor:
         taken, events = await self._store.process_pending(limit, self._parse)
         if events:
             self._bus.publish(events)
+            if self.on_events is not None:
+                self.on_events()
             if self._telemetry is not None:
                 for event in events:
                     self._telemetry.events.labels(event.source).inc()
@@ -165,6 +170,8 @@ class Processor:
         events = await self._store.save_replayed_events(fresh, tagged)
         if events:
             self._bus.publish(events)
+            if self.on_events is not None:
+                self.on_events()
         return events
 
 

@@ -11,6 +11,7 @@ from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
 from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
+from echodash.web import openapi_alerts
 from echodash.web.auth import require_token
 from echodash.web.responses import json_response
 from echodash.workspaces import MAX_NAME as MAX_WORKSPACE_NAME
@@ -494,6 +495,7 @@ def build_document() -> dict[str, Any]:
             }
         },
         "/api/v1/workspace": _workspace_paths(),
+        **openapi_alerts.alert_paths(),
     }
     for operations in paths.values():
         for name, operation in operations.items():
@@ -508,7 +510,7 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_alerts.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

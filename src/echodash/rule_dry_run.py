@@ -1,0 +1,166 @@
+"""A rule's dry run: when it would have fired over stored events ("3 times in the last 7
+days"), notifying nobody.
+
+The store narrows the events by what it can filter on (source, exact type, endpoint,
+category, exact service, environment, outcome, severity, time); the rule's own `matches`
+decides the rest in Python, `where` conditions on the delivery's body included; then
+`would_fire` — the function the live evaluator shares — says when it would have opened an
+alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first) and at most
+`MAX_BODIES` bodies parsed; past either, the answer covers the newest part only and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from echodash import event_query
+from echodash.alerts.conditions import would_fire
+from echodash.alerts.matching import compile_match
+from echodash.alerts.rules import Anomaly, Match, Rule
+from echodash.events import Event, Origin, Severity
+from echodash.store.base import EventFilter, Store
+
+DEFAULT_SPAN = timedelta(days=7)
+LONGEST_SPAN = timedelta(days=90)
+# Anomaly rules compare an hour with the same hours of the weeks before: read that far back.
+ANOMALY_HISTORY = timedelta(weeks=5)
+MAX_EVENTS = 20_000
+MAX_BODIES = 5_000
+PAGE = 500
+_GRAVE = {Severity.WARNING, Severity.ERROR, Severity.CRITICAL}
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    moments: list[datetime]
+    matched: int  # events the rule matched (history included)
+    scanned: int  # events read from the store
+    truncated: bool  # a bound was reached: only the newest part was looked at
+    since: datetime  # the start of what the moments cover
+    until: datetime
+
+
+def store_filter(match: Match, since: datetime, until: datetime) -> EventFilter:
+    """What the store can narrow by: exact values only (globs are matched in Python)."""
+
+    def exact(value: str | None) -> str | None:
+        return value if value is not None and not any(c in value for c in "*?[") else None
+
+    severity = None
+    if match.severity is not None:
+        severity = (
+            event_query.or_worse(match.severity.value)
+            if match.severity in _GRAVE
+            else match.severity.value
+        )
+    return EventFilter(
+        source=match.source,
+        type=exact(match.type),
+        endpoint_id=match.endpoint,
+        severity=severity,
+        since=since,
+        until=until,
+        category=match.category.value if match.category is not None else None,
+        service=exact(match.service),
+        environment=match.environment,
+        outcome=match.outcome.value if match.outcome is not None else None,
+    )
+
+
+def needs_body(match: Match) -> bool:
+    """Whether a `where` condition reads the delivery's body (not only `event.…`)."""
+    return any(not w.field.startswith("event.") for w in match.where)
+
+
+async def dry_run(
+    store: Store, workspace_id: int, rule: Rule, since: datetime, until: datetime
+) -> DryRun:
+    read_from = since - ANOMALY_HISTORY if isinstance(rule.condition, Anomaly) else since
+    filters = store_filter(rule.match, read_from, until)
+    cheap = compile_match(dataclasses.replace(rule.match, where=()))
+    full = compile_match(rule.match)
+    bodies = needs_body(rule.match)
+    matched: list[Event] = []
+    scanned = parsed = 0
+    truncated = False
+    oldest: datetime | None = None
+    before: int | None = None
+    while True:
+        page = await event_query.list_events(store, workspace_id, filters, PAGE, before)
+        for event in page:
+            # A replay repeats an event already stored: counted once, as the live rule does.
+            wanted = event.origin is not Origin.REPLAY and cheap(event, _no_body)
+            if wanted and bodies and parsed >= MAX_BODIES:
+                truncated = True
+                break
+            scanned += 1
+            oldest = event.occurred_at
+            if not wanted:
+                continue
+            if rule.match.where:
+                body: Any = None
+                if bodies:
+                    parsed += 1
+                    body = await _body(store, workspace_id, event)
+                if not full(event, _constant(body)):
+                    continue
+            matched.append(event)
+        if truncated or len(page) < PAGE:
+            break
+        if scanned >= MAX_EVENTS:
+            truncated = True
+            break
+        before = page[-1].id
+    covered = since
+    if truncated and oldest is not None and oldest > since:
+        # Only the newest part was read: the answer covers it alone, and says from when.
+        covered = oldest
+        matched = [e for e in matched if e.occurred_at >= oldest]
+    return DryRun(
+        moments=_moments(rule, matched, covered, until),
+        matched=len(matched),
+        scanned=scanned,
+        truncated=truncated,
+        since=covered,
+        until=until,
+    )
+
+
+def _moments(rule: Rule, events: list[Event], since: datetime, until: datetime) -> list[datetime]:
+    """`would_fire` per group: a rule grouped by service opens one alert per service."""
+    groups: dict[str, list[datetime]] = {}
+    for event in events:
+        group = (event.service or "") if rule.group_by == "service" else ""
+        groups.setdefault(group, []).append(event.occurred_at)
+    if not groups:
+        groups[""] = []  # an absence rule fires on silence itself
+    found: list[datetime] = []
+    for times in groups.values():
+        found += would_fire(rule, sorted(times), since, until)
+    return sorted(found)
+
+
+async def _body(store: Store, workspace_id: int, event: Event) -> Any:
+    if event.delivery_id is None:
+        return None
+    delivery = await store.get_delivery(workspace_id, event.delivery_id)
+    if delivery is None:
+        return None
+    try:
+        return orjson.loads(delivery.body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _no_body() -> Any:
+    return None
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
