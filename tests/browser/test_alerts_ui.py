@@ -126,7 +126,12 @@ def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
     expect(page.locator("#nav-alerts .badge-count")).to_have_text("1")
     # The rule asks for browser notifications; this tab is visible: said on the page.
     expect(page.locator(".toast")).to_contain_text("Alert: Workflow failures")
+    # The card slides in: the screenshot waits until it is in place.
+    card.evaluate("(el) => Promise.all(el.getAnimations().map((a) => a.finished))")
     shot(page, "alerts-list-firing-1440")
+    page.emulate_media(color_scheme="dark")
+    shot(page, "alerts-list-firing-1440-dark")
+    page.emulate_media(color_scheme="light")
     _phone_check(admin, ui_server)
 
     card.get_by_role("button", name="Acknowledge").click()
