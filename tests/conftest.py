@@ -61,6 +61,7 @@ STORE_FREE = (
     "tests/web/test_source_health.py",
     "tests/web/test_rule_form.py",
     "tests/test_rule_dry_run.py",
+    "tests/web/test_volume_chart.py",
 )
 
 

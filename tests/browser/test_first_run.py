@@ -109,7 +109,8 @@ def test_a_new_team_sees_its_first_github_event_live(
         assert time.monotonic() < deadline, "the refusal never showed on the endpoint"
         page.wait_for_timeout(200)
         page.goto(detail_url)
-    expect(page.locator("table", has_text="Reason")).to_contain_text("bad_signature")
+    expect(page.locator("table", has_text="Count").first).to_contain_text("bad_signature")
+    expect(page.locator("#refusals")).to_contain_text("bad_signature")
     page.get_by_role("button", name="Rotate secret").click()
     new_secret = page.locator("#shown-secret").inner_text()
     assert new_secret != secret

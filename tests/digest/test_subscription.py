@@ -18,6 +18,9 @@ def test_round_trip_keeps_every_field() -> None:
         "sources": ["github"],
         "types": ["github:push", "stripe:charge.failed"],
         "last_sent_at": "2026-11-20T09:00:00.000Z",
+        "severity": "error+",
+        "outcomes": ["failure"],
+        "replays": True,
     }
     sub = Subscription.from_json(doc)
     assert sub == Subscription(
@@ -25,8 +28,46 @@ def test_round_trip_keeps_every_field() -> None:
         ("github",),
         ("github:push", "stripe:charge.failed"),
         datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        "error+",
+        ("failure",),
+        True,
     )
     assert sub.to_json() == doc
+    # A document saved before these choices existed reads as "any severity, any outcome,
+    # no replays".
+    old = Subscription.from_json({"frequency": "daily", "sources": [], "types": []})
+    assert (old.severity, old.outcomes, old.replays) == ("", (), False)
+
+
+def test_the_choices_narrow_the_same_way_for_every_list() -> None:
+    failures = Subscription("daily", ("github",), (), None, "error+", ("failure",))
+    assert failures.wants("github", "workflow_run", "error", "failure", "webhook")
+    assert failures.wants("github", "workflow_run", "critical", "failure", "webhook")
+    assert not failures.wants("github", "workflow_run", "warning", "failure", "webhook")
+    assert not failures.wants("github", "workflow_run", "error", "success", "webhook")
+    assert not failures.wants("github", "push", "error", "", "webhook")  # no outcome at all
+    assert not failures.wants("stripe", "charge.failed", "error", "failure", "webhook")
+    assert not failures.wants("github", "workflow_run", "error", "failure", "replay")
+    replays_too = Subscription("daily", replays=True)
+    assert replays_too.wants("github", "push", "info", "", "replay")
+    # Nothing ticked, no floor: every event but replays.
+    everything = Subscription("daily")
+    assert everything.wants("stripe", "charge.succeeded", "info", "", "backfill")
+    assert not everything.wants("stripe", "charge.succeeded", "info", "", "replay")
+
+
+@pytest.mark.parametrize(
+    ("doc", "says"),
+    [
+        ({"frequency": "daily", "severity": "loud"}, "severity choice"),
+        ({"frequency": "daily", "outcomes": ["exploded"]}, "no outcome 'exploded'"),
+        ({"frequency": "daily", "outcomes": "failure"}, "outcomes must be a list"),
+        ({"frequency": "daily", "replays": "yes"}, "replays choice"),
+    ],
+)
+def test_bad_choices_are_refused(doc: dict[str, object], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        Subscription.from_json(doc)
 
 
 def test_optional_fields_default_to_everything_never_sent() -> None:

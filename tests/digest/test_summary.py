@@ -9,7 +9,7 @@ import pytest
 
 from echodash.digest.subscription import Subscription
 from echodash.digest.summary import Digest, build_digest
-from echodash.events import EventDraft, Severity, utcnow
+from echodash.events import EventDraft, Outcome, Severity, utcnow
 from echodash.store.base import Store
 from tests.digest.test_job import add_event, run
 
@@ -91,3 +91,29 @@ def test_the_window_starts_at_the_last_send_when_that_is_later(tmp_path: Path) -
     assert digest.total == 20 - 15
     assert digest.per_type == [("github:push", 3), ("github:issues", 2)]
     assert [e.title for e in digest.notable] == ["issue1", "issue0", "info2", "info1", "info0"]
+
+
+def test_a_severity_floor_counts_and_lists_only_events_that_bad(tmp_path: Path) -> None:
+    digest = digest_of(tmp_path, Subscription("daily", severity="error+"))
+    assert digest.total == 5  # 1 critical and 2 errors among the pushes, 2 error issues
+    assert digest.by_severity == {"critical": 1, "error": 4}
+    assert {e.severity for e in digest.notable} <= {Severity.CRITICAL, Severity.ERROR}
+    assert len(digest.notable) == 5
+
+
+def test_chosen_outcomes_keep_only_events_with_that_outcome(tmp_path: Path) -> None:
+    async def scenario(store: Store) -> Digest:
+        ws = await busy_workspace(store)  # none of these has an outcome
+        github = await store.create_endpoint(ws, "github", "acme/api", "gh-deploys", {}, None)
+        now = utcnow()
+        for n, outcome in enumerate([Outcome.FAILURE, Outcome.SUCCESS, Outcome.FAILURE]):
+            at = now - timedelta(minutes=5 - n)
+            draft = EventDraft(type="deployment_status", title=f"deploy {n} {outcome}",
+                               severity=Severity.INFO, occurred_at=at, outcome=outcome)  # fmt: skip
+            await add_event(store, github, f"deploy{n}", draft, at)
+        sub = Subscription("daily", outcomes=("failure",))
+        return await build_digest(store, ws, "Busy", sub, utcnow())
+
+    digest: Digest = run(tmp_path, scenario)
+    assert digest.total == 2
+    assert sorted(e.title for e in digest.notable) == ["deploy 0 failure", "deploy 2 failure"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -105,3 +106,36 @@ def test_setup_steps_fold_away_once_deliveries_arrive(server: Server, ada: httpx
     assert '<details class="collapsible setup">' in after  # folded, one click away
     assert "done: 1 accepted so far" in text_of(after)
     assert "Set up GitHub" in text_of(after)
+
+
+def test_the_endpoint_page_lists_refusals_and_charts_them_beside_accepted(
+    server: Server, ada: httpx.Client
+) -> None:
+    created = server.create_endpoint("github", name="acme/charted")
+    url = f"{server.url}/in/{created['slug']}"
+    body = b'{"zen": "Mind your words, they are important.", "hook_id": 11}'
+    for _ in range(2):
+        signed = github_headers(created["secret"], body, "ping")
+        sent = httpx.post(url, content=body, headers=signed)
+        assert sent.status_code == 202
+    for _ in range(3):
+        forged = httpx.post(url, content=body, headers=github_headers("wrong", body, "ping"))
+        assert forged.status_code == 401
+    path = f"/sources/{created['id']}"
+    deadline = time.monotonic() + 10
+    page = ada.get(path).text
+    while 'id="refusals"' not in page and time.monotonic() < deadline:  # stored once a second
+        time.sleep(0.2)
+        page = ada.get(path).text
+    table = page[page.index('id="refusals"') :]
+    table = table[: table.index("</table>")]
+    rows = [text_of(r) for r in re.findall(r"<tr>.*?</tr>", table, re.S)[1:]]
+    assert len(rows) >= 1 and all("bad_signature" in r for r in rows)
+    assert sum(int(r.split()[-1]) for r in rows) == 3  # every refused delivery accounted for
+    assert "just now" in rows[0] or "ago" in rows[0]
+    # One chart: the hour's accepted and refused, stacked, with their totals in the legend.
+    assert 'class="accepted"' in page and 'class="refused"' in page
+    assert "2 accepted 3 refused" in text_of(page)
+    assert "24 h ago" in text_of(page) and "busiest hour 5" in text_of(page)
+    sources = text_of(ada.get("/sources").text)
+    assert "2 accepted 3 refused" in sources

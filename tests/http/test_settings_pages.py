@@ -305,11 +305,18 @@ def test_notification_and_digest_choices_are_saved_and_shown(hub: Hub) -> None:
     assert 'name="sources" value="github"' in page
     assert 'name="types" value="github:push"' in page
 
+    # The two sections say the same about "nothing ticked", and offer the same narrowing.
+    assert text_of(page).count("Tick nothing in a list to get all of it") == 2
     r = post(hub.ada, "/settings/notifications/browser", "/settings/notifications",
-             sources=["github", "stripe"], types="github:push")  # fmt: skip
+             enabled="on", sources=["github", "stripe"], types="github:push",
+             severity="error+", outcomes="failure")  # fmt: skip
     assert r.status_code == 200 and "Browser notification choices saved." in text_of(r.text)
     saved = hub.call(hub.svc.store.get_setting, ws, ada_id, "notify")
-    assert saved == {"sources": ["github", "stripe"], "types": ["github:push"]}
+    assert saved == {"enabled": True, "sources": ["github", "stripe"], "types": ["github:push"],
+                     "severity": "error+", "outcomes": ["failure"]}  # fmt: skip
+    assert 'name="enabled" checked' in r.text
+    assert '<option value="error+" selected>Error or worse</option>' in r.text
+    assert r.text.count('value="failure" checked') == 1
     assert r.text.count('value="github" checked') == 1
     assert r.text.count('value="stripe" checked') == 1
     assert r.text.count('value="github:push" checked') == 1
@@ -319,10 +326,12 @@ def test_notification_and_digest_choices_are_saved_and_shown(hub: Hub) -> None:
             "last_sent_at": "2024-05-01T09:00:00Z"}  # fmt: skip
     hub.call(hub.svc.store.put_setting, ws, ada_id, "digest", sent)
     r = post(hub.ada, "/settings/notifications/digest", "/settings/notifications",
-             frequency="weekly", types="github:push")  # fmt: skip
+             frequency="weekly", types="github:push", replays="on")  # fmt: skip
     assert r.status_code == 200 and "Digest settings saved." in text_of(r.text)
     saved = hub.call(hub.svc.store.get_setting, ws, ada_id, "digest")
     assert saved["frequency"] == "weekly" and saved["types"] == ["github:push"]
+    assert (saved["severity"], saved["outcomes"], saved["replays"]) == ("", [], True)
+    assert 'name="replays" checked' in r.text
     assert saved["sources"] == [] and saved["last_sent_at"].startswith("2024-05-01T09:00:00")
     assert '<option value="weekly" selected>' in r.text
     assert r.text.count('value="github:push" checked') == 2  # both forms
@@ -333,6 +342,12 @@ def test_notification_and_digest_choices_are_saved_and_shown(hub: Hub) -> None:
     r = post(hub.ada, "/settings/notifications/browser", "/settings/notifications",
              types="no-colon")  # fmt: skip
     assert r.status_code == 400 and "source:type" in text_of(r.text)
+    r = post(hub.ada, "/settings/notifications/browser", "/settings/notifications",
+             severity="apocalyptic")  # fmt: skip
+    assert r.status_code == 400 and "Choose a severity from the list." in text_of(r.text)
+    r = post(hub.ada, "/settings/notifications/digest", "/settings/notifications",
+             frequency="daily", outcomes="exploded")  # fmt: skip
+    assert r.status_code == 400 and "Choose outcomes from the list." in text_of(r.text)
     assert hub.call(hub.svc.store.get_setting, ws, ada_id, "notify")["types"] == ["github:push"]
 
 

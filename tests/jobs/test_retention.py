@@ -37,13 +37,17 @@ def test_workspace_settings_over_the_api(server: Server) -> None:
             {"retention_days": "30"},
             {"retention_days": True},
             {"retention_days": 40_000},
-            {"name": "x"},
+            {"name": ""},
+            {"name": "x" * 81},
+            {"colour": "red"},
+            {"name": "Renamed", "retention_days": 6},  # one bad field: nothing changes
             {},
         ):
             r = c.patch("/api/v1/workspace", json=bad)
             assert r.status_code == 400, bad
             assert r.json()["error"] == "invalid_workspace"
         assert c.get("/api/v1/workspace").json()["retention_days"] == 30
+        assert c.get("/api/v1/workspace").json()["name"] == "Default"
         r = c.patch("/api/v1/workspace", json={"retention_days": None})
         assert (r.status_code, r.json()["retention_days"]) == (200, None)
     made = server.cli("tokens", "create", "--role", "member")
@@ -52,6 +56,7 @@ def test_workspace_settings_over_the_api(server: Server) -> None:
     with httpx.Client(base_url=server.url, headers=headers) as c:
         assert c.get("/api/v1/workspace").status_code == 200
         assert c.patch("/api/v1/workspace", json={"retention_days": 30}).status_code == 403
+        assert c.patch("/api/v1/workspace", json={"name": "Mine now"}).status_code == 403
     assert httpx.get(server.url + "/api/v1/workspace").status_code == 401
 
 

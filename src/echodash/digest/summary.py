@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from echodash import event_query
 from echodash.digest.subscription import Subscription, period
-from echodash.events import Event, Origin, Severity
+from echodash.events import Event, Severity
 from echodash.store.base import EventFilter, Store
 
 NOTABLE_LIMIT = 10
@@ -57,8 +57,9 @@ async def build_digest(
     sources: Counter[str] = Counter()
     types: Counter[str] = Counter()
     severities: Counter[str] = Counter()
-    for source, type_, severity, count in await store.event_counts(workspace_id, start, now):
-        if not sub.wants(source, type_):
+    counts = await store.event_counts(workspace_id, start, now, replays=sub.replays)
+    for source, type_, severity, outcome, count in counts:
+        if not sub.wants(source, type_, severity, outcome):
             continue
         sources[source] += count
         types[f"{source}:{type_}"] += count
@@ -142,9 +143,8 @@ async def _newest(
         return (
             e.id not in taken
             and e.severity not in skip_severities
-            and sub.wants(e.source, e.type)
-            # A replay repeats an event already reported: never listed as news.
-            and e.origin is not Origin.REPLAY
+            # Replays repeat events already reported: left out unless the person asked.
+            and sub.wants(e.source, e.type, e.severity.value, e.outcome or "", e.origin.value)
         )
 
     found: list[Event] = []

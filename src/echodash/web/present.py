@@ -1,4 +1,4 @@
-"""How events and numbers read on a page: labels, relative times, feed rows, sparklines."""
+"""How events and numbers read on a page: labels, relative times, feed rows, volume charts."""
 
 from __future__ import annotations
 
@@ -103,12 +103,53 @@ def row(event: Event, field_choice: dict[str, tuple[str, ...]] | None = None) ->
     )
 
 
-def sparkline(values: list[int], width: int = 120, height: int = 28) -> str:
-    """SVG polyline points for a small volume chart (scaled to the largest value)."""
-    if not values:
-        return ""
-    top = max(values) or 1
-    step = width / max(1, len(values) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
-    )
+@dataclass(frozen=True, slots=True)
+class VolumeBar:
+    x: float
+    width: float
+    accepted_y: float
+    accepted_h: float
+    refused_y: float
+    refused_h: float
+    title: str  # the bucket's figures, in words (shown on hover)
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeChart:
+    bars: list[VolumeBar]
+    peak: int  # the tallest bucket (accepted + refused), the chart's scale
+    accepted: int
+    refused: int
+
+
+def volume_chart(
+    accepted: list[int], refused: list[int], hours_ago: int, width: int = 120, height: int = 28
+) -> VolumeChart:
+    """Hourly bars, refused stacked on accepted, on one scale: a quiet day with one busy hour
+    still shows each hour's own bar (a line chart flattens everything but the spike)."""
+    n = max(len(accepted), len(refused))
+    accepted = accepted + [0] * (n - len(accepted))
+    refused = refused + [0] * (n - len(refused))
+    peak = max((a + r for a, r in zip(accepted, refused, strict=True)), default=0)
+    scale = (height - 2) / peak if peak else 0.0
+    step = width / n if n else width
+    bars = []
+    for i, (a, r) in enumerate(zip(accepted, refused, strict=True)):
+        # A bucket with anything in it is at least a sliver high, so no hour looks empty by
+        # rounding.
+        a_h = max(a * scale, 1.0) if a else 0.0
+        r_h = max(r * scale, 1.0) if r else 0.0
+        ago = hours_ago * (n - i) // n if n else 0
+        when = f"{ago} h ago" if ago > 1 else "the last hour"
+        bars.append(
+            VolumeBar(
+                x=round(i * step + 0.5, 2),
+                width=round(max(step - 1, 0.5), 2),
+                accepted_y=round(height - a_h, 2),
+                accepted_h=round(a_h, 2),
+                refused_y=round(height - a_h - r_h, 2),
+                refused_h=round(r_h, 2),
+                title=f"{when}: {a:,} accepted, {r:,} refused",
+            )
+        )
+    return VolumeChart(bars, peak, sum(accepted), sum(refused))

@@ -56,3 +56,40 @@ def test_secret_rotation_and_rejection_counts(run: Callable[..., Any]) -> None:
         assert stats.rejections == {"bad_signature": 5, "missing_signature": 1}
 
     run(check)
+
+
+def test_refused_deliveries_are_listed_and_charted_within_their_workspace(
+    run: Callable[..., Any],
+) -> None:
+    async def fn(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        other = await endpoint_in(store, await store.create_workspace("Other"))
+        now = utcnow()
+        start = now - timedelta(hours=3)
+        await store.record_rejections(
+            {
+                (endpoint.id, "bad_signature"): (3, now - timedelta(minutes=150)),
+                (endpoint.id, "too_old"): (1, now - timedelta(minutes=10)),
+                (other.id, "bad_signature"): (9, now - timedelta(minutes=10)),
+            }
+        )
+        await store.record_rejections({(endpoint.id, "bad_signature"): (2, now)})
+        listed = await store.refusals(endpoint.workspace_id, endpoint.id, 10)
+        assert [(r.reason, r.count) for r in listed] == [
+            ("bad_signature", 2),
+            ("too_old", 1),
+            ("bad_signature", 3),
+        ]
+        assert listed[0].at > listed[1].at > listed[2].at
+        assert [r.reason for r in await store.refusals(endpoint.workspace_id, endpoint.id, 1)] == [
+            "bad_signature"
+        ]
+        # Another workspace's endpoint id shows nothing here.
+        assert await store.refusals(endpoint.workspace_id, other.id, 10) == []
+        volume = await store.refusal_volume(endpoint.workspace_id, start, timedelta(hours=1), 4)
+        assert volume == {endpoint.id: [3, 0, 1, 2]}  # 150 and 10 min ago, and now
+        # The totals per reason still add up.
+        stats = await store.endpoint_stats(endpoint.workspace_id, endpoint.id)
+        assert stats.rejections == {"bad_signature": 5, "too_old": 1}
+
+    run(fn)

@@ -136,13 +136,24 @@ def test_counts_and_volume_cover_only_the_window_and_workspace(run: Callable[...
             ]
         )
         counts = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
-        assert sorted(counts) == [("github", "push", "error", 1), ("github", "push", "info", 2)]
+        assert sorted(counts) == [
+            ("github", "push", "error", "", 1),
+            ("github", "push", "info", "", 2),
+        ]
         # A replay repeats an event already counted: the digest's totals leave it out.
         again = EventDraft("push", "pushed", severity=Severity.ERROR)
         (replayed,) = await store.save_replayed_events(stored[0], [again])
         assert await store.get_event(acme, replayed.id) is not None
         recount = await store.event_counts(acme, now - timedelta(hours=2), now + timedelta(1))
         assert sorted(recount) == sorted(counts)
+        # Unless replays are asked for.
+        asked = await store.event_counts(
+            acme, now - timedelta(hours=2), now + timedelta(1), replays=True
+        )
+        assert sorted(asked) == [
+            ("github", "push", "error", "", 2),
+            ("github", "push", "info", "", 2),
+        ]
         volume = await store.delivery_volume(acme, start, timedelta(hours=1), 3)
         # 200 min ago is before the window; 70 min ago is in the second hour; 10 and 20 in the
         # third.

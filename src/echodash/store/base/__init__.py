@@ -44,6 +44,7 @@ from echodash.store.base.endpoints import (
     EndpointRecord,
     EndpointStats,
     EndpointStore,
+    Refusal,
     SecretRecord,
 )
 from echodash.store.base.feed import EventFilter, FeedStore
@@ -120,6 +121,7 @@ __all__ = [
     "Parser",
     "PortableStore",
     "QueuedEvent",
+    "Refusal",
     "RejectionCounts",
     "RuleNameTakenError",
     "RuleRecord",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -35,6 +35,19 @@ class EndpointStats:
     last_delivery_at: datetime | None
     rejections: dict[str, int]
     last_rejection_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Deliveries to one endpoint refused for one reason within about a second."""
+
+    at: datetime
+    reason: str
+    count: int
+
+
+# Refusals are listed and charted for this long.
+REFUSAL_LOG_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +100,14 @@ class EndpointStore(ABC):
     @abstractmethod
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         """Delivery and rejection counts for one endpoint."""
+
+    @abstractmethod
+    async def refusals(self, workspace_id: int, endpoint_id: int, limit: int) -> list[Refusal]:
+        """The endpoint's refused deliveries, newest first (kept REFUSAL_LOG_DAYS days)."""
+
+    @abstractmethod
+    async def refusal_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        """Per endpoint, deliveries refused in each of `buckets` intervals of `bucket` from
+        `since` on (charted beside the accepted ones)."""

@@ -69,14 +69,15 @@ class FeedStore(ABC):
 
     @abstractmethod
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        """(source, type, severity, count) of the events received in [since, until); replays
-        are left out (a replay repeats an event already counted)."""
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(source, type, severity, outcome or "", count) of the events received in
+        [since, until); replays are left out (a replay repeats an event already counted)
+        unless `replays`."""
 
     @abstractmethod
     async def delivery_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
         """Per endpoint, deliveries received in each of `buckets` intervals of `bucket`
-        from `since` on (for the sources page's sparklines)."""
+        from `since` on (for the sources pages' volume charts)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from echodash.events import utcnow
-from echodash.store.base import EndpointChanges, EndpointRecord, EndpointStats
+from echodash.store.base import EndpointChanges, EndpointRecord, EndpointStats, Refusal
 from echodash.store.postgres.connection import Conn, PgConnection
 from echodash.store.postgres.sql import ENDPOINT_COLUMNS, clean, endpoint_from_rows, jsonb
 
@@ -141,6 +141,40 @@ class PgEndpoints(PgConnection):
             return await self._endpoint(conn, workspace_id, endpoint_id)
 
         return await self._tx(fn)
+
+    async def refusals(self, workspace_id: int, endpoint_id: int, limit: int) -> list[Refusal]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT l.at, l.reason, l.count FROM refusal_log l JOIN endpoints e "
+                "ON e.id = l.endpoint_id WHERE l.endpoint_id = $1 AND e.workspace_id = $2 "
+                "ORDER BY l.at DESC, l.id DESC LIMIT $3",
+                endpoint_id,
+                workspace_id,
+                limit,
+            )
+        )
+        return [Refusal(r[0], r[1], int(r[2])) for r in rows]
+
+    async def refusal_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        width = max(bucket.total_seconds(), 0.000001)
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT l.endpoint_id, floor(extract(epoch FROM l.at - $2) / $3)::int, "
+                "sum(l.count) FROM refusal_log l JOIN endpoints e ON e.id = l.endpoint_id "
+                "WHERE e.workspace_id = $1 AND l.at >= $2 AND l.at < $4 GROUP BY 1, 2",
+                workspace_id,
+                since,
+                width,
+                since + bucket * buckets,
+            )
+        )
+        volume: dict[int, list[int]] = {}
+        for endpoint_id, slot, count in rows:
+            if 0 <= slot < buckets:
+                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
+        return volume
 
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         async def fn(conn: Conn) -> EndpointStats:

@@ -106,19 +106,20 @@ class PgFeed(PgConnection):
         return int(await self._run(lambda c: c.fetchval(sql, *params)))
 
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        skip = "" if replays else "AND origin <> 'replay' "
         rows = await self._run(
             lambda c: c.fetch(
-                "SELECT source, type, severity, count(*) FROM events "
+                "SELECT source, type, severity, outcome, count(*) FROM events "
                 "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3 "
-                "AND origin <> 'replay' GROUP BY source, type, severity",
+                f"{skip}GROUP BY source, type, severity, outcome",
                 workspace_id,
                 since,
                 until,
             )
         )
-        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+        return [(r[0], r[1], r[2], r[3] or "", int(r[4])) for r in rows]
 
     async def delivery_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int

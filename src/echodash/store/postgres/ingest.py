@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from echodash.events import Delivery, Event, EventDraft, Origin
+from echodash.events import Delivery, Event, EventDraft, Origin, utcnow
 from echodash.store.base import (
     AppendResult,
     Parser,
     RejectionCounts,
     StoredDelivery,
 )
+from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
 from echodash.store.postgres.connection import (
     Conn,
     PgConnection,
@@ -57,19 +59,37 @@ class PgIngest(PgConnection):
         if not counts:
             return
         keys = sorted(counts)
-        await self._run(
-            lambda c: c.execute(
-                "INSERT INTO rejections (endpoint_id, reason, count, last_at) "
-                "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
-                "$4::timestamptz[]) ON CONFLICT (endpoint_id, reason) DO UPDATE SET "
-                "count = rejections.count + excluded.count, "
-                "last_at = greatest(rejections.last_at, excluded.last_at)",
-                [k[0] for k in keys],
-                [clean(k[1]) for k in keys],
-                [counts[k][0] for k in keys],
-                [counts[k][1] for k in keys],
-            )
+        columns = (
+            [k[0] for k in keys],
+            [clean(k[1]) for k in keys],
+            [counts[k][0] for k in keys],
+            [counts[k][1] for k in keys],
         )
+        forget = utcnow() - timedelta(days=REFUSAL_LOG_DAYS)
+
+        async def fn(conn: Conn) -> None:
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO rejections (endpoint_id, reason, count, last_at) "
+                    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+                    "$4::timestamptz[]) ON CONFLICT (endpoint_id, reason) DO UPDATE SET "
+                    "count = rejections.count + excluded.count, "
+                    "last_at = greatest(rejections.last_at, excluded.last_at)",
+                    *columns,
+                )
+                await conn.execute(
+                    "INSERT INTO refusal_log (endpoint_id, reason, count, at) "
+                    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+                    "$4::timestamptz[])",
+                    *columns,
+                )
+                await conn.execute(
+                    "DELETE FROM refusal_log WHERE endpoint_id = ANY($1::bigint[]) AND at < $2",
+                    sorted(set(columns[0])),
+                    forget,
+                )
+
+        await self._run(fn)
 
     async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
         rows = await self._run(

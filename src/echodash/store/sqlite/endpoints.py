@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from echodash.events import utcnow
@@ -11,6 +11,7 @@ from echodash.store.base import (
     EndpointChanges,
     EndpointRecord,
     EndpointStats,
+    Refusal,
 )
 from echodash.store.rows import (
     dumps,
@@ -121,6 +122,37 @@ class SqliteEndpoints(SqliteConnection):
             return endpoint_by_id(conn, workspace_id, endpoint_id)
 
         return await self._write(fn)
+
+    async def refusals(self, workspace_id: int, endpoint_id: int, limit: int) -> list[Refusal]:
+        rows = await self._read(
+            lambda c: c.execute(
+                "SELECT l.at, l.reason, l.count FROM refusal_log l JOIN endpoints e "
+                "ON e.id = l.endpoint_id WHERE l.endpoint_id = ? AND e.workspace_id = ? "
+                "ORDER BY l.at DESC, l.id DESC LIMIT ?",
+                (endpoint_id, workspace_id, limit),
+            ).fetchall()
+        )
+        return [Refusal(from_micros(r[0]), r[1], int(r[2])) for r in rows]
+
+    async def refusal_volume(
+        self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+    ) -> dict[int, list[int]]:
+        start = to_micros(since)
+        width = max(1, int(bucket.total_seconds() * 1_000_000))
+        end = start + width * buckets
+
+        def fn(conn: sqlite3.Connection) -> dict[int, list[int]]:
+            volume: dict[int, list[int]] = {}
+            for endpoint_id, slot, count in conn.execute(
+                "SELECT l.endpoint_id, (l.at - ?) / ?, sum(l.count) FROM refusal_log l "
+                "JOIN endpoints e ON e.id = l.endpoint_id "
+                "WHERE e.workspace_id = ? AND l.at >= ? AND l.at < ? GROUP BY 1, 2",
+                (start, width, workspace_id, start, end),
+            ):
+                volume.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
+            return volume
+
+        return await self._read(fn)
 
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         def fn(conn: sqlite3.Connection) -> EndpointStats:

@@ -127,15 +127,16 @@ class SqliteFeed(SqliteConnection):
         return await self._read(lambda c: int(c.execute(sql, params).fetchone()[0]))
 
     async def event_counts(
-        self, workspace_id: int, since: datetime, until: datetime
-    ) -> list[tuple[str, str, str, int]]:
+        self, workspace_id: int, since: datetime, until: datetime, replays: bool = False
+    ) -> list[tuple[str, str, str, str, int]]:
+        skip = "" if replays else "AND origin <> 'replay' "
         return await self._read(
             lambda c: [
-                (r[0], r[1], r[2], int(r[3]))
+                (r[0], r[1], r[2], r[3] or "", int(r[4]))
                 for r in c.execute(
-                    "SELECT source, type, severity, count(*) FROM events "
+                    "SELECT source, type, severity, outcome, count(*) FROM events "
                     "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
-                    "AND origin <> 'replay' GROUP BY source, type, severity",
+                    f"{skip}GROUP BY source, type, severity, outcome",
                     (workspace_id, to_micros(since), to_micros(until)),
                 )
             ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from datetime import timedelta
 
-from echodash.events import Delivery, Event, EventDraft, Origin
+from echodash.events import Delivery, Event, EventDraft, Origin, utcnow
 from echodash.store.base import (
     AppendResult,
     Parser,
     RejectionCounts,
     StoredDelivery,
 )
+from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
 from echodash.store.rows import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
@@ -61,14 +63,25 @@ class SqliteIngest(SqliteConnection):
             (endpoint_id, reason, count, to_micros(last))
             for (endpoint_id, reason), (count, last) in counts.items()
         ]
-        await self._write(
-            lambda conn: conn.executemany(
+        forget = to_micros(utcnow() - timedelta(days=REFUSAL_LOG_DAYS))
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "INSERT INTO rejections (endpoint_id, reason, count, last_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (endpoint_id, reason) DO UPDATE SET count = count + excluded.count, "
                 "last_at = max(last_at, excluded.last_at)",
                 rows,
             )
-        )
+            conn.executemany(
+                "INSERT INTO refusal_log (endpoint_id, reason, count, at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany(
+                "DELETE FROM refusal_log WHERE endpoint_id = ? AND at < ?",
+                [(endpoint_id, forget) for endpoint_id in {r[0] for r in rows}],
+            )
+
+        await self._write(fn)
 
     async def pending_deliveries(self, limit: int) -> list[StoredDelivery]:
         return await self._read(

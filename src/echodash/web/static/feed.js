@@ -400,18 +400,30 @@
 
   const prefs = (() => {
     const el = document.getElementById("notify-prefs");
+    const list = (v) => (Array.isArray(v) ? v : []);
     try {
       const p = el ? JSON.parse(el.textContent) : {};
-      return { sources: Array.isArray(p.sources) ? p.sources : [], types: Array.isArray(p.types) ? p.types : [] };
+      return { enabled: p.enabled === true, sources: list(p.sources), types: list(p.types),
+               floor: list(p.floor), outcomes: list(p.outcomes) };
     } catch (e) {
-      return { sources: [], types: [] };
+      return { enabled: false, sources: [], types: [], floor: [], outcomes: [] };
     }
   })();
 
+  // The same rule as the digest (digest/subscription.py `wanted`): a list narrows only when
+  // something in it is ticked; then the severity floor and outcomes; never a replay.
+  function wanted(data) {
+    if (!prefs.enabled || data.origin === "replay") return false;
+    if (prefs.sources.length && prefs.sources.indexOf(data.source) < 0) return false;
+    if (prefs.types.length && prefs.types.indexOf(data.source + ":" + data.type) < 0) return false;
+    if (prefs.floor.length && prefs.floor.indexOf(data.severity) < 0) return false;
+    if (prefs.outcomes.length && prefs.outcomes.indexOf(data.outcome || "") < 0) return false;
+    return true;
+  }
+
   function notify(data) {
     if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
-    const fingerprint = data.source + ":" + data.type;
-    if (prefs.sources.indexOf(data.source) < 0 && prefs.types.indexOf(fingerprint) < 0) return;
+    if (!wanted(data)) return;
     try {
       const n = new Notification(data.title || "New event", { body: data.source || "", tag: "echodash-" + data.id });
       n.onclick = () => {

@@ -12,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import event_query
+from echodash.event_query import severities
 from echodash.events import Category, Event, Severity, utcnow
 from echodash.search import search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
 from echodash.web.api.stream import last_event_id, live_response
+from echodash.web.notify_prefs import KEY as NOTIFY_KEY
+from echodash.web.notify_prefs import BrowserChoices
 from echodash.web.pages import environment, fragment, page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
@@ -110,7 +113,9 @@ async def feed(request: Request) -> Response:
         {filters.service} if filters.service else set()
     )
     views = await _views(request, viewer)
-    notify = await svc.store.get_setting(viewer.workspace_id, viewer.user.id, "notify") or {}
+    notify = BrowserChoices.from_json(
+        await svc.store.get_setting(viewer.workspace_id, viewer.user.id, NOTIFY_KEY)
+    )
     return await page(
         request,
         viewer,
@@ -133,7 +138,7 @@ async def feed(request: Request) -> Response:
         stream_url=query.url("/feed/stream", last_event_id=latest),
         last_id=latest,
         notify_json=orjson.dumps(
-            {"sources": notify.get("sources", []), "types": notify.get("types", [])}
+            {**notify.to_json(), "floor": severities(notify.severity) if notify.severity else []}
         )
         .decode()
         .replace("<", "\\u003c"),
@@ -223,6 +228,8 @@ async def stream(request: Request) -> Response:
             "source": event.source,
             "type": event.type,
             "severity": event.severity.value,
+            "outcome": event.outcome.value if event.outcome else "",
+            "origin": event.origin.value,
             "url": f"/events/{event.id}",
         }
         return b"id: %d\nevent: row\ndata: %s\n\n" % (event.id, orjson.dumps(data))

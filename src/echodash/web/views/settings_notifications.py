@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -9,30 +10,25 @@ from starlette.responses import HTMLResponse, Response
 
 from echodash.digest.job import SETTING_KEY as DIGEST_KEY
 from echodash.digest.job import preview_digest
-from echodash.digest.subscription import FREQUENCIES, Subscription
+from echodash.digest.subscription import (
+    FREQUENCIES,
+    OUTCOME_CHOICES,
+    SEVERITY_CHOICES,
+    Subscription,
+)
 from echodash.events import utcnow
 from echodash.store.base import EventFilter
+from echodash.web.notify_prefs import KEY as NOTIFY_KEY
+from echodash.web.notify_prefs import BrowserChoices
 from echodash.web.pages import SECURITY_HEADERS, page, require_viewer
 from echodash.web.responses import ApiError, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
 from echodash.web.views.settings import settings_page
 
-NOTIFY_KEY = "notify"
 RECENT_EVENTS = 300
 MAX_CHOICES = 500
 MAX_CHOICE_LENGTH = 200
-
-
-def _saved_lists(doc: Any) -> tuple[list[str], list[str]]:
-    """The sources and types of a saved notify/digest document, tolerating odd shapes."""
-    if not isinstance(doc, dict):
-        return [], []
-
-    def strings(value: Any) -> list[str]:
-        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-    return strings(doc.get("sources")), strings(doc.get("types"))
 
 
 async def _notifications_page(
@@ -41,27 +37,28 @@ async def _notifications_page(
     svc = services(request)
     store = svc.store
     ws, me = viewer.workspace_id, viewer.user.id
-    notify_sources, notify_types = _saved_lists(await store.get_setting(ws, me, NOTIFY_KEY))
-    digest_doc = await store.get_setting(ws, me, DIGEST_KEY)
+    browser = BrowserChoices.from_json(await store.get_setting(ws, me, NOTIFY_KEY))
     try:
-        digest: Subscription | None = Subscription.from_json(digest_doc)
+        digest = Subscription.from_json(await store.get_setting(ws, me, DIGEST_KEY))
     except ValueError:
-        digest = None
-    digest_sources, digest_types = _saved_lists(digest_doc)
+        digest = Subscription("off")
     endpoints = await store.list_endpoints(ws)
     recent = await store.list_events(ws, EventFilter(), RECENT_EVENTS)
-    sources = sorted({e.kind for e in endpoints} | set(notify_sources) | set(digest_sources))
-    types = sorted({f"{e.source}:{e.type}" for e in recent} | set(notify_types) | set(digest_types))
+    sources = sorted({e.kind for e in endpoints} | set(browser.sources) | set(digest.sources))
+    types = sorted(
+        {f"{e.source}:{e.type}" for e in recent} | set(browser.types) | set(digest.types)
+    )
     defaults: dict[str, Any] = {
         "sources": sources,
         "types": types,
-        "notify_sources": notify_sources,
-        "notify_types": notify_types,
-        "frequency": digest.frequency if digest else "off",
+        "browser": browser,
+        "digest": digest,
+        "frequency": digest.frequency,
         "frequencies": FREQUENCIES,
-        "digest_sources": digest_sources,
-        "digest_types": digest_types,
-        "last_sent_at": digest.last_sent_at if digest else None,
+        "severity_choices": SEVERITY_LABELS,
+        # Failures first: "failed deploys only" is what most people come for.
+        "outcome_choices": sorted(OUTCOME_CHOICES, key=lambda o: o != "failure"),
+        "last_sent_at": digest.last_sent_at,
         "smtp_configured": bool(svc.settings.smtp_host),
     }
     return await settings_page(
@@ -74,16 +71,34 @@ async def _notifications_page(
     )
 
 
+SEVERITY_LABELS = (
+    ("", "Any severity"),
+    ("warning+", "Warning or worse"),
+    ("error+", "Error or worse"),
+    ("critical", "Critical only"),
+)
+
+
 async def notifications_settings(request: Request) -> Response:
     viewer = await require_viewer(request)
     return await _notifications_page(request, viewer)
 
 
-async def _chosen(request: Request) -> tuple[list[str], list[str]] | str:
-    """The ticked sources and `source:type` fingerprints, or what is wrong with them."""
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    sources: tuple[str, ...]
+    types: tuple[str, ...]
+    severity: str
+    outcomes: tuple[str, ...]
+    replays: bool
+
+
+async def _chosen(request: Request) -> Chosen | str:
+    """What a notifications form ticked and chose, or what is wrong with it."""
     form = await request.form()  # read (and CSRF-checked) by viewer_form already
     sources = [v for v in form.getlist("sources") if isinstance(v, str) and v]
     types = [v for v in form.getlist("types") if isinstance(v, str) and v]
+    outcomes = [v for v in form.getlist("outcomes") if isinstance(v, str) and v]
     if len(sources) + len(types) > MAX_CHOICES:
         return f"Choose at most {MAX_CHOICES} sources and types."
     if any(len(v) > MAX_CHOICE_LENGTH for v in sources + types):
@@ -92,18 +107,35 @@ async def _chosen(request: Request) -> tuple[list[str], list[str]] | str:
         source, _, kind = fingerprint.partition(":")
         if not source or not kind:
             return f"Event types look like source:type (github:push), not {fingerprint!r}."
-    return list(dict.fromkeys(sources)), list(dict.fromkeys(types))
+    severity = form.get("severity", "")
+    if severity not in SEVERITY_CHOICES:
+        return "Choose a severity from the list."
+    if any(o not in OUTCOME_CHOICES for o in outcomes):
+        return "Choose outcomes from the list."
+    return Chosen(
+        tuple(dict.fromkeys(sources)),
+        tuple(dict.fromkeys(types)),
+        str(severity),
+        tuple(dict.fromkeys(outcomes)),
+        form.get("replays") == "on",
+    )
 
 
 async def save_browser_notifications(request: Request) -> Response:
     viewer = await require_viewer(request)
-    await viewer_form(request, viewer)
+    form = await viewer_form(request, viewer)
     chosen = await _chosen(request)
     if isinstance(chosen, str):
         return await _notifications_page(request, viewer, 400, error=chosen)
-    sources, types = chosen
+    choices = BrowserChoices(
+        form.get("enabled") == "on",
+        chosen.sources,
+        chosen.types,
+        chosen.severity,
+        chosen.outcomes,
+    )
     await services(request).store.put_setting(
-        viewer.workspace_id, viewer.user.id, NOTIFY_KEY, {"sources": sources, "types": types}
+        viewer.workspace_id, viewer.user.id, NOTIFY_KEY, choices.to_json()
     )
     return see_other("/settings/notifications?done=notify")
 
@@ -119,7 +151,6 @@ async def save_digest(request: Request) -> Response:
     chosen = await _chosen(request)
     if isinstance(chosen, str):
         return await _notifications_page(request, viewer, 400, error=chosen)
-    sources, types = chosen
     store = services(request).store
     try:
         last_sent_at = Subscription.from_json(
@@ -127,7 +158,15 @@ async def save_digest(request: Request) -> Response:
         ).last_sent_at
     except ValueError:
         last_sent_at = None
-    sub = Subscription(frequency, tuple(sources), tuple(types), last_sent_at)
+    sub = Subscription(
+        str(frequency),
+        chosen.sources,
+        chosen.types,
+        last_sent_at,
+        chosen.severity,
+        chosen.outcomes,
+        chosen.replays,
+    )
     await store.put_setting(viewer.workspace_id, viewer.user.id, DIGEST_KEY, sub.to_json())
     return see_other("/settings/notifications?done=digest")
 

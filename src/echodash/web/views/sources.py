@@ -41,6 +41,16 @@ def _guide(kind: str) -> Guide:
     return (cls.guide if cls is not None else None) or _ANY_TOOL
 
 
+REFUSALS_LISTED = 50
+
+
+def _chart(accepted: list[int], refused: list[int]) -> present.VolumeChart:
+    hours = int(SPARK_WIDTH.total_seconds() * SPARK_BUCKETS // 3600)
+    return present.volume_chart(
+        accepted or [0] * SPARK_BUCKETS, refused or [0] * SPARK_BUCKETS, hours
+    )
+
+
 def _uses_secrets(kind: str) -> bool:
     """Custom events come through the API with a token: their endpoint has no secret to show
     or rotate."""
@@ -60,6 +70,7 @@ async def sources(request: Request) -> Response:
     records = await svc.store.list_endpoints(viewer.workspace_id)
     since = utcnow() - SPARK_WIDTH * SPARK_BUCKETS
     volume = await svc.store.delivery_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
+    refused = await svc.store.refusal_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
     cards = []
     now = utcnow()
     for record in records:
@@ -73,7 +84,7 @@ async def sources(request: Request) -> Response:
                 "health": health_of(stats, now),
                 "label": present.source_label(record.kind),
                 "icon": present.icon_for(record.kind),
-                "spark": present.sparkline(counts),
+                "chart": _chart(counts, refused.get(record.id, [])),
                 "day_total": sum(counts),
                 "url": f"{svc.settings.base_url}/in/{record.slug}",
             }
@@ -217,6 +228,7 @@ async def _detail(
     since = utcnow() - SPARK_WIDTH * SPARK_BUCKETS
     volume = await svc.store.delivery_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
     counts = volume.get(record.id, [0] * SPARK_BUCKETS)
+    refused = await svc.store.refusal_volume(viewer.workspace_id, since, SPARK_WIDTH, SPARK_BUCKETS)
     recent = await svc.store.list_events(
         viewer.workspace_id, EventFilter(endpoint_id=record.id), 10
     )
@@ -243,7 +255,8 @@ async def _detail(
         handed_token=handed or "",
         stats=stats,
         rejections=sorted(stats.rejections.items(), key=lambda kv: -kv[1]),
-        spark=present.sparkline(counts),
+        chart=_chart(counts, refused.get(record.id, [])),
+        refusals=await svc.store.refusals(viewer.workspace_id, record.id, REFUSALS_LISTED),
         day_total=sum(counts),
         rows=[present.row(e) for e in recent],
         secrets=[
