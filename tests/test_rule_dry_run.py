@@ -132,6 +132,21 @@ def test_body_reads_are_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.moments == [T0 + timedelta(minutes=m) for m in (5, 6, 7)]
 
 
+def test_body_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rule_dry_run, "MAX_BODY_BYTES", 100)
+    events = [
+        dataclasses.replace(event(at=T0 + timedelta(minutes=i)), delivery_id=i + 1)
+        for i in range(4)
+    ]
+    feed = Feed(events, {i + 1: {"ok": True, "pad": "x" * 60} for i in range(4)})
+    document = {
+        "match": {"where": [{"field": "ok", "op": "eq", "value": True}]},
+        "condition": {"kind": "every"},
+    }
+    run = _run(feed, document, T0, T0 + timedelta(hours=1))
+    assert run.truncated and feed.bodies_read == 2  # two bodies of 80 bytes pass 100 bytes
+
+
 def test_anomaly_rules_read_five_weeks_of_history_before_the_span() -> None:
     feed = Feed([event(at=T0, severity=Severity.ERROR, category=Category.BUILD)])
     document = {"condition": {"kind": "anomaly", "factor": 3}}
@@ -139,3 +154,13 @@ def test_anomaly_rules_read_five_weeks_of_history_before_the_span() -> None:
     assert feed.filters[0].since == T0 - timedelta(weeks=5)
     _run(feed, {"condition": {"kind": "every"}}, T0, T0 + timedelta(days=1))
     assert feed.filters[-1].since == T0
+
+
+def test_a_burst_that_began_before_the_span_is_no_new_incident_inside_it() -> None:
+    events = [event(at=T0 + timedelta(seconds=s)) for s in (-50, -40, -30, 10, 20)]
+    document = {"condition": {"kind": "count", "threshold": 3, "window_seconds": 120}}
+    feed = Feed(events)
+    run = _run(feed, document, T0, T0 + timedelta(hours=1))
+    assert feed.filters[0].since == T0 - timedelta(seconds=120)
+    assert run.moments == []  # the alert opened at -30 s would still be open
+    assert run.matched == 5

@@ -5,8 +5,10 @@ The store narrows the events by what it can filter on (source, exact type, endpo
 category, exact service, environment, outcome, severity, time); the rule's own `matches`
 decides the rest in Python, `where` conditions on the delivery's body included; then
 `would_fire` — the function the live evaluator shares — says when it would have opened an
-alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first) and at most
-`MAX_BODIES` bodies parsed; past either, the answer covers the newest part only and says so.
+alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first), and at most
+`MAX_BODIES` bodies or `MAX_BODY_BYTES` bytes of them parsed (parsing runs on the event loop:
+the byte bound keeps one dry run from holding it long); past any bound, the answer covers the
+newest part only and says so.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import Any
 import orjson
 
 from echodash import event_query
-from echodash.alerts.conditions import would_fire
+from echodash.alerts.conditions import quiet_seconds, would_fire
 from echodash.alerts.matching import compile_match
-from echodash.alerts.rules import Anomaly, Match, Rule
+from echodash.alerts.rules import Anomaly, Count, Match, Rule
 from echodash.events import Event, Origin, Severity
 from echodash.store.base import EventFilter, Store
 
@@ -32,6 +34,7 @@ LONGEST_SPAN = timedelta(days=90)
 ANOMALY_HISTORY = timedelta(weeks=5)
 MAX_EVENTS = 20_000
 MAX_BODIES = 5_000
+MAX_BODY_BYTES = 32 * 1024 * 1024
 PAGE = 500
 _GRAVE = {Severity.WARNING, Severity.ERROR, Severity.CRITICAL}
 
@@ -73,6 +76,17 @@ def store_filter(match: Match, since: datetime, until: datetime) -> EventFilter:
     )
 
 
+def lookback(rule: Rule) -> timedelta:
+    """How long before the span events still matter: an anomaly's weeks of history, and a
+    count's window (a burst that began before the span is no new incident inside it)."""
+    condition = rule.condition
+    if isinstance(condition, Anomaly):
+        return ANOMALY_HISTORY
+    if isinstance(condition, Count):
+        return timedelta(seconds=condition.window_seconds + quiet_seconds(rule))
+    return timedelta(0)
+
+
 def needs_body(match: Match) -> bool:
     """Whether a `where` condition reads the delivery's body (not only `event.…`)."""
     return any(not w.field.startswith("event.") for w in match.where)
@@ -81,13 +95,13 @@ def needs_body(match: Match) -> bool:
 async def dry_run(
     store: Store, workspace_id: int, rule: Rule, since: datetime, until: datetime
 ) -> DryRun:
-    read_from = since - ANOMALY_HISTORY if isinstance(rule.condition, Anomaly) else since
+    read_from = since - lookback(rule)
     filters = store_filter(rule.match, read_from, until)
     cheap = compile_match(dataclasses.replace(rule.match, where=()))
     full = compile_match(rule.match)
     bodies = needs_body(rule.match)
     matched: list[Event] = []
-    scanned = parsed = 0
+    scanned = parsed = parsed_bytes = 0
     truncated = False
     oldest: datetime | None = None
     before: int | None = None
@@ -96,7 +110,7 @@ async def dry_run(
         for event in page:
             # A replay repeats an event already stored: counted once, as the live rule does.
             wanted = event.origin is not Origin.REPLAY and cheap(event, _no_body)
-            if wanted and bodies and parsed >= MAX_BODIES:
+            if wanted and bodies and (parsed >= MAX_BODIES or parsed_bytes >= MAX_BODY_BYTES):
                 truncated = True
                 break
             scanned += 1
@@ -107,7 +121,8 @@ async def dry_run(
                 body: Any = None
                 if bodies:
                     parsed += 1
-                    body = await _body(store, workspace_id, event)
+                    body, size = await _body(store, workspace_id, event)
+                    parsed_bytes += size
                 if not full(event, _constant(body)):
                     continue
             matched.append(event)
@@ -146,16 +161,17 @@ def _moments(rule: Rule, events: list[Event], since: datetime, until: datetime) 
     return sorted(found)
 
 
-async def _body(store: Store, workspace_id: int, event: Event) -> Any:
+async def _body(store: Store, workspace_id: int, event: Event) -> tuple[Any, int]:
+    """The delivery's JSON body (None when it has none) and its size in bytes."""
     if event.delivery_id is None:
-        return None
+        return None, 0
     delivery = await store.get_delivery(workspace_id, event.delivery_id)
     if delivery is None:
-        return None
+        return None, 0
     try:
-        return orjson.loads(delivery.body)
+        return orjson.loads(delivery.body), len(delivery.body)
     except orjson.JSONDecodeError:
-        return None
+        return None, len(delivery.body)
 
 
 def _no_body() -> Any:

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from echodash.store.base import Store
 from tests.http.alerting import client, member_token, other_workspace, rule, with_server_store
@@ -83,10 +85,15 @@ def test_a_rule_is_saved_shown_changed_and_deleted(server: Server) -> None:
         ({"match": {"severity": "loud"}}, "match.severity"),
         ({"actions": [{"kind": "webhook", "url": "ftp://x.example"}]}, "actions.0.url"),
         ({"actions": [{"kind": "email", "to": ["not an address"]}]}, "actions.0.to.0"),
+        # Apprise knows file:// and others; EchoDash sends to the services it guards only.
+        ({"actions": [{"kind": "browser"}, {"kind": "apprise", "url": "file:///etc/passwd"}]},
+         "actions.1.url"),
         # The mask answers show is not a secret one can save.
         ({"actions": [{"kind": "webhook", "url": "https://a.example", "secret": "whsec_…"}]},
          "actions.0.secret"),
         ({"enabled": "yes"}, "enabled"),
+        # At the calendar's edge, an offset would carry the time out of it in UTC.
+        ({"muted_until": "9999-12-31T23:59:59-23:59"}, "muted_until"),
     ],
 )  # fmt: skip
 def test_a_wrong_rule_is_refused_naming_the_field(
@@ -335,3 +342,46 @@ def test_maintenance_windows_are_kept_with_the_rule_and_checked(server: Server) 
             assert answer.json()["detail"].startswith(f"{field}"), answer.json()
         cleared = c.patch(f"/api/v1/rules/{rule_id}", json={"maintenance": None}).json()
         assert "maintenance" not in cleared
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+rule_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": json_values,
+        "match": st.fixed_dictionaries(
+            {}, optional={k: json_values for k in ("source", "type", "severity", "where")}
+        ),
+        "condition": st.fixed_dictionaries(
+            {"kind": st.sampled_from(["every", "count", "absence", "anomaly", "x"])},
+            optional={k: json_values for k in ("threshold", "window_seconds", "factor")},
+        ),
+        "actions": json_values,
+        "muted_until": json_values,
+        "maintenance": json_values,
+        "enabled": json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=rule_like)
+def test_any_rule_shaped_body_gets_an_answer_never_a_server_error(
+    server: Server, body: dict[str, Any]
+) -> None:
+    with server.client() as c:
+        for path in ("/api/v1/rules/test", "/api/v1/rules"):
+            answer = c.post(path, json=body)
+            assert answer.status_code < 500, (path, body, answer.text)
+            if answer.status_code == 201:
+                assert c.delete(f"/api/v1/rules/{answer.json()['id']}").status_code == 204

@@ -13,41 +13,14 @@ from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
 from echodash.web import openapi_alerts
 from echodash.web.auth import require_token
+from echodash.web.openapi_parts import error as _error
+from echodash.web.openapi_parts import json_content as _json
+from echodash.web.openapi_parts import path_id as _path
+from echodash.web.openapi_parts import query as _query
+from echodash.web.openapi_parts import ref as _ref
 from echodash.web.responses import json_response
 from echodash.workspaces import MAX_NAME as MAX_WORKSPACE_NAME
 from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
-
-
-def _path(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1},
-    }
-
 
 _STR = {"type": "string"}
 _NULLABLE_STR = {"type": ["string", "null"]}

@@ -20,23 +20,15 @@ from echodash.alerts.rules import (
 from echodash.events import Category, Outcome, Severity
 from echodash.web.api.linked_services import MAX_MEMBER, MAX_MEMBERS, MAX_SERVICES
 from echodash.web.api.linked_services import MAX_NAME as MAX_SERVICE_NAME
+from echodash.web.openapi_parts import STR as _STR
+from echodash.web.openapi_parts import error as _error
+from echodash.web.openapi_parts import json_content as _json
+from echodash.web.openapi_parts import path_id as _path
+from echodash.web.openapi_parts import query as _query
+from echodash.web.openapi_parts import ref as _ref
 
-_STR = {"type": "string"}
 _TIME = {"type": "string", "format": "date-time"}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-_ID = {"type": "integer", "minimum": 1}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
 
 
 def _text(limit: int) -> dict[str, Any]:
@@ -272,20 +264,6 @@ _SPAN = [
         ("until", "End, excluded; default: now. At most 90 days after since"),
     )
 ]
-
-
-def _path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": _ID}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
 
 
 def _rule_paths() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the alerts API routes share: the store's alerts part, rules as JSON, bounded bodies."""
+"""What the alerts API routes share: rules checked and shown as JSON, bounded bodies."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Any
 
 from starlette.requests import Request
 
+from echodash.alerts.apprise_action import check_scheme
+from echodash.alerts.evaluation import MAINTENANCE
 from echodash.alerts.rules import Rule, RuleError, parse_rule
 from echodash.alerts.windows import WindowError, parse_window
 from echodash.events import iso
-from echodash.store.base.alerts import AlertStore, RuleRecord
+from echodash.store.base.alerts import RuleRecord
 from echodash.web.params import json_body, path_id
 from echodash.web.responses import ApiError, services
 
@@ -17,20 +19,11 @@ from echodash.web.responses import ApiError, services
 # rule or a service list can never be a large thing to parse, store and evaluate.
 RULE_BYTES = 64 * 1024
 SERVICES_BYTES = 256 * 1024
-# Maintenance windows ride along in a rule's document under this key: `parse_rule` does not
-# know it; the evaluator reads it (as alerts/windows.py parses it) before parsing the rest.
-MAINTENANCE = "maintenance"
+# Maintenance windows ride along in a rule's document under the evaluator's MAINTENANCE key
+# (`parse_rule` does not know it); checked here one by one, to name the wrong one.
 MAX_WINDOWS = 20
 # What `Action.to_json` shows in place of a webhook secret.
 MASKED_SECRET = "whsec_…"  # noqa: S105 (the mask, not a secret)
-
-
-def alert_store(request: Request) -> AlertStore:
-    """The store's alerts part; a clear 501 on a store that does not keep alerts."""
-    store = services(request).store
-    if not isinstance(store, AlertStore):
-        raise ApiError(501, "not_available", "This server's store does not keep alert rules.")
-    return store
 
 
 async def bounded_json(request: Request, limit: int) -> dict[str, Any]:
@@ -48,6 +41,17 @@ def checked_rule(document: dict[str, Any]) -> tuple[Rule, dict[str, Any]]:
         rule = parse_rule(rest)
     except RuleError as exc:
         raise ApiError(400, "invalid_rule", str(exc)) from None
+    except OverflowError:
+        # parse_rule lets a time at the calendar's edge with an offset overflow in UTC
+        # ("9999-12-31T23:59:59-23:59"); `muted_until` is the one time it reads.
+        raise ApiError(
+            400, "invalid_rule", "muted_until: an ISO-8601 time such as 2026-12-24T00:00:00Z"
+        ) from None
+    for index, action in enumerate(rule.actions):
+        # Refused now rather than given up at the first alert: a scheme EchoDash never sends.
+        unsent = check_scheme(action.url) if action.kind == "apprise" and action.url else None
+        if unsent:
+            raise ApiError(400, "invalid_rule", f"actions.{index}.url: {unsent}")
     stored = rule.to_json(reveal=True)
     windows = _windows(document.get(MAINTENANCE))
     if windows:
@@ -102,7 +106,7 @@ async def owned_rule(request: Request, workspace_id: int) -> RuleRecord:
         # `/rules/test` is a route of its own (POST); other methods reach `/rules/{rule_id}`.
         raise ApiError(405, "method_not_allowed", "Method Not Allowed", {"Allow": "POST"})
     rule_id = path_id(request, "rule_id", "No rule with this id in your workspace.")
-    record = await alert_store(request).get_rule(workspace_id, rule_id)
+    record = await services(request).store.get_rule(workspace_id, rule_id)
     if record is None:
         raise ApiError(404, "not_found", "No rule with this id in your workspace.")
     return record

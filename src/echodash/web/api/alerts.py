@@ -7,7 +7,6 @@ anywhere new.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from typing import Any, Literal, cast, get_args
 
@@ -16,13 +15,13 @@ from starlette.responses import Response
 
 from echodash.events import Event, iso, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStatus, AlertStore, TimelineEntry
-from echodash.web.api.alerting import alert_store
 from echodash.web.auth import require_token
-from echodash.web.params import MAX_ID, int_param, parse_id, path_id, query
+from echodash.web.params import MAX_ID, decode_cursor, encode_cursor, int_param, path_id, query
 from echodash.web.responses import ApiError, json_response, services
 
 STATUSES: tuple[str, ...] = get_args(AlertStatus)
 _MISSING = "No alert with this id in your workspace."
+CURSOR = "a"  # what marks an alerts page's cursor
 
 
 async def list_alerts(request: Request) -> Response:
@@ -39,25 +38,25 @@ async def list_alerts(request: Request) -> Response:
         raise ApiError(400, "bad_parameter", f"`status` must be one of: {', '.join(STATUSES)}.")
     rule = query(request, "rule_id") or None
     limit = int_param(query(request, "limit"), "limit", 1, 100, 50)
-    store = alert_store(request)
+    store = services(request).store
     records = await store.list_alerts(
         token.workspace_id,
         cast(AlertStatus | None, status),
         int_param(rule, "rule_id", 1, MAX_ID, 0) if rule else None,
         limit + 1,
-        _decode_cursor(query(request, "cursor")),
+        decode_cursor(query(request, "cursor"), CURSOR),
     )
     more = len(records) > limit
     records = records[:limit]
     shown = await _with_details(request, store, token.workspace_id, records)
     return json_response(
-        {"alerts": shown, "next_cursor": _encode_cursor(records[-1].id) if more else None}
+        {"alerts": shown, "next_cursor": encode_cursor(records[-1].id, CURSOR) if more else None}
     )
 
 
 async def get_alert(request: Request) -> Response:
     token = await require_token(request)
-    store = alert_store(request)
+    store = services(request).store
     record = await _owned(request, store, token.workspace_id)
     timeline = await store.alert_timeline(token.workspace_id, record.id)
     [shown] = await _with_details(request, store, token.workspace_id, [record])
@@ -74,7 +73,7 @@ async def resolve(request: Request) -> Response:
 
 async def _set_status(request: Request, status: Literal["acknowledged", "resolved"]) -> Response:
     token = await require_token(request)
-    store = alert_store(request)
+    store = services(request).store
     # Acknowledging a resolved alert leaves it resolved: the answer shows it as it is.
     record = await _owned(request, store, token.workspace_id)
     changed = await store.set_alert_status(
@@ -140,20 +139,3 @@ def _is_id(value: Any) -> bool:
 
 def _entry(entry: TimelineEntry) -> dict[str, Any]:
     return {"at": iso(entry.at), "kind": entry.kind, "detail": entry.detail}
-
-
-def _encode_cursor(alert_id: int) -> str:
-    return base64.urlsafe_b64encode(f"a{alert_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        alert_id = parse_id(raw[1:]) if raw.startswith("a") else None
-        if alert_id is not None:
-            return alert_id
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ApiError(400, "bad_parameter", "`cursor` is not one this API gave out.")

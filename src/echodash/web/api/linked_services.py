@@ -11,9 +11,9 @@ from typing import Any, NoReturn
 from starlette.requests import Request
 from starlette.responses import Response
 
-from echodash.web.api.alerting import SERVICES_BYTES, alert_store, bounded_json
+from echodash.web.api.alerting import SERVICES_BYTES, bounded_json
 from echodash.web.auth import require_admin, require_token
-from echodash.web.responses import ApiError, json_response
+from echodash.web.responses import ApiError, json_response, services
 
 MAX_SERVICES = 200
 MAX_MEMBERS = 100
@@ -23,16 +23,16 @@ MAX_MEMBER = 300
 
 async def get_services(request: Request) -> Response:
     token = await require_token(request)
-    found = await alert_store(request).get_services(token.workspace_id)
+    found = await services(request).store.get_services(token.workspace_id)
     return json_response({"services": found})
 
 
 async def put_services(request: Request) -> Response:
     token = await require_admin(request, "linked services")
     body = await bounded_json(request, SERVICES_BYTES)
-    services = check_services(body)
-    await alert_store(request).put_services(token.workspace_id, services)
-    return json_response({"services": services})
+    linked = check_services(body)
+    await services(request).store.put_services(token.workspace_id, linked)
+    return json_response({"services": linked})
 
 
 def check_services(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,9 +27,8 @@ async def dry_run_saved(request: Request) -> Response:
     token = await require_token(request)
     since, until = _span(request)
     record = await owned_rule(request, token.workspace_id)
-    return await _answer(
-        request, token.workspace_id, checked_rule(record.document)[0], since, until
-    )
+    rule, _ = checked_rule(record.document)
+    return await _answer(request, token.workspace_id, rule, since, until)
 
 
 async def dry_run_unsaved(request: Request) -> Response:

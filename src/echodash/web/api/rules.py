@@ -18,19 +18,18 @@ from echodash.store.base.alerts import RuleNameTakenError, RuleRecord
 from echodash.web.api.alerting import (
     MASKED_SECRET,
     RULE_BYTES,
-    alert_store,
     bounded_json,
     checked_rule,
     owned_rule,
     rule_json,
 )
 from echodash.web.auth import require_admin, require_token
-from echodash.web.responses import ApiError, json_response
+from echodash.web.responses import ApiError, json_response, services
 
 
 async def list_rules(request: Request) -> Response:
     token = await require_token(request)
-    records = await alert_store(request).list_rules(token.workspace_id)
+    records = await services(request).store.list_rules(token.workspace_id)
     return json_response({"rules": [rule_json(r) for r in records]})
 
 
@@ -46,7 +45,7 @@ async def create_rule(request: Request) -> Response:
     _refuse_masked_secrets(body.get("actions"), None)
     rule, stored = checked_rule(body)
     try:
-        record = await alert_store(request).create_rule(
+        record = await services(request).store.create_rule(
             token.workspace_id, rule.name, stored, enabled
         )
     except RuleNameTakenError:
@@ -71,7 +70,7 @@ async def update_rule(request: Request) -> Response:
         _refuse_masked_secrets(document.get("actions"), record)
     rule, stored = checked_rule(document)
     try:
-        updated = await alert_store(request).update_rule(
+        updated = await services(request).store.update_rule(
             token.workspace_id, record.id, rule.name, stored, enabled
         )
     except RuleNameTakenError:
@@ -84,7 +83,7 @@ async def update_rule(request: Request) -> Response:
 async def delete_rule(request: Request) -> Response:
     token = await require_admin(request, "alert rules")
     record = await owned_rule(request, token.workspace_id)
-    await alert_store(request).delete_rule(token.workspace_id, record.id)
+    await services(request).store.delete_rule(token.workspace_id, record.id)
     return Response(status_code=204)
 
 
