@@ -226,6 +226,7 @@ def test_a_member_reads_and_tests_rules_but_cannot_change_them(
             "match.where.0.value",
         ),
         ({"match_severity": "loud"}, "match_severity", "match.severity"),
+        ({"apprise_url": "nosuchscheme://x"}, "apprise_url", "actions.0.url"),
         ({"name": ""}, "name", "name: required"),
     ],
 )

@@ -15,7 +15,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from echodash.config import Settings
 from echodash.store.base import Membership
-from echodash.store.base.alerts import AlertStore
 from echodash.web import present, source_assets
 from echodash.web.responses import services
 from echodash.web.sessions import Viewer, current_viewer
@@ -116,9 +115,7 @@ async def page(
     memberships = await svc.store.memberships(viewer.user.id)
     current = next((m for m in memberships if m.workspace_id == viewer.workspace_id), None)
     # The sidebar's count of firing alerts: one indexed query per page.
-    firing = 0
-    if isinstance(svc.store, AlertStore):
-        firing = (await svc.store.count_open_alerts(viewer.workspace_id)).get("firing", 0)
+    firing = (await svc.store.count_open_alerts(viewer.workspace_id)).get("firing", 0)
     layout = {
         "alerts_firing": firing,
         "can_create_workspaces": may_create_workspaces(svc.settings, memberships),

@@ -14,11 +14,11 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash.alerts.evaluation import MAINTENANCE
 from echodash.alerts.rules import RuleError, parse_rule
 from echodash.events import Event, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStore, RuleRecord, TimelineEntry
 from echodash.web import present
-from echodash.web.api.alerting import MAINTENANCE, alert_store
 from echodash.web.pages import fragment, page, require_viewer, safe_next
 from echodash.web.params import path_id, query
 from echodash.web.responses import ApiError, json_response, services
@@ -60,7 +60,7 @@ async def _views(
     """The alerts with their rules' names and suspect events (one read for all of them)."""
     if not records:
         return []
-    store = alert_store(request)
+    store = services(request).store
     names = {r.id: r.name for r in await store.list_rules(workspace_id)}
     wanted = {
         s["event_id"]
@@ -90,7 +90,7 @@ def _score(suspect: dict[str, Any]) -> float:
 
 
 async def _sections(request: Request, viewer: Viewer) -> dict[str, Any]:
-    store = alert_store(request)
+    store = services(request).store
     ws = viewer.workspace_id
     firing = await store.list_alerts(ws, "firing", limit=OPEN_SHOWN)
     acknowledged = await store.list_alerts(ws, "acknowledged", limit=OPEN_SHOWN)
@@ -125,7 +125,7 @@ async def badge(request: Request) -> Response:
     """The sidebar's counts, and the firing alerts newer than `after` (for browser
     notifications: each says whether its rule asks for them)."""
     viewer = await require_viewer(request)
-    store = alert_store(request)
+    store = services(request).store
     counts = await store.count_open_alerts(viewer.workspace_id)
     after = query(request, "after") or ""
     newest: list[dict[str, Any]] = []
@@ -179,7 +179,7 @@ def _wants_browser(rule: RuleRecord) -> bool:
 
 async def _owned(request: Request, viewer: Viewer) -> AlertRecord:
     alert_id = path_id(request, "alert_id", _MISSING)
-    record = await alert_store(request).get_alert(viewer.workspace_id, alert_id)
+    record = await services(request).store.get_alert(viewer.workspace_id, alert_id)
     if record is None:
         raise ApiError(404, "not_found", _MISSING)
     return record
@@ -188,7 +188,7 @@ async def _owned(request: Request, viewer: Viewer) -> AlertRecord:
 async def alert_page(request: Request) -> Response:
     viewer = await require_viewer(request)
     record = await _owned(request, viewer)
-    store = alert_store(request)
+    store = services(request).store
     [view] = await _views(request, viewer.workspace_id, [record], None)
     found = await services(request).store.events_by_ids(list(record.event_ids))
     events = [e for e in found if e.workspace_id == viewer.workspace_id]
@@ -260,7 +260,7 @@ async def _set_status(request: Request, status: Literal["acknowledged", "resolve
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
     record = await _owned(request, viewer)
-    changed = await alert_store(request).set_alert_status(
+    changed = await services(request).store.set_alert_status(
         viewer.workspace_id, record.id, status, utcnow(), viewer.user.id
     )
     if changed is None:

@@ -9,6 +9,7 @@ run reads the events they can already read and notifies nobody.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import rule_dry_run
-from echodash.alerts.rules import Rule, RuleError, parse_rule
+from echodash.alerts.rules import Rule, RuleError
 from echodash.events import utcnow
 from echodash.store.base.alerts import AlertRecord, RuleNameTakenError, RuleRecord
 from echodash.web import rule_form
-from echodash.web.api.alerting import MAINTENANCE, alert_store, checked_rule
+from echodash.web.api.alerting import checked_rule
 from echodash.web.api.rule_runs import UNSAVED_NAME
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id, path_id, query
@@ -37,23 +38,27 @@ _NOTICES = {
 }
 
 
-def _checked(document: dict[str, Any]) -> tuple[Rule, dict[str, Any]]:
-    """The API's own check (parse_rule, maintenance windows), with its RuleError kept: the
-    API's helper turns it into a 400 whose message we cannot place next to a field."""
-    parse_rule({k: v for k, v in document.items() if k != MAINTENANCE})  # RuleError: its path
-    return checked_rule(document)
+# The API's answers start with the path of the field that is wrong: "match.where.0.op: …".
+_PATH = re.compile(r"^([a-z_]+(?:\.[a-z0-9_]+)*): (.*)$", re.S)
+
+
+def _problem(exc: ApiError) -> RuleError:
+    """The API's 400 (from `checked_rule`: parse_rule, the Apprise schemes it sends to,
+    maintenance windows) as the RuleError it names, so the editor can mark the field."""
+    found = _PATH.match(exc.detail)
+    return RuleError(found.group(1), found.group(2)) if found else RuleError("", exc.detail)
 
 
 def _parsed(record: RuleRecord) -> Rule | None:
     try:
-        return _checked(record.document)[0]
-    except (RuleError, ApiError):
+        return checked_rule(record.document)[0]
+    except ApiError:
         return None  # saved by an older version: listed, not described
 
 
 async def rules_list(request: Request) -> Response:
     viewer = await require_viewer(request)
-    store = alert_store(request)
+    store = services(request).store
     records = await store.list_rules(viewer.workspace_id)
     items = []
     for record in records:
@@ -74,7 +79,7 @@ async def rules_list(request: Request) -> Response:
 
 async def _owned(request: Request, viewer: Viewer, name: str = "rule_id") -> RuleRecord:
     rule_id = path_id(request, name, _MISSING)
-    record = await alert_store(request).get_rule(viewer.workspace_id, rule_id)
+    record = await services(request).store.get_rule(viewer.workspace_id, rule_id)
     if record is None:
         raise ApiError(404, "not_found", _MISSING)
     return record
@@ -100,7 +105,7 @@ async def _editor(
         sources.append(chosen)  # a rule may watch a tool not connected (yet, or any more)
     last: AlertRecord | None = None
     if record is not None:
-        found = await alert_store(request).list_alerts(
+        found = await services(request).store.list_alerts(
             viewer.workspace_id, rule_id=record.id, limit=1
         )
         last = found[0] if found else None
@@ -146,12 +151,11 @@ def _invalid(
     except rule_form.FormError as exc:
         return None, {"field": exc.name, "message": f"{exc.name}: {exc.message}"}
     try:
-        return _checked(document)
-    except RuleError as exc:
-        where = rule_form.field_of(exc, document, origin)
-        return None, {"field": where, "message": str(exc)}
-    except ApiError as exc:  # a maintenance window kept from the stored rule is wrong
-        return None, {"field": "", "message": exc.detail}
+        return checked_rule(document)
+    except ApiError as exc:
+        problem = _problem(exc)
+        where = rule_form.field_of(problem, document, origin)
+        return None, {"field": where, "message": exc.detail}
 
 
 async def create_rule(request: Request) -> Response:
@@ -177,7 +181,7 @@ async def _save(
     form = rule_form.read_rule_form(fields, stored)
     if rule is None:
         return await _show_error(request, viewer, form, record, found)
-    store = alert_store(request)
+    store = services(request).store
     enabled = fields.get("enabled") == "on"
     try:
         if record is None:
@@ -218,7 +222,7 @@ async def delete_rule(request: Request) -> Response:
     viewer.require_admin(CHANGE)
     await viewer_form(request, viewer)
     record = await _owned(request, viewer)
-    await alert_store(request).delete_rule(viewer.workspace_id, record.id)
+    await services(request).store.delete_rule(viewer.workspace_id, record.id)
     return see_other("/alerts/rules?done=deleted")
 
 
@@ -230,7 +234,7 @@ async def test_rule(request: Request) -> Response:
     record = None
     rule_id = parse_id(fields.get("rule_id"))
     if rule_id is not None:
-        record = await alert_store(request).get_rule(viewer.workspace_id, rule_id)
+        record = await services(request).store.get_rule(viewer.workspace_id, rule_id)
         if record is None:
             raise ApiError(404, "not_found", _MISSING)
     stored = record.document if record is not None else None
