@@ -1,14 +1,16 @@
 """Alerts in a real browser against a real server: a rule made in the editor (tested first),
 a production deploy and then a burst of failed workflow runs sent as signed GitHub deliveries;
 the alert opens by itself (the server's evaluation) and appears without a reload, with the
-deploy as its suspect and the sidebar's count; acknowledging it changes its status.
-Screenshots at 1440 px and 375 px."""
+deploy as its suspect and the sidebar's count, and the same person's browser in the background
+shows a system notification (the rule has the browser action); acknowledging it changes its
+status. Screenshots at 1440 px (light and dark) and 375 px."""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +27,19 @@ RUN = json.loads(
     (GITHUB_FIXTURES / "workflow_run" / "completed.with-pull-requests.payload.json").read_text()
 )
 REPO = DEPLOY["repository"]["full_name"]
+# A tab in the background whose person allowed notifications: what it shows is recorded.
+BACKGROUND_TAB = """
+Object.defineProperty(Document.prototype, "hidden", { get() { return true; } });
+Object.defineProperty(Document.prototype, "visibilityState", { get() { return "hidden"; } });
+window.__shown = [];
+class RecordedNotification {
+  constructor(title, options) { window.__shown.push({ title, body: options && options.body }); }
+  close() {}
+  static requestPermission() { return Promise.resolve("granted"); }
+}
+RecordedNotification.permission = "granted";
+window.Notification = RecordedNotification;
+"""
 
 
 def _now_everywhere(document: Any, moment: datetime) -> Any:
@@ -95,7 +110,7 @@ def _make_rule(page: Page) -> None:
 
 
 def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
-    admin: BrowserContext, ui_server: Server
+    browser: Browser, admin: BrowserContext, ui_server: Server
 ) -> None:
     endpoint = ui_server.create_endpoint("github", name=REPO)
     deployed_at = datetime.now(UTC) - timedelta(minutes=3)
@@ -112,6 +127,7 @@ def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
     expect(page.get_by_text("Nothing is firing")).to_be_visible()
     # The page will not be reloaded: a marker on the window stays while it is the same page.
     page.evaluate("window.__samePage = true")
+    background = _background_tab(browser, admin, ui_server)
     for number in range(3):
         _deliver(endpoint, "workflow_run", _failed_run(number))
 
@@ -133,6 +149,11 @@ def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
     shot(page, "alerts-list-firing-1440-dark")
     page.emulate_media(color_scheme="light")
     _phone_check(admin, ui_server)
+    # The same person's other browser, in the background: a system notification.
+    _until(background, "() => window.__shown.length > 0", 25.0)
+    shown = background.evaluate("window.__shown")
+    assert shown == [{"title": "Alert: Workflow failures", "body": "3 or more within 10 min"}]
+    background.context.close()
 
     card.get_by_role("button", name="Acknowledge").click()
     page.wait_for_url(re.compile(r"/alerts\?done=acknowledged$"))
@@ -173,3 +194,22 @@ def _phone_check(context: BrowserContext, server: Server) -> None:
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     shot(phone, "alerts-list-firing-375")
     phone.close()
+
+
+def _background_tab(browser: Browser, signed_in: BrowserContext, server: Server) -> Page:
+    """Another browser of the same person (its own storage), on another page, hidden."""
+    context = browser.new_context(storage_state=signed_in.storage_state())
+    context.add_init_script(BACKGROUND_TAB)
+    tab = context.new_page()
+    tab.goto(server.url + "/sources")
+    # Its first look at the alerts has been taken: what opens next is new to it.
+    _until(tab, "() => Object.keys(localStorage).some((k) => k.startsWith('echodash-alert'))")
+    return tab
+
+
+def _until(page: Page, check: str, seconds: float = 10.0) -> None:
+    """Wait until `check` holds in the page (the pages' CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(check):
+        assert time.monotonic() < deadline, f"never true: {check}"
+        time.sleep(0.1)

@@ -7,13 +7,14 @@
  * permission asked for on Settings → Notifications or the rule editor), a toast otherwise.
  *
  * Polling: every 5 s while the tab is visible; while hidden only when notifications are
- * allowed (every 30 s: a notification is the only thing a hidden tab can show), else paused.
+ * allowed (every 10 s: a notification is the only thing a hidden tab can show, and it should
+ * come soon after the alert), else paused.
  */
 (function () {
   "use strict";
 
   var VISIBLE_EVERY = 5000;
-  var HIDDEN_EVERY = 30000;
+  var HIDDEN_EVERY = 10000;
 
   var nav = document.getElementById("nav-alerts");
   if (!nav || !window.fetch) return;
