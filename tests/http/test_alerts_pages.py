@@ -345,6 +345,8 @@ def test_the_badge_reports_new_firing_alerts_for_browser_notifications(
 ) -> None:
     seen = hub.ada.get("/alerts/badge").json()
     assert seen["latest"] == fired["alert_id"] and seen["new"] == []
+    for odd in ("²", "-1", "9" * 40, "x"):
+        assert hub.ada.get("/alerts/badge", params={"after": odd}).json()["new"] == []
     [new] = hub.ada.get(f"/alerts/badge?after={fired['alert_id'] - 1}").json()["new"]
     assert new == {"id": fired["alert_id"], "rule": "Checkout errors",
                    "reason": "3 or more within 10 min", "group": "web",

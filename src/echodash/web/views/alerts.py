@@ -20,7 +20,7 @@ from echodash.events import Event, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStore, RuleRecord, TimelineEntry
 from echodash.web import present
 from echodash.web.pages import fragment, page, require_viewer, safe_next
-from echodash.web.params import path_id, query
+from echodash.web.params import parse_id, path_id, query
 from echodash.web.responses import ApiError, json_response, services
 from echodash.web.sessions import Viewer
 from echodash.web.views.forms import see_other, viewer_form
@@ -133,8 +133,9 @@ async def badge(request: Request) -> Response:
     if counts.get("firing", 0):
         records = await store.list_alerts(viewer.workspace_id, "firing", limit=NOTIFY_BATCH)
         latest = max((r.id for r in records), default=0)
-        if after.isdigit():
-            fresh = [r for r in records if r.id > int(after)]
+        seen = 0 if after == "0" else parse_id(after)
+        if seen is not None:
+            fresh = [r for r in records if r.id > seen]
             newest = await _notices(store, viewer.workspace_id, fresh) if fresh else []
     return json_response(
         {
