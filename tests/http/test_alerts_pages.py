@@ -351,3 +351,30 @@ def test_the_badge_reports_new_firing_alerts_for_browser_notifications(
     assert new == {"id": fired["alert_id"], "rule": "Checkout errors",
                    "reason": "3 or more within 10 min", "group": "web",
                    "url": f"/alerts/{fired['alert_id']}", "browser": True}  # fmt: skip
+
+
+def test_admins_link_services_and_members_read_them(hub: Hub) -> None:
+    saved = post(
+        hub.ada,
+        "/settings/services",
+        "/settings/services",
+        name_0="web",
+        members_0="github:acme/web, cloudflare:example.com, github:acme/web",
+        name_2="",
+        members_2="",
+    )
+    assert saved.history and saved.history[0].status_code == 303
+    assert "Services saved" in text_of(saved.text)
+    assert hub.call(hub.svc.store.get_services, workspace_of(hub)) == [
+        {"name": "web", "members": ["github:acme/web", "cloudflare:example.com"]}
+    ]
+    wrong = post(hub.ada, "/settings/services", "/settings/services", name_0="web", members_0="x")
+    assert wrong.status_code == 400
+    assert "services.0.members.0: a service as events name it: kind:name" in text_of(wrong.text)
+    assert 'value="x"' in wrong.text  # what was typed stays
+    bob = join(hub, invite(hub), "Bob", "bob@example.com")
+    page = bob.get("/settings/services")
+    assert "github:acme/web, cloudflare:example.com" in text_of(page.text)
+    assert 'action="/settings/services"' not in page.text
+    refused = bob.post("/settings/services", data={"csrf": csrf_of(page.text), "name_0": "x"})
+    assert refused.status_code == 403

@@ -28,6 +28,7 @@ from echodash.web.views import alerts as alerts_views
 from echodash.web.views import settings as settings_views
 from echodash.web.views import settings_members as members_views
 from echodash.web.views import settings_notifications as notifications_views
+from echodash.web.views import settings_services as services_views
 from echodash.web.views import templates_page as templates_views
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -140,6 +141,11 @@ routes = [
     ),
     methods("/settings/notifications/digest", POST=notifications_views.save_digest),
     methods("/settings/digest/preview", GET=notifications_views.digest_preview),
+    methods(
+        "/settings/services",
+        GET=services_views.services_settings,
+        POST=services_views.save_services,
+    ),
     # Templates pages (anchor: templates routes)
     methods("/templates", GET=templates_views.templates_list),
     methods("/templates/{fingerprint:path}/preview", POST=templates_views.template_preview),
