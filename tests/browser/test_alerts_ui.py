@@ -200,6 +200,14 @@ def _phone_check(context: BrowserContext, server: Server) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     shot(phone, "alerts-list-firing-375")
+    # The settings tabs gained Services: still on screen.
+    phone.goto(server.url + "/settings/services")
+    expect(phone.get_by_role("heading", name="Linked services")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the services page scrolls sideways ({width}px)"
+    tab = phone.get_by_role("link", name="Services", exact=True).bounding_box()
+    assert tab is not None and tab["x"] + tab["width"] <= 375, tab
+    shot(phone, "settings-services-375")
     phone.close()
 
 
