@@ -86,7 +86,7 @@ async def _owned(request: Request, viewer: Viewer, name: str = "rule_id") -> Rul
 
 
 async def _sources(request: Request, viewer: Viewer) -> list[str]:
-    """The kinds of the workspace's endpoints (a rule's source), in their picker's order."""
+    """The kinds of the workspace's endpoints (a rule's source), alphabetically."""
     records = await services(request).store.list_endpoints(viewer.workspace_id)
     return sorted({r.kind for r in records})
 
@@ -142,7 +142,7 @@ async def edit_rule(request: Request) -> Response:
     return await _editor(request, viewer, form, record)
 
 
-def _invalid(
+def _check_form(
     fields: dict[str, str], stored: dict[str, Any] | None
 ) -> tuple[Rule, dict[str, Any]] | tuple[None, dict[str, str]]:
     """The checked rule and its document, or (None, {"field", "message"}) for the editor."""
@@ -177,7 +177,7 @@ async def _save(
     request: Request, viewer: Viewer, fields: dict[str, str], record: RuleRecord | None
 ) -> Response:
     stored = record.document if record is not None else None
-    rule, found = _invalid(fields, stored)
+    rule, found = _check_form(fields, stored)
     form = rule_form.read_rule_form(fields, stored)
     if rule is None:
         return await _show_error(request, viewer, form, record, found)
@@ -241,7 +241,7 @@ async def test_rule(request: Request) -> Response:
     tried = dict(fields)
     if not tried.get("name", "").strip():
         tried["name"] = UNSAVED_NAME
-    rule, found = _invalid(tried, stored)
+    rule, found = _check_form(tried, stored)
     form = rule_form.read_rule_form(fields, stored)
     if rule is None:
         return await _show_error(request, viewer, form, record, found)
