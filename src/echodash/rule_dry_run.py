@@ -5,10 +5,10 @@ The store narrows the events by what it can filter on (source, exact type, endpo
 category, exact service, environment, outcome, severity, time); the rule's own `matches`
 decides the rest in Python, `where` conditions on the delivery's body included; then
 `would_fire` — the function the live evaluator shares — says when it would have opened an
-alert. The work is bounded: at most `MAX_EVENTS` events are read (newest first), and at most
-`MAX_BODIES` bodies or `MAX_BODY_BYTES` bytes of them parsed (parsing runs on the event loop:
-the byte bound keeps one dry run from holding it long); past any bound, the answer covers the
-newest part only and says so.
+alert. The work is bounded: at most `MAX_EVENTS` events are read, and at most `MAX_BODIES`
+bodies or `MAX_BODY_BYTES` bytes of them parsed (parsing runs on the event loop: the byte
+bound keeps one dry run from holding it long); past any bound, the answer covers the newest
+part of the span only, exactly, and says from when.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import orjson
 
 from echodash import event_query
 from echodash.alerts.conditions import quiet_seconds, would_fire
+from echodash.alerts.engine import group_of
 from echodash.alerts.matching import compile_match
 from echodash.alerts.rules import Anomaly, Count, Match, Rule
 from echodash.events import Event, Origin, Severity
@@ -36,6 +37,9 @@ MAX_EVENTS = 20_000
 MAX_BODIES = 5_000
 MAX_BODY_BYTES = 32 * 1024 * 1024
 PAGE = 500
+# The span is read in this many slices (none shorter than MIN_SLICE), newest first.
+SLICES = 28
+MIN_SLICE = timedelta(minutes=1)
 _GRAVE = {Severity.WARNING, Severity.ERROR, Severity.CRITICAL}
 
 
@@ -95,64 +99,90 @@ def needs_body(match: Match) -> bool:
 async def dry_run(
     store: Store, workspace_id: int, rule: Rule, since: datetime, until: datetime
 ) -> DryRun:
+    """When `rule` would have fired in [since, until). Time is read in slices, newest first,
+    each slice whole: the store pages by id, which follows time only for live deliveries (an
+    import or a backfill stores old events with new ids), so a bound reached inside a slice
+    leaves that slice out and the answer covers exactly the slices after it."""
     read_from = since - lookback(rule)
-    filters = store_filter(rule.match, read_from, until)
-    cheap = compile_match(dataclasses.replace(rule.match, where=()))
-    full = compile_match(rule.match)
-    bodies = needs_body(rule.match)
+    reader = _Reader(store, workspace_id, rule)
+    step = max((until - read_from) / SLICES, MIN_SLICE)
     matched: list[Event] = []
-    scanned = parsed = parsed_bytes = 0
-    truncated = False
-    oldest: datetime | None = None
-    before: int | None = None
-    while True:
-        page = await event_query.list_events(store, workspace_id, filters, PAGE, before)
-        for event in page:
-            # A replay repeats an event already stored: counted once, as the live rule does.
-            wanted = event.origin is not Origin.REPLAY and cheap(event, _no_body)
-            if wanted and bodies and (parsed >= MAX_BODIES or parsed_bytes >= MAX_BODY_BYTES):
-                truncated = True
-                break
-            scanned += 1
-            oldest = event.occurred_at
-            if not wanted:
-                continue
-            if rule.match.where:
-                body: Any = None
-                if bodies:
-                    parsed += 1
-                    body, size = await _body(store, workspace_id, event)
-                    parsed_bytes += size
-                if not full(event, _constant(body)):
-                    continue
-            matched.append(event)
-        if truncated or len(page) < PAGE:
+    found: list[Event] | None = []
+    covered = read_from
+    edge = until
+    while edge > read_from:
+        start = max(read_from, edge - step)
+        found = await reader.read(start, edge)
+        if found is None:
+            covered = edge
             break
-        if scanned >= MAX_EVENTS:
-            truncated = True
-            break
-        before = page[-1].id
-    covered = since
-    if truncated and oldest is not None and oldest > since:
-        # Only the newest part was read: the answer covers it alone, and says from when.
-        covered = oldest
-        matched = [e for e in matched if e.occurred_at >= oldest]
+        matched += found
+        edge = start
+    shown_since = max(since, covered)
     return DryRun(
-        moments=_moments(rule, matched, covered, until),
+        moments=_moments(rule, matched, shown_since, until),
         matched=len(matched),
-        scanned=scanned,
-        truncated=truncated,
-        since=covered,
+        scanned=reader.scanned,
+        truncated=found is None,
+        since=shown_since,
         until=until,
     )
+
+
+class _Reader:
+    """Reads the events of one time slice that the rule matches, within the bounds."""
+
+    def __init__(self, store: Store, workspace_id: int, rule: Rule) -> None:
+        self.store = store
+        self.workspace_id = workspace_id
+        self.match = rule.match
+        self.cheap = compile_match(dataclasses.replace(rule.match, where=()))
+        self.full = compile_match(rule.match)
+        self.bodies = needs_body(rule.match)
+        self.scanned = self.parsed = self.parsed_bytes = 0
+
+    async def read(self, start: datetime, end: datetime) -> list[Event] | None:
+        """The matching events in [start, end); None when a bound is reached first."""
+        filters = store_filter(self.match, start, end)
+        found: list[Event] = []
+        before: int | None = None
+        while True:
+            page = await event_query.list_events(
+                self.store, self.workspace_id, filters, PAGE, before
+            )
+            for event in page:
+                if self.scanned >= MAX_EVENTS:
+                    return None
+                self.scanned += 1
+                # A replay repeats an event already stored: counted once, as live rules do.
+                if event.origin is Origin.REPLAY or not self.cheap(event, _no_body):
+                    continue
+                if self.match.where:
+                    if self.bodies and (
+                        self.parsed >= MAX_BODIES or self.parsed_bytes >= MAX_BODY_BYTES
+                    ):
+                        return None
+                    if not await self._holds(event):
+                        continue
+                found.append(event)
+            if len(page) < PAGE:
+                return found
+            before = page[-1].id
+
+    async def _holds(self, event: Event) -> bool:
+        body: Any = None
+        if self.bodies:
+            self.parsed += 1
+            body, size = await _body(self.store, self.workspace_id, event)
+            self.parsed_bytes += size
+        return self.full(event, _constant(body))
 
 
 def _moments(rule: Rule, events: list[Event], since: datetime, until: datetime) -> list[datetime]:
     """`would_fire` per group: a rule grouped by service opens one alert per service."""
     groups: dict[str, list[datetime]] = {}
     for event in events:
-        group = (event.service or "") if rule.group_by == "service" else ""
-        groups.setdefault(group, []).append(event.occurred_at)
+        groups.setdefault(group_of(rule, event), []).append(event.occurred_at)
     if not groups:
         groups[""] = []  # an absence rule fires on silence itself
     found: list[datetime] = []

@@ -472,4 +472,7 @@ def _moment(value: Any, path: str) -> datetime | None:
         raise RuleError(path, "an ISO-8601 time such as 2026-12-24T00:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last moment Python holds
+        raise RuleError(path, "a time before the year 9999") from None
