@@ -175,6 +175,14 @@ def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
     expect(page.locator("ol.rows li.row")).to_have_count(3)
     expect(page.locator(".suspect-score")).to_have_count(1)
     shot(page, "alerts-alert-page-1440")
+    # Someone else resolves it (here through the API): the open page follows by itself.
+    page.evaluate("window.__samePage = true")
+    alert_id = page.url.rsplit("/", 1)[1]
+    with ui_server.client() as api:
+        assert api.post(f"/api/v1/alerts/{alert_id}/resolve").status_code == 200
+    expect(page.locator(".alert-page-head .alert-status")).to_have_text("resolved", timeout=15_000)
+    expect(page.locator(".timeline")).to_contain_text("Resolved")
+    assert page.evaluate("window.__samePage === true"), "the page reloaded"
 
     page.goto(ui_server.url + "/alerts/rules")
     expect(page.locator(".rules-table")).to_contain_text("3 or more within 10 min")

@@ -2,7 +2,7 @@
  *
  * The sidebar's count of firing alerts is kept current by polling /alerts/badge (alerts do
  * not travel on the feed's event stream). When the counts change, the Alerts page re-reads
- * its list (/alerts/list). A new firing alert whose rule asks for browser notifications is
+ * its list (/alerts/list) and an alert's own page reads itself again. A new firing alert whose rule asks for browser notifications is
  * announced: a system notification when the tab is hidden and the person allowed them (the
  * permission asked for on Settings → Notifications or the rule editor), a toast otherwise.
  *
@@ -58,7 +58,23 @@
     badge.hidden = firing === 0;
   }
 
+  /** An alert's own page: read again and swapped in place (someone else acknowledged or
+   * resolved it). The page is its own fragment: no route of its own is needed. */
+  function refreshPage(live) {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(live.id);
+        if (!fresh) return;
+        live.replaceWith(fresh);
+        if (window.echodash && window.echodash.refreshTimes) window.echodash.refreshTimes(fresh);
+      })
+      .catch(function () { /* the next change tries again */ });
+  }
+
   function refreshList() {
+    var page = document.querySelector("[data-refresh='page']");
+    if (page) return refreshPage(page);
     var live = document.getElementById("alerts-live");
     if (!live) return;
     fetch(live.getAttribute("data-list-url"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
