@@ -208,6 +208,10 @@ def _phone_check(context: BrowserContext, server: Server) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     shot(phone, "alerts-list-firing-375")
+    phone.goto(server.url + "/alerts/rules/new")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the rule editor scrolls sideways ({width}px)"
+    shot(phone, "alerts-rule-editor-375")
     # The settings tabs gained Services: still on screen.
     phone.goto(server.url + "/settings/services")
     expect(phone.get_by_role("heading", name="Linked services")).to_be_visible()

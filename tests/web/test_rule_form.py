@@ -120,3 +120,11 @@ def test_true_and_false_are_booleans_in_conditions() -> None:
 )
 def test_durations_in_words(seconds: int, words: str) -> None:
     assert rule_form.duration(seconds) == words
+
+
+def test_a_new_rule_starts_as_a_count_with_numbers_in_every_box() -> None:
+    form = rule_form.new_form()
+    assert form.get("cond_kind") == "count" and form.browser
+    assert [form.get(n) for n in ("count_threshold", "count_window", "absence_window")] == [
+        "5", "10", "60"
+    ]  # fmt: skip

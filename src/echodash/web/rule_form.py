@@ -100,13 +100,13 @@ def form_of(document: dict[str, Any], enabled: bool = True) -> RuleForm:
     condition = document.get("condition") or {}
     kind = condition.get("kind", "count")
     values["cond_kind"] = kind if kind in CONDITION_KINDS else "count"
-    values["count_threshold"] = _shown(condition.get("threshold")) if kind == "count" else "5"
-    values["count_window"] = _minutes(condition.get("window_seconds")) if kind == "count" else "10"
-    values["absence_window"] = (
-        _minutes(condition.get("window_seconds")) if kind == "absence" else "60"
-    )
-    values["anomaly_factor"] = _shown(condition.get("factor")) if kind == "anomaly" else "3"
-    values["anomaly_min_count"] = _shown(condition.get("min_count")) if kind == "anomaly" else "10"
+    # The kind not chosen (and a new rule) shows a sensible start rather than empty boxes.
+    window = _minutes(condition.get("window_seconds"))
+    values["count_threshold"] = (kind == "count" and _shown(condition.get("threshold"))) or "5"
+    values["count_window"] = (kind == "count" and window) or "10"
+    values["absence_window"] = (kind == "absence" and window) or "60"
+    values["anomaly_factor"] = (kind == "anomaly" and _shown(condition.get("factor"))) or "3"
+    values["anomaly_min_count"] = (kind == "anomaly" and _shown(condition.get("min_count"))) or "10"
     seen: set[str] = set()
     for action in document.get("actions") or []:
         kind = action.get("kind") if isinstance(action, dict) else None
