@@ -24,10 +24,12 @@ from echodash.web.api import (
 )
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
-from echodash.web.views import accounts, event, feed, sources
+from echodash.web.views import accounts, event, feed, rules_page, sources
+from echodash.web.views import alerts as alerts_views
 from echodash.web.views import settings as settings_views
 from echodash.web.views import settings_members as members_views
 from echodash.web.views import settings_notifications as notifications_views
+from echodash.web.views import settings_services as services_views
 from echodash.web.views import templates_page as templates_views
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -101,6 +103,18 @@ routes = [
     methods("/events/{event_id}/panel", GET=event.event_panel),
     methods("/events/{event_id}/raw", GET=event.raw_delivery),
     methods("/events/{event_id}/replay", POST=event.replay),
+    # Alerts pages: fixed paths before /alerts/{alert_id} and /alerts/rules/{rule_id}
+    methods("/alerts", GET=alerts_views.alerts_page),
+    methods("/alerts/list", GET=alerts_views.alerts_list),
+    methods("/alerts/badge", GET=alerts_views.badge),
+    methods("/alerts/rules", GET=rules_page.rules_list),
+    methods("/alerts/rules/new", GET=rules_page.new_rule, POST=rules_page.create_rule),
+    methods("/alerts/rules/test", POST=rules_page.test_rule),
+    methods("/alerts/rules/{rule_id}", GET=rules_page.edit_rule, POST=rules_page.save_rule),
+    methods("/alerts/rules/{rule_id}/delete", POST=rules_page.delete_rule),
+    methods("/alerts/{alert_id}", GET=alerts_views.alert_page),
+    methods("/alerts/{alert_id}/ack", POST=alerts_views.acknowledge),
+    methods("/alerts/{alert_id}/resolve", POST=alerts_views.resolve),
     # Sources pages (anchor: sources routes)
     methods("/sources", GET=sources.sources),
     methods("/sources/new", GET=sources.new_source, POST=sources.create_source),
@@ -130,6 +144,11 @@ routes = [
     ),
     methods("/settings/notifications/digest", POST=notifications_views.save_digest),
     methods("/settings/digest/preview", GET=notifications_views.digest_preview),
+    methods(
+        "/settings/services",
+        GET=services_views.services_settings,
+        POST=services_views.save_services,
+    ),
     # Templates pages (anchor: templates routes)
     methods("/templates", GET=templates_views.templates_list),
     methods("/templates/{fingerprint:path}/preview", POST=templates_views.template_preview),
