@@ -46,7 +46,7 @@ LEASE_SECONDS = 300.0
 SEND_LIMIT = 120.0  # one send's time limit; well inside the lease
 # What a browser notification records: the alert is on the alerts page and in the sidebar's
 # count; there is no push channel to signed-in browsers yet (the bus carries events only).
-BROWSER_DETAIL = "shown on the alerts page (no live browser push yet)"
+BROWSER_DETAIL = "shown on the Alerts page and to browsers that allowed notifications"
 
 
 class Outbox(Protocol):
