@@ -14,12 +14,20 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from echodash.alerts.rule_secrets import SEALED, open_secret
 from echodash.app import create_app
 from echodash.config import Settings
 from echodash.crypto import hash_token
 from echodash.events import utcnow
 from echodash.setup_link import setup_token
-from echodash.store.base.alerts import EvaluationBatch, EvaluationWork, OpenAlert
+from echodash.store.base.alerts import (
+    AlertChange,
+    Attempt,
+    EvaluationBatch,
+    EvaluationWork,
+    NewNotification,
+    OpenAlert,
+)
 from tests.http.test_settings_pages import (
     BASE,
     PASSWORD,
@@ -254,7 +262,9 @@ def test_saving_redirects_and_the_secret_is_never_shown(hub: Hub) -> None:
                                           "count_threshold": "4"})  # fmt: skip
     assert again.status_code == 200
     [rule] = hub.call(hub.svc.store.list_rules, workspace_of(hub))
-    assert rule.document["actions"][0]["secret"] == secret
+    stored = rule.document["actions"][0]["secret"]
+    assert stored.startswith(SEALED) and secret not in stored  # sealed at rest
+    assert open_secret(stored, hub.svc.box) == secret
     assert rule.document["condition"]["threshold"] == 4
     assert "4 or more within 10 min" in text_of(hub.ada.get("/alerts/rules").text)
 
@@ -377,4 +387,53 @@ def test_admins_link_services_and_members_read_them(hub: Hub) -> None:
     assert "github:acme/web, cloudflare:example.com" in text_of(page.text)
     assert 'action="/settings/services"' not in page.text
     refused = bob.post("/settings/services", data={"csrf": csrf_of(page.text), "name_0": "x"})
+    assert refused.status_code == 403
+
+
+def test_a_destination_is_tested_from_its_rule_page_and_its_attempts_listed(
+    hub: Hub, fired: dict[str, Any]
+) -> None:
+    """This app has no outbound allow-list, so a loopback webhook is refused by the guard: the
+    page says so, once; the rule's notification attempts are listed with their answers."""
+    path = f"/alerts/rules/{fired['rule_id']}"
+    saved = post(hub.ada, path, path, **{**COUNT_RULE, "webhook_url": "http://127.0.0.1:9/hook"})
+    assert saved.status_code == 200
+    page = hub.ada.get(path).text
+    assert 'id="destinations"' in page and "Webhook to 127.0.0.1" in text_of(page)
+    assert "Browser notifications" in text_of(page)
+    # The browser action has no test; the webhook (the second action here) has.
+    forms = re.findall(r'action="(/alerts/rules/\d+/actions/(\d+)/test)"', page)
+    assert len(forms) == 1
+    tested = post(hub.ada, forms[0][0], path)
+    assert tested.status_code == 200 and str(tested.url).endswith(path + "#destinations")
+    said = text_of(tested.text)
+    assert "Not delivered" in said and "127.0.0.1" in said
+    assert "Not delivered" not in text_of(hub.ada.get(path).text)  # shown once
+
+    # A notification that was sent (and one that failed) is listed with the answer.
+    async def attempts() -> None:
+        store = hub.svc.store
+        now = datetime.now(UTC)
+        decided = EvaluationWork(changed=[AlertChange(fired["alert_id"], now, notifications=[
+            NewNotification(1, "webhook", {"type": "alert.firing"}, now)])])  # fmt: skip
+
+        async def decide(batch: EvaluationBatch) -> EvaluationWork:
+            return decided
+
+        await store.evaluate(0, decide, now=now)
+        [item] = await store.claim_notifications(now, 10, 60)
+        await store.finish_notification(item.id, Attempt(now, False, 503, "Busy, try later", 0.2),
+                                        now + timedelta(seconds=5))  # fmt: skip
+
+    hub.call(attempts)
+    table = hub.ada.get(path).text
+    table = table[table.index('id="attempts"') :]
+    row = text_of(table[: table.index("</tr>", table.index("<tbody>"))])
+    assert "failed 503" in row and "Busy, try later" in row and f"#{fired['alert_id']}" in row
+
+    # Members read the destinations and attempts but may not send tests.
+    bob = join(hub, invite(hub), "Bob", "bob@example.com")
+    member_page = bob.get(path).text
+    assert "Busy, try later" in member_page and "/actions/" not in member_page
+    refused = post(bob, forms[0][0], path)
     assert refused.status_code == 403

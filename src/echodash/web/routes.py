@@ -112,6 +112,7 @@ routes = [
     methods("/alerts/rules/test", POST=rules_page.test_rule),
     methods("/alerts/rules/{rule_id}", GET=rules_page.edit_rule, POST=rules_page.save_rule),
     methods("/alerts/rules/{rule_id}/delete", POST=rules_page.delete_rule),
+    methods("/alerts/rules/{rule_id}/actions/{index}/test", POST=rules_page.send_test),
     methods("/alerts/{alert_id}", GET=alerts_views.alert_page),
     methods("/alerts/{alert_id}/ack", POST=alerts_views.acknowledge),
     methods("/alerts/{alert_id}/resolve", POST=alerts_views.resolve),

@@ -12,17 +12,26 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash import rule_dry_run
+from echodash.alerts.rule_secrets import seal_secrets
 from echodash.alerts.rules import Rule, RuleError
+from echodash.alerts.sender import GiveUp
 from echodash.events import utcnow
-from echodash.store.base.alerts import AlertRecord, RuleNameTakenError, RuleRecord
+from echodash.store.base.alerts import (
+    AlertRecord,
+    AttemptRecord,
+    RuleNameTakenError,
+    RuleRecord,
+)
 from echodash.web import rule_form
 from echodash.web.api.alerting import checked_rule
 from echodash.web.api.rule_runs import UNSAVED_NAME
+from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id, path_id, query
 from echodash.web.responses import ApiError, services
@@ -104,11 +113,17 @@ async def _editor(
     if chosen and chosen not in sources:
         sources.append(chosen)  # a rule may watch a tool not connected (yet, or any more)
     last: AlertRecord | None = None
+    destinations: list[dict[str, Any]] = []
+    attempts: list[AttemptRecord] = []
     if record is not None:
         found = await services(request).store.list_alerts(
             viewer.workspace_id, rule_id=record.id, limit=1
         )
         last = found[0] if found else None
+        destinations = _destinations(record)
+        attempts = await services(request).store.notification_attempts(
+            viewer.workspace_id, record.id, ATTEMPTS_SHOWN
+        )
     defaults: dict[str, Any] = {
         "form": form,
         "record": record,
@@ -121,6 +136,9 @@ async def _editor(
         "error_field": "",
         "test": None,
         "last": last,
+        "destinations": destinations,
+        "attempts": attempts,
+        "tested": None,
         "notice": _NOTICES.get(query(request, "done") or "", ""),
         "action": f"/alerts/rules/{record.id}" if record else "/alerts/rules/new",
     }
@@ -139,7 +157,60 @@ async def edit_rule(request: Request) -> Response:
     viewer = await require_viewer(request)
     record = await _owned(request, viewer)
     form = rule_form.form_of(record.document, record.enabled)
-    return await _editor(request, viewer, form, record)
+    tested = take_once(request, viewer)
+    answer = await _editor(request, viewer, form, record, tested=tested or None)
+    return cleared(request, answer)
+
+
+ATTEMPTS_SHOWN = 20
+
+
+def _destinations(record: RuleRecord) -> list[dict[str, Any]]:
+    """Each action of the rule in words, for its "Send test" button (never a secret; an
+    Apprise URL only by its scheme, since it carries the service's token)."""
+    rule = _parsed(record)
+    if rule is None:
+        return []
+    found = []
+    for index, action in enumerate(rule.actions):
+        if action.kind == "webhook" and action.url:
+            label = f"Webhook to {urlsplit(action.url).hostname or action.url}"
+        elif action.kind == "apprise" and action.url:
+            label = f"{action.url.split('://', 1)[0]} (Apprise)"
+        elif action.kind == "email":
+            label = f"E-mail to {', '.join(action.to)}"
+        else:
+            label = "Browser notifications"
+        found.append({"index": index, "kind": action.kind, "label": label})
+    return found
+
+
+async def send_test(request: Request) -> Response:
+    """A rule page's "Send test": one notification to one action now; the page it leads back
+    to shows the destination's answer once (a reload sends nothing again)."""
+    viewer = await require_viewer(request)
+    viewer.require_admin(CHANGE)
+    await viewer_form(request, viewer)
+    record = await _owned(request, viewer)
+    raw = request.path_params.get("index", "")
+    runner = services(request).alerts
+    if not (isinstance(raw, str) and raw.isdigit() and len(raw) <= 3) or runner is None:
+        raise ApiError(404, "not_found", "The rule has no such action.")
+    try:
+        attempt = await runner.sender.send_test(record, int(raw))
+    except GiveUp as reason:
+        raise ApiError(404, "not_found", f"Nothing to test: {reason}.") from None
+    path = f"/alerts/rules/{record.id}"
+    answer = see_other(path + "#destinations")
+    shown = {
+        "index": raw,
+        "ok": "yes" if attempt.ok else "",
+        "status": "" if attempt.status_code is None else str(attempt.status_code),
+        "detail": attempt.detail,
+        "seconds": f"{attempt.seconds:.2f}",
+    }
+    show_once(request, answer, viewer, path, shown)
+    return answer
 
 
 def _check_form(
@@ -183,6 +254,8 @@ async def _save(
         return await _show_error(request, viewer, form, record, found)
     store = services(request).store
     enabled = fields.get("enabled") == "on"
+    # Webhook secrets are sealed at rest, as the API stores them (alerts/rule_secrets.py).
+    found = seal_secrets(found, services(request).box)
     try:
         if record is None:
             saved = await store.create_rule(viewer.workspace_id, rule.name, found, enabled)
