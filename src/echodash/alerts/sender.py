@@ -10,6 +10,12 @@ receiver can tell a repeat from a new notification.
 
 The rule is read again at send time for the destination and its secret (payloads never hold
 secrets); a notification whose rule or action is gone is given up.
+
+A `feed` item is the alert's record in the feed, not a destination: it is "sent" by storing
+it as a delivery of the workspace's `alerts` endpoint (feed_items.py) with the key
+`outbox-<item id>`, so a second send — the process died before `finish_notification` — finds
+it stored already and adds nothing: exactly once. It needs no rule, no network and no
+allow-list; while the store cannot take it, it is tried again on the usual schedule.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import orjson
 from echodash.alerts import apprise_action, webhook
 from echodash.alerts.backoff import next_attempt
 from echodash.alerts.evaluation import rule_of
+from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.notices import as_sent, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
 from echodash.alerts.rules import Action, RuleError
@@ -34,7 +41,7 @@ from echodash.alerts.ssrf import Network
 from echodash.alerts.windows import WindowError
 from echodash.digest.mailer import Mailer, MailError
 from echodash.events import utcnow
-from echodash.store.base.alerts import Attempt, OutboxItem, RuleRecord
+from echodash.store.base.alerts import FEED_KIND, Attempt, OutboxItem, RuleRecord
 
 log = logging.getLogger("echodash.alerts.sender")
 
@@ -71,8 +78,10 @@ class Sender:
         mailer: Mailer | None,
         allow: Sequence[Network] = (),
         clock: Callable[[], datetime] = utcnow,
+        feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
+        self._feed = feed
         self._mailer = mailer
         self._allow = tuple(allow)
         self._clock = clock
@@ -129,8 +138,10 @@ class Sender:
         return now + timedelta(seconds=seconds)
 
     async def _send(self, item: OutboxItem) -> tuple[bool, int | None, str]:
-        action = await self._action(item)
         body = as_sent(item.payload, item.alert_id)
+        if item.kind == FEED_KIND:
+            return await self._to_feed(item, body)
+        action = await self._action(item)
         if action.kind == "webhook":
             assert action.url is not None
             raw = orjson.dumps(body)
@@ -147,6 +158,14 @@ class Sender:
         if action.kind == "email":
             return await self._email(action, body)
         return True, None, BROWSER_DETAIL
+
+    async def _to_feed(
+        self, item: OutboxItem, body: dict[str, Any]
+    ) -> tuple[bool, int | None, str]:
+        if self._feed is None:
+            raise GiveUp("this sender keeps no feed")
+        stored = await self._feed.append(item.workspace_id, body, f"outbox-{item.id}")
+        return True, None, "in the feed already" if stored.duplicate else "in the feed"
 
     async def _action(self, item: OutboxItem) -> Action:
         record = await self._store.get_rule(item.workspace_id, item.rule_id)

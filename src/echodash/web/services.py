@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from echodash.alerts.feed_items import FeedIntake
 from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
@@ -35,6 +36,9 @@ class Services:
     rejections: RejectionTally
     jobs: JobRunner
     custom: CustomIntake
+    # Alerts in the feed (alerts/feed_items.py): the sender's, and `record_status_change`'s
+    # when someone acknowledges or resolves an alert.
+    alert_feed: FeedIntake
     workspace_id: int = 0
     # Feed-template previews: a child process of its own, below normal priority, so that
     # a member's previews never delay anyone's events.
