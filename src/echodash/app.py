@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.runner import AlertRunner
 from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
-from echodash.alerts.feed_items import FeedIntake
 from echodash.custom_intake import CustomIntake
 from echodash.digest.job import DigestJob
 from echodash.jobs.retention import RetentionJob
