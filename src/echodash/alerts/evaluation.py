@@ -31,6 +31,7 @@ import orjson
 from echodash.alerts import engine, suspects
 from echodash.alerts.engine import Decision, GroupState
 from echodash.alerts.index import RuleIndex
+from echodash.alerts.matching import ALERTS_SOURCE
 from echodash.alerts.notices import (
     Kind,
     alert_json,
@@ -42,6 +43,7 @@ from echodash.alerts.notices import (
 from echodash.alerts.rules import Absence, Count, Every, Rule, RuleError, parse_rule
 from echodash.alerts.windows import Window, WindowError, parse_window, quiet
 from echodash.events import Event, iso
+from echodash.sources.kit.payload import dig
 from echodash.store.base.alerts import (
     FEED_ACTION,
     FEED_KIND,
@@ -241,6 +243,10 @@ class Evaluator:
             return
         index, by_id = found
         body = _lazy_body(queued.body)
+        if event.source == ALERTS_SOURCE and _about_alerts(body):
+            # The record of an alert about alerts is news to no rule: rules on source
+            # `alerts` would otherwise open, resolve and open again on each other's records.
+            return
         for rule_id, _ in index.matching(event, body):
             rule = by_id[rule_id]
             try:
@@ -550,6 +556,12 @@ def _lazy_body(raw: bytes | None) -> Callable[[], Any]:
         return parsed[0]
 
     return body
+
+
+def _about_alerts(body: Callable[[], Any]) -> bool:
+    """Whether an `alerts` event records an alert of a rule that looks at alert events."""
+    document = body()
+    return bool(dig(document, "rule.match.source") == ALERTS_SOURCE)
 
 
 def _silenced(compiled: Compiled, now: datetime) -> str:
