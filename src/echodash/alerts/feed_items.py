@@ -40,7 +40,7 @@ _HEADERS = {"content-type": "application/json"}
 StatusChange = Literal["acknowledged", "resolved"]
 
 
-class FeedStore(Protocol):
+class FeedItemStore(Protocol):
     """The parts of the Store the intake uses."""
 
     async def list_endpoints(self, workspace_id: int) -> list[EndpointRecord]: ...
@@ -64,7 +64,7 @@ class FeedIntake:
     `on_stored` is called after a new delivery is committed (the processor's `notify`, so the
     event shows at once; the processor looks every second regardless)."""
 
-    def __init__(self, store: FeedStore, on_stored: Callable[[], None] | None = None) -> None:
+    def __init__(self, store: FeedItemStore, on_stored: Callable[[], None] | None = None) -> None:
         self._store = store
         self.on_stored = on_stored
         self._endpoints: dict[int, tuple[EndpointRecord, float]] = {}

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from echodash.alerts.evaluation import Evaluator
-from echodash.alerts.feed_items import FeedIntake, FeedStore
+from echodash.alerts.feed_items import FeedIntake, FeedItemStore
 from echodash.alerts.reads import FeedReader, StoreReads
 from echodash.alerts.sender import Outbox, Sender
 from echodash.alerts.ssrf import parse_allow
@@ -43,7 +43,7 @@ RETRY_AFTER = 1.0  # after a failure, the loop waits this long (and logs once pe
 TICK_JOB = "alerts.tick"
 
 
-class AlertsStore(FeedReader, Outbox, FeedStore, Protocol):
+class AlertsStore(FeedReader, Outbox, FeedItemStore, Protocol):
     """The parts of the Store that alerts use."""
 
     async def evaluate(self, limit: int, evaluate: Evaluate, *, now: datetime) -> int: ...
