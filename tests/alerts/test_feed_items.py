@@ -279,5 +279,10 @@ def test_the_alerts_endpoint_is_made_once_per_workspace(open_store: Open) -> Non
         assert (first.kind, first.name) == ("alerts", "EchoDash alerts")
         kinds = [e.kind for e in await store.list_endpoints(ws)]
         assert kinds.count("alerts") == 1
+        # a workspace where an endpoint of another kind has the name already: the next free one
+        other = await store.create_workspace("other")
+        await store.create_endpoint(other, "generic", "echodash  ALERTS", "slug-2", {}, None)
+        made = await runner.feed.endpoint(other)
+        assert (made.kind, made.name) == ("alerts", "EchoDash alerts 2")
 
     with_runner(open_store, test)

@@ -79,8 +79,9 @@ class FeedIntake:
             records = await self._store.list_endpoints(workspace_id)
             found = next((r for r in records if r.kind == ALERTS_SOURCE), None)
             if found is None:
+                name = _free_name({r.name for r in records})
                 found = await self._store.create_endpoint(
-                    workspace_id, ALERTS_SOURCE, ENDPOINT_NAME, new_slug(), {}, None
+                    workspace_id, ALERTS_SOURCE, name, new_slug(), {}, None
                 )
             self._endpoints[workspace_id] = (found, time.monotonic() + _CACHE_SECONDS)
             return found
@@ -105,6 +106,17 @@ class FeedIntake:
         if not result.duplicate and self.on_stored is not None:
             self.on_stored()
         return result
+
+
+def _free_name(taken: set[str]) -> str:
+    """ENDPOINT_NAME, numbered when another endpoint has it (names are unique in a workspace,
+    without regard to case and spacing)."""
+    keys = {" ".join(name.lower().split()) for name in taken}
+    name, n = ENDPOINT_NAME, 1
+    while " ".join(name.lower().split()) in keys:
+        n += 1
+        name = f"{ENDPOINT_NAME} {n}"
+    return name
 
 
 async def record_status_change(
