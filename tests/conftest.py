@@ -60,6 +60,7 @@ STORE_FREE = (
     "tests/pipeline/test_pacing.py",
     "tests/web/test_source_health.py",
     "tests/web/test_volume_chart.py",
+    "tests/test_rule_dry_run.py",
 )
 
 

@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
         # Alert evaluation, the time-based pass and the notification sender.
-        alerts = AlertRunner(svc.store, settings, feed=svc.alert_feed)
+        alerts = AlertRunner(svc.store, settings, box=svc.box, feed=svc.alert_feed)
         svc.processor.on_events = alerts.notify
         workers += alerts.start()
         # Older events get the vocabulary in the background (once; ends when done).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from echodash.alerts.index import RuleIndex
 from echodash.alerts.matching import matches
 from echodash.alerts.rules import parse_rule
@@ -72,3 +74,19 @@ def test_alert_events_reach_only_the_rules_that_name_their_source() -> None:
     # the same type and category from any other source: the rules that name none see it
     other = event("alert.firing", source="custom", category=Category.INCIDENT)
     assert {key for key, _ in index.matching(other, lambda: {})} == {0, 1, 2}
+
+
+def test_remembered_candidates_stay_right_when_the_memory_fills_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("echodash.alerts.index.MAX_PAIRS", 2)
+    rules = [
+        parse_rule({"name": f"r{n}", "match": m, "condition": {"kind": "every"}})
+        for n, m in enumerate(MATCHES)
+    ]
+    index = RuleIndex(enumerate(rules))
+    kinds = [("github", "push"), ("stripe", "charge.failed"), ("gitlab", "pipeline")] * 5
+    for source, type_ in kinds:  # more pairs than remembered, again and again
+        candidate = event(type_, source=source)
+        expected = {n for n, rule in enumerate(rules) if matches(rule.match, candidate, lambda: {})}
+        assert {key for key, _ in index.matching(candidate, lambda: {})} == expected

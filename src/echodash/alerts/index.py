@@ -21,6 +21,8 @@ from echodash.events import Event
 
 K = TypeVar("K")
 _ANY = None
+# Source and type pairs remembered with their candidate rules (cleared when full).
+MAX_PAIRS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class RuleIndex(Generic[K]):
     def __init__(self, rules: Iterable[tuple[K, Rule]]) -> None:
         self._exact: dict[tuple[str | None, str], list[_Filed[K]]] = defaultdict(list)
         self._loose: dict[str | None, list[_Filed[K]]] = defaultdict(list)
+        self._by_pair: dict[tuple[str, str], list[_Filed[K]]] = {}
         for key, rule in rules:
             pattern = rule.match.type
             filed: _Filed[K]
@@ -51,13 +54,24 @@ class RuleIndex(Generic[K]):
                 self._loose[rule.match.source].append(filed)
 
     def candidates(self, event: Event) -> list[_Filed[K]]:
+        # The candidates depend on the event's source and type alone: worked out once per
+        # pair (a busy stream has a few hundred), not once per event.
+        pair = (event.source, event.type)
+        found = self._by_pair.get(pair)
+        if found is None:
+            if len(self._by_pair) >= MAX_PAIRS:
+                self._by_pair.clear()
+            found = self._by_pair[pair] = self._work_out(event.source, event.type)
+        return found
+
+    def _work_out(self, event_source: str, event_type: str) -> list[_Filed[K]]:
         found: list[_Filed[K]] = []
         # Alert events are seen only by the rules that name their source.
-        sources = (event.source,) if event.source == ALERTS_SOURCE else (event.source, _ANY)
+        sources = (event_source,) if event_source == ALERTS_SOURCE else (event_source, _ANY)
         for source in sources:
-            found += self._exact.get((source, event.type), ())
+            found += self._exact.get((source, event_type), ())
             for filed in self._loose.get(source, ()):
-                if filed.type_pattern is None or filed.type_pattern.match(event.type):
+                if filed.type_pattern is None or filed.type_pattern.match(event_type):
                     found.append(filed)
         return found
 

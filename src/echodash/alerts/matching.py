@@ -110,9 +110,13 @@ def compile_match(match: Match, *, filed: bool = False) -> Callable[[Event, Body
     wheres = match.where
 
     def test(event: Event, body: Body) -> bool:
+        # This runs for every candidate rule of every event (16 on average in the benchmark's
+        # mix): a generator is made only when the rule has `where` conditions at all.
         for check in checks:
             if not check(event):
                 return False
+        if not wheres:
+            return True
         return all(holds(where, value_of(where.field, event, body)) for where in wheres)
 
     return test

@@ -27,6 +27,7 @@ from echodash.alerts.reads import FeedReader, StoreReads
 from echodash.alerts.sender import Outbox, Sender
 from echodash.alerts.ssrf import parse_allow
 from echodash.config import Settings
+from echodash.crypto import SecretBox
 from echodash.digest.mailer import Mailer
 from echodash.events import utcnow
 from echodash.store.base.alerts import Evaluate
@@ -59,6 +60,7 @@ class AlertRunner:
         store: AlertsStore,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        box: SecretBox | None = None,
         feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
@@ -72,6 +74,7 @@ class AlertRunner:
             Mailer(settings),
             parse_allow(settings.outbound_allow),
             clock=clock,
+            box=box,
             feed=self.feed,
         )
         self._woken = asyncio.Event()

@@ -36,9 +36,11 @@ from echodash.alerts.evaluation import rule_of
 from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.notices import as_sent, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
+from echodash.alerts.rule_secrets import open_secret
 from echodash.alerts.rules import Action, RuleError
 from echodash.alerts.ssrf import Network
 from echodash.alerts.windows import WindowError
+from echodash.crypto import SecretBox, SecretKeyError
 from echodash.digest.mailer import Mailer, MailError
 from echodash.events import utcnow
 from echodash.store.base.alerts import FEED_KIND, Attempt, OutboxItem, RuleRecord
@@ -78,9 +80,11 @@ class Sender:
         mailer: Mailer | None,
         allow: Sequence[Network] = (),
         clock: Callable[[], datetime] = utcnow,
+        box: SecretBox | None = None,
         feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
+        self._box = box  # opens webhook secrets sealed at rest
         self._feed = feed
         self._mailer = mailer
         self._allow = tuple(allow)
@@ -145,8 +149,12 @@ class Sender:
         if action.kind == "webhook":
             assert action.url is not None
             raw = orjson.dumps(body)
+            try:
+                secret = open_secret(action.secret, self._box)
+            except (SecretKeyError, ValueError) as error:
+                raise GiveUp(f"the webhook secret cannot be opened: {error}") from None
             got = await webhook.post(
-                self._client, action.url, f"alert-notification-{item.id}", raw, action.secret
+                self._client, action.url, f"alert-notification-{item.id}", raw, secret
             )
             return got.ok, got.status, got.answer
         if action.kind == "apprise":

@@ -10,7 +10,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from echodash.web import health, ingest, source_assets
-from echodash.web.api import custom, endpoints, events, stream, workspace
+from echodash.web.api import (
+    alerts,
+    custom,
+    endpoints,
+    events,
+    linked_services,
+    rule_runs,
+    rules,
+    stream,
+    workspace,
+)
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
 from echodash.web.views import accounts, event, feed, sources
@@ -51,6 +61,26 @@ routes = [
     methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
+    # Alerts (docs/alerts.md)
+    methods("/api/v1/rules", GET=rules.list_rules, POST=rules.create_rule),
+    # Before /rules/{rule_id}: "test" is no id.
+    methods("/api/v1/rules/test", POST=rule_runs.dry_run_unsaved),
+    methods(
+        "/api/v1/rules/{rule_id}",
+        GET=rules.get_rule,
+        PATCH=rules.update_rule,
+        DELETE=rules.delete_rule,
+    ),
+    methods("/api/v1/rules/{rule_id}/test", POST=rule_runs.dry_run_saved),
+    methods("/api/v1/alerts", GET=alerts.list_alerts),
+    methods("/api/v1/alerts/{alert_id}", GET=alerts.get_alert),
+    methods("/api/v1/alerts/{alert_id}/ack", POST=alerts.acknowledge),
+    methods("/api/v1/alerts/{alert_id}/resolve", POST=alerts.resolve),
+    methods(
+        "/api/v1/services",
+        GET=linked_services.get_services,
+        PUT=linked_services.put_services,
+    ),
     # Pages
     methods("/setup", GET=accounts.setup_form, POST=accounts.setup_submit),
     methods("/login", GET=accounts.login_form, POST=accounts.login_submit),
