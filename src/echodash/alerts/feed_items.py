@@ -77,12 +77,19 @@ class FeedIntake:
             return cached[0]
         async with self._lock:
             records = await self._store.list_endpoints(workspace_id)
-            found = next((r for r in records if r.kind == ALERTS_SOURCE), None)
+            found = min(
+                (r for r in records if r.kind == ALERTS_SOURCE), key=lambda r: r.id, default=None
+            )
             if found is None:
                 name = _free_name({r.name for r in records})
-                found = await self._store.create_endpoint(
+                made = await self._store.create_endpoint(
                     workspace_id, ALERTS_SOURCE, name, new_slug(), {}, None
                 )
+                # Another process may have made one at the same moment: every process keeps
+                # to the oldest, so an item's key is deduplicated on one endpoint.
+                again = await self._store.list_endpoints(workspace_id)
+                found = min((r for r in again if r.kind == ALERTS_SOURCE), key=lambda r: r.id,
+                            default=made)  # fmt: skip
             self._endpoints[workspace_id] = (found, time.monotonic() + _CACHE_SECONDS)
             return found
 
