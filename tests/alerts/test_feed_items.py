@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from echodash.alerts.feed_items import FeedIntake, record_status_change
+from echodash.alerts.feed_items import FeedIntake, after_status_change, record_status_change
 from echodash.alerts.notices import as_sent
 from echodash.alerts.runner import AlertRunner
 from echodash.bus.memory import MemoryBus
@@ -225,6 +225,42 @@ def test_alert_events_set_off_only_rules_that_name_their_source(open_store: Open
         # the alert about an alert is in the feed, and news to no rule: two alerts in all
         assert len(await alert_events(store, ws, type="alert.firing")) == 2
         assert len(await store.list_alerts(ws)) == 2
+
+    with_runner(open_store, test)
+
+
+def test_routes_put_a_change_in_the_feed_only_when_it_was_one(open_store: Open) -> None:
+    async def test(store: Store, endpoint: Any, runner: AlertRunner, processor: Processor) -> None:
+        ws = endpoint.workspace_id
+        await store.create_rule(ws, "Failed deploys", BURST)
+        await burst(store, endpoint)
+        await runner.evaluate_queued()
+        [alert] = await store.list_alerts(ws)
+
+        async def by_hand(status: Any, name: str) -> None:
+            before = await store.get_alert(ws, alert.id)
+            assert before is not None
+            changed = await store.set_alert_status(ws, alert.id, status, utcnow(), None)
+            await after_status_change(store, runner.feed, before, changed, status, name)
+
+        await by_hand("acknowledged", "Ada")
+        await by_hand("acknowledged", "Grace")  # acknowledged already: no line
+        await by_hand("resolved", "Grace")
+        await by_hand("resolved", "Ada")  # resolved already: no line
+        await by_hand("acknowledged", "Ada")  # stays resolved: no line
+        await processor.process_pending()
+        assert [e.title for e in await alert_events(store, ws)] == [
+            "Alert resolved by Grace: Failed deploys (github:acme/web)",
+            "Alert acknowledged by Ada: Failed deploys (github:acme/web)",
+        ]
+        # a change whose line cannot be stored is still a change: logged, not raised
+        await burst(store, endpoint)
+        await runner.evaluate_queued()
+        newest = (await store.list_alerts(ws))[0]
+        assert newest.id != alert.id and newest.status == "firing"
+        broken = _Down(store)
+        changed = await store.set_alert_status(ws, newest.id, "resolved", utcnow(), None)
+        await after_status_change(store, FeedIntake(broken), newest, changed, "resolved", "Ada")
 
     with_runner(open_store, test)
 

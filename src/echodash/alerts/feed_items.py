@@ -11,12 +11,14 @@ Two ways in, each exactly once:
   or not: the feed is a record, not a notification); the sender appends it with the key
   `outbox-<item id>`, so a retry after a crash finds the delivery stored already.
 - A person acknowledges or resolves an alert by hand: the route that did it calls
-  `record_status_change` (key `alert-<id>-<status>`: once per alert and status).
+  `after_status_change`, which stores it through `record_status_change` (key
+  `alert-<id>-<status>`: once per alert and status).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
@@ -32,6 +34,8 @@ from echodash.crypto import new_slug
 from echodash.events import Delivery, Origin, utcnow
 from echodash.store.base import AppendResult, EndpointRecord
 from echodash.store.base.alerts import AlertRecord, RuleRecord
+
+log = logging.getLogger("echodash.alerts")
 
 ENDPOINT_NAME = "EchoDash alerts"
 _CACHE_SECONDS = 60.0
@@ -115,6 +119,35 @@ class FeedIntake:
         return result
 
 
+class RuleReads(Protocol):
+    async def get_rule(self, workspace_id: int, rule_id: int) -> RuleRecord | None: ...
+
+
+async def after_status_change(
+    store: RuleReads,
+    intake: FeedIntake,
+    before: AlertRecord,
+    changed: AlertRecord | None,
+    status: StatusChange,
+    by_name: str | None,
+) -> None:
+    """What an acknowledge or resolve route calls after `store.set_alert_status`: puts the
+    change in the feed when it was one (`before` is the alert as read before the change,
+    `changed` what `set_alert_status` returned), through `record_status_change`.
+
+    Nothing is added when the alert was resolved already, or had the status already. The
+    change itself is stored by then, so a failure to store its feed line is logged, not
+    raised: the request still succeeds."""
+    if changed is None or before.status in ("resolved", status):
+        return
+    try:
+        rule = await store.get_rule(changed.workspace_id, changed.rule_id)
+        await record_status_change(intake, changed, rule, status, by_name)
+    except Exception:
+        log.warning("alert %s: its %s line could not be put in the feed", changed.id, status,
+                    exc_info=True)  # fmt: skip
+
+
 def _free_name(taken: set[str]) -> str:
     """ENDPOINT_NAME, numbered when another endpoint has it (names are unique in a workspace,
     without regard to case and spacing)."""
@@ -134,6 +167,7 @@ async def record_status_change(
     by_name: str | None,
 ) -> AppendResult:
     """Put a change made by hand in the feed: `alert.acknowledged` or `alert.resolved`.
+    (Routes call `after_status_change`, which calls this when the request changed the alert.)
 
     Call it after the store has made the change, with what `store.set_alert_status` returned
     and the alert's rule (`store.get_rule(workspace_id, alert.rule_id)`; None when it is gone):
