@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
         # Alert evaluation, the time-based pass and the notification sender.
-        alerts = AlertRunner(svc.store, settings, box=svc.box, feed=svc.alert_feed)
+        alerts = svc.alerts = AlertRunner(svc.store, settings, box=svc.box, feed=svc.alert_feed)
         svc.processor.on_events = alerts.notify
         workers += alerts.start()
         # Older events get the vocabulary in the background (once; ends when done).
@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             yield
         finally:
             svc.processor.on_events = None
+            svc.alerts = None
             for worker in workers:
                 worker.cancel()
             for worker in workers:

@@ -15,13 +15,16 @@ from typing import Any
 
 import orjson
 import pytest
+from cryptography.fernet import Fernet
 from standardwebhooks.webhooks import Webhook
 
 from echodash.alerts import runner as runner_module
 from echodash.alerts.backoff import SCHEDULE
+from echodash.alerts.rule_secrets import seal_secrets
 from echodash.alerts.runner import AlertRunner
 from echodash.bus.memory import MemoryBus
 from echodash.config import Settings
+from echodash.crypto import SecretBox
 from echodash.events import Category, Delivery, EventDraft, Outcome, Severity, utcnow
 from echodash.pipeline.processor import Processor
 from echodash.store.base import Store
@@ -419,3 +422,61 @@ def test_a_failing_loop_logs_once_and_keeps_trying(
     failed = [r for r in caplog.records if "test loop failed" in r.getMessage()]
     assert len(failed) == 1
     assert any("test loop resumed" in r.getMessage() for r in caplog.records)
+
+
+def test_send_test_reaches_the_destination_now_signed_and_marked_as_a_test(
+    open_store: Open,
+) -> None:
+    """The rule page's "Send test": sealed secret opened, signed like a real notification,
+    guarded like one, nothing queued; the person sees the answer."""
+
+    async def test(store: Store, endpoint: Any) -> None:
+        box = SecretBox(Fernet.generate_key())
+        async with Receiver(answers=[(200, {}), (503, {})]) as receiver:
+            document = every_rule({"kind": "webhook", "url": receiver.url, "secret": SECRET})
+            rule = await store.create_rule(
+                endpoint.workspace_id, "Failed deploys", seal_secrets(document, box)
+            )
+            runner = AlertRunner(store, LOOPBACK, box=box)
+            try:
+                sent = await runner.sender.send_test(rule, 0)
+                assert (sent.ok, sent.status_code) == (True, 200)
+                [(_, headers, body)] = receiver.requests
+                received = Webhook(SECRET).verify(body, headers)
+                assert received["type"] == "alert.test"
+                assert received["rule"]["name"] == "Failed deploys"
+                failed = await runner.sender.send_test(rule, 0)  # the receiver now answers 503
+                assert (failed.ok, failed.status_code) == (False, 503)
+                assert await store.pending_notifications() == 0  # nothing queued, no retry
+                assert await store.list_alerts(endpoint.workspace_id) == []
+                # A sealed secret this process cannot open is never sent unsigned.
+                stranger = AlertRunner(store, LOOPBACK, box=SecretBox(Fernet.generate_key()))
+                try:
+                    refused = await stranger.sender.send_test(rule, 0)
+                finally:
+                    await stranger.stop()
+                assert not refused.ok and "cannot be opened" in refused.detail
+                assert len(receiver.requests) == 2
+            finally:
+                await runner.stop()
+
+    with_store(open_store, test)
+
+
+def test_send_test_to_a_blocked_destination_connects_nowhere(open_store: Open) -> None:
+    async def test(store: Store, endpoint: Any) -> None:
+        async with Receiver() as receiver:
+            rule = await store.create_rule(
+                endpoint.workspace_id,
+                "Failed deploys",
+                every_rule({"kind": "webhook", "url": receiver.url}),
+            )
+            runner = AlertRunner(store, Settings())  # no allow-list: loopback is refused
+            try:
+                attempt = await runner.sender.send_test(rule, 0)
+            finally:
+                await runner.stop()
+            assert not attempt.ok and receiver.connections == 0
+            assert "127.0.0.1" in attempt.detail or "loopback" in attempt.detail
+
+    with_store(open_store, test)

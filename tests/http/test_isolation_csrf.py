@@ -224,6 +224,7 @@ def _fill(path: str, owner: Person) -> str:
         "slug": str(owner.endpoint.get("slug", "x")),
         "rule_id": str(owner.rule_id),
         "alert_id": str(owner.alert_id),
+        "index": "0",  # a rule's first action
     }
     return _PARAM.sub(lambda m: values[m.group(1)], path)
 

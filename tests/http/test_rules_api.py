@@ -3,6 +3,7 @@ workspaces kept apart, and dry runs over real signed deliveries."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -399,3 +400,40 @@ def test_any_rule_shaped_body_gets_an_answer_never_a_server_error(
             assert answer.status_code < 500, (path, body, answer.text)
             if answer.status_code == 201:
                 assert c.delete(f"/api/v1/rules/{answer.json()['id']}").status_code == 204
+
+
+def test_a_destination_is_tested_by_an_admin_and_its_attempts_are_listed(server: Server) -> None:
+    """ "Send test" goes through the same guard as real notifications: this server has no
+    allow-list, so a loopback destination is refused before any connection is made."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    blocked = rule(
+        "loopback destination",
+        actions=[{"kind": "webhook", "url": f"http://127.0.0.1:{port}/hook"}],
+    )
+    try:
+        with server.client() as c:
+            saved = c.post("/api/v1/rules", json=blocked).json()
+            url = f"/api/v1/rules/{saved['id']}"
+            assert c.get(url + "/attempts").json() == {"attempts": []}
+            tried = c.post(url + "/actions/0/test")
+            assert tried.status_code == 200, tried.text
+            answer = tried.json()
+            assert answer["ok"] is False and answer["status_code"] is None
+            assert "127.0.0.1" in answer["detail"]
+            assert c.post(url + "/actions/1/test").status_code == 404  # no second action
+            assert c.post(url + "/actions/x/test").status_code == 404
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody connected
+        with client(server, member_token(server)) as m:
+            assert m.get(url + "/attempts").status_code == 200
+            assert m.post(url + "/actions/0/test").status_code == 403
+        _, token = other_workspace(server, "Destination snoopers")
+        with client(server, token) as other:
+            assert other.get(url + "/attempts").status_code == 404
+            assert other.post(url + "/actions/0/test").status_code == 404
+    finally:
+        listener.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
@@ -34,7 +35,7 @@ from echodash.alerts import apprise_action, webhook
 from echodash.alerts.backoff import next_attempt
 from echodash.alerts.evaluation import rule_of
 from echodash.alerts.feed_items import FeedIntake
-from echodash.alerts.notices import as_sent, text_of, title_of
+from echodash.alerts.notices import as_sent, test_payload, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
 from echodash.alerts.rule_secrets import open_secret
 from echodash.alerts.rules import Action, RuleError
@@ -141,11 +142,40 @@ class Sender:
         """When the attempt ended, on the clock the notifications were claimed by."""
         return now + timedelta(seconds=seconds)
 
+    async def send_test(self, record: RuleRecord, index: int) -> Attempt:
+        """Send a test notification to one of a rule's actions now, as a real one would go
+        (the same signing, SSRF guard and time limit), and say how it went. Nothing is queued
+        and nothing is retried: the person is watching."""
+        started = time.monotonic()
+        try:
+            rule, _ = rule_of(record.document)
+        except (RuleError, WindowError) as error:
+            raise GiveUp(f"the rule cannot be read: {error}") from None
+        if not 0 <= index < len(rule.actions):
+            raise GiveUp("the rule has no such action")
+        body = test_payload(record, rule)
+        try:
+            async with asyncio.timeout(SEND_LIMIT):
+                ok, status, detail = await self._deliver(
+                    rule.actions[index], body, f"alert-test-{record.id}-{uuid.uuid4().hex}"
+                )
+        except GiveUp as reason:
+            ok, status, detail = False, None, str(reason)
+        except TimeoutError:
+            ok, status, detail = False, None, f"no answer within {SEND_LIMIT:g} s"
+        seconds = time.monotonic() - started
+        return Attempt(self._clock(), ok, status, detail[:MAX_ANSWER], round(seconds, 3))
+
     async def _send(self, item: OutboxItem) -> tuple[bool, int | None, str]:
         body = as_sent(item.payload, item.alert_id)
         if item.kind == FEED_KIND:
             return await self._to_feed(item, body)
         action = await self._action(item)
+        return await self._deliver(action, body, f"alert-notification-{item.id}")
+
+    async def _deliver(
+        self, action: Action, body: dict[str, Any], message_id: str
+    ) -> tuple[bool, int | None, str]:
         if action.kind == "webhook":
             assert action.url is not None
             raw = orjson.dumps(body)
@@ -153,9 +183,7 @@ class Sender:
                 secret = open_secret(action.secret, self._box)
             except (SecretKeyError, ValueError) as error:
                 raise GiveUp(f"the webhook secret cannot be opened: {error}") from None
-            got = await webhook.post(
-                self._client, action.url, f"alert-notification-{item.id}", raw, secret
-            )
+            got = await webhook.post(self._client, action.url, message_id, raw, secret)
             return got.ok, got.status, got.answer
         if action.kind == "apprise":
             assert action.url is not None

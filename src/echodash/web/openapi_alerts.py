@@ -170,6 +170,20 @@ SCHEMAS: dict[str, Any] = {
             "updated_at": _TIME,
         },
     },
+    "Attempt": {
+        "type": "object",
+        "required": ["at", "ok", "status_code", "detail", "seconds"],
+        "properties": {
+            "at": _TIME,
+            "ok": {"type": "boolean"},
+            "status_code": {"type": ["integer", "null"]},
+            "detail": {"type": "string", "description": "The answer's start, or the error"},
+            "seconds": {"type": "number"},
+            "alert_id": {"type": "integer"},
+            "action": {"type": "integer"},
+            "kind": {"type": "string"},
+        },
+    },
     "DryRun": {
         "type": "object",
         "required": ["would_fire", "moments", "truncated"],
@@ -346,6 +360,46 @@ def _rule_paths() -> dict[str, Any]:
                 "responses": {
                     "200": _json(_ref("DryRun"), "When it would have fired"),
                     "404": _error("Not in your workspace"),
+                    **_AUTH,
+                },
+            }
+        },
+        "/api/v1/rules/{rule_id}/attempts": {
+            "get": {
+                "summary": "The rule's notification attempts, newest first, with each answer",
+                "parameters": [_path("rule_id")],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["attempts"],
+                            "properties": {"attempts": {"type": "array", "items": _ref("Attempt")}},
+                        },
+                        "Attempts",
+                    ),
+                    "404": _error("Not in your workspace"),
+                    **_AUTH,
+                },
+            }
+        },
+        "/api/v1/rules/{rule_id}/actions/{index}/test": {
+            "post": {
+                "summary": "Send a test notification to one of the rule's actions now (admin)",
+                "parameters": [
+                    _path("rule_id"),
+                    {
+                        "name": "index",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,3}$"},
+                        "description": "The action's place in the rule's actions, from 0",
+                    },
+                ],
+                "responses": {
+                    "200": _json(_ref("Attempt"), "How the test went"),
+                    "403": forbidden,
+                    "404": _error("Not in your workspace, or no such action"),
+                    "503": _error("Notifications are not running yet"),
                     **_AUTH,
                 },
             }
