@@ -123,7 +123,9 @@ def test_a_failed_deploy_reaches_a_webhook_that_verifies_with_standard_webhooks(
                 assert await runner.evaluate_queued() == 1
                 [alert] = await store.list_alerts(ws)
                 assert alert.rule_id == rule.id and alert.event_ids == (deploy.id,)
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
                 assert await runner.send_due() == 0  # sent once, not again
             finally:
                 await runner.stop()
@@ -157,7 +159,9 @@ def test_a_receiver_that_fails_three_times_gets_exactly_one_more_delivery(open_s
             try:
                 await runner.evaluate_queued()
                 clock = utcnow()
-                assert await runner.send_due(clock) == 1
+                assert (
+                    await runner.send_due(clock) == 2
+                )  # the action, and the alert's record in the feed
                 for failures in (1, 2, 3):
                     # not due again before its wait (the schedule's, less the jitter)...
                     early = clock + timedelta(seconds=SCHEDULE[failures - 1] * 0.85)
@@ -192,7 +196,9 @@ def test_loopback_without_the_allow_list_gets_no_connection_and_the_attempt_says
             runner = AlertRunner(store, Settings())  # no ECHODASH_OUTBOUND_ALLOW
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             assert receiver.connections == 0
@@ -216,7 +222,9 @@ def test_an_apprise_destination_gets_the_alert_in_words(open_store: Open) -> Non
             runner = AlertRunner(store, LOOPBACK)
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             [(_, _, body)] = receiver.requests
@@ -243,7 +251,9 @@ def test_email_goes_through_the_digest_smtp_settings(open_store: Open) -> None:
             runner = AlertRunner(store, settings)
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             [attempt] = await store.notification_attempts(ws)
@@ -267,7 +277,7 @@ def test_email_without_smtp_is_given_up_with_the_reason(open_store: Open) -> Non
         runner = AlertRunner(store, Settings())
         try:
             await runner.evaluate_queued()
-            assert await runner.send_due() == 1
+            assert await runner.send_due() == 2  # the action, and the alert's record in the feed
         finally:
             await runner.stop()
         [attempt] = await store.notification_attempts(ws)
@@ -310,8 +320,11 @@ def test_suspects_come_from_the_stored_feed_and_the_linked_services(open_store: 
             items = await store.claim_notifications(later, 10, 60)
         finally:
             await runner.stop()
-        [firing, resolved] = [i.payload for i in items]
+        # each change once for the action, once for the feed, with the same payload
+        assert [i.kind for i in items] == ["browser", "feed", "browser", "feed"]
+        firing, _, resolved, _ = [i.payload for i in items]
         assert (firing["type"], resolved["type"]) == ("alert.firing", "alert.resolved")
+        assert [i.payload for i in items[1::2]] == [firing, resolved]
         for sent in (firing, resolved):
             assert [s["id"] for s in sent["alert"]["suspects"]] == ids
             assert sent["alert"]["suspects"][0]["title"] == "deployed"
@@ -342,7 +355,9 @@ def test_an_absence_opens_on_the_time_based_pass_which_one_process_runs(open_sto
             await store.evaluate(0, first.evaluator, now=later)
             [alert] = await store.list_alerts(ws)
             assert alert.reason == "nothing for 10 min" and alert.event_ids == ()
-            assert await first.send_due(later) == 1
+            assert (
+                await first.send_due(later) == 2
+            )  # the action, and the alert's record in the feed
         finally:
             await first.stop()
             await second.stop()

@@ -10,6 +10,12 @@ receiver can tell a repeat from a new notification.
 
 The rule is read again at send time for the destination and its secret (payloads never hold
 secrets); a notification whose rule or action is gone is given up.
+
+A `feed` item is the alert's record in the feed, not a destination: it is "sent" by storing
+it as a delivery of the workspace's `alerts` endpoint (feed_items.py) with the key
+`outbox-<item id>`, so a second send — the process died before `finish_notification` — finds
+it stored already and adds nothing: exactly once. It needs no rule, no network and no
+allow-list; while the store cannot take it, it is tried again on the usual schedule.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import orjson
 from echodash.alerts import apprise_action, webhook
 from echodash.alerts.backoff import next_attempt
 from echodash.alerts.evaluation import rule_of
+from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.notices import as_sent, test_payload, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
 from echodash.alerts.rule_secrets import open_secret
@@ -37,7 +44,7 @@ from echodash.alerts.windows import WindowError
 from echodash.crypto import SecretBox, SecretKeyError
 from echodash.digest.mailer import Mailer, MailError
 from echodash.events import utcnow
-from echodash.store.base.alerts import Attempt, OutboxItem, RuleRecord
+from echodash.store.base.alerts import FEED_KIND, Attempt, OutboxItem, RuleRecord
 
 log = logging.getLogger("echodash.alerts.sender")
 
@@ -75,9 +82,11 @@ class Sender:
         allow: Sequence[Network] = (),
         clock: Callable[[], datetime] = utcnow,
         box: SecretBox | None = None,
+        feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
         self._box = box  # opens webhook secrets sealed at rest
+        self._feed = feed
         self._mailer = mailer
         self._allow = tuple(allow)
         self._clock = clock
@@ -158,8 +167,10 @@ class Sender:
         return Attempt(self._clock(), ok, status, detail[:MAX_ANSWER], round(seconds, 3))
 
     async def _send(self, item: OutboxItem) -> tuple[bool, int | None, str]:
-        action = await self._action(item)
         body = as_sent(item.payload, item.alert_id)
+        if item.kind == FEED_KIND:
+            return await self._to_feed(item, body)
+        action = await self._action(item)
         return await self._deliver(action, body, f"alert-notification-{item.id}")
 
     async def _deliver(
@@ -183,6 +194,14 @@ class Sender:
         if action.kind == "email":
             return await self._email(action, body)
         return True, None, BROWSER_DETAIL
+
+    async def _to_feed(
+        self, item: OutboxItem, body: dict[str, Any]
+    ) -> tuple[bool, int | None, str]:
+        if self._feed is None:
+            raise GiveUp("this sender keeps no feed")
+        stored = await self._feed.append(item.workspace_id, body, f"outbox-{item.id}")
+        return True, None, "in the feed already" if stored.duplicate else "in the feed"
 
     async def _action(self, item: OutboxItem) -> Action:
         record = await self._store.get_rule(item.workspace_id, item.rule_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.runner import AlertRunner
 from echodash.bus.base import Bus
 from echodash.config import Settings
@@ -36,6 +37,9 @@ class Services:
     rejections: RejectionTally
     jobs: JobRunner
     custom: CustomIntake
+    # Alerts in the feed (alerts/feed_items.py): the sender's, and the one the acknowledge
+    # and resolve routes pass to `after_status_change`.
+    alert_feed: FeedIntake
     workspace_id: int = 0
     # Alert evaluation and notifications, once the app has started them (sends tests too).
     alerts: AlertRunner | None = None
