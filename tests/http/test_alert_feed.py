@@ -82,7 +82,21 @@ def test_a_burst_that_matches_a_rule_shows_as_an_alert_event(tmp_path: Path) -> 
             assert answer.json()["error"] == "internal_only"
         with srv.client() as c:
             shown = c.get("/api/v1/events", params={"source": "alerts"}).json()["events"]
-        assert [e["title"] for e in shown] == [event["title"]]
+            assert [e["title"] for e in shown] == [event["title"]]
+            # Acknowledging and resolving by hand are in the feed too, once each.
+            alert_id = alert["fields"]["alert"]
+            assert c.post(f"/api/v1/alerts/{alert_id}/ack").status_code == 200
+            assert c.post(f"/api/v1/alerts/{alert_id}/ack").status_code == 200  # no change
+            assert c.post(f"/api/v1/alerts/{alert_id}/resolve").status_code == 200
+            deadline = time.monotonic() + 15
+            types: list[str] = []
+            while len(types) < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+                found = c.get("/api/v1/events", params={"source": "alerts"}).json()["events"]
+                types = [e["type"] for e in found]
+            assert types == ["alert.resolved", "alert.acknowledged", "alert.firing"]
+            time.sleep(0.5)
+            assert len(c.get("/api/v1/events", params={"source": "alerts"}).json()["events"]) == 3
         assert "Traceback" not in srv.log()
     finally:
         srv.stop()

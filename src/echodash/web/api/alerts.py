@@ -13,6 +13,7 @@ from typing import Any, Literal, cast, get_args
 from starlette.requests import Request
 from starlette.responses import Response
 
+from echodash.alerts.feed_items import after_status_change
 from echodash.events import Event, iso, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStatus, AlertStore, TimelineEntry
 from echodash.web.auth import require_token
@@ -81,6 +82,16 @@ async def _set_status(request: Request, status: Literal["acknowledged", "resolve
     )
     if changed is None:
         raise ApiError(404, "not_found", _MISSING)
+    # The change in the feed too (once; never failing the request).
+    person = await store.get_user(token.user_id) if token.user_id is not None else None
+    await after_status_change(
+        store,
+        services(request).alert_feed,
+        record,
+        changed,
+        status,
+        person.name if person is not None else token.name,
+    )
     [shown] = await _with_details(request, store, token.workspace_id, [changed])
     return json_response(shown)
 

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.alerts.evaluation import MAINTENANCE
+from echodash.alerts.feed_items import after_status_change
 from echodash.alerts.rules import RuleError, parse_rule
 from echodash.events import Event, utcnow
 from echodash.store.base.alerts import AlertRecord, AlertStore, RuleRecord, TimelineEntry
@@ -261,11 +262,14 @@ async def _set_status(request: Request, status: Literal["acknowledged", "resolve
     viewer = await require_viewer(request)
     form = await viewer_form(request, viewer)
     record = await _owned(request, viewer)
-    changed = await services(request).store.set_alert_status(
+    svc = services(request)
+    changed = await svc.store.set_alert_status(
         viewer.workspace_id, record.id, status, utcnow(), viewer.user.id
     )
     if changed is None:
         raise ApiError(404, "not_found", _MISSING)
+    # The change in the feed too (once; never failing the request).
+    await after_status_change(svc.store, svc.alert_feed, record, changed, status, viewer.user.name)
     back = safe_next(form.get("next"))
     if back.split("?", 1)[0] != f"/alerts/{record.id}":
         back = f"/alerts?done={status}"
