@@ -434,12 +434,15 @@ class Evaluator:
         wanted = {i for alert in alerts for i in suspect_ids(alert)} - set(events)
         if wanted:
             events.update({e.id: e for e in await self._reads.events(sorted(wanted))})
+        # Each workspace's events once, not once per alert (a batch can open hundreds).
+        per_workspace: dict[int, dict[int, Event]] = {}
+        for event_id, event in events.items():
+            per_workspace.setdefault(event.workspace_id, {})[event_id] = event
         for alert in alerts:
             rule = by_id.get(alert["rule_id"])
             workspace = rule.workspace_id if rule is not None else None
-            with_suspect_events(
-                alert, {i: e for i, e in events.items() if e.workspace_id == workspace}
-            )
+            found = per_workspace.get(workspace, {}) if workspace is not None else {}
+            with_suspect_events(alert, found)
 
     async def _opened(
         self,
