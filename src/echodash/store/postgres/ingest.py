@@ -16,11 +16,13 @@ from echodash.store.base import (
     StoredDelivery,
 )
 from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
+from echodash.store.base.metrics import collect_facts
 from echodash.store.postgres.connection import (
     Conn,
     PgConnection,
     is_outage,
 )
+from echodash.store.postgres.metrics import keep_facts
 from echodash.store.postgres.sql import (
     DELIVERY_COLUMNS,
     EVENTS_CHANNEL,
@@ -177,6 +179,16 @@ def _event_rows(
 
 
 async def _insert_parsed(
+    conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+) -> list[Event]:
+    """Every delivery's events, and their metric facts, inside the caller's transaction."""
+    saved = await _insert_events_of(conn, parsed)
+    deliveries = {d.id: d for d, _ in parsed}
+    await keep_facts(conn, collect_facts((e, deliveries.get(e.delivery_id or 0)) for e in saved))
+    return saved
+
+
+async def _insert_events_of(
     conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
 ) -> list[Event]:
     """Every delivery's events, inside the caller's transaction. If the batch cannot be
