@@ -12,6 +12,7 @@ from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
 from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
 from echodash.web.auth import require_token
+from echodash.web.openapi_metrics import metric_paths
 from echodash.web.responses import json_response
 from echodash.workspaces import MAX_NAME as MAX_WORKSPACE_NAME
 from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
@@ -494,6 +495,7 @@ def build_document() -> dict[str, Any]:
             }
         },
         "/api/v1/workspace": _workspace_paths(),
+        **metric_paths(),
     }
     for operations in paths.values():
         for name, operation in operations.items():

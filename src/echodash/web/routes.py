@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from echodash.web import health, ingest, source_assets
-from echodash.web.api import custom, endpoints, events, stream, workspace
+from echodash.web.api import custom, endpoints, events, metrics, stream, workspace
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
 from echodash.web.views import accounts, event, feed, sources
@@ -51,6 +51,14 @@ routes = [
     methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
+    methods("/api/v1/metrics/dora", GET=metrics.dora),
+    methods("/api/v1/metrics/revenue", GET=metrics.revenue),
+    methods("/api/v1/metrics/product", GET=metrics.product),
+    methods("/api/v1/metrics/retention", GET=metrics.retention),
+    methods("/api/v1/metrics/funnel", GET=metrics.funnel),
+    methods("/api/v1/metrics/time-to-value", GET=metrics.time_to_value),
+    methods("/api/v1/metrics/nps", GET=metrics.nps),
+    methods("/api/v1/metrics/csat", GET=metrics.csat),
     # Pages
     methods("/setup", GET=accounts.setup_form, POST=accounts.setup_submit),
     methods("/login", GET=accounts.login_form, POST=accounts.login_submit),
