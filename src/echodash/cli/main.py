@@ -13,6 +13,7 @@ from echodash.cli.context import data_dir_option, settings_from, with_open_store
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
 from echodash.cli.jobs import jobs
+from echodash.cli.metrics import metrics
 from echodash.cli.portable import export, import_
 from echodash.cli.tokens import tokens
 from echodash.cli.users import users
@@ -108,6 +109,7 @@ cli.add_command(tokens)
 cli.add_command(users)
 cli.add_command(workspace)
 cli.add_command(jobs)
+cli.add_command(metrics)
 cli.add_command(export)
 cli.add_command(import_)
 
