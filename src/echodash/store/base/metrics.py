@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from echodash.events import Event, Origin
+from echodash.events import Event, EventDraft, Origin
 from echodash.metrics.dora import Commit, Deployment, Incident, Push
 from echodash.metrics.facts import IncidentMark, facts_of, may_have_facts, merge_incident
 from echodash.metrics.product import Activity
@@ -118,12 +118,33 @@ class FactBatch:
                 )
 
 
+def fact_documents(
+    parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+) -> dict[int, Any]:
+    """The JSON bodies of the deliveries whose events a metric may read, by delivery id:
+    parsed before the store's write lock is taken (the writer thread on SQLite, the event
+    writers' lock on PostgreSQL), so that keeping facts adds little inside it. A body that is
+    not JSON is left out (it gives no facts)."""
+    found: dict[int, Any] = {}
+    for delivery, drafts in parsed:
+        if delivery.origin is Origin.REPLAY:
+            continue
+        if any(may_have_facts(delivery.source, d.type, delivery.body) for d in drafts):
+            try:
+                found[delivery.id] = orjson.loads(delivery.body)
+            except orjson.JSONDecodeError:
+                continue
+    return found
+
+
 def collect_facts(
     pairs: Iterable[tuple[Event, StoredDelivery | None]],
+    documents: Mapping[int, Any] | None = None,
 ) -> FactBatch:
-    """The facts of stored events, each read with its delivery's body. Replays add nothing
-    (their facts are their original's); a body that cannot be read adds nothing; the body is
-    parsed only for events of a source and type a metric reads."""
+    """The facts of stored events, each read with its delivery's body (from `documents`,
+    as `fact_documents` parsed them, when given). Replays add nothing (their facts are their
+    original's); a body that cannot be read adds nothing; the body is parsed only for events
+    of a source and type a metric reads."""
     batch = FactBatch()
     for event, delivery in pairs:
         if event.origin is Origin.REPLAY or delivery is None:
@@ -131,7 +152,12 @@ def collect_facts(
         if not may_have_facts(event.source, event.type, delivery.body):
             continue
         try:
-            document = orjson.loads(delivery.body)
+            if documents is None:
+                document = orjson.loads(delivery.body)
+            elif delivery.id in documents:
+                document = documents[delivery.id]
+            else:
+                continue  # not JSON
             facts = facts_of(event, document)
         except Exception as exc:  # a metric fact never stops events from being stored
             log.warning("no metric facts from event %s: %r", event.id, exc)

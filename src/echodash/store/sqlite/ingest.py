@@ -15,7 +15,7 @@ from echodash.store.base import (
     StoredDelivery,
 )
 from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
-from echodash.store.base.metrics import collect_facts
+from echodash.store.base.metrics import collect_facts, fact_documents
 from echodash.store.rows import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
@@ -108,6 +108,8 @@ class SqliteIngest(SqliteConnection):
     async def save_events(
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
     ) -> list[Event]:
+        documents = fact_documents(parsed)  # outside the writer thread
+
         def fn(conn: sqlite3.Connection) -> list[Event]:
             saved: list[Event] = []
             stored: list[tuple[Event, StoredDelivery | None]] = []
@@ -116,7 +118,7 @@ class SqliteIngest(SqliteConnection):
                 saved.extend(events)
                 stored.extend((event, delivery) for event in events)
             # The metric facts of these events, in the same transaction: kept exactly once.
-            keep_facts(conn, collect_facts(stored))
+            keep_facts(conn, collect_facts(stored, documents))
             return saved
 
         return await self._write(fn)
