@@ -61,11 +61,13 @@ def deployment(repo: str, number: int, sha: str, at: datetime, env: str = "produ
     return json.dumps(document).encode()
 
 
-def incident(repo: str, action: str, opened: datetime, closed: datetime | None) -> bytes:
+def incident(
+    repo: str, action: str, opened: datetime, closed: datetime | None, number: int = 77
+) -> bytes:
     document = with_repo(fixture("issues/opened.payload.json"), repo)
     document["action"] = action
     document["issue"].update(
-        number=77,
+        number=number,
         labels=[{"id": 1, "name": "incident", "color": "f00", "default": False}],
         created_at=iso(opened),
         closed_at=None if closed is None else iso(closed),
