@@ -1,6 +1,7 @@
 """`may_have_facts`, the ingest path's cheap test, never turns away an event `facts_of`
-would find facts in: checked on every published GitHub example (labelled as incidents too),
-and on the other sources' kinds of fact."""
+would find facts in: checked on every published GitHub example (issues labelled as incidents)
+and on GitLab's documented deliveries, each with the type the real parser gives it, and on the
+other sources' kinds of fact."""
 
 from __future__ import annotations
 
@@ -14,15 +15,11 @@ import pytest
 
 from echodash.metrics.facts import facts_of, may_have_facts
 from tests.alerts.events import event
+from tests.sources.github import helpers as github
+from tests.sources.gitlab import samples as gitlab
 from tests.support import GITHUB_FIXTURES, STRIPE_RESOURCES
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
-
-
-def _github_type(path: Path, body: Any) -> str:
-    kind = path.parent.name
-    action = body.get("action") if isinstance(body, dict) else None
-    return f"{kind}.{action}" if isinstance(action, str) else kind
 
 
 @pytest.mark.parametrize(
@@ -32,10 +29,21 @@ def test_every_github_example_with_facts_passes_the_precheck(path: Path) -> None
     body = json.loads(path.read_bytes())
     if isinstance(body.get("issue"), dict):
         body["issue"]["labels"] = [{"name": "incident"}]
-    kind = _github_type(path, body)
-    found = facts_of(event(kind, source="github", at=T0), body)
-    if found:
-        assert may_have_facts("github", kind, orjson.dumps(body)), kind
+    raw = orjson.dumps(body)
+    for draft in github.SOURCE.parse(github.headers_for(path.parent.name, raw), raw):
+        if facts_of(event(draft.type, source="github", at=T0), body):
+            assert may_have_facts("github", draft.type, raw), draft.type
+
+
+def test_gitlab_deliveries_with_facts_pass_the_precheck() -> None:
+    labelled = gitlab.issue("close", closed_at="2024-06-03T11:00:00Z")
+    labelled["labels"] = [{"title": "incident"}]
+    documents = [gitlab.push(), gitlab.deployment("success"), labelled]
+    for document in documents:
+        draft = gitlab.parse_one(document)
+        raw = orjson.dumps(document)
+        assert facts_of(event(draft.type, source="gitlab", at=T0), document), draft.type
+        assert may_have_facts("gitlab", draft.type, raw), draft.type
 
 
 def test_the_other_sources_kinds_of_fact_pass_and_others_do_not() -> None:

@@ -14,6 +14,8 @@ from echodash.events import EventDraft, Origin
 from echodash.metrics.dora import Push
 from echodash.metrics.product import Activity
 from echodash.store.base import Store
+from echodash.store.postgres import metrics as postgres_metrics
+from echodash.store.sqlite import metrics as sqlite_metrics
 from tests.store.contract import delivery_of, endpoint_in
 
 pytestmark = pytest.mark.own_stores
@@ -263,5 +265,29 @@ def test_nothing_kept_for_events_no_metric_reads(run: Callable[..., Any]) -> Non
         await store_all(store, github, [("s", "star.created", b'{"repository": {}}', 0)])
         await store_all(store, github, [("bad", "push", b"not json", 0)])
         assert await store.metric_pushes(ws, T0 - timedelta(days=400), T0 + timedelta(days=1)) == []
+
+    run(check)
+
+
+def test_facts_that_cannot_be_kept_never_cost_an_event(
+    run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug in keeping facts")
+
+    async def broken_async(*args: Any) -> Any:
+        broken()
+
+    monkeypatch.setattr(sqlite_metrics, "_write", broken)
+    monkeypatch.setattr(postgres_metrics, "_write", broken_async)
+
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        saved = await store_all(
+            store, github, [("d1", "deployment_status.created", deployment(1, 60, "b2"), 60)]
+        )
+        assert len(saved) == 1 and saved[0].title == "d1"
+        assert await store.pending_deliveries(10) == []
+        assert await store.metric_deployments(github.workspace_id, T0 + timedelta(days=1)) == []
 
     run(check)
