@@ -291,3 +291,15 @@ def test_facts_that_cannot_be_kept_never_cost_an_event(
         assert await store.metric_deployments(github.workspace_id, T0 + timedelta(days=1)) == []
 
     run(check)
+
+
+def test_facts_with_characters_postgresql_text_refuses_are_kept(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        web = await endpoint_in(store, kind="custom")
+        await store_all(
+            store, web, [("k0", "Signed up", custom("k\x00", "Signed up", "u\x001", 0), 0)]
+        )
+        [activity] = await store.metric_activity(web.workspace_id, None, T0 + timedelta(days=1))
+        assert activity.distinct_id in ("u\x001", "u\ufffd1")
+
+    run(check)

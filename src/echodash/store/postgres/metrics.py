@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from echodash.store.base.metrics import (
     snapshot_from,
 )
 from echodash.store.postgres.connection import Conn, PgConnection, is_outage
-from echodash.store.postgres.sql import LOCK_EVENTS, LOCK_SPACE
+from echodash.store.postgres.sql import LOCK_EVENTS, LOCK_SPACE, clean
 
 log = logging.getLogger("echodash.store")
 
@@ -57,45 +58,109 @@ async def keep_facts(conn: Conn, batch: FactBatch) -> None:
         log.error("metric facts could not be kept: %r", exc)
 
 
+def _text(value: str | None) -> str | None:
+    return None if value is None else clean(value)
+
+
+async def _upsert(
+    conn: Conn,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict: str,
+) -> None:
+    """Insert `rows` as column arrays in one statement (keys are unique within a batch)."""
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"${n}::{kind}[]" for n, (_name, kind) in enumerate(columns, start=1))
+    await conn.execute(
+        f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}",
+        *([list(column) for column in zip(*rows, strict=True)]),
+    )
+
+
 async def _write(conn: Conn, batch: FactBatch) -> None:
     if batch.deployments:
-        await conn.executemany(
-            "INSERT INTO metric_deployments (workspace_id, key, service, environment, at, sha, "
-            "ref, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (workspace_id, key) DO UPDATE SET service = excluded.service, "
+        await _upsert(
+            conn,
+            "metric_deployments",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("service", "text"),
+                ("environment", "text"),
+                ("at", "timestamptz"),
+                ("sha", "text"),
+                ("ref", "text"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    w,
+                    clean(d.key),
+                    clean(d.service),
+                    clean(d.environment),
+                    d.at,
+                    _text(d.sha),
+                    _text(d.ref),
+                    d.event_id,
+                )
+                for w, d in batch.deployments.values()
+            ],
+            "(workspace_id, key) DO UPDATE SET service = excluded.service, "
             "environment = excluded.environment, at = excluded.at, sha = excluded.sha, "
             "ref = excluded.ref, event_id = excluded.event_id "
             "WHERE excluded.at < metric_deployments.at",
-            [
-                (w, d.key, d.service, d.environment, d.at, d.sha, d.ref, d.event_id)
-                for w, d in batch.deployments.values()
-            ],
         )
     if batch.commits:
-        await conn.executemany(
-            "INSERT INTO metric_commits (workspace_id, service, ref, sha, committed_at, "
-            "pushed_at, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-            "ON CONFLICT (workspace_id, service, ref, sha) DO UPDATE SET "
-            "committed_at = excluded.committed_at, pushed_at = excluded.pushed_at, "
-            "event_id = excluded.event_id WHERE excluded.pushed_at < metric_commits.pushed_at",
+        await _upsert(
+            conn,
+            "metric_commits",
             [
-                (c.workspace_id, c.service, c.ref, c.sha, c.committed_at, c.pushed_at, c.event_id)
+                ("workspace_id", "bigint"),
+                ("service", "text"),
+                ("ref", "text"),
+                ("sha", "text"),
+                ("committed_at", "timestamptz"),
+                ("pushed_at", "timestamptz"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    c.workspace_id,
+                    clean(c.service),
+                    clean(c.ref),
+                    clean(c.sha),
+                    c.committed_at,
+                    c.pushed_at,
+                    c.event_id,
+                )
                 for c in batch.commits.values()
             ],
+            "(workspace_id, service, ref, sha) DO UPDATE SET "
+            "committed_at = excluded.committed_at, pushed_at = excluded.pushed_at, "
+            "event_id = excluded.event_id WHERE excluded.pushed_at < metric_commits.pushed_at",
         )
     if batch.heads:
-        await conn.executemany(
-            "INSERT INTO metric_push_heads (workspace_id, service, ref, head, at, event_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, service, ref, head) "
-            "DO UPDATE SET at = excluded.at, event_id = excluded.event_id "
-            "WHERE excluded.at < metric_push_heads.at",
+        await _upsert(
+            conn,
+            "metric_push_heads",
             [
-                (h.workspace_id, h.service, h.ref, h.head, h.at, h.event_id)
+                ("workspace_id", "bigint"),
+                ("service", "text"),
+                ("ref", "text"),
+                ("head", "text"),
+                ("at", "timestamptz"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (h.workspace_id, clean(h.service), clean(h.ref), clean(h.head), h.at, h.event_id)
                 for h in batch.heads.values()
             ],
+            "(workspace_id, service, ref, head) DO UPDATE SET at = excluded.at, "
+            "event_id = excluded.event_id WHERE excluded.at < metric_push_heads.at",
         )
     if batch.marks:
-        keys = sorted({(w, m.key) for w, m in batch.marks})
+        keys = sorted({(w, clean(m.key)) for w, m in batch.marks})
         rows = await conn.fetch(
             f"SELECT workspace_id, {_INCIDENT_COLUMNS} FROM metric_incidents "
             "WHERE (workspace_id, key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
@@ -103,49 +168,91 @@ async def _write(conn: Conn, batch: FactBatch) -> None:
             [k[1] for k in keys],
         )
         current = {(r[0], r[1]): _incident(r[1:]) for r in rows}
-        merged = merge_marks(current, batch.marks)
-        await conn.executemany(
-            "INSERT INTO metric_incidents (workspace_id, key, service, start_at, end_at, "
-            "root_cause, event_ids) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-            "ON CONFLICT (workspace_id, key) DO UPDATE SET service = excluded.service, "
-            "start_at = excluded.start_at, end_at = excluded.end_at, "
-            "root_cause = excluded.root_cause, event_ids = excluded.event_ids",
+        marks = [
+            (w, replace(m, key=clean(m.key), service=clean(m.service))) for w, m in batch.marks
+        ]
+        merged = merge_marks(current, marks)
+        await _upsert(
+            conn,
+            "metric_incidents",
             [
-                (w, i.key, i.service, i.start, i.end, i.root_cause, event_ids_json(i))
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("service", "text"),
+                ("start_at", "timestamptz"),
+                ("end_at", "timestamptz"),
+                ("root_cause", "text"),
+                ("event_ids", "text"),
+            ],
+            [
+                (w, i.key, i.service, i.start, i.end, _text(i.root_cause), event_ids_json(i))
                 for (w, _k), i in merged.items()
             ],
+            "(workspace_id, key) DO UPDATE SET service = excluded.service, "
+            "start_at = excluded.start_at, end_at = excluded.end_at, "
+            "root_cause = excluded.root_cause, event_ids = excluded.event_ids",
         )
     if batch.snapshots:
-        await conn.executemany(
-            "INSERT INTO metric_snapshots (workspace_id, key, subscription, customer, currency, "
-            "status, created, items, discount, event_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-            "ON CONFLICT (workspace_id, key) DO NOTHING",
+        await _upsert(
+            conn,
+            "metric_snapshots",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("subscription", "text"),
+                ("customer", "text"),
+                ("currency", "text"),
+                ("status", "text"),
+                ("created", "timestamptz"),
+                ("items", "text"),
+                ("discount", "text"),
+                ("event_id", "bigint"),
+            ],
             [
                 (
                     w,
-                    key,
-                    s.subscription,
-                    s.customer,
-                    s.currency,
-                    s.status,
+                    clean(key),
+                    clean(s.subscription),
+                    clean(s.customer),
+                    clean(s.currency),
+                    clean(s.status),
                     s.created,
-                    items_json(s),
-                    discount_json(s),
+                    clean(items_json(s)),
+                    _text(discount_json(s)),
                     s.event_id,
                 )
                 for (_w, key), (w, s) in batch.snapshots.items()
             ],
+            "(workspace_id, key) DO NOTHING",
         )
     if batch.activity:
-        await conn.executemany(
-            "INSERT INTO metric_activity (workspace_id, key, distinct_id, name, at, day, score, "
-            "event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (workspace_id, key) DO NOTHING",
+        await _upsert(
+            conn,
+            "metric_activity",
             [
-                (w, key, a.distinct_id, a.name, a.at, a.at.date().isoformat(), a.score, a.event_id)
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("distinct_id", "text"),
+                ("name", "text"),
+                ("at", "timestamptz"),
+                ("day", "text"),
+                ("score", "double precision"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    w,
+                    clean(key),
+                    clean(a.distinct_id),
+                    clean(a.name),
+                    a.at,
+                    a.at.date().isoformat(),
+                    a.score,
+                    a.event_id,
+                )
                 for (_w, key), (w, a) in batch.activity.items()
             ],
+            "(workspace_id, key) DO NOTHING",
         )
 
 
