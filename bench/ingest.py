@@ -3,7 +3,7 @@
 Both servers run pinned to CPU 0 with one worker; wrk (64 connections) runs on CPU 1 and
 sends 3 KB signed JSON bodies, each with a fresh X-GitHub-Delivery id. Medians of N runs.
 
-    .venv/bin/python bench/ingest.py [--seconds 15] [--runs 3]
+    .venv/bin/python bench/ingest.py [--seconds 15] [--runs 3] [--rules 100]
     .venv/bin/python bench/ingest.py --database postgres [--pg-url postgresql://HOST:PORT]
     .venv/bin/python bench/ingest.py --database postgres --only-reference
 
@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import random
 import re
 import shutil
 import signal
@@ -248,8 +249,21 @@ def bench_pg_reference(
             proc.wait(10)
 
 
+def rule_documents(count: int) -> list[dict[str, object]]:
+    """`count` active alert rules, most of them able to match the benchmark's pushes: the
+    mix of bench/alerts_eval.py, by the rules API."""
+    sys.path.insert(0, str(HERE))
+    import alerts_eval
+
+    documents = alerts_eval.rule_documents(count, random.Random(1))
+    for n, document in enumerate(documents):
+        if n % 4 == 0:  # a quarter aimed squarely at this benchmark's GitHub pushes
+            document["match"] = {"source": "github", "type": "push"}
+    return documents
+
+
 def bench_echodash(
-    wrk: str, body: bytes, seconds: int, workdir: Path, database: str = ""
+    wrk: str, body: bytes, seconds: int, workdir: Path, database: str = "", rules: int = 0
 ) -> tuple[float, float, int]:
     settings = {"database": database} if database else {}
     server = EchoDashProcess(
@@ -269,7 +283,15 @@ def bench_echodash(
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
         r.raise_for_status()
-        rps, p99 = run_wrk(wrk, r.json()["url"], body, seconds, workdir)
+        receive_url = r.json()["url"]
+        for document in rule_documents(rules):
+            made = httpx.post(
+                base + "/api/v1/rules",
+                json=document,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+            made.raise_for_status()
+        rps, p99 = run_wrk(wrk, receive_url, body, seconds, workdir)
         # Every acknowledged delivery must become an event: wait for the parser to catch up.
         caught_up_from = time.monotonic()
         deadline = caught_up_from + 300
@@ -292,10 +314,10 @@ def bench_echodash(
 
 
 def bench_echodash_pg(
-    wrk: str, body: bytes, seconds: int, workdir: Path, server: str
+    wrk: str, body: bytes, seconds: int, workdir: Path, server: str, rules: int = 0
 ) -> tuple[float, float, int]:
     with PgDatabase(server, "echodash") as db:
-        return bench_echodash(wrk, body, seconds, workdir, database=db.url)
+        return bench_echodash(wrk, body, seconds, workdir, database=db.url, rules=rules)
 
 
 def main() -> None:
@@ -305,6 +327,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--rules", type=int, default=0, help="active alert rules in EchoDash's workspace"
+    )
     parser.add_argument(
         "--pg-url",
         default="private",
@@ -343,8 +368,10 @@ def main() -> None:
             def echodash() -> tuple[float, float, int]:
                 settle()
                 if postgres:
-                    return bench_echodash_pg(wrk, body, args.seconds, workdir, args.pg_url)
-                return bench_echodash(wrk, body, args.seconds, workdir)
+                    return bench_echodash_pg(
+                        wrk, body, args.seconds, workdir, args.pg_url, args.rules
+                    )
+                return bench_echodash(wrk, body, args.seconds, workdir, rules=args.rules)
 
             if args.only_reference:
                 ref = reference()

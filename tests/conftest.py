@@ -59,6 +59,8 @@ STORE_FREE = (
     "tests/metrics/test_settings.py",
     "tests/pipeline/test_pacing.py",
     "tests/web/test_source_health.py",
+    "tests/web/test_rule_form.py",
+    "tests/test_rule_dry_run.py",
     "tests/web/test_volume_chart.py",
 )
 

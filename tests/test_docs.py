@@ -175,3 +175,16 @@ def test_custom_events_example_uses_the_documented_key() -> None:
     text = _text(DOCS / "sources" / "custom.md")
     setup = text.split("## Setup", 1)[1].split("\n## ", 1)[0]
     assert '"values": {' in setup, "the setup example should send `values`, as the table says"
+
+
+def test_every_rule_on_the_alerts_page_is_one_the_api_accepts() -> None:
+    """The page's example and recipes are meant to be pasted: each must parse as a rule."""
+    import json
+
+    from echodash.alerts.rules import parse_rule
+
+    blocks = re.findall(r"```json\n(.*?)```", _text(DOCS / "alerts.md"), re.DOTALL)
+    rules = [json.loads(block) for block in blocks if '"condition"' in block]
+    assert len(rules) >= 6, "the alerts page lost its example or recipes"
+    for rule in rules:
+        parse_rule(rule)

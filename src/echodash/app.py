@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from echodash.alerts.feed_items import FeedIntake
 from echodash.alerts.runner import AlertRunner
 from echodash.bus import open_bus
 from echodash.config import Settings
@@ -75,7 +76,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             asyncio.create_task(svc.jobs.run(), name="echodash-jobs"),
         ]
         # Alert evaluation, the time-based pass and the notification sender.
-        alerts = AlertRunner(svc.store, settings)
+        alerts = svc.alerts = AlertRunner(svc.store, settings, box=svc.box, feed=svc.alert_feed)
         svc.processor.on_events = alerts.notify
         workers += alerts.start()
         # Older events get the vocabulary in the background (once; ends when done).
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> EchoDashApp:
             yield
         finally:
             svc.processor.on_events = None
+            svc.alerts = None
             for worker in workers:
                 worker.cancel()
             for worker in workers:
@@ -139,7 +141,9 @@ async def start_services(settings: Settings) -> Services:
             settings.node,
         ),
         custom=CustomIntake(store),
+        alert_feed=FeedIntake(store),
     )
+    svc.alert_feed.on_stored = svc.processor.notify
     store.observe_commits(telemetry.commit_seconds.observe)
     svc.workspace_id = await store.ensure_default_workspace()
     # So that `echodash endpoints …` run in another shell prints this server's receive URLs.

@@ -413,3 +413,44 @@ def test_a_rule_that_fails_costs_only_that_rule(monkeypatch: pytest.MonkeyPatch)
     world = World(broken, record(count_rule()))
     work = world.run(failures(3), now=T0 + timedelta(minutes=1))
     assert [o.rule_id for o in work.opened] == [7]
+
+
+def test_each_open_and_resolve_queues_its_record_in_the_feed_muted_or_not() -> None:
+    for extra in ({}, {"muted_until": "2026-11-02T12:00:00Z"}, {"actions": []}):
+        world = World(record(count_rule(**extra)))
+        [opened] = world.run(failures(3), now=T0 + timedelta(minutes=1)).opened
+        [item] = opened.feed
+        assert (item.kind, item.action_index) == ("feed", -1)
+        assert item.payload["type"] == "alert.firing" and item.payload["rule"]["id"] == 7
+        assert item.payload["alert"]["reason"] == opened.reason
+        [change] = world.run([], now=T0 + timedelta(minutes=10)).changed
+        [resolved] = change.feed
+        assert change.resolve and resolved.payload["type"] == "alert.resolved"
+        assert resolved.payload["alert"]["id"] == next(iter(world.alerts))
+
+
+def test_repeats_are_notifications_only_not_feed_records() -> None:
+    world = World(record(count_rule(repeat_seconds=600, resolve_after_seconds=3600)))
+    world.run(failures(3), now=T0 + timedelta(seconds=5))
+    work = world.run([], now=T0 + timedelta(minutes=11))
+    assert [n.kind for c in work.changed for n in c.notifications] == ["webhook"]
+    assert [c.feed for c in work.changed] == [[]]
+
+
+def test_the_record_of_an_alert_about_alerts_is_news_to_no_rule() -> None:
+    on_alerts = {"name": "any alert", "match": {"source": "alerts"},
+                 "condition": {"kind": "every"}, "actions": [HOOK]}  # fmt: skip
+    world = World(record(on_alerts))
+
+    def alert_event(rule_match: dict[str, Any]) -> tuple[Event, bytes]:
+        body = {"type": "alert.firing", "alert": {"id": 1, "rule_id": 3},
+                "rule": {"id": 3, "match": rule_match}}  # fmt: skip
+        found = event("alert.firing", source="alerts", category=Category.INCIDENT)
+        return found, orjson.dumps(body)
+
+    plain, plain_body = alert_event({"category": "deployment"})
+    about, about_body = alert_event({"source": "alerts"})
+    bodies = {plain.id: plain_body, about.id: about_body}
+    work = world.run([plain, about], T0 + timedelta(minutes=1), bodies)
+    [opened] = work.opened
+    assert opened.event_ids == (plain.id,)

@@ -54,6 +54,28 @@ def test_the_index_finds_what_trying_every_rule_finds() -> None:
         assert found == expected, candidate.type
 
 
+def test_alert_events_reach_only_the_rules_that_name_their_source() -> None:
+    rules = [
+        parse_rule({"name": f"r{n}", "match": m, "condition": {"kind": "every"}})
+        for n, m in enumerate(
+            [
+                {},
+                {"type": "alert.*"},
+                {"category": "incident"},
+                {"source": "alerts"},
+                {"source": "alerts", "type": "alert.firing"},
+            ]
+        )
+    ]
+    index = RuleIndex(enumerate(rules))
+    fired = event("alert.firing", source="alerts", category=Category.INCIDENT)
+    assert [key for key, _ in index.matching(fired, lambda: {})] == [4, 3]
+    assert {n for n, r in enumerate(rules) if matches(r.match, fired, lambda: {})} == {3, 4}
+    # the same type and category from any other source: the rules that name none see it
+    other = event("alert.firing", source="custom", category=Category.INCIDENT)
+    assert {key for key, _ in index.matching(other, lambda: {})} == {0, 1, 2}
+
+
 def test_remembered_candidates_stay_right_when_the_memory_fills_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -123,3 +123,19 @@ def test_a_hostile_pattern_runs_in_linear_time() -> None:
     hostile = where("matches", "text", "(a+)+$")
     assert not matches(hostile, event(), body({"text": "a" * 19_000 + "!"}))
     assert matches(hostile, event(), body({"text": "a" * 19_000}))
+
+
+def test_alert_events_match_only_a_rule_naming_the_alerts_source() -> None:
+    from echodash.alerts.matching import compile_match
+
+    fired = event("alert.firing", source="alerts", category=Category.INCIDENT)
+    for document, expected in [
+        ({}, False),
+        ({"category": "incident"}, False),
+        ({"source": "alerts"}, True),
+        ({"source": "alerts", "type": "alert.*"}, True),
+        ({"source": "github"}, False),
+    ]:
+        match = parse_rule({"name": "r", "match": document, "condition": {"kind": "every"}}).match
+        assert matches(match, fired, lambda: {}) is expected, document
+        assert compile_match(match)(fired, lambda: {}) is expected, document

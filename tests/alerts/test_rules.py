@@ -130,6 +130,7 @@ def test_the_smallest_rule_gets_the_documented_defaults() -> None:
         ({"actions": [{"kind": "pager"}]}, "actions.0.kind", "apprise"),
         ({"group_by": "endpoint"}, "group_by", "service"),
         ({"muted_until": "tomorrow"}, "muted_until", "ISO-8601"),
+        ({"muted_until": "9999-12-31T23:59:59-23:59"}, "muted_until", "before the year 9999"),
         ({"suspect_window_seconds": 10**7}, "suspect_window_seconds", "between"),
     ],
 )

@@ -15,13 +15,16 @@ from typing import Any
 
 import orjson
 import pytest
+from cryptography.fernet import Fernet
 from standardwebhooks.webhooks import Webhook
 
 from echodash.alerts import runner as runner_module
 from echodash.alerts.backoff import SCHEDULE
+from echodash.alerts.rule_secrets import seal_secrets
 from echodash.alerts.runner import AlertRunner
 from echodash.bus.memory import MemoryBus
 from echodash.config import Settings
+from echodash.crypto import SecretBox
 from echodash.events import Category, Delivery, EventDraft, Outcome, Severity, utcnow
 from echodash.pipeline.processor import Processor
 from echodash.store.base import Store
@@ -120,7 +123,9 @@ def test_a_failed_deploy_reaches_a_webhook_that_verifies_with_standard_webhooks(
                 assert await runner.evaluate_queued() == 1
                 [alert] = await store.list_alerts(ws)
                 assert alert.rule_id == rule.id and alert.event_ids == (deploy.id,)
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
                 assert await runner.send_due() == 0  # sent once, not again
             finally:
                 await runner.stop()
@@ -154,7 +159,9 @@ def test_a_receiver_that_fails_three_times_gets_exactly_one_more_delivery(open_s
             try:
                 await runner.evaluate_queued()
                 clock = utcnow()
-                assert await runner.send_due(clock) == 1
+                assert (
+                    await runner.send_due(clock) == 2
+                )  # the action, and the alert's record in the feed
                 for failures in (1, 2, 3):
                     # not due again before its wait (the schedule's, less the jitter)...
                     early = clock + timedelta(seconds=SCHEDULE[failures - 1] * 0.85)
@@ -189,7 +196,9 @@ def test_loopback_without_the_allow_list_gets_no_connection_and_the_attempt_says
             runner = AlertRunner(store, Settings())  # no ECHODASH_OUTBOUND_ALLOW
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             assert receiver.connections == 0
@@ -213,7 +222,9 @@ def test_an_apprise_destination_gets_the_alert_in_words(open_store: Open) -> Non
             runner = AlertRunner(store, LOOPBACK)
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             [(_, _, body)] = receiver.requests
@@ -240,7 +251,9 @@ def test_email_goes_through_the_digest_smtp_settings(open_store: Open) -> None:
             runner = AlertRunner(store, settings)
             try:
                 await runner.evaluate_queued()
-                assert await runner.send_due() == 1
+                assert (
+                    await runner.send_due() == 2
+                )  # the action, and the alert's record in the feed
             finally:
                 await runner.stop()
             [attempt] = await store.notification_attempts(ws)
@@ -264,7 +277,7 @@ def test_email_without_smtp_is_given_up_with_the_reason(open_store: Open) -> Non
         runner = AlertRunner(store, Settings())
         try:
             await runner.evaluate_queued()
-            assert await runner.send_due() == 1
+            assert await runner.send_due() == 2  # the action, and the alert's record in the feed
         finally:
             await runner.stop()
         [attempt] = await store.notification_attempts(ws)
@@ -307,8 +320,11 @@ def test_suspects_come_from_the_stored_feed_and_the_linked_services(open_store: 
             items = await store.claim_notifications(later, 10, 60)
         finally:
             await runner.stop()
-        [firing, resolved] = [i.payload for i in items]
+        # each change once for the action, once for the feed, with the same payload
+        assert [i.kind for i in items] == ["browser", "feed", "browser", "feed"]
+        firing, _, resolved, _ = [i.payload for i in items]
         assert (firing["type"], resolved["type"]) == ("alert.firing", "alert.resolved")
+        assert [i.payload for i in items[1::2]] == [firing, resolved]
         for sent in (firing, resolved):
             assert [s["id"] for s in sent["alert"]["suspects"]] == ids
             assert sent["alert"]["suspects"][0]["title"] == "deployed"
@@ -339,7 +355,9 @@ def test_an_absence_opens_on_the_time_based_pass_which_one_process_runs(open_sto
             await store.evaluate(0, first.evaluator, now=later)
             [alert] = await store.list_alerts(ws)
             assert alert.reason == "nothing for 10 min" and alert.event_ids == ()
-            assert await first.send_due(later) == 1
+            assert (
+                await first.send_due(later) == 2
+            )  # the action, and the alert's record in the feed
         finally:
             await first.stop()
             await second.stop()
@@ -404,3 +422,61 @@ def test_a_failing_loop_logs_once_and_keeps_trying(
     failed = [r for r in caplog.records if "test loop failed" in r.getMessage()]
     assert len(failed) == 1
     assert any("test loop resumed" in r.getMessage() for r in caplog.records)
+
+
+def test_send_test_reaches_the_destination_now_signed_and_marked_as_a_test(
+    open_store: Open,
+) -> None:
+    """The rule page's "Send test": sealed secret opened, signed like a real notification,
+    guarded like one, nothing queued; the person sees the answer."""
+
+    async def test(store: Store, endpoint: Any) -> None:
+        box = SecretBox(Fernet.generate_key())
+        async with Receiver(answers=[(200, {}), (503, {})]) as receiver:
+            document = every_rule({"kind": "webhook", "url": receiver.url, "secret": SECRET})
+            rule = await store.create_rule(
+                endpoint.workspace_id, "Failed deploys", seal_secrets(document, box)
+            )
+            runner = AlertRunner(store, LOOPBACK, box=box)
+            try:
+                sent = await runner.sender.send_test(rule, 0)
+                assert (sent.ok, sent.status_code) == (True, 200)
+                [(_, headers, body)] = receiver.requests
+                received = Webhook(SECRET).verify(body, headers)
+                assert received["type"] == "alert.test"
+                assert received["rule"]["name"] == "Failed deploys"
+                failed = await runner.sender.send_test(rule, 0)  # the receiver now answers 503
+                assert (failed.ok, failed.status_code) == (False, 503)
+                assert await store.pending_notifications() == 0  # nothing queued, no retry
+                assert await store.list_alerts(endpoint.workspace_id) == []
+                # A sealed secret this process cannot open is never sent unsigned.
+                stranger = AlertRunner(store, LOOPBACK, box=SecretBox(Fernet.generate_key()))
+                try:
+                    refused = await stranger.sender.send_test(rule, 0)
+                finally:
+                    await stranger.stop()
+                assert not refused.ok and "cannot be opened" in refused.detail
+                assert len(receiver.requests) == 2
+            finally:
+                await runner.stop()
+
+    with_store(open_store, test)
+
+
+def test_send_test_to_a_blocked_destination_connects_nowhere(open_store: Open) -> None:
+    async def test(store: Store, endpoint: Any) -> None:
+        async with Receiver() as receiver:
+            rule = await store.create_rule(
+                endpoint.workspace_id,
+                "Failed deploys",
+                every_rule({"kind": "webhook", "url": receiver.url}),
+            )
+            runner = AlertRunner(store, Settings())  # no allow-list: loopback is refused
+            try:
+                attempt = await runner.sender.send_test(rule, 0)
+            finally:
+                await runner.stop()
+            assert not attempt.ok and receiver.connections == 0
+            assert "127.0.0.1" in attempt.detail or "loopback" in attempt.detail
+
+    with_store(open_store, test)

@@ -3,7 +3,7 @@
 - CSRF: a signed-in browser's state-changing request without its CSRF token (or from another
   site) is refused and changes nothing;
 - isolation: a person of one workspace never reads or changes another workspace's endpoints,
-  events, members, tokens or templates, whatever ids they put in the URL.
+  events, members, tokens, templates, rules or alerts, whatever ids they put in the URL.
 
 Routes are read from the app's route list, so a new route is covered the day it is added.
 """
@@ -20,7 +20,10 @@ import httpx
 import pytest
 from starlette.routing import Route
 
+from echodash.events import utcnow
+from echodash.store.base.alerts import EvaluationBatch, EvaluationWork, OpenAlert
 from echodash.web.routes import routes
+from tests.http.alerting import with_server_store
 from tests.support import GITHUB_FIXTURES, Server, github_headers
 
 PASSWORD = "correct horse battery staple"
@@ -48,6 +51,8 @@ class Person:
     event_id: int = 0
     token_id: int = 0
     api_token: str = ""
+    rule_id: int = 0
+    alert_id: int = 0
 
 
 def _csrf(html: str) -> str:
@@ -102,6 +107,28 @@ def _endpoint_and_event(server: Server, person: Person, name: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the event did not arrive")
+
+
+def _rule_and_alert(server: Server, person: Person, name: str) -> None:
+    """An alert rule named `name`, and an alert of it (opened through the store, as the
+    evaluation service does)."""
+    api = {"X-CSRF-Token": person.csrf, "accept": "application/json"}
+    created = person.client.post(
+        "/api/v1/rules",
+        json={"name": name, "match": {"source": "github"}, "condition": {"kind": "every"}},
+        headers=api,
+    )
+    assert created.status_code == 201, created.text
+    person.rule_id = created.json()["id"]
+    workspace_id = person.client.get("/api/v1/workspace", headers=api).json()["id"]
+    opened = OpenAlert(workspace_id, person.rule_id, "", utcnow(), name, (person.event_id,), [])
+
+    async def decide(batch: EvaluationBatch) -> EvaluationWork:
+        return EvaluationWork(opened=[opened])
+
+    with_server_store(server, lambda store: store.evaluate(0, decide, now=utcnow()))
+    alerts = person.client.get("/api/v1/alerts", headers=api).json()["alerts"]
+    person.alert_id = alerts[0]["id"]
 
 
 def _personal_token(person: Person, name: str) -> None:
@@ -161,6 +188,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pe
         _refresh_csrf(bob)
         _endpoint_and_event(server, ada, "ada-repo-marker")
         _endpoint_and_event(server, bob, "bob-repo-marker")
+        _rule_and_alert(server, ada, "ada-rule")
+        _rule_and_alert(server, bob, "bob-rule-marker")
         _personal_token(ada, "ada-laptop")
         _personal_token(bob, "bob-laptop-marker")
         saved = bob.client.post(
@@ -193,6 +222,9 @@ def _fill(path: str, owner: Person) -> str:
         "fingerprint": "github:pull_request",
         "token": "not-a-real-invitation",
         "slug": str(owner.endpoint.get("slug", "x")),
+        "rule_id": str(owner.rule_id),
+        "alert_id": str(owner.alert_id),
+        "index": "0",  # a rule's first action
     }
     return _PARAM.sub(lambda m: values[m.group(1)], path)
 
@@ -200,7 +232,7 @@ def _fill(path: str, owner: Person) -> str:
 def _bob_markers(bob: Person) -> list[str]:
     return ["bob-repo-marker", "bob@example.com", "bob-laptop-marker", "BOBTEMPLATEMARKER",
             str(bob.endpoint["secret"]), str(bob.endpoint["slug"]), "Bob&#39;s team",
-            "Bob's team"]  # fmt: skip
+            "Bob's team", "bob-rule-marker"]  # fmt: skip
 
 
 def _snapshot(server: Server, person: Person) -> dict[str, object]:
@@ -216,6 +248,9 @@ def _snapshot(server: Server, person: Person) -> dict[str, object]:
         "workspace": person.client.get("/api/v1/workspace", headers=api).json(),
         "views": strip.sub("", person.client.get("/").text).count('class="chip view'),
         "template": strip.sub("", person.client.get("/templates/github:pull_request").text),
+        "rules": person.client.get("/api/v1/rules", headers=api).json(),
+        "alerts": person.client.get("/api/v1/alerts", headers=api).json(),
+        "services": person.client.get("/api/v1/services", headers=api).json(),
     }  # fmt: skip
 
 
@@ -285,7 +320,8 @@ def test_no_route_changes_another_workspaces_data(world: tuple[Server, Person, P
         if path in ("/logout", "/workspaces", "/views", "/views/change", "/settings/tokens",
                     "/settings/invitations", "/settings/retention", "/workspaces/switch",
                     "/settings/notifications/browser", "/settings/notifications/digest",
-                    "/sources/new", "/api/v1/endpoints", "/api/v1/workspace"):  # fmt: skip
+                    "/sources/new", "/api/v1/endpoints", "/api/v1/workspace",
+                    "/settings/services"):  # fmt: skip
             continue  # act on the caller's own workspace only: nothing of Bob's to aim at
         url = _fill(path, bob)
         answer = ada.client.request(

@@ -111,6 +111,7 @@ def test_setup_steps_fold_away_once_deliveries_arrive(server: Server, ada: httpx
 def test_the_endpoint_page_lists_refusals_and_charts_them_beside_accepted(
     server: Server, ada: httpx.Client
 ) -> None:
+    started_hour = time.gmtime().tm_hour
     created = server.create_endpoint("github", name="acme/charted")
     url = f"{server.url}/in/{created['slug']}"
     body = b'{"zen": "Mind your words, they are important.", "hook_id": 11}'
@@ -122,9 +123,10 @@ def test_the_endpoint_page_lists_refusals_and_charts_them_beside_accepted(
         forged = httpx.post(url, content=body, headers=github_headers("wrong", body, "ping"))
         assert forged.status_code == 401
     path = f"/sources/{created['id']}"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 20
     page = ada.get(path).text
-    while 'id="refusals"' not in page and time.monotonic() < deadline:  # stored once a second
+    # Refusals are stored about once a second, so all three may take more than one flush.
+    while "3 refused" not in text_of(page) and time.monotonic() < deadline:
         time.sleep(0.2)
         page = ada.get(path).text
     table = page[page.index('id="refusals"') :]
@@ -136,6 +138,8 @@ def test_the_endpoint_page_lists_refusals_and_charts_them_beside_accepted(
     # One chart: the hour's accepted and refused, stacked, with their totals in the legend.
     assert 'class="accepted"' in page and 'class="refused"' in page
     assert "2 accepted 3 refused" in text_of(page)
-    assert "24 h ago" in text_of(page) and "busiest hour 5" in text_of(page)
+    assert "24 h ago" in text_of(page)
+    if started_hour == time.gmtime().tm_hour:  # all five in one hour's bar
+        assert "busiest hour 5" in text_of(page)
     sources = text_of(ada.get("/sources").text)
     assert "2 accepted 3 refused" in sources

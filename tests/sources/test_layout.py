@@ -23,7 +23,7 @@ def built_in_kinds() -> list[str]:
 
 def test_every_built_in_sender_is_one_folder_with_the_same_file_names() -> None:
     kinds = built_in_kinds()
-    assert len(kinds) == 12
+    assert len(kinds) == 13
     for kind in kinds:
         folder = PACKAGE / kind
         assert folder.is_dir(), f"sources/{kind}/ is missing"

@@ -13,7 +13,9 @@ resolve that could not be written yet (the alert opened in the same batch had no
 the last repeat was queued, and a count rule's events building up to its threshold.
 
 Muting and maintenance windows silence notifications, not evaluation: the alert still opens,
-and its reason says that nobody was notified.
+and its reason says that nobody was notified. Each opened and resolved alert also queues its
+record in the feed (a `feed` item: see feed_items.py), muted or not: the feed is a record of
+what happened, not a notification.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import orjson
 from echodash.alerts import engine, suspects
 from echodash.alerts.engine import Decision, GroupState
 from echodash.alerts.index import RuleIndex
+from echodash.alerts.matching import ALERTS_SOURCE
 from echodash.alerts.notices import (
     Kind,
     alert_json,
@@ -40,7 +43,10 @@ from echodash.alerts.notices import (
 from echodash.alerts.rules import Absence, Count, Every, Rule, RuleError, parse_rule
 from echodash.alerts.windows import Window, WindowError, parse_window, quiet
 from echodash.events import Event, iso
+from echodash.sources.kit.payload import dig
 from echodash.store.base.alerts import (
+    FEED_ACTION,
+    FEED_KIND,
     MAX_ALERT_EVENTS,
     AlertChange,
     AlertRecord,
@@ -237,6 +243,10 @@ class Evaluator:
             return
         index, by_id = found
         body = _lazy_body(queued.body)
+        if event.source == ALERTS_SOURCE and _about_alerts(body):
+            # The record of an alert about alerts is news to no rule: rules on source
+            # `alerts` would otherwise open, resolve and open again on each other's records.
+            return
         for rule_id, _ in index.matching(event, body):
             rule = by_id[rule_id]
             try:
@@ -373,8 +383,9 @@ class Evaluator:
             if _silenced(compiled, now)
             else _notifications(compiled, "alert.resolved", body, now)
         )
+        feed = [_feed_item("alert.resolved", body, compiled, now)]
         run.changes.append(
-            AlertChange(alert.id, at, resolve=True, reason=reason, notifications=notes)
+            AlertChange(alert.id, at, resolve=True, reason=reason, notifications=notes, feed=feed)
         )
 
     def _flush_join(self, run: _Pass, alert_id: int) -> None:
@@ -416,8 +427,8 @@ class Evaluator:
         self, work: EvaluationWork, events: dict[int, Event], by_id: dict[int, Compiled]
     ) -> None:
         """Notifications show suspects as the alerts API does: with their events."""
-        notes = [n for o in work.opened for n in o.notifications]
-        notes += [n for c in work.changed for n in c.notifications]
+        notes = [n for o in work.opened for n in (*o.notifications, *o.feed)]
+        notes += [n for c in work.changed for n in (*c.notifications, *c.feed)]
         # The actions of one alert share its JSON: each is expanded once.
         alerts = list({id(n.payload["alert"]): n.payload["alert"] for n in notes}.values())
         wanted = {i for alert in alerts for i in suspect_ids(alert)} - set(events)
@@ -462,6 +473,7 @@ class Evaluator:
             event_ids=tuple(opening.event_ids),
             suspects=found,
             notifications=notes,
+            feed=[_feed_item("alert.firing", body, compiled, now)],
         )
 
     async def _suspects(
@@ -546,6 +558,12 @@ def _lazy_body(raw: bytes | None) -> Callable[[], Any]:
     return body
 
 
+def _about_alerts(body: Callable[[], Any]) -> bool:
+    """Whether an `alerts` event records an alert of a rule that looks at alert events."""
+    document = body()
+    return bool(dig(document, "rule.match.source") == ALERTS_SOURCE)
+
+
 def _silenced(compiled: Compiled, now: datetime) -> str:
     """Why notifications are held at `now` ("" when they are not)."""
     rule = compiled.rule
@@ -563,6 +581,14 @@ def _notifications(
         NewNotification(index, action.kind, payload(kind, alert, compiled.json), due)
         for index, action in enumerate(compiled.rule.actions)
     ]
+
+
+def _feed_item(
+    kind: Kind, alert: dict[str, Any], compiled: Compiled, due: datetime
+) -> NewNotification:
+    """The alert's record in the feed: the notifications' payload, queued whatever the rule's
+    actions, muting and maintenance windows."""
+    return NewNotification(FEED_ACTION, FEED_KIND, payload(kind, alert, compiled.json), due)
 
 
 def _idle(rule: Rule, state: GroupState, extra: dict[str, Any], run: _Pass) -> bool:

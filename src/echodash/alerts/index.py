@@ -2,7 +2,8 @@
 
 With a hundred rules active, trying each on every event costs more than the work that
 matters. Rules are filed by the source they name (a rule naming none is tried on every
-event) and, within a source, by the exact type they name; type globs are compiled once.
+event, except EchoDash's own alert events: see matching.ALERTS_SOURCE) and, within a source,
+by the exact type they name; type globs are compiled once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from fnmatch import translate
 from typing import Generic, TypeVar
 
-from echodash.alerts.matching import Body, compile_match
+from echodash.alerts.matching import ALERTS_SOURCE, Body, compile_match
 from echodash.alerts.rules import Rule
 from echodash.events import Event
 
@@ -65,7 +66,9 @@ class RuleIndex(Generic[K]):
 
     def _work_out(self, event_source: str, event_type: str) -> list[_Filed[K]]:
         found: list[_Filed[K]] = []
-        for source in (event_source, _ANY):
+        # Alert events are seen only by the rules that name their source.
+        sources = (event_source,) if event_source == ALERTS_SOURCE else (event_source, _ANY)
+        for source in sources:
             found += self._exact.get((source, event_type), ())
             for filed in self._loose.get(source, ()):
                 if filed.type_pattern is None or filed.type_pattern.match(event_type):

@@ -4,6 +4,9 @@ A `where` field is a dotted path into the delivery's JSON body (`workflow_run.co
 when the body has no such path, the event's own field of that name is used (custom events keep
 their properties there, so `amount gt 10000` reads naturally). `event.<attribute>` reads the
 normalized event instead: `event.title`, `event.actor`, `event.fields.plan`.
+
+Events of EchoDash's own alerts (source `alerts`) match only a rule that names that source:
+a rule on "every event" must not fire on the alert it opened, and again on that one, forever.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from echodash.events import Event, Severity
 from echodash.sources.kit.payload import dig
 
 _MISSING = object()
+# The source of EchoDash's own alert events (echodash/sources/alerts): only a rule naming it
+# sees them.
+ALERTS_SOURCE = "alerts"
 # warning, error and critical match "this or graver"; info and success match themselves.
 _GRAVITY = {Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
 _ATTRIBUTES = (
@@ -46,6 +52,8 @@ def matches(match: Match, event: Event, body: Body) -> bool:
     """Whether `event` is one `match` describes. `body` gives the delivery's JSON when a
     condition needs it (parsed at most once by the caller's cache, never when not needed)."""
     if match.source is not None and event.source != match.source:
+        return False
+    if match.source is None and event.source == ALERTS_SOURCE:
         return False
     if match.type is not None and not _glob(event.type, match.type):
         return False
@@ -76,6 +84,8 @@ def compile_match(match: Match, *, filed: bool = False) -> Callable[[Event, Body
     if not filed and match.source is not None:
         source = match.source
         checks.append(lambda e: e.source == source)
+    elif not filed:
+        checks.append(lambda e: e.source != ALERTS_SOURCE)
     if not filed and match.type is not None:
         type_test = _compiled_glob(match.type)
         checks.append(lambda e: type_test(e.type))

@@ -13,9 +13,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from echodash.alerts.rules import Action, Rule
-from echodash.events import Event, iso
+from echodash.events import Event, iso, utcnow
+from echodash.store.base.alerts import RuleRecord
 
-Kind = Literal["alert.firing", "alert.resolved"]
+Kind = Literal["alert.firing", "alert.resolved", "alert.test"]
 # The store fills the new alert's id into this key of an opening alert's notifications.
 ALERT_ID = "alert_id"
 
@@ -106,6 +107,25 @@ def as_sent(payload: dict[str, Any], alert_id: int) -> dict[str, Any]:
     return {"type": payload.get("type"), "alert": alert, "rule": payload.get("rule") or {}}
 
 
+def test_payload(record: RuleRecord, rule: Rule) -> dict[str, Any]:
+    """What "Send test" sends: a notification shaped like a real one, marked as a test, so a
+    receiver can check its parsing and signature without an incident."""
+    now = utcnow()
+    alert = alert_json(
+        alert_id=0,
+        rule_id=record.id,
+        rule_name=rule.name,
+        group="",
+        status="firing",
+        reason="a test sent from EchoDash: no alert is open",
+        opened_at=now,
+        event_ids=(),
+        event_count=0,
+        suspects=[],
+    )
+    return {"type": "alert.test", "alert": alert, "rule": rule_json(record.id, rule)}
+
+
 def title_of(payload: dict[str, Any]) -> str:
     """A one-line subject for chat and e-mail."""
     alert = payload.get("alert") or {}
@@ -114,6 +134,8 @@ def title_of(payload: dict[str, Any]) -> str:
     group = f" ({alert['group']})" if alert.get("group") else ""
     if payload.get("type") == "alert.resolved":
         return f"Resolved: {name}{group}"
+    if payload.get("type") == "alert.test":
+        return f"Test: {name} (no alert is open)"
     return f"Firing: {name}{group}"
 
 

@@ -6,7 +6,8 @@ the outbox sender, each a loop that logs a failure and carries on.
   evaluation at a time across processes, so every process may try.
 - The time-based pass (absences due, quiet periods over, repeats) runs every TICK_EVERY
   seconds on one process of the cluster: whichever takes the job lease.
-- The sender claims due notifications and sends them (sender.py).
+- The sender claims due notifications and sends them (sender.py), and puts each opened and
+  resolved alert in the feed (feed_items.py).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from echodash.alerts.evaluation import Evaluator
+from echodash.alerts.feed_items import FeedIntake, FeedItemStore
 from echodash.alerts.reads import FeedReader, StoreReads
 from echodash.alerts.sender import Outbox, Sender
 from echodash.alerts.ssrf import parse_allow
 from echodash.config import Settings
+from echodash.crypto import SecretBox
 from echodash.digest.mailer import Mailer
 from echodash.events import utcnow
 from echodash.store.base.alerts import Evaluate
@@ -41,7 +44,7 @@ RETRY_AFTER = 1.0  # after a failure, the loop waits this long (and logs once pe
 TICK_JOB = "alerts.tick"
 
 
-class AlertsStore(FeedReader, Outbox, Protocol):
+class AlertsStore(FeedReader, Outbox, FeedItemStore, Protocol):
     """The parts of the Store that alerts use."""
 
     async def evaluate(self, limit: int, evaluate: Evaluate, *, now: datetime) -> int: ...
@@ -57,12 +60,22 @@ class AlertRunner:
         store: AlertsStore,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        box: SecretBox | None = None,
+        feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
+        # Where alerts go in the feed: the app's own (which wakes the processor), else one
+        # of the runner's (the processor finds its items within a second).
+        self.feed = feed or FeedIntake(store)
         self.evaluator = Evaluator(StoreReads(store))
         self.sender = Sender(
-            store, Mailer(settings), parse_allow(settings.outbound_allow), clock=clock
+            store,
+            Mailer(settings),
+            parse_allow(settings.outbound_allow),
+            clock=clock,
+            box=box,
+            feed=self.feed,
         )
         self._woken = asyncio.Event()
         self._send_now = asyncio.Event()

@@ -10,6 +10,12 @@ receiver can tell a repeat from a new notification.
 
 The rule is read again at send time for the destination and its secret (payloads never hold
 secrets); a notification whose rule or action is gone is given up.
+
+A `feed` item is the alert's record in the feed, not a destination: it is "sent" by storing
+it as a delivery of the workspace's `alerts` endpoint (feed_items.py) with the key
+`outbox-<item id>`, so a second send — the process died before `finish_notification` — finds
+it stored already and adds nothing: exactly once. It needs no rule, no network and no
+allow-list; while the store cannot take it, it is tried again on the usual schedule.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
@@ -27,14 +34,17 @@ import orjson
 from echodash.alerts import apprise_action, webhook
 from echodash.alerts.backoff import next_attempt
 from echodash.alerts.evaluation import rule_of
-from echodash.alerts.notices import as_sent, text_of, title_of
+from echodash.alerts.feed_items import FeedIntake
+from echodash.alerts.notices import as_sent, test_payload, text_of, title_of
 from echodash.alerts.outbound import MAX_ANSWER, guarded_client
+from echodash.alerts.rule_secrets import open_secret
 from echodash.alerts.rules import Action, RuleError
 from echodash.alerts.ssrf import Network
 from echodash.alerts.windows import WindowError
+from echodash.crypto import SecretBox, SecretKeyError
 from echodash.digest.mailer import Mailer, MailError
 from echodash.events import utcnow
-from echodash.store.base.alerts import Attempt, OutboxItem, RuleRecord
+from echodash.store.base.alerts import FEED_KIND, Attempt, OutboxItem, RuleRecord
 
 log = logging.getLogger("echodash.alerts.sender")
 
@@ -43,7 +53,7 @@ LEASE_SECONDS = 300.0
 SEND_LIMIT = 120.0  # one send's time limit; well inside the lease
 # What a browser notification records: the alert is on the alerts page and in the sidebar's
 # count; there is no push channel to signed-in browsers yet (the bus carries events only).
-BROWSER_DETAIL = "shown on the alerts page (no live browser push yet)"
+BROWSER_DETAIL = "shown on the Alerts page and to browsers that allowed notifications"
 
 
 class Outbox(Protocol):
@@ -71,8 +81,12 @@ class Sender:
         mailer: Mailer | None,
         allow: Sequence[Network] = (),
         clock: Callable[[], datetime] = utcnow,
+        box: SecretBox | None = None,
+        feed: FeedIntake | None = None,
     ) -> None:
         self._store = store
+        self._box = box  # opens webhook secrets sealed at rest
+        self._feed = feed
         self._mailer = mailer
         self._allow = tuple(allow)
         self._clock = clock
@@ -128,15 +142,48 @@ class Sender:
         """When the attempt ended, on the clock the notifications were claimed by."""
         return now + timedelta(seconds=seconds)
 
+    async def send_test(self, record: RuleRecord, index: int) -> Attempt:
+        """Send a test notification to one of a rule's actions now, as a real one would go
+        (the same signing, SSRF guard and time limit), and say how it went. Nothing is queued
+        and nothing is retried: the person is watching."""
+        started = time.monotonic()
+        try:
+            rule, _ = rule_of(record.document)
+        except (RuleError, WindowError) as error:
+            raise GiveUp(f"the rule cannot be read: {error}") from None
+        if not 0 <= index < len(rule.actions):
+            raise GiveUp("the rule has no such action")
+        body = test_payload(record, rule)
+        try:
+            async with asyncio.timeout(SEND_LIMIT):
+                ok, status, detail = await self._deliver(
+                    rule.actions[index], body, f"alert-test-{record.id}-{uuid.uuid4().hex}"
+                )
+        except GiveUp as reason:
+            ok, status, detail = False, None, str(reason)
+        except TimeoutError:
+            ok, status, detail = False, None, f"no answer within {SEND_LIMIT:g} s"
+        seconds = time.monotonic() - started
+        return Attempt(self._clock(), ok, status, detail[:MAX_ANSWER], round(seconds, 3))
+
     async def _send(self, item: OutboxItem) -> tuple[bool, int | None, str]:
-        action = await self._action(item)
         body = as_sent(item.payload, item.alert_id)
+        if item.kind == FEED_KIND:
+            return await self._to_feed(item, body)
+        action = await self._action(item)
+        return await self._deliver(action, body, f"alert-notification-{item.id}")
+
+    async def _deliver(
+        self, action: Action, body: dict[str, Any], message_id: str
+    ) -> tuple[bool, int | None, str]:
         if action.kind == "webhook":
             assert action.url is not None
             raw = orjson.dumps(body)
-            got = await webhook.post(
-                self._client, action.url, f"alert-notification-{item.id}", raw, action.secret
-            )
+            try:
+                secret = open_secret(action.secret, self._box)
+            except (SecretKeyError, ValueError) as error:
+                raise GiveUp(f"the webhook secret cannot be opened: {error}") from None
+            got = await webhook.post(self._client, action.url, message_id, raw, secret)
             return got.ok, got.status, got.answer
         if action.kind == "apprise":
             assert action.url is not None
@@ -147,6 +194,14 @@ class Sender:
         if action.kind == "email":
             return await self._email(action, body)
         return True, None, BROWSER_DETAIL
+
+    async def _to_feed(
+        self, item: OutboxItem, body: dict[str, Any]
+    ) -> tuple[bool, int | None, str]:
+        if self._feed is None:
+            raise GiveUp("this sender keeps no feed")
+        stored = await self._feed.append(item.workspace_id, body, f"outbox-{item.id}")
+        return True, None, "in the feed already" if stored.duplicate else "in the feed"
 
     async def _action(self, item: OutboxItem) -> Action:
         record = await self._store.get_rule(item.workspace_id, item.rule_id)

@@ -9,12 +9,14 @@ from typing import Any
 import click
 
 from echodash import __version__
+from echodash.cli.alerts import alerts
 from echodash.cli.context import data_dir_option, settings_from, with_open_store
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
 from echodash.cli.jobs import jobs
 from echodash.cli.metrics import metrics
 from echodash.cli.portable import export, import_
+from echodash.cli.rules import rules
 from echodash.cli.tokens import tokens
 from echodash.cli.users import users
 from echodash.cli.workspace import workspace
@@ -109,6 +111,8 @@ cli.add_command(tokens)
 cli.add_command(users)
 cli.add_command(workspace)
 cli.add_command(jobs)
+cli.add_command(rules)
+cli.add_command(alerts)
 cli.add_command(metrics)
 cli.add_command(export)
 cli.add_command(import_)

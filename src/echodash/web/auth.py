@@ -24,11 +24,11 @@ from echodash.web.sessions import (
 Recheck = Callable[[], Awaitable[bool]]
 
 
-async def require_admin(request: Request) -> ApiTokenRecord:
+async def require_admin(request: Request, change: str = "endpoints and secrets") -> ApiTokenRecord:
     """The caller's token if it is an admin's; members may read but not change settings."""
     token = await require_token(request)
     if token.role != "admin":
-        raise ApiError(403, "forbidden", "Only an admin token can change endpoints and secrets.")
+        raise ApiError(403, "forbidden", f"Only an admin token can change {change}.")
     return token
 
 

@@ -11,43 +11,17 @@ from echodash import __version__
 from echodash.endpoint_admin import MAX_EXPIRY_SECONDS, MAX_NAME, MAX_SECRET
 from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
+from echodash.web import openapi_alerts
 from echodash.web.auth import require_token
 from echodash.web.openapi_metrics import metric_paths
+from echodash.web.openapi_parts import error as _error
+from echodash.web.openapi_parts import json_content as _json
+from echodash.web.openapi_parts import path_id as _path
+from echodash.web.openapi_parts import query as _query
+from echodash.web.openapi_parts import ref as _ref
 from echodash.web.responses import json_response
 from echodash.workspaces import MAX_NAME as MAX_WORKSPACE_NAME
 from echodash.workspaces import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
-
-
-def _path(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1},
-    }
-
 
 _STR = {"type": "string"}
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -495,6 +469,7 @@ def build_document() -> dict[str, Any]:
             }
         },
         "/api/v1/workspace": _workspace_paths(),
+        **openapi_alerts.alert_paths(),
         **metric_paths(),
     }
     for operations in paths.values():
@@ -510,7 +485,7 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_alerts.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

@@ -114,7 +114,10 @@ async def page(
     svc = services(request)
     memberships = await svc.store.memberships(viewer.user.id)
     current = next((m for m in memberships if m.workspace_id == viewer.workspace_id), None)
+    # The sidebar's count of firing alerts: one indexed query per page.
+    firing = (await svc.store.count_open_alerts(viewer.workspace_id)).get("firing", 0)
     layout = {
+        "alerts_firing": firing,
         "can_create_workspaces": may_create_workspaces(svc.settings, memberships),
         "viewer": viewer,
         "csrf": viewer.csrf_token,

@@ -143,18 +143,20 @@ def vocabulary_filters(request: Request) -> dict[str, str]:
     return found
 
 
-def encode_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e{event_id}".encode()).decode().rstrip("=")
+def encode_cursor(item_id: int, prefix: str = "e") -> str:
+    """A page's cursor: the last id shown, marked with what it is an id of (`e` events,
+    `a` alerts), so one list's cursor is refused by another."""
+    return base64.urlsafe_b64encode(f"{prefix}{item_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def decode_cursor(cursor: str | None, prefix: str = "e") -> int | None:
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        event_id = parse_id(raw[1:]) if raw.startswith("e") else None
-        if event_id is not None:
-            return event_id
+        item_id = parse_id(raw[len(prefix) :]) if raw.startswith(prefix) else None
+        if item_id is not None:
+            return item_id
     except (ValueError, UnicodeDecodeError):
         pass
     raise ApiError(400, "bad_parameter", "`cursor` is not one this API gave out.")

@@ -10,13 +10,27 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from echodash.web import health, ingest, source_assets
-from echodash.web.api import custom, endpoints, events, metrics, stream, workspace
+from echodash.web.api import (
+    alerts,
+    custom,
+    endpoints,
+    events,
+    linked_services,
+    metrics,
+    rule_destinations,
+    rule_runs,
+    rules,
+    stream,
+    workspace,
+)
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
-from echodash.web.views import accounts, event, feed, sources
+from echodash.web.views import accounts, event, feed, rules_page, sources
+from echodash.web.views import alerts as alerts_views
 from echodash.web.views import settings as settings_views
 from echodash.web.views import settings_members as members_views
 from echodash.web.views import settings_notifications as notifications_views
+from echodash.web.views import settings_services as services_views
 from echodash.web.views import templates_page as templates_views
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -51,6 +65,29 @@ routes = [
     methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
     methods("/api/v1/stream", GET=stream.stream),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
+    # Alerts (docs/alerts.md)
+    methods("/api/v1/rules", GET=rules.list_rules, POST=rules.create_rule),
+    # Before /rules/{rule_id}: "test" is no id.
+    methods("/api/v1/rules/test", POST=rule_runs.dry_run_unsaved),
+    methods(
+        "/api/v1/rules/{rule_id}",
+        GET=rules.get_rule,
+        PATCH=rules.update_rule,
+        DELETE=rules.delete_rule,
+    ),
+    methods("/api/v1/rules/{rule_id}/test", POST=rule_runs.dry_run_saved),
+    methods("/api/v1/rules/{rule_id}/attempts", GET=rule_destinations.list_attempts),
+    methods("/api/v1/rules/{rule_id}/actions/{index}/test", POST=rule_destinations.send_test),
+    methods("/api/v1/alerts", GET=alerts.list_alerts),
+    methods("/api/v1/alerts/{alert_id}", GET=alerts.get_alert),
+    methods("/api/v1/alerts/{alert_id}/ack", POST=alerts.acknowledge),
+    methods("/api/v1/alerts/{alert_id}/resolve", POST=alerts.resolve),
+    methods(
+        "/api/v1/services",
+        GET=linked_services.get_services,
+        PUT=linked_services.put_services,
+    ),
+    # Metrics (docs/metrics.md)
     methods("/api/v1/metrics/dora", GET=metrics.dora),
     methods("/api/v1/metrics/revenue", GET=metrics.revenue),
     methods("/api/v1/metrics/product", GET=metrics.product),
@@ -76,6 +113,19 @@ routes = [
     methods("/events/{event_id}/panel", GET=event.event_panel),
     methods("/events/{event_id}/raw", GET=event.raw_delivery),
     methods("/events/{event_id}/replay", POST=event.replay),
+    # Alerts pages: fixed paths before /alerts/{alert_id} and /alerts/rules/{rule_id}
+    methods("/alerts", GET=alerts_views.alerts_page),
+    methods("/alerts/list", GET=alerts_views.alerts_list),
+    methods("/alerts/badge", GET=alerts_views.badge),
+    methods("/alerts/rules", GET=rules_page.rules_list),
+    methods("/alerts/rules/new", GET=rules_page.new_rule, POST=rules_page.create_rule),
+    methods("/alerts/rules/test", POST=rules_page.test_rule),
+    methods("/alerts/rules/{rule_id}", GET=rules_page.edit_rule, POST=rules_page.save_rule),
+    methods("/alerts/rules/{rule_id}/delete", POST=rules_page.delete_rule),
+    methods("/alerts/rules/{rule_id}/actions/{index}/test", POST=rules_page.send_test),
+    methods("/alerts/{alert_id}", GET=alerts_views.alert_page),
+    methods("/alerts/{alert_id}/ack", POST=alerts_views.acknowledge),
+    methods("/alerts/{alert_id}/resolve", POST=alerts_views.resolve),
     # Sources pages (anchor: sources routes)
     methods("/sources", GET=sources.sources),
     methods("/sources/new", GET=sources.new_source, POST=sources.create_source),
@@ -105,6 +155,11 @@ routes = [
     ),
     methods("/settings/notifications/digest", POST=notifications_views.save_digest),
     methods("/settings/digest/preview", GET=notifications_views.digest_preview),
+    methods(
+        "/settings/services",
+        GET=services_views.services_settings,
+        POST=services_views.save_services,
+    ),
     # Templates pages (anchor: templates routes)
     methods("/templates", GET=templates_views.templates_list),
     methods("/templates/{fingerprint:path}/preview", POST=templates_views.template_preview),

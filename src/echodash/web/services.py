@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from echodash.alerts.feed_items import FeedIntake
+from echodash.alerts.runner import AlertRunner
 from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
@@ -35,7 +37,12 @@ class Services:
     rejections: RejectionTally
     jobs: JobRunner
     custom: CustomIntake
+    # Alerts in the feed (alerts/feed_items.py): the sender's, and the one the acknowledge
+    # and resolve routes pass to `after_status_change`.
+    alert_feed: FeedIntake
     workspace_id: int = 0
+    # Alert evaluation and notifications, once the app has started them (sends tests too).
+    alerts: AlertRunner | None = None
     # Feed-template previews: a child process of its own, below normal priority, so that
     # a member's previews never delay anyone's events.
     previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=19))

@@ -88,10 +88,17 @@ class EvaluationBatch:
     open_alerts: dict[tuple[int, str], AlertRecord]  # (rule id, group) → firing/acknowledged
 
 
+# The outbox kind of an alert's record in the feed (echodash/alerts/feed_items.py): queued with
+# each opened and resolved alert, rule muted or not. It is no destination of the rule: its
+# sends leave no attempt, no timeline entry and no `last_notified_at`.
+FEED_KIND = "feed"
+FEED_ACTION = -1  # its action_index: none of the rule's actions
+
+
 @dataclass(frozen=True, slots=True)
 class NewNotification:
-    action_index: int  # which of the rule's actions
-    kind: str  # the action's kind: webhook, apprise, email, browser
+    action_index: int  # which of the rule's actions (FEED_ACTION for a feed item)
+    kind: str  # the action's kind: webhook, apprise, email, browser; or FEED_KIND
     payload: dict[str, Any]  # what is sent (the alert and the rule, as JSON)
     due_at: datetime
 
@@ -107,6 +114,8 @@ class OpenAlert:
     suspects: list[dict[str, Any]]
     # Queued with the alert; a `{"alert_id"}` key in each payload is filled with its new id.
     notifications: list[NewNotification] = field(default_factory=list)
+    # The alert's record in the feed (kind FEED_KIND), queued and filled the same way.
+    feed: list[NewNotification] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,7 @@ class AlertChange:
     resolve: bool = False
     reason: str = ""
     notifications: list[NewNotification] = field(default_factory=list)
+    feed: list[NewNotification] = field(default_factory=list)  # as OpenAlert's
 
 
 @dataclass
@@ -267,7 +277,8 @@ class AlertStore(ABC):
     ) -> None:
         """Record an attempt. Sent (attempt.ok): done, and the alert's last_notified_at is
         set. Failed: tried again at `retry_at`, or given up when it is None. Both in the
-        alert's timeline."""
+        alert's timeline. A feed item (FEED_KIND) is only marked done or due again: nobody
+        was notified, so it leaves no attempt, timeline entry or last_notified_at."""
 
     @abstractmethod
     async def notification_attempts(
@@ -281,6 +292,8 @@ class AlertStore(ABC):
 
 
 __all__ = [
+    "FEED_ACTION",
+    "FEED_KIND",
     "MAX_ALERT_EVENTS",
     "OPEN_STATUSES",
     "AlertChange",

@@ -24,6 +24,7 @@ from echodash.store.alert_rows import (
     rule_versions,
 )
 from echodash.store.base.alerts import (
+    FEED_KIND,
     OPEN_STATUSES,
     AlertChange,
     AlertRecord,
@@ -382,6 +383,9 @@ class PgAlerts(PgConnection):
             if row is None:
                 return  # its rule was deleted meanwhile: nothing is left to record it on
             workspace_id, alert_id, rule_id, action_index, kind, status = row
+            if kind == FEED_KIND:
+                await _finish_feed_item(conn, item_id, status, attempt, retry_at)
+                return
             await conn.execute(
                 "INSERT INTO alert_attempts (outbox_id, workspace_id, alert_id, rule_id, "
                 "action_index, kind, at, ok, status_code, detail, seconds) "
@@ -570,8 +574,31 @@ async def _open_alert(conn: Conn, opened: OpenAlert, now: datetime) -> None:
         {"reason": opened.reason, "count": len(opened.event_ids)},
     )
     await _queue_notifications(
-        conn, opened.workspace_id, alert_id, opened.rule_id, opened.notifications, now
+        conn,
+        opened.workspace_id,
+        alert_id,
+        opened.rule_id,
+        [*opened.notifications, *opened.feed],
+        now,
     )
+
+
+async def _finish_feed_item(
+    conn: Conn, item_id: int, status: str, attempt: Attempt, retry_at: datetime | None
+) -> None:
+    """A feed item is no notification: done, or due again (see FEED_KIND)."""
+    if status != "pending":
+        return
+    if attempt.ok:
+        await conn.execute("UPDATE alert_outbox SET status = 'sent' WHERE id = $1", item_id)
+    else:
+        await conn.execute(
+            "UPDATE alert_outbox SET attempts = attempts + 1, status = $1, next_attempt_at = $2 "
+            "WHERE id = $3",
+            "failed" if retry_at is None else "pending",
+            retry_at or attempt.at,
+            item_id,
+        )
 
 
 async def _change_alert(conn: Conn, change: AlertChange, now: datetime) -> None:
@@ -606,5 +633,5 @@ async def _change_alert(conn: Conn, change: AlertChange, now: datetime) -> None:
         )
         await _timeline(conn, change.alert_id, change.at, "resolved", {"reason": change.reason})
     await _queue_notifications(
-        conn, workspace_id, change.alert_id, rule_id, change.notifications, now
+        conn, workspace_id, change.alert_id, rule_id, [*change.notifications, *change.feed], now
     )

@@ -21,6 +21,7 @@ from echodash.store.alert_rows import (
     rule_versions,
 )
 from echodash.store.base.alerts import (
+    FEED_KIND,
     OPEN_STATUSES,
     AlertChange,
     AlertRecord,
@@ -127,6 +128,30 @@ def _queue_notifications(
             for n in notifications
         ],
     )
+
+
+def _finish_feed_item(
+    conn: sqlite3.Connection,
+    item_id: int,
+    status: str,
+    attempt: Attempt,
+    retry_at: datetime | None,
+) -> None:
+    """A feed item is no notification: done, or due again (see FEED_KIND)."""
+    if status != "pending":
+        return
+    if attempt.ok:
+        conn.execute("UPDATE alert_outbox SET status = 'sent' WHERE id = ?", (item_id,))
+    else:
+        conn.execute(
+            "UPDATE alert_outbox SET attempts = attempts + 1, status = ?, next_attempt_at = ? "
+            "WHERE id = ?",
+            (
+                "failed" if retry_at is None else "pending",
+                to_micros(retry_at or attempt.at),
+                item_id,
+            ),
+        )
 
 
 class SqliteAlerts(SqliteConnection):
@@ -389,6 +414,9 @@ class SqliteAlerts(SqliteConnection):
             if row is None:
                 return  # its rule was deleted meanwhile: nothing is left to record it on
             workspace_id, alert_id, rule_id, action_index, kind, status = row
+            if kind == FEED_KIND:
+                _finish_feed_item(conn, item_id, status, attempt, retry_at)
+                return
             conn.execute(
                 "INSERT INTO alert_attempts (outbox_id, workspace_id, alert_id, rule_id, "
                 "action_index, kind, at, ok, status_code, detail, seconds) "
@@ -593,7 +621,12 @@ def _open_alert(conn: sqlite3.Connection, opened: OpenAlert, now: datetime) -> N
         {"reason": opened.reason, "count": len(opened.event_ids)},
     )
     _queue_notifications(
-        conn, opened.workspace_id, alert_id, opened.rule_id, opened.notifications, now
+        conn,
+        opened.workspace_id,
+        alert_id,
+        opened.rule_id,
+        [*opened.notifications, *opened.feed],
+        now,
     )
 
 
@@ -625,4 +658,6 @@ def _change_alert(conn: sqlite3.Connection, change: AlertChange, now: datetime) 
             (to_micros(change.at), change.alert_id),
         )
         _timeline(conn, change.alert_id, change.at, "resolved", {"reason": change.reason})
-    _queue_notifications(conn, workspace_id, change.alert_id, rule_id, change.notifications, now)
+    _queue_notifications(
+        conn, workspace_id, change.alert_id, rule_id, [*change.notifications, *change.feed], now
+    )

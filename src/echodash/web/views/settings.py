@@ -38,6 +38,7 @@ NOTICES = {
     "revoked": "Token revoked. It no longer works.",
     "notify": "Browser notification choices saved.",
     "digest": "Digest settings saved.",
+    "services": "Services saved: alerts name changes across linked services from now on.",
 }
 
 
