@@ -14,6 +14,7 @@ from echodash.cli.context import data_dir_option, settings_from, with_open_store
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
 from echodash.cli.jobs import jobs
+from echodash.cli.metrics import metrics
 from echodash.cli.portable import export, import_
 from echodash.cli.rules import rules
 from echodash.cli.tokens import tokens
@@ -112,6 +113,7 @@ cli.add_command(workspace)
 cli.add_command(jobs)
 cli.add_command(rules)
 cli.add_command(alerts)
+cli.add_command(metrics)
 cli.add_command(export)
 cli.add_command(import_)
 

@@ -67,6 +67,26 @@ def facts_of(event: Event, body: Any, incident_label: str = DEFAULT_INCIDENT_LAB
     return []
 
 
+_GITHUB_KINDS = frozenset({"deployment_status", "push", "issues"})
+_GITLAB_KINDS = frozenset({"deployment", "push", "issue"})
+
+
+def may_have_facts(source: str, kind: str, body: bytes) -> bool:
+    """Whether `facts_of` can find anything in an event of this source and type (with this
+    delivery body): a cheap test on the ingest path, so the body is parsed only for these."""
+    if source == "github":
+        return kind.split(".", 1)[0] in _GITHUB_KINDS
+    if source == "gitlab":
+        return kind.split(".", 1)[0] in _GITLAB_KINDS
+    if source == "stripe":
+        return kind.startswith("customer.subscription.")
+    if source == "cloudflare":
+        return b"alert_correlation_id" in body
+    if source == "custom":
+        return kind in ("deployment", "incident") or b'"distinct_id"' in body
+    return False
+
+
 def _str(document: Any, path: str) -> str | None:
     value = dig(document, path)
     if isinstance(value, (str, int)) and not isinstance(value, bool):

@@ -16,6 +16,7 @@ from echodash.web.api import (
     endpoints,
     events,
     linked_services,
+    metrics,
     rule_destinations,
     rule_runs,
     rules,
@@ -86,6 +87,15 @@ routes = [
         GET=linked_services.get_services,
         PUT=linked_services.put_services,
     ),
+    # Metrics (docs/metrics.md)
+    methods("/api/v1/metrics/dora", GET=metrics.dora),
+    methods("/api/v1/metrics/revenue", GET=metrics.revenue),
+    methods("/api/v1/metrics/product", GET=metrics.product),
+    methods("/api/v1/metrics/retention", GET=metrics.retention),
+    methods("/api/v1/metrics/funnel", GET=metrics.funnel),
+    methods("/api/v1/metrics/time-to-value", GET=metrics.time_to_value),
+    methods("/api/v1/metrics/nps", GET=metrics.nps),
+    methods("/api/v1/metrics/csat", GET=metrics.csat),
     # Pages
     methods("/setup", GET=accounts.setup_form, POST=accounts.setup_submit),
     methods("/login", GET=accounts.login_form, POST=accounts.login_submit),

@@ -56,6 +56,7 @@ from echodash.store.base.ingest import (
     StoredDelivery,
 )
 from echodash.store.base.lifecycle import LifecycleStore, StoreUnavailableError
+from echodash.store.base.metrics import MetricStore
 from echodash.store.base.portable import PortableStore
 from echodash.store.base.upkeep import JobRun, UpkeepStore
 
@@ -69,6 +70,7 @@ PARTS: dict[str, type[ABC]] = {
     "upkeep": UpkeepStore,
     "portable": PortableStore,
     "alerts": AlertStore,
+    "metrics": MetricStore,
 }
 
 
@@ -81,6 +83,7 @@ class Store(
     UpkeepStore,
     PortableStore,
     AlertStore,
+    MetricStore,
     ABC,
 ):
     """Durable storage of endpoints, deliveries, events and alerts for all workspaces."""
@@ -115,6 +118,7 @@ __all__ = [
     "JobRun",
     "LifecycleStore",
     "Membership",
+    "MetricStore",
     "NewNotification",
     "OpenAlert",
     "OutboxItem",

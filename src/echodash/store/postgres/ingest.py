@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +16,13 @@ from echodash.store.base import (
     StoredDelivery,
 )
 from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
+from echodash.store.base.metrics import collect_facts, fact_documents
 from echodash.store.postgres.connection import (
     Conn,
     PgConnection,
     is_outage,
 )
+from echodash.store.postgres.metrics import keep_facts
 from echodash.store.postgres.sql import (
     DELIVERY_COLUMNS,
     EVENTS_CHANNEL,
@@ -113,12 +115,13 @@ class PgIngest(PgConnection):
             if not rows:
                 return 0, []
             parsed = await parse([delivery_from_row(r) for r in rows])
+            documents = fact_documents(parsed)  # before the event writers' lock
             await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
             await conn.execute(
                 "UPDATE deliveries SET processed = true WHERE id = ANY($1::bigint[])",
                 [r[0] for r in rows],
             )
-            return len(rows), await _insert_parsed(conn, parsed)
+            return len(rows), await _insert_parsed(conn, parsed, documents)
 
         return await self._tx(fn)
 
@@ -127,6 +130,8 @@ class PgIngest(PgConnection):
     ) -> list[Event]:
         if not parsed:
             return []
+
+        documents = fact_documents(parsed)  # before the event writers' lock
 
         async def fn(conn: Conn) -> list[Event]:
             # One event writer at a time across every node: ids are then committed in order,
@@ -141,7 +146,7 @@ class PgIngest(PgConnection):
                 )
             }
             # Others were claimed by another node: its events stand.
-            return await _insert_parsed(conn, [p for p in parsed if p[0].id in claimed])
+            return await _insert_parsed(conn, [p for p in parsed if p[0].id in claimed], documents)
 
         return await self._tx(fn)
 
@@ -177,6 +182,20 @@ def _event_rows(
 
 
 async def _insert_parsed(
+    conn: Conn,
+    parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+    documents: Mapping[int, Any],
+) -> list[Event]:
+    """Every delivery's events, and their metric facts (from the deliveries' JSON bodies
+    in `documents`), inside the caller's transaction."""
+    saved = await _insert_events_of(conn, parsed)
+    deliveries = {d.id: d for d, _ in parsed}
+    pairs = [(e, deliveries.get(e.delivery_id or 0)) for e in saved]
+    await keep_facts(conn, collect_facts(pairs, documents))
+    return saved
+
+
+async def _insert_events_of(
     conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
 ) -> list[Event]:
     """Every delivery's events, inside the caller's transaction. If the batch cannot be

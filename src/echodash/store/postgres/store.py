@@ -14,6 +14,7 @@ from echodash.store.postgres.endpoints import PgEndpoints
 from echodash.store.postgres.feed import PgFeed
 from echodash.store.postgres.ingest import PgIngest
 from echodash.store.postgres.lifecycle import PgLifecycle
+from echodash.store.postgres.metrics import PgMetrics
 from echodash.store.postgres.portable import PgPortable
 from echodash.store.postgres.upkeep import PgUpkeep
 from echodash.store.postgres.writer import PgDeliveryWriter
@@ -28,6 +29,7 @@ class PostgresStore(
     PgUpkeep,
     PgPortable,
     PgAlerts,
+    PgMetrics,
     Store,
 ):
     def __init__(self, url: str, pool_size: int = 10) -> None:

@@ -15,6 +15,7 @@ from echodash.store.base import (
     StoredDelivery,
 )
 from echodash.store.base.endpoints import REFUSAL_LOG_DAYS
+from echodash.store.base.metrics import collect_facts, fact_documents
 from echodash.store.rows import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
@@ -26,6 +27,7 @@ from echodash.store.rows import (
 )
 from echodash.store.sqlite.alerts import queue_for_alerts
 from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.metrics import keep_facts
 from echodash.store.sqlite.sql import (
     event_params,
 )
@@ -106,10 +108,17 @@ class SqliteIngest(SqliteConnection):
     async def save_events(
         self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
     ) -> list[Event]:
+        documents = fact_documents(parsed)  # outside the writer thread
+
         def fn(conn: sqlite3.Connection) -> list[Event]:
             saved: list[Event] = []
+            stored: list[tuple[Event, StoredDelivery | None]] = []
             for delivery, drafts in parsed:
-                saved.extend(_save_delivery_events(conn, delivery, drafts))
+                events = _save_delivery_events(conn, delivery, drafts)
+                saved.extend(events)
+                stored.extend((event, delivery) for event in events)
+            # The metric facts of these events, in the same transaction: kept exactly once.
+            keep_facts(conn, collect_facts(stored, documents))
             return saved
 
         return await self._write(fn)

@@ -15,6 +15,7 @@ from echodash.store.sqlite.endpoints import SqliteEndpoints
 from echodash.store.sqlite.feed import SqliteFeed
 from echodash.store.sqlite.ingest import SqliteIngest
 from echodash.store.sqlite.lifecycle import SqliteLifecycle
+from echodash.store.sqlite.metrics import SqliteMetrics
 from echodash.store.sqlite.portable import SqlitePortable
 from echodash.store.sqlite.sql import append_deliveries
 from echodash.store.sqlite.upkeep import SqliteUpkeep
@@ -30,6 +31,7 @@ class SqliteStore(
     SqliteUpkeep,
     SqlitePortable,
     SqliteAlerts,
+    SqliteMetrics,
     Store,
 ):
     def __init__(self, path: Path, readers: int = 2) -> None:

@@ -1,0 +1,186 @@
+"""Each metric for one workspace and window, read from the store's facts: what the HTTP API
+answers and the `echodash metrics` command prints (the same JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from echodash.metrics import dora, product, revenue
+from echodash.metrics.dora import FIRST_DEPLOY_LOOKBACK, Deployment, Incident, Push
+from echodash.metrics.product import Activity, Period
+from echodash.metrics.revenue import Snapshot
+from echodash.metrics.settings import MetricSettings
+
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_WINDOW = timedelta(days=3660)
+# The trailing days MAU looks back over before a window's first day.
+_MAU_DAYS = timedelta(days=31)
+
+
+class FactReader(Protocol):
+    """The store's metric reads (store/base/metrics.py)."""
+
+    async def metric_deployments(self, workspace_id: int, until: datetime) -> list[Deployment]: ...
+
+    async def metric_pushes(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[Push]: ...
+
+    async def metric_incidents(self, workspace_id: int, until: datetime) -> list[Incident]: ...
+
+    async def metric_snapshots(self, workspace_id: int, until: datetime) -> list[Snapshot]: ...
+
+    async def metric_activity(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[Activity]: ...
+
+
+def _service(repository: str | None, deployments: Sequence[Deployment]) -> str | None:
+    """A repository filter as given (`acme/web`) or as a service (`github:acme/web`)."""
+    if not repository:
+        return None
+    if any(d.service == repository for d in deployments):
+        return repository
+    matching = sorted({d.service for d in deployments if d.service.endswith(":" + repository)})
+    return matching[0] if len(matching) == 1 else repository
+
+
+def pushes_from_when(deployments: Sequence[Deployment], since: datetime) -> datetime:
+    """How far back pushes matter to the window's deployments: to the last deployment before
+    it of every repository and environment (a first-ever one looks back 30 days)."""
+    earliest = since - FIRST_DEPLOY_LOOKBACK
+    last_before: dict[tuple[str, str], datetime] = {}
+    for deployment in deployments:
+        if deployment.at < since:
+            last_before[(deployment.service, deployment.environment)] = deployment.at
+    return min([earliest, *last_before.values()])
+
+
+async def dora_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    repository: str | None = None,
+    environment: str | None = None,
+    settings: MetricSettings | None = None,
+) -> dict[str, Any]:
+    settings = settings or MetricSettings()
+    deployments = await store.metric_deployments(workspace_id, until)
+    pushes = await store.metric_pushes(workspace_id, pushes_from_when(deployments, since), until)
+    incidents = await store.metric_incidents(workspace_id, until)
+    result = dora.dora(
+        deployments,
+        pushes,
+        incidents,
+        since,
+        until,
+        settings=dora.Settings(production=settings.production),
+        service=_service(repository, deployments),
+        environment=environment or None,
+    )
+    return result.to_json()
+
+
+async def revenue_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    currency: str | None = None,
+    settings: MetricSettings | None = None,
+    series: bool = True,
+) -> dict[str, Any]:
+    settings = settings or MetricSettings()
+    snapshots = await store.metric_snapshots(workspace_id, until)
+    chosen = (currency or settings.currency or "").lower() or None
+    return revenue.revenue(snapshots, since, until, chosen, series=series).to_json()
+
+
+async def product_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    event: str | None = None,
+    settings: MetricSettings | None = None,
+) -> dict[str, Any]:
+    settings = settings or MetricSettings()
+    activity = await store.metric_activity(
+        workspace_id, since - _MAU_DAYS, until, None if event is None else [event]
+    )
+    return product.active_users(activity, since, until, event, settings.zone)
+
+
+async def retention_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    start_event: str,
+    return_event: str,
+    period: Period,
+    settings: MetricSettings | None = None,
+) -> dict[str, Any]:
+    settings = settings or MetricSettings()
+    # First-time retention: a person's first start event may lie before the window.
+    activity = await store.metric_activity(
+        workspace_id, None, until, sorted({start_event, return_event})
+    )
+    return product.retention(
+        activity, start_event, return_event, period, since, until, settings.zone
+    )
+
+
+async def funnel_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    steps: Sequence[str],
+    window_days: float,
+) -> dict[str, Any]:
+    activity = await store.metric_activity(workspace_id, since, until, sorted(set(steps)))
+    return product.funnel(activity, steps, since, until, window_days)
+
+
+async def time_to_value_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    signup_event: str,
+    activation_event: str,
+) -> dict[str, Any]:
+    # A person's first signup may lie before the window (they are then not in it).
+    activity = await store.metric_activity(
+        workspace_id, None, until, sorted({signup_event, activation_event})
+    )
+    return product.time_to_value(activity, signup_event, activation_event, since, until)
+
+
+async def survey_report(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    kind: str,
+    event: str,
+) -> dict[str, Any]:
+    """NPS (`kind` nps) or CSAT (`kind` csat) over the `score` of the event's answers."""
+    activity = await store.metric_activity(workspace_id, since, until, [event])
+    scores = [a.score for a in activity if a.score is not None]
+    return product.nps(scores) if kind == "nps" else product.csat(scores)

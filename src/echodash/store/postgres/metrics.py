@@ -1,0 +1,383 @@
+"""PostgreSQL: metric facts, kept in the transaction that stores their events (under the
+event writers' advisory lock, so one node at a time merges incidents)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from echodash.events import Event
+from echodash.metrics.dora import Deployment, Incident, Push
+from echodash.metrics.product import Activity
+from echodash.metrics.revenue import Snapshot
+from echodash.store.base.ingest import StoredDelivery
+from echodash.store.base.metrics import (
+    CommitRow,
+    FactBatch,
+    HeadRow,
+    collect_facts,
+    discount_json,
+    event_ids_json,
+    items_json,
+    merge_marks,
+    pushes_from,
+    snapshot_from,
+)
+from echodash.store.postgres.connection import Conn, PgConnection, is_outage
+from echodash.store.postgres.sql import LOCK_EVENTS, LOCK_SPACE, clean
+
+log = logging.getLogger("echodash.store")
+
+_TABLES = (
+    "metric_deployments",
+    "metric_commits",
+    "metric_push_heads",
+    "metric_incidents",
+    "metric_snapshots",
+    "metric_activity",
+)
+_INCIDENT_COLUMNS = "key, service, start_at, end_at, root_cause, event_ids"
+
+
+async def keep_facts(conn: Conn, batch: FactBatch) -> None:
+    """Write one batch's facts inside the caller's transaction (which holds the event
+    writers' lock): one statement per table. A failure undoes only the facts (logged)."""
+    if not batch:
+        return
+    try:
+        async with conn.transaction():  # a savepoint
+            await _write(conn, batch)
+    except Exception as exc:
+        if is_outage(exc):
+            raise
+        log.error("metric facts could not be kept: %r", exc)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else clean(value)
+
+
+async def _upsert(
+    conn: Conn,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict: str,
+) -> None:
+    """Insert `rows` as column arrays in one statement (keys are unique within a batch)."""
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"${n}::{kind}[]" for n, (_name, kind) in enumerate(columns, start=1))
+    await conn.execute(
+        f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}",
+        *([list(column) for column in zip(*rows, strict=True)]),
+    )
+
+
+async def _write(conn: Conn, batch: FactBatch) -> None:
+    if batch.deployments:
+        await _upsert(
+            conn,
+            "metric_deployments",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("service", "text"),
+                ("environment", "text"),
+                ("at", "timestamptz"),
+                ("sha", "text"),
+                ("ref", "text"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    w,
+                    clean(d.key),
+                    clean(d.service),
+                    clean(d.environment),
+                    d.at,
+                    _text(d.sha),
+                    _text(d.ref),
+                    d.event_id,
+                )
+                for w, d in batch.deployments.values()
+            ],
+            "(workspace_id, key) DO UPDATE SET service = excluded.service, "
+            "environment = excluded.environment, at = excluded.at, sha = excluded.sha, "
+            "ref = excluded.ref, event_id = excluded.event_id "
+            "WHERE excluded.at < metric_deployments.at",
+        )
+    if batch.commits:
+        await _upsert(
+            conn,
+            "metric_commits",
+            [
+                ("workspace_id", "bigint"),
+                ("service", "text"),
+                ("ref", "text"),
+                ("sha", "text"),
+                ("committed_at", "timestamptz"),
+                ("pushed_at", "timestamptz"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    c.workspace_id,
+                    clean(c.service),
+                    clean(c.ref),
+                    clean(c.sha),
+                    c.committed_at,
+                    c.pushed_at,
+                    c.event_id,
+                )
+                for c in batch.commits.values()
+            ],
+            "(workspace_id, service, ref, sha) DO UPDATE SET "
+            "committed_at = excluded.committed_at, pushed_at = excluded.pushed_at, "
+            "event_id = excluded.event_id WHERE excluded.pushed_at < metric_commits.pushed_at",
+        )
+    if batch.heads:
+        await _upsert(
+            conn,
+            "metric_push_heads",
+            [
+                ("workspace_id", "bigint"),
+                ("service", "text"),
+                ("ref", "text"),
+                ("head", "text"),
+                ("at", "timestamptz"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (h.workspace_id, clean(h.service), clean(h.ref), clean(h.head), h.at, h.event_id)
+                for h in batch.heads.values()
+            ],
+            "(workspace_id, service, ref, head) DO UPDATE SET at = excluded.at, "
+            "event_id = excluded.event_id WHERE excluded.at < metric_push_heads.at",
+        )
+    if batch.marks:
+        keys = sorted({(w, clean(m.key)) for w, m in batch.marks})
+        rows = await conn.fetch(
+            f"SELECT workspace_id, {_INCIDENT_COLUMNS} FROM metric_incidents "
+            "WHERE (workspace_id, key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+        )
+        current = {(r[0], r[1]): _incident(r[1:]) for r in rows}
+        marks = [
+            (w, replace(m, key=clean(m.key), service=clean(m.service))) for w, m in batch.marks
+        ]
+        merged = merge_marks(current, marks)
+        await _upsert(
+            conn,
+            "metric_incidents",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("service", "text"),
+                ("start_at", "timestamptz"),
+                ("end_at", "timestamptz"),
+                ("root_cause", "text"),
+                ("event_ids", "text"),
+            ],
+            [
+                (w, i.key, i.service, i.start, i.end, _text(i.root_cause), event_ids_json(i))
+                for (w, _k), i in merged.items()
+            ],
+            "(workspace_id, key) DO UPDATE SET service = excluded.service, "
+            "start_at = excluded.start_at, end_at = excluded.end_at, "
+            "root_cause = excluded.root_cause, event_ids = excluded.event_ids",
+        )
+    if batch.snapshots:
+        await _upsert(
+            conn,
+            "metric_snapshots",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("subscription", "text"),
+                ("customer", "text"),
+                ("currency", "text"),
+                ("status", "text"),
+                ("created", "timestamptz"),
+                ("items", "text"),
+                ("discount", "text"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    w,
+                    clean(key),
+                    clean(s.subscription),
+                    clean(s.customer),
+                    clean(s.currency),
+                    clean(s.status),
+                    s.created,
+                    clean(items_json(s)),
+                    _text(discount_json(s)),
+                    s.event_id,
+                )
+                for (_w, key), (w, s) in batch.snapshots.items()
+            ],
+            "(workspace_id, key) DO NOTHING",
+        )
+    if batch.activity:
+        await _upsert(
+            conn,
+            "metric_activity",
+            [
+                ("workspace_id", "bigint"),
+                ("key", "text"),
+                ("distinct_id", "text"),
+                ("name", "text"),
+                ("at", "timestamptz"),
+                ("day", "text"),
+                ("score", "double precision"),
+                ("event_id", "bigint"),
+            ],
+            [
+                (
+                    w,
+                    clean(key),
+                    clean(a.distinct_id),
+                    clean(a.name),
+                    a.at,
+                    a.at.date().isoformat(),
+                    a.score,
+                    a.event_id,
+                )
+                for (_w, key), (w, a) in batch.activity.items()
+            ],
+            "(workspace_id, key) DO NOTHING",
+        )
+
+
+def _incident(row: Any) -> Incident:
+    key, service, start, end, cause, ids = row
+    return Incident(
+        key=key,
+        service=service,
+        start=start,
+        end=end,
+        root_cause=cause,
+        event_ids=tuple(orjson.loads(ids)),
+    )
+
+
+class PgMetrics(PgConnection):
+    async def keep_metric_facts(self, pairs: Sequence[tuple[Event, StoredDelivery | None]]) -> int:
+        batch = collect_facts(pairs)
+
+        async def fn(conn: Conn) -> None:
+            # Incidents merge: one writer at a time, as when events are stored.
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            await _write(conn, batch)
+
+        if batch:
+            await self._tx(fn)
+        return (
+            len(batch.deployments)
+            + len(batch.commits)
+            + len(batch.heads)
+            + len(batch.marks)
+            + len(batch.snapshots)
+            + len(batch.activity)
+        )
+
+    async def clear_metric_facts(self, workspace_id: int | None = None) -> None:
+        async def fn(conn: Conn) -> None:
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            for table in _TABLES:
+                if workspace_id is None:
+                    await conn.execute(f"DELETE FROM {table}")
+                else:
+                    await conn.execute(f"DELETE FROM {table} WHERE workspace_id = $1", workspace_id)
+
+        await self._tx(fn)
+
+    async def metric_deployments(self, workspace_id: int, until: datetime) -> list[Deployment]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT key, service, environment, at, sha, ref, event_id FROM metric_deployments "
+                "WHERE workspace_id = $1 AND at < $2 ORDER BY at, key",
+                workspace_id,
+                until,
+            )
+        )
+        return [Deployment(*r) for r in rows]
+
+    async def metric_pushes(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[Push]:
+        async def fn(conn: Conn) -> list[Push]:
+            commits = [
+                CommitRow(workspace_id, *r)
+                for r in await conn.fetch(
+                    "SELECT service, ref, sha, committed_at, pushed_at, event_id "
+                    "FROM metric_commits WHERE workspace_id = $1 AND pushed_at >= $2 "
+                    "AND pushed_at < $3",
+                    workspace_id,
+                    since,
+                    until,
+                )
+            ]
+            heads = [
+                HeadRow(workspace_id, *r)
+                for r in await conn.fetch(
+                    "SELECT service, ref, head, at, event_id FROM metric_push_heads "
+                    "WHERE workspace_id = $1 AND at >= $2 AND at < $3",
+                    workspace_id,
+                    since,
+                    until,
+                )
+            ]
+            return pushes_from(commits, heads)
+
+        return await self._run(fn)
+
+    async def metric_incidents(self, workspace_id: int, until: datetime) -> list[Incident]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                f"SELECT {_INCIDENT_COLUMNS} FROM metric_incidents "
+                "WHERE workspace_id = $1 AND start_at < $2 ORDER BY start_at, key",
+                workspace_id,
+                until,
+            )
+        )
+        return [_incident(r) for r in rows]
+
+    async def metric_snapshots(self, workspace_id: int, until: datetime) -> list[Snapshot]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT subscription, customer, currency, status, created, items, discount, "
+                "event_id FROM metric_snapshots WHERE workspace_id = $1 AND created < $2 "
+                "ORDER BY created, event_id",
+                workspace_id,
+                until,
+            )
+        )
+        return [snapshot_from(*r) for r in rows]
+
+    async def metric_activity(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[Activity]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
+                "WHERE workspace_id = $1 AND at < $2 AND ($3::timestamptz IS NULL OR at >= $3) "
+                "AND ($4::text[] IS NULL OR name = ANY($4::text[])) ORDER BY at, event_id",
+                workspace_id,
+                until,
+                since,
+                None if names is None else list(names),
+            )
+        )
+        return [Activity(*r) for r in rows]

@@ -1,0 +1,308 @@
+"""SQLite: metric facts, kept by the writer in the transaction that stores their events."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+import orjson
+
+from echodash.events import Event
+from echodash.metrics.dora import Deployment, Incident, Push
+from echodash.metrics.product import Activity
+from echodash.metrics.revenue import Snapshot
+from echodash.store.base.ingest import StoredDelivery
+from echodash.store.base.metrics import (
+    CommitRow,
+    FactBatch,
+    HeadRow,
+    collect_facts,
+    discount_json,
+    event_ids_json,
+    items_json,
+    merge_marks,
+    pushes_from,
+    snapshot_from,
+)
+from echodash.store.rows import from_micros, to_micros
+from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.writer import is_store_error
+
+log = logging.getLogger("echodash.store")
+
+_TABLES = (
+    "metric_deployments",
+    "metric_commits",
+    "metric_push_heads",
+    "metric_incidents",
+    "metric_snapshots",
+    "metric_activity",
+)
+
+
+def keep_facts(conn: sqlite3.Connection, batch: FactBatch) -> None:
+    """Write one batch's facts inside the caller's transaction: one statement per table. A
+    failure undoes only the facts (logged), never the events."""
+    if not batch:
+        return
+    conn.execute("SAVEPOINT metric_facts")
+    try:
+        _write(conn, batch)
+    except BaseException as exc:
+        if is_store_error(exc):
+            raise
+        conn.execute("ROLLBACK TO metric_facts")
+        conn.execute("RELEASE metric_facts")
+        log.error("metric facts could not be kept: %r", exc)
+        return
+    conn.execute("RELEASE metric_facts")
+
+
+def _write(conn: sqlite3.Connection, batch: FactBatch) -> None:
+    if batch.deployments:
+        conn.executemany(
+            "INSERT INTO metric_deployments (workspace_id, key, service, environment, at, sha, "
+            "ref, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, key) "
+            "DO UPDATE SET service = excluded.service, environment = excluded.environment, "
+            "at = excluded.at, sha = excluded.sha, ref = excluded.ref, "
+            "event_id = excluded.event_id WHERE excluded.at < metric_deployments.at",
+            [
+                (w, d.key, d.service, d.environment, to_micros(d.at), d.sha, d.ref, d.event_id)
+                for w, d in batch.deployments.values()
+            ],
+        )
+    if batch.commits:
+        conn.executemany(
+            "INSERT INTO metric_commits (workspace_id, service, ref, sha, committed_at, "
+            "pushed_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (workspace_id, service, ref, sha) DO UPDATE SET "
+            "committed_at = excluded.committed_at, pushed_at = excluded.pushed_at, "
+            "event_id = excluded.event_id WHERE excluded.pushed_at < metric_commits.pushed_at",
+            [
+                (
+                    c.workspace_id,
+                    c.service,
+                    c.ref,
+                    c.sha,
+                    to_micros(c.committed_at),
+                    to_micros(c.pushed_at),
+                    c.event_id,
+                )
+                for c in batch.commits.values()
+            ],
+        )
+    if batch.heads:
+        conn.executemany(
+            "INSERT INTO metric_push_heads (workspace_id, service, ref, head, at, event_id) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, service, ref, head) "
+            "DO UPDATE SET at = excluded.at, event_id = excluded.event_id "
+            "WHERE excluded.at < metric_push_heads.at",
+            [
+                (h.workspace_id, h.service, h.ref, h.head, to_micros(h.at), h.event_id)
+                for h in batch.heads.values()
+            ],
+        )
+    if batch.marks:
+        current: dict[tuple[int, str], Incident] = {}
+        for workspace_id, key in {(w, m.key) for w, m in batch.marks}:
+            row = conn.execute(
+                f"SELECT {_INCIDENT_COLUMNS} FROM metric_incidents "
+                "WHERE workspace_id = ? AND key = ?",
+                (workspace_id, key),
+            ).fetchone()
+            if row is not None:
+                current[(workspace_id, key)] = _incident(row)
+        merged = merge_marks(current, batch.marks)
+        conn.executemany(
+            "INSERT INTO metric_incidents (workspace_id, key, service, start_at, end_at, "
+            "root_cause, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (workspace_id, key) DO UPDATE SET service = excluded.service, "
+            "start_at = excluded.start_at, end_at = excluded.end_at, "
+            "root_cause = excluded.root_cause, event_ids = excluded.event_ids",
+            [
+                (
+                    w,
+                    i.key,
+                    i.service,
+                    to_micros(i.start),
+                    None if i.end is None else to_micros(i.end),
+                    i.root_cause,
+                    event_ids_json(i),
+                )
+                for (w, _k), i in merged.items()
+            ],
+        )
+    if batch.snapshots:
+        conn.executemany(
+            "INSERT INTO metric_snapshots (workspace_id, key, subscription, customer, currency, "
+            "status, created, items, discount, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (workspace_id, key) DO NOTHING",
+            [
+                (
+                    w,
+                    key,
+                    s.subscription,
+                    s.customer,
+                    s.currency,
+                    s.status,
+                    to_micros(s.created),
+                    items_json(s),
+                    discount_json(s),
+                    s.event_id,
+                )
+                for (_w, key), (w, s) in batch.snapshots.items()
+            ],
+        )
+    if batch.activity:
+        conn.executemany(
+            "INSERT INTO metric_activity (workspace_id, key, distinct_id, name, at, day, score, "
+            "event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, key) DO NOTHING",
+            [
+                (
+                    w,
+                    key,
+                    a.distinct_id,
+                    a.name,
+                    to_micros(a.at),
+                    a.at.date().isoformat(),
+                    a.score,
+                    a.event_id,
+                )
+                for (_w, key), (w, a) in batch.activity.items()
+            ],
+        )
+
+
+_INCIDENT_COLUMNS = "key, service, start_at, end_at, root_cause, event_ids"
+
+
+def _incident(row: sqlite3.Row | tuple[object, ...]) -> Incident:
+    key, service, start, end, cause, ids = row
+    assert isinstance(start, int) and isinstance(ids, str)
+    return Incident(
+        key=str(key),
+        service=str(service),
+        start=from_micros(start),
+        end=from_micros(end) if isinstance(end, int) else None,
+        root_cause=cause if isinstance(cause, str) else None,
+        event_ids=tuple(orjson.loads(ids)),
+    )
+
+
+class SqliteMetrics(SqliteConnection):
+    async def keep_metric_facts(self, pairs: Sequence[tuple[Event, StoredDelivery | None]]) -> int:
+        batch = collect_facts(pairs)
+        await self._write(lambda conn: keep_facts(conn, batch))
+        return (
+            len(batch.deployments)
+            + len(batch.commits)
+            + len(batch.heads)
+            + len(batch.marks)
+            + len(batch.snapshots)
+            + len(batch.activity)
+        )
+
+    async def clear_metric_facts(self, workspace_id: int | None = None) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            for table in _TABLES:
+                if workspace_id is None:
+                    conn.execute(f"DELETE FROM {table}")
+                else:
+                    conn.execute(f"DELETE FROM {table} WHERE workspace_id = ?", (workspace_id,))
+
+        await self._write(fn)
+
+    async def metric_deployments(self, workspace_id: int, until: datetime) -> list[Deployment]:
+        def fn(conn: sqlite3.Connection) -> list[Deployment]:
+            return [
+                Deployment(key, service, env, from_micros(at), sha, ref, event_id)
+                for key, service, env, at, sha, ref, event_id in conn.execute(
+                    "SELECT key, service, environment, at, sha, ref, event_id "
+                    "FROM metric_deployments WHERE workspace_id = ? AND at < ? ORDER BY at, key",
+                    (workspace_id, to_micros(until)),
+                )
+            ]
+
+        return await self._read(fn)
+
+    async def metric_pushes(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> list[Push]:
+        bounds = (workspace_id, to_micros(since), to_micros(until))
+
+        def fn(conn: sqlite3.Connection) -> list[Push]:
+            commits = [
+                CommitRow(workspace_id, service, ref, sha, from_micros(c), from_micros(p), e)
+                for service, ref, sha, c, p, e in conn.execute(
+                    "SELECT service, ref, sha, committed_at, pushed_at, event_id "
+                    "FROM metric_commits WHERE workspace_id = ? AND pushed_at >= ? "
+                    "AND pushed_at < ?",
+                    bounds,
+                )
+            ]
+            heads = [
+                HeadRow(workspace_id, service, ref, head, from_micros(at), e)
+                for service, ref, head, at, e in conn.execute(
+                    "SELECT service, ref, head, at, event_id FROM metric_push_heads "
+                    "WHERE workspace_id = ? AND at >= ? AND at < ?",
+                    bounds,
+                )
+            ]
+            return pushes_from(commits, heads)
+
+        return await self._read(fn)
+
+    async def metric_incidents(self, workspace_id: int, until: datetime) -> list[Incident]:
+        return await self._read(
+            lambda conn: [
+                _incident(row)
+                for row in conn.execute(
+                    f"SELECT {_INCIDENT_COLUMNS} FROM metric_incidents "
+                    "WHERE workspace_id = ? AND start_at < ? ORDER BY start_at, key",
+                    (workspace_id, to_micros(until)),
+                )
+            ]
+        )
+
+    async def metric_snapshots(self, workspace_id: int, until: datetime) -> list[Snapshot]:
+        def fn(conn: sqlite3.Connection) -> list[Snapshot]:
+            rows = conn.execute(
+                "SELECT subscription, customer, currency, status, created, items, discount, "
+                "event_id FROM metric_snapshots WHERE workspace_id = ? AND created < ? "
+                "ORDER BY created, event_id",
+                (workspace_id, to_micros(until)),
+            )
+            return [
+                snapshot_from(r[0], r[1], r[2], r[3], from_micros(r[4]), r[5], r[6], r[7])
+                for r in rows
+            ]
+
+        return await self._read(fn)
+
+    async def metric_activity(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[Activity]:
+        where = ["workspace_id = ?", "at < ?"]
+        params: list[object] = [workspace_id, to_micros(until)]
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_micros(since))
+        if names is not None:
+            where.append(f"name IN ({', '.join('?' for _ in names)})")
+            params.extend(names)
+        sql = (
+            "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
+            f"WHERE {' AND '.join(where)} ORDER BY at, event_id"
+        )
+        return await self._read(
+            lambda conn: [
+                Activity(person, name, from_micros(at), event_id, score)
+                for person, name, at, event_id, score in conn.execute(sql, params)
+            ]
+        )

@@ -1,0 +1,173 @@
+"""The `/api/v1/metrics/...` part of the OpenAPI document (web/api/metrics.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from echodash.web.api.metrics import MAX_PARAM
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(
+    name: str, schema: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(properties), "properties": properties}
+
+
+_NAME = {"type": "string", "maxLength": MAX_PARAM}
+_REQUIRED_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_PARAM}
+_NUMBER = {"type": ["number", "null"]}
+_INT = {"type": "integer"}
+_BAND = {"enum": ["elite", "high", "medium", "low", None]}
+_WINDOW = [
+    _query("since", {"type": "string"}, "Window start: ISO-8601 or Unix seconds/ms (90 days)"),
+    _query("until", {"type": "string"}, "Window end, excluded: ISO-8601 or Unix s/ms (now)"),
+]
+_POINTS = {"type": "array", "items": _object(date={"type": "string"}, value=_INT)}
+
+
+def _get(summary: str, parameters: list[dict[str, Any]], schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [*_WINDOW, *parameters],
+            "responses": {
+                "200": _json(schema, summary),
+                "400": _json({"$ref": "#/components/schemas/Error"}, "A parameter is invalid"),
+                "401": _json({"$ref": "#/components/schemas/Error"}, "Missing or invalid token"),
+            },
+        }
+    }
+
+
+def metric_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/metrics/dora": _get(
+            "DORA delivery metrics: deployment frequency, lead time, change failure rate, "
+            "recovery time, rework rate",
+            [
+                _query("repository", _NAME, "A repository (acme/web) or service (empty: all)"),
+                _query("environment", _NAME, "Only deployments to this environment"),
+            ],
+            _object(
+                deployment_frequency=_object(
+                    count=_INT, per_week=_NUMBER, band={"enum": ["elite", "high", "medium", "low"]}
+                ),
+                lead_time_minutes=_object(median=_NUMBER, p90=_NUMBER, band=_BAND),
+                change_failure_rate=_object(value=_NUMBER, band=_BAND),
+                recovery_time_minutes=_object(median=_NUMBER, band=_BAND),
+                rework_rate=_object(value=_NUMBER),
+            ),
+        ),
+        "/api/v1/metrics/revenue": _get(
+            "MRR, its movements, churn, ARPA, LTV and trial conversion in one currency",
+            [
+                _query(
+                    "currency",
+                    {"type": "string", "pattern": "^([A-Za-z]{3})?$"},
+                    "ISO code (empty: the one with the most MRR)",
+                )
+            ],
+            _object(
+                currency={"type": "string"},
+                mrr=_object(start=_INT, end=_INT),
+                movements=_object(
+                    new=_INT, reactivation=_INT, expansion=_INT, contraction=_INT, churn=_INT
+                ),
+                customers=_object(start=_INT, end=_INT, churned=_INT),
+                customer_churn_rate=_NUMBER,
+                gross_mrr_churn=_NUMBER,
+                net_mrr_churn=_NUMBER,
+                arpa=_NUMBER,
+                ltv=_NUMBER,
+                trial_conversion=_NUMBER,
+                series={"type": "array", "items": _object(date={"type": "string"}, mrr=_INT)},
+            ),
+        ),
+        "/api/v1/metrics/product": _get(
+            "Daily, weekly and monthly active people for every day of the window; stickiness",
+            [_query("event", _NAME, "Count only this event (empty: any)")],
+            _object(dau=_POINTS, wau=_POINTS, mau=_POINTS, stickiness=_NUMBER),
+        ),
+        "/api/v1/metrics/retention": _get(
+            "First-time retention: cohorts by their first start event, retained by period",
+            [
+                _query(
+                    "start_event", _REQUIRED_NAME, "The event that starts a cohort", required=True
+                ),
+                _query(
+                    "return_event",
+                    _REQUIRED_NAME,
+                    "The event that counts as a return",
+                    required=True,
+                ),
+                _query("period", {"enum": ["", "day", "week", "month"]}, "Cohort period (week)"),
+            ],
+            _object(
+                period={"enum": ["day", "week", "month"]},
+                cohorts={
+                    "type": "array",
+                    "items": _object(
+                        start={"type": "string"},
+                        size=_INT,
+                        retained={"type": "array", "items": _INT},
+                    ),
+                },
+            ),
+        ),
+        "/api/v1/metrics/funnel": _get(
+            "An ordered funnel: per step, people, conversion and median time from the previous",
+            [
+                _query(
+                    "steps", _REQUIRED_NAME, "Event names, comma-separated, in order", required=True
+                ),
+                _query(
+                    "window_days",
+                    {"type": "integer", "minimum": 1, "maximum": 365},
+                    "Days from step 1 (14)",
+                ),
+            ],
+            _object(
+                steps={
+                    "type": "array",
+                    "items": _object(
+                        event={"type": "string"},
+                        count=_INT,
+                        conversion=_NUMBER,
+                        median_seconds_from_previous=_NUMBER,
+                    ),
+                }
+            ),
+        ),
+        "/api/v1/metrics/time-to-value": _get(
+            "People who signed up in the window, how many activated, the median time it took",
+            [
+                _query("signup_event", _NAME, "The signup event (signup)"),
+                _query("activation_event", _REQUIRED_NAME, "The activation event", required=True),
+            ],
+            _object(users=_INT, activated=_INT, median_seconds=_NUMBER),
+        ),
+        "/api/v1/metrics/nps": _get(
+            "Net Promoter Score of the event's 0-10 `score` answers",
+            [_query("event", _NAME, "The survey event (nps)")],
+            _object(nps=_NUMBER, responses=_INT, promoters=_INT, passives=_INT, detractors=_INT),
+        ),
+        "/api/v1/metrics/csat": _get(
+            "Customer satisfaction: % of the event's 1-5 `score` answers that are 4 or 5",
+            [_query("event", _NAME, "The survey event (csat)")],
+            _object(csat=_NUMBER, responses=_INT, satisfied=_INT),
+        ),
+    }

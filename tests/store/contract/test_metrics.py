@@ -1,0 +1,305 @@
+"""The metrics part of the Store contract: facts kept with their events, once, whatever the
+duplicates, replays and delivery order; read back by workspace and time range."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+
+from echodash.events import EventDraft, Origin
+from echodash.metrics.dora import Push
+from echodash.metrics.product import Activity
+from echodash.store.base import Store
+from echodash.store.postgres import metrics as postgres_metrics
+from echodash.store.sqlite import metrics as sqlite_metrics
+from tests.store.contract import delivery_of, endpoint_in
+
+pytestmark = pytest.mark.own_stores
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+REPO = {"full_name": "acme/web"}
+
+
+def at(minutes: float) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def deployment(number: int, minutes: float, sha: str, env: str = "production") -> bytes:
+    return orjson.dumps(
+        {
+            "deployment_status": {"state": "success", "created_at": at(minutes)},
+            "deployment": {"id": number, "sha": sha, "ref": "main", "environment": env},
+            "repository": REPO,
+        }
+    )
+
+
+def push(head: str, minutes: float, commits: list[tuple[str, float]]) -> bytes:
+    return orjson.dumps(
+        {
+            "ref": "refs/heads/main",
+            "after": head,
+            "repository": {**REPO, "pushed_at": at(minutes)},
+            "commits": [{"id": sha, "timestamp": at(m)} for sha, m in commits],
+        }
+    )
+
+
+def issue(action: str, opened: float, closed: float | None = None) -> bytes:
+    return orjson.dumps(
+        {
+            "action": action,
+            "issue": {
+                "number": 7,
+                "labels": [{"name": "incident"}],
+                "created_at": at(opened),
+                "closed_at": None if closed is None else at(closed),
+            },
+            "repository": REPO,
+        }
+    )
+
+
+def subscription(event_id: str, created_minutes: float, status: str, quantity: int) -> bytes:
+    return orjson.dumps(
+        {
+            "id": event_id,
+            "type": "customer.subscription.updated",
+            "created": int((T0 + timedelta(minutes=created_minutes)).timestamp()),
+            "data": {
+                "object": {
+                    "id": "sub_1",
+                    "customer": "cus_1",
+                    "status": status,
+                    "currency": "usd",
+                    "items": {
+                        "data": [
+                            {
+                                "quantity": quantity,
+                                "price": {
+                                    "unit_amount": 4900,
+                                    "currency": "usd",
+                                    "recurring": {"interval": "month", "interval_count": 1},
+                                },
+                            }
+                        ]
+                    },
+                }
+            },
+        }
+    )
+
+
+def custom(key: str, name: str, person: str, minutes: float, score: int | None = None) -> bytes:
+    document: dict[str, Any] = {"event": name, "id": key, "distinct_id": person}
+    if score is not None:
+        document["values"] = {"score": score}
+    return orjson.dumps(document)
+
+
+async def store_all(
+    store: Store, endpoint: Any, items: list[tuple[str, str, bytes, float]]
+) -> list[Any]:
+    """Each (delivery key, event type, body, minutes) stored as one delivery and its event,
+    in one batch."""
+    for key, _kind, body, _m in items:
+        await store.append_delivery(delivery_of(endpoint, key, body))
+    pending = {d.key: d for d in await store.pending_deliveries(1000)}
+    parsed = [
+        (
+            pending[key],
+            [EventDraft(type=kind, title=key, occurred_at=T0 + timedelta(minutes=m))],
+        )
+        for key, kind, _body, m in items
+        if key in pending
+    ]
+    return await store.save_events(parsed)
+
+
+def test_delivery_facts_are_kept_with_their_events_once(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        ws = github.workspace_id
+        end = T0 + timedelta(days=1)
+        await store_all(
+            store,
+            github,
+            [
+                ("p1", "push", push("b2", 30, [("a1", 0), ("b2", 10)]), 30),
+                ("d1", "deployment_status.created", deployment(1, 60, "b2"), 60),
+                ("d1-staging", "deployment_status.created", deployment(2, 61, "b2", "staging"), 61),
+                ("i-close", "issues.closed", issue("closed", 90, 150), 150),
+            ],
+        )
+        # A second batch: the same facts again (another push of a1, the same deployment
+        # reported later), and the incident's opening, delivered after its end.
+        await store_all(
+            store,
+            github,
+            [
+                ("p2", "push", push("c3", 100, [("a1", 0), ("c3", 95)]), 100),
+                ("d1-again", "deployment_status.created", deployment(1, 70, "b2"), 70),
+                ("i-open", "issues.opened", issue("opened", 90), 90),
+            ],
+        )
+        deployments = await store.metric_deployments(ws, end)
+        assert [(d.key, d.environment, d.at, d.sha) for d in deployments] == [
+            ("github:1", "production", T0 + timedelta(minutes=60), "b2"),
+            ("github:2", "staging", T0 + timedelta(minutes=61), "b2"),
+        ]
+        assert await store.metric_deployments(ws, T0 + timedelta(minutes=60)) == []
+        pushes = await store.metric_pushes(ws, T0, end)
+        commits = sorted((p.commits[0].sha, p.commits[0].at, p.at) for p in pushes if p.commits)
+        assert commits == [
+            ("a1", T0, T0 + timedelta(minutes=30)),  # its first push, not the second
+            ("b2", T0 + timedelta(minutes=10), T0 + timedelta(minutes=30)),
+            ("c3", T0 + timedelta(minutes=95), T0 + timedelta(minutes=100)),
+        ]
+        heads = sorted((p.head, p.at) for p in pushes if p.head)
+        assert heads == [("b2", T0 + timedelta(minutes=30)), ("c3", T0 + timedelta(minutes=100))]
+        assert all(isinstance(p, Push) for p in pushes)
+        assert len(await store.metric_pushes(ws, T0 + timedelta(minutes=31), end)) == 2
+        incidents = await store.metric_incidents(ws, end)
+        assert [(i.key, i.service, i.start, i.end) for i in incidents] == [
+            (
+                "github:acme/web#7",
+                "github:acme/web",
+                T0 + timedelta(minutes=90),
+                T0 + timedelta(minutes=150),
+            )
+        ]
+        assert len(incidents[0].event_ids) == 2
+        # Another workspace sees none of it.
+        other = await store.create_workspace("Other")
+        assert await store.metric_deployments(other, end) == []
+        assert await store.metric_incidents(other, end) == []
+
+    run(check)
+
+
+def test_replays_add_no_facts(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        ws = github.workspace_id
+        saved = await store_all(
+            store, github, [("d1", "deployment_status.created", deployment(1, 60, "b2"), 60)]
+        )
+        assert len(saved) == 1
+        delivery = await store.get_delivery(ws, saved[0].delivery_id)
+        assert delivery is not None
+        await store.clear_metric_facts(ws)
+        replayed = await store.save_replayed_events(
+            delivery, [EventDraft(type="deployment_status.created", title="again")]
+        )
+        assert replayed[0].origin is Origin.REPLAY
+        assert await store.metric_deployments(ws, T0 + timedelta(days=1)) == []
+        # keep_metric_facts (what a rebuild uses) adds the original's facts, idempotently.
+        for _ in range(2):
+            found = await store.keep_metric_facts([(saved[0], delivery), (replayed[0], delivery)])
+            assert found == 1
+        assert [d.key for d in await store.metric_deployments(ws, T0 + timedelta(days=1))] == [
+            "github:1"
+        ]
+
+    run(check)
+
+
+def test_subscription_snapshots_and_activity(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        stripe = await endpoint_in(store, kind="stripe")
+        ws = stripe.workspace_id
+        kind = "customer.subscription.updated"
+        await store_all(
+            store,
+            stripe,
+            [
+                ("evt_2", kind, subscription("evt_2", 20, "active", 3), 20),
+                ("evt_1", kind, subscription("evt_1", 10, "active", 2), 10),
+            ],
+        )
+        await store_all(
+            store, stripe, [("evt_1-again", kind, subscription("evt_1", 10, "active", 2), 10)]
+        )
+        snapshots = await store.metric_snapshots(ws, T0 + timedelta(days=1))
+        assert [(s.created, s.items[0].quantity, s.items[0].unit_amount) for s in snapshots] == [
+            (T0 + timedelta(minutes=10), 2, 4900),
+            (T0 + timedelta(minutes=20), 3, 4900),
+        ]
+        assert snapshots[0].items[0].interval == "month" and snapshots[0].discount is None
+        assert len(await store.metric_snapshots(ws, T0 + timedelta(minutes=20))) == 1
+
+        web = await endpoint_in(store, ws, kind="custom")
+        await store_all(
+            store,
+            web,
+            [
+                ("k1", "Signed up", custom("k1", "Signed up", "u1", 0), 0),
+                ("k2", "nps", custom("k2", "nps", "u1", 5, score=9), 5),
+                ("k3", "Signed up", custom("k3", "Signed up", "u2", 60 * 30), 60 * 30),
+                ("k4", "Anonymous", orjson.dumps({"event": "Anonymous", "id": "k4"}), 6),
+            ],
+        )
+        everything = await store.metric_activity(ws, None, T0 + timedelta(days=2))
+        assert [(a.distinct_id, a.name, a.score) for a in everything] == [
+            ("u1", "Signed up", None),
+            ("u1", "nps", 9.0),
+            ("u2", "Signed up", None),
+        ]
+        assert isinstance(everything[0], Activity)
+        late = await store.metric_activity(ws, T0 + timedelta(minutes=1), T0 + timedelta(days=2))
+        assert [a.name for a in late] == ["nps", "Signed up"]
+        named = await store.metric_activity(ws, None, T0 + timedelta(days=2), ["nps"])
+        assert [a.name for a in named] == ["nps"]
+
+    run(check)
+
+
+def test_nothing_kept_for_events_no_metric_reads(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        ws = github.workspace_id
+        await store_all(store, github, [("s", "star.created", b'{"repository": {}}', 0)])
+        await store_all(store, github, [("bad", "push", b"not json", 0)])
+        assert await store.metric_pushes(ws, T0 - timedelta(days=400), T0 + timedelta(days=1)) == []
+
+    run(check)
+
+
+def test_facts_that_cannot_be_kept_never_cost_an_event(
+    run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug in keeping facts")
+
+    async def broken_async(*args: Any) -> Any:
+        broken()
+
+    monkeypatch.setattr(sqlite_metrics, "_write", broken)
+    monkeypatch.setattr(postgres_metrics, "_write", broken_async)
+
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        saved = await store_all(
+            store, github, [("d1", "deployment_status.created", deployment(1, 60, "b2"), 60)]
+        )
+        assert len(saved) == 1 and saved[0].title == "d1"
+        assert await store.pending_deliveries(10) == []
+        assert await store.metric_deployments(github.workspace_id, T0 + timedelta(days=1)) == []
+
+    run(check)
+
+
+def test_facts_with_characters_postgresql_text_refuses_are_kept(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        web = await endpoint_in(store, kind="custom")
+        await store_all(
+            store, web, [("k0", "Signed up", custom("k\x00", "Signed up", "u\x001", 0), 0)]
+        )
+        [activity] = await store.metric_activity(web.workspace_id, None, T0 + timedelta(days=1))
+        assert activity.distinct_id in ("u\x001", "u\ufffd1")
+
+    run(check)
