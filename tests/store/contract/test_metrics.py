@@ -301,5 +301,10 @@ def test_facts_with_characters_postgresql_text_refuses_are_kept(run: Callable[..
         )
         [activity] = await store.metric_activity(web.workspace_id, None, T0 + timedelta(days=1))
         assert activity.distinct_id in ("u\x001", "u\ufffd1")
+        # Asking for event names PostgreSQL text cannot hold is an answer, not an error.
+        until = T0 + timedelta(days=1)
+        assert await store.metric_activity(web.workspace_id, None, until, ["Sign\x00ed"]) == []
+        named = await store.metric_activity(web.workspace_id, None, until, ["Signed up"])
+        assert [a.name for a in named] == ["Signed up"]
 
     run(check)

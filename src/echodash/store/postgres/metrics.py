@@ -377,7 +377,8 @@ class PgMetrics(PgConnection):
                 workspace_id,
                 until,
                 since,
-                None if names is None else list(names),
+                # Names were stored cleaned (no NUL): asked for the same way, they match.
+                None if names is None else [clean(n) for n in names],
             )
         )
         return [Activity(*r) for r in rows]
