@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -37,6 +38,11 @@ log = logging.getLogger("echodash.alerts")
 
 BATCH = 500
 LOOK_EVERY = 5.0  # evaluation looks for queued events this often without being woken
+# At most one evaluation pass this often: the processor wakes evaluation after every batch,
+# and under a burst that is several times a second, each pass reading every rule and state
+# and writing through the one SQLite writer that also acknowledges deliveries. Waiting lets
+# the queue gather into fewer, larger passes; an alert opens at most this much later.
+COALESCE = 0.5
 TICK_EVERY = timedelta(seconds=30)
 TICK_LOOK = 5.0  # how often a process asks for the tick's lease
 SEND_EVERY = 1.0
@@ -138,9 +144,16 @@ class AlertRunner:
         await self.sender.close()
 
     async def _evaluation_loop(self) -> None:
+        last = float("-inf")
+
         async def step() -> int:
+            nonlocal last
+            wait = last + COALESCE - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
             # Cleared before looking, so events stored while we look wake the next wait.
             self._woken.clear()
+            last = time.monotonic()
             return await self.evaluate_queued()
 
         await _forever("alert evaluation", step, lambda: LOOK_EVERY, self._woken)
