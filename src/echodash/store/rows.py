@@ -163,3 +163,22 @@ def unstorable_draft(delivery: StoredDelivery, problem: BaseException) -> EventD
         severity=Severity.WARNING,
         tags=("unstorable",),
     )
+
+
+# A table counted per endpoint and time slot: (FROM clause, its endpoint, workspace and time
+# columns, the amount per row); SQL both backends read alike.
+VolumeSource = tuple[str, str, str, str, str]
+DELIVERY_VOLUME: VolumeSource = (
+    "deliveries",
+    "endpoint_id",
+    "workspace_id",
+    "received_at",
+    "count(*)",
+)
+REFUSAL_VOLUME: VolumeSource = (
+    "refusal_log l JOIN endpoints e ON e.id = l.endpoint_id",
+    "l.endpoint_id",
+    "e.workspace_id",
+    "l.at",
+    "sum(l.count)",
+)

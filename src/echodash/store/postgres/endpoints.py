@@ -8,7 +8,15 @@ from typing import Any
 from echodash.events import utcnow
 from echodash.store.base import EndpointChanges, EndpointRecord, EndpointStats, Refusal
 from echodash.store.postgres.connection import Conn, PgConnection
-from echodash.store.postgres.sql import ENDPOINT_COLUMNS, clean, endpoint_from_rows, jsonb
+from echodash.store.postgres.sql import (
+    ENDPOINT_COLUMNS,
+    clean,
+    endpoint_from_rows,
+    jsonb,
+    volume_of,
+    volume_query,
+)
+from echodash.store.rows import REFUSAL_VOLUME
 
 
 class PgEndpoints(PgConnection):
@@ -158,23 +166,8 @@ class PgEndpoints(PgConnection):
     async def refusal_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
-        width = max(bucket.total_seconds(), 0.000001)
-        rows = await self._run(
-            lambda c: c.fetch(
-                "SELECT l.endpoint_id, floor(extract(epoch FROM l.at - $2) / $3)::int, "
-                "sum(l.count) FROM refusal_log l JOIN endpoints e ON e.id = l.endpoint_id "
-                "WHERE e.workspace_id = $1 AND l.at >= $2 AND l.at < $4 GROUP BY 1, 2",
-                workspace_id,
-                since,
-                width,
-                since + bucket * buckets,
-            )
-        )
-        volume: dict[int, list[int]] = {}
-        for endpoint_id, slot, count in rows:
-            if 0 <= slot < buckets:
-                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
-        return volume
+        sql, params = volume_query(REFUSAL_VOLUME, workspace_id, since, bucket, buckets)
+        return volume_of(await self._run(lambda c: c.fetch(sql, *params)), buckets)
 
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         async def fn(conn: Conn) -> EndpointStats:

@@ -21,7 +21,10 @@ from echodash.store.postgres.sql import (
     event_from_row,
     event_where,
     prefixed,
+    volume_of,
+    volume_query,
 )
+from echodash.store.rows import DELIVERY_VOLUME
 
 
 class PgFeed(PgConnection):
@@ -124,20 +127,5 @@ class PgFeed(PgConnection):
     async def delivery_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
-        width = max(bucket.total_seconds(), 0.000001)
-        rows = await self._run(
-            lambda c: c.fetch(
-                "SELECT endpoint_id, floor(extract(epoch FROM received_at - $2) / $3)::int, "
-                "count(*) FROM deliveries WHERE workspace_id = $1 AND received_at >= $2 "
-                "AND received_at < $4 GROUP BY 1, 2",
-                workspace_id,
-                since,
-                width,
-                since + bucket * buckets,
-            )
-        )
-        volume: dict[int, list[int]] = {}
-        for endpoint_id, slot, count in rows:
-            if 0 <= slot < buckets:
-                volume.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
-        return volume
+        sql, params = volume_query(DELIVERY_VOLUME, workspace_id, since, bucket, buckets)
+        return volume_of(await self._run(lambda c: c.fetch(sql, *params)), buckets)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -11,6 +11,7 @@ from echodash.events import Event, EventDraft, Origin, clean_text, storable
 from echodash.search import search_words, text_words
 from echodash.store import rows
 from echodash.store.base import EndpointRecord, EventFilter, SecretRecord, StoredDelivery
+from echodash.store.rows import VolumeSource
 
 # Where committed events are announced (payload "first-last": the ids of one commit).
 EVENTS_CHANNEL = "echodash_events"
@@ -183,3 +184,25 @@ def event_row(
         jsonb(list(draft.commits)),
         origin.value,
     )
+
+
+def volume_query(
+    source: VolumeSource, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
+) -> tuple[str, list[Any]]:
+    """The query counting `source` per endpoint in `buckets` intervals of `bucket` from
+    `since` (rows: endpoint id, slot, amount), for `volume_of`."""
+    table, endpoint, workspace, at, amount = source
+    width = max(bucket.total_seconds(), 0.000001)
+    sql = (
+        f"SELECT {endpoint}, floor(extract(epoch FROM {at} - $2) / $3)::int, {amount} "
+        f"FROM {table} WHERE {workspace} = $1 AND {at} >= $2 AND {at} < $4 GROUP BY 1, 2"
+    )
+    return sql, [workspace_id, since, width, since + bucket * buckets]
+
+
+def volume_of(rows: Any, buckets: int) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for endpoint_id, slot, count in rows:
+        if 0 <= slot < buckets:
+            found.setdefault(endpoint_id, [0] * buckets)[slot] = int(count)
+    return found

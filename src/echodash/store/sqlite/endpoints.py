@@ -14,6 +14,7 @@ from echodash.store.base import (
     Refusal,
 )
 from echodash.store.rows import (
+    REFUSAL_VOLUME,
     dumps,
     from_micros,
     to_micros,
@@ -22,6 +23,7 @@ from echodash.store.sqlite.connection import SqliteConnection
 from echodash.store.sqlite.sql import (
     endpoint_by_id,
     select_endpoints,
+    volume,
 )
 
 
@@ -137,22 +139,9 @@ class SqliteEndpoints(SqliteConnection):
     async def refusal_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
-        start = to_micros(since)
-        width = max(1, int(bucket.total_seconds() * 1_000_000))
-        end = start + width * buckets
-
-        def fn(conn: sqlite3.Connection) -> dict[int, list[int]]:
-            volume: dict[int, list[int]] = {}
-            for endpoint_id, slot, count in conn.execute(
-                "SELECT l.endpoint_id, (l.at - ?) / ?, sum(l.count) FROM refusal_log l "
-                "JOIN endpoints e ON e.id = l.endpoint_id "
-                "WHERE e.workspace_id = ? AND l.at >= ? AND l.at < ? GROUP BY 1, 2",
-                (start, width, workspace_id, start, end),
-            ):
-                volume.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
-            return volume
-
-        return await self._read(fn)
+        return await self._read(
+            lambda c: volume(c, REFUSAL_VOLUME, workspace_id, since, bucket, buckets)
+        )
 
     async def endpoint_stats(self, workspace_id: int, endpoint_id: int) -> EndpointStats:
         def fn(conn: sqlite3.Connection) -> EndpointStats:

@@ -12,6 +12,7 @@ from echodash.events import Event
 from echodash.store.base import EventFilter, StoredDelivery
 from echodash.store.rows import (
     DELIVERY_COLUMNS,
+    DELIVERY_VOLUME,
     EVENT_COLUMNS,
     delivery_from_row,
     event_from_row,
@@ -19,7 +20,7 @@ from echodash.store.rows import (
     to_micros,
 )
 from echodash.store.sqlite.connection import SqliteConnection
-from echodash.store.sqlite.sql import event_where, prefixed
+from echodash.store.sqlite.sql import event_where, prefixed, volume
 
 
 class SqliteFeed(SqliteConnection):
@@ -145,19 +146,6 @@ class SqliteFeed(SqliteConnection):
     async def delivery_volume(
         self, workspace_id: int, since: datetime, bucket: timedelta, buckets: int
     ) -> dict[int, list[int]]:
-        start = to_micros(since)
-        width = max(1, int(bucket.total_seconds() * 1_000_000))
-        end = start + width * buckets
-
-        def fn(conn: sqlite3.Connection) -> dict[int, list[int]]:
-            volume: dict[int, list[int]] = {}
-            for endpoint_id, slot, count in conn.execute(
-                "SELECT endpoint_id, (received_at - ?) / ?, count(*) FROM deliveries "
-                "WHERE workspace_id = ? AND received_at >= ? AND received_at < ? "
-                "GROUP BY 1, 2",
-                (start, width, workspace_id, start, end),
-            ):
-                volume.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
-            return volume
-
-        return await self._read(fn)
+        return await self._read(
+            lambda c: volume(c, DELIVERY_VOLUME, workspace_id, since, bucket, buckets)
+        )

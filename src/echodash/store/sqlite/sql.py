@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from echodash.store.base import (
     StoredDelivery,
 )
 from echodash.store.rows import (
+    VolumeSource,
     dumps,
     from_micros,
     fts_query,
@@ -190,3 +192,25 @@ def endpoint_by_id(
     """One endpoint of one workspace, read on the given connection (inside a write, too)."""
     found = select_endpoints(conn, "e.workspace_id = ? AND e.id = ?", (workspace_id, endpoint_id))
     return found[0] if found else None
+
+
+def volume(
+    conn: sqlite3.Connection,
+    source: VolumeSource,
+    workspace_id: int,
+    since: datetime,
+    bucket: timedelta,
+    buckets: int,
+) -> dict[int, list[int]]:
+    """Per endpoint, the amount in each of `buckets` intervals of `bucket` from `since`."""
+    table, endpoint, workspace, at, amount = source
+    start = to_micros(since)
+    width = max(1, int(bucket.total_seconds() * 1_000_000))
+    found: dict[int, list[int]] = {}
+    for endpoint_id, slot, count in conn.execute(
+        f"SELECT {endpoint}, ({at} - ?) / ?, {amount} FROM {table} "
+        f"WHERE {workspace} = ? AND {at} >= ? AND {at} < ? GROUP BY 1, 2",
+        (start, width, workspace_id, start, start + width * buckets),
+    ):
+        found.setdefault(endpoint_id, [0] * buckets)[int(slot)] = int(count)
+    return found
