@@ -14,15 +14,14 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.http.alerting import with_server_store
-from tests.http.test_alert_notifications import SECRET, Hooks, hooks  # noqa: F401 (fixture)
+from tests.http.alerting import SECRET, Hooks, with_server_store
 from tests.support import Server
 
 
 @pytest.mark.slow
 def test_kill_9_mid_burst_keeps_one_alert_and_one_notification(
     tmp_path: Path,
-    hooks: Hooks,  # noqa: F811
+    hooks: Hooks,
 ) -> None:
     srv = Server(tmp_path / "data", env={"ECHODASH_OUTBOUND_ALLOW": "127.0.0.0/8"}).start()
     try:

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.http.alerting import member_token
-from tests.http.test_alert_notifications import Hooks
+from tests.http.alerting import Hooks, member_token
 from tests.support import ECHODASH, Server
 
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtZW5kLXRvLWVuZC10ZXN0"

@@ -15,7 +15,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from echodash.store import open_store
-from tests.http.test_alert_notifications import SECRET, Hooks, hooks  # noqa: F401 (fixture)
+from tests.http.alerting import SECRET, Hooks
 from tests.http.test_cluster import _node
 from tests.support import Server
 
@@ -71,7 +71,7 @@ def _alerts(server: Server) -> list[Any]:
 
 def test_one_burst_across_two_nodes_is_one_alert_and_one_notification(
     alerting_nodes: tuple[Server, Server],
-    hooks: Hooks,  # noqa: F811
+    hooks: Hooks,
 ) -> None:
     a, b = alerting_nodes
     endpoint = a.create_endpoint("generic", name="shop", options={"auth": "none"})
