@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from echodash.alerts.sender import GiveUp
 from echodash.events import iso
-from echodash.store.base.alerts import Attempt
+from echodash.store.base.alerts import Attempt, RuleRecord
 from echodash.web.api.alerting import owned_rule
 from echodash.web.auth import require_admin, require_token
 from echodash.web.responses import ApiError, json_response, services
@@ -56,6 +56,12 @@ async def list_attempts(request: Request) -> Response:
 async def send_test(request: Request) -> Response:
     token = await require_admin(request, "alert rules")
     record = await owned_rule(request, token.workspace_id)
+    return json_response(attempt_json(await test_action(request, record)))
+
+
+async def test_action(request: Request, record: RuleRecord) -> Attempt:
+    """Send a test to the rule's action named by the path's `index` (the API's route and the
+    rule page's button both come here)."""
     raw = request.path_params.get("index", "")
     if not (isinstance(raw, str) and raw.isdigit() and len(raw) <= 3):
         raise ApiError(404, "not_found", "The rule has no such action.")
@@ -63,7 +69,6 @@ async def send_test(request: Request) -> Response:
     if runner is None:
         raise ApiError(503, "not_ready", "Notifications are not running on this server yet.")
     try:
-        attempt = await runner.sender.send_test(record, int(raw))
+        return await runner.sender.send_test(record, int(raw))
     except GiveUp as reason:
         raise ApiError(404, "not_found", f"Nothing to test: {reason}.") from None
-    return json_response(attempt_json(attempt))

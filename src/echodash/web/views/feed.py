@@ -168,21 +168,23 @@ async def glance(request: Request) -> Response:
         store, workspace, EventFilter(since=day.since, severity=worse), COUNT_CAP
     )
     now = utcnow()
-    tools: list[dict[str, Any]] = []
+    found = []
     for record in await store.list_endpoints(workspace):
         stats = await store.endpoint_stats(workspace, record.id)
-        tools.append(
-            {
-                "record": record,
-                "stats": stats,
-                "refused": sum(stats.rejections.values()),
-                "health": health_of(stats, now),
-                "icon": present.icon_for(record.kind),
-                "label": present.source_label(record.kind),
-            }
-        )
+        found.append((record, stats, health_of(stats, now)))
     # What needs a look first, then by name.
-    tools.sort(key=lambda t: (not health_of(t["stats"], now).stands_out, t["record"].name.lower()))
+    found.sort(key=lambda t: (not t[2].stands_out, t[0].name.lower()))
+    tools = [
+        {
+            "record": record,
+            "stats": stats,
+            "refused": sum(stats.rejections.values()),
+            "health": health,
+            "icon": present.icon_for(record.kind),
+            "label": present.source_label(record.kind),
+        }
+        for record, stats, health in found
+    ]
     return fragment(
         "_glance.html",
         {"Cache-Control": "no-store"},

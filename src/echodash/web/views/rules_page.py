@@ -20,7 +20,6 @@ from starlette.responses import Response
 from echodash import rule_dry_run
 from echodash.alerts.rule_secrets import seal_secrets
 from echodash.alerts.rules import Rule, RuleError
-from echodash.alerts.sender import GiveUp
 from echodash.events import utcnow
 from echodash.store.base.alerts import (
     AlertRecord,
@@ -30,6 +29,7 @@ from echodash.store.base.alerts import (
 )
 from echodash.web import rule_form
 from echodash.web.api.alerting import checked_rule
+from echodash.web.api.rule_destinations import test_action
 from echodash.web.api.rule_runs import UNSAVED_NAME
 from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import page, require_viewer
@@ -192,18 +192,11 @@ async def send_test(request: Request) -> Response:
     viewer.require_admin(CHANGE)
     await viewer_form(request, viewer)
     record = await _owned(request, viewer)
-    raw = request.path_params.get("index", "")
-    runner = services(request).alerts
-    if not (isinstance(raw, str) and raw.isdigit() and len(raw) <= 3) or runner is None:
-        raise ApiError(404, "not_found", "The rule has no such action.")
-    try:
-        attempt = await runner.sender.send_test(record, int(raw))
-    except GiveUp as reason:
-        raise ApiError(404, "not_found", f"Nothing to test: {reason}.") from None
+    attempt = await test_action(request, record)
     path = f"/alerts/rules/{record.id}"
     answer = see_other(path + "#destinations")
     shown = {
-        "index": raw,
+        "index": request.path_params["index"],
         "ok": "yes" if attempt.ok else "",
         "status": "" if attempt.status_code is None else str(attempt.status_code),
         "detail": attempt.detail,
