@@ -72,11 +72,35 @@ async def dora_report(
     environment: str | None = None,
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
+    result = await dora_result(
+        store,
+        workspace_id,
+        since,
+        until,
+        repository=repository,
+        environment=environment,
+        settings=settings,
+    )
+    return result.to_json()
+
+
+async def dora_result(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    repository: str | None = None,
+    environment: str | None = None,
+    settings: MetricSettings | None = None,
+) -> dora.Dora:
+    """The delivery metrics with what they were counted from (the dashboard's weekly trends
+    read the deployments and changes)."""
     settings = settings or MetricSettings()
     deployments = await store.metric_deployments(workspace_id, until)
     pushes = await store.metric_pushes(workspace_id, pushes_from_when(deployments, since), until)
     incidents = await store.metric_incidents(workspace_id, until)
-    result = dora.dora(
+    return dora.dora(
         deployments,
         pushes,
         incidents,
@@ -86,7 +110,6 @@ async def dora_report(
         service=_service(repository, deployments),
         environment=environment or None,
     )
-    return result.to_json()
 
 
 async def revenue_report(

@@ -25,7 +25,15 @@ from echodash.web.api import (
 )
 from echodash.web.openapi import openapi
 from echodash.web.pages import STATIC_DIR
-from echodash.web.views import accounts, event, feed, rules_page, sources
+from echodash.web.views import (
+    accounts,
+    dashboard_events,
+    dashboards,
+    event,
+    feed,
+    rules_page,
+    sources,
+)
 from echodash.web.views import alerts as alerts_views
 from echodash.web.views import settings as settings_views
 from echodash.web.views import settings_members as members_views
@@ -126,6 +134,12 @@ routes = [
     methods("/alerts/{alert_id}", GET=alerts_views.alert_page),
     methods("/alerts/{alert_id}/ack", POST=alerts_views.acknowledge),
     methods("/alerts/{alert_id}/resolve", POST=alerts_views.resolve),
+    # Dashboards (docs/web-ui.md#dashboards)
+    methods("/dashboards", GET=dashboards.index),
+    methods("/dashboards/delivery", GET=dashboards.delivery),
+    methods("/dashboards/revenue", GET=dashboards.revenue_page),
+    methods("/dashboards/product", GET=dashboards.product_page),
+    methods("/dashboards/events", GET=dashboard_events.metric_events),
     # Sources pages (anchor: sources routes)
     methods("/sources", GET=sources.sources),
     methods("/sources/new", GET=sources.new_source, POST=sources.create_source),
