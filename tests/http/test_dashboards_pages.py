@@ -161,6 +161,7 @@ def test_product_numbers_funnel_and_retention(ada: Person) -> None:
         re.S,
     )
     assert steps == [("signup", "4", "100.0"), ("activated", "2", "50.0")]
+    assert "median 2.5 h after step 1" in page  # 2 h and 3 h
     # Retention cohorts as a coloured table.
     assert 'class="heatmap"' in page and re.search(r'class="heat heat-\d+"', page)
     # Active people: DAU, WAU and MAU lines; a week holds fewer signups than a month.

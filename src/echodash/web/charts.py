@@ -30,15 +30,26 @@ class Point:
     tip: str
 
 
-def _config(kind: type[Any], labels: Sequence[str], **extra: Any) -> Any:
+HALF = 540  # a chart beside another (its text is drawn about the size of the page's)
+WIDE = 980  # a chart across the page
+
+
+def _integer_labels(values: Sequence[float | None]) -> list[int]:
+    """Whole-number ticks for counts (pygal would draw 0.2, 0.4…)."""
+    top = max([int(v) for v in values if v is not None] + [1])
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step, step))
+
+
+def _config(kind: type[Any], labels: Sequence[str], width: int, **extra: Any) -> Any:
     # Long series show every nth label only; their tooltips still name each point.
-    every = max(1, len(labels) // 8)
+    every = max(1, len(labels) // (12 if width == WIDE else 6))
     chart = kind(
         js=[],
         disable_xml_declaration=True,
         explicit_size=False,
-        width=720,
-        height=240,
+        width=width,
+        height=round(width * 0.3) if width == WIDE else 240,
         show_legend=False,
         show_x_guides=False,
         show_minor_x_labels=every == 1,
@@ -46,7 +57,7 @@ def _config(kind: type[Any], labels: Sequence[str], **extra: Any) -> Any:
         truncate_label=-1,
         margin=8,
         spacing=8,
-        dots_size=2.5,
+        dots_size=2 if len(labels) > 40 else 3,
         include_x_axis=True,
         **extra,
     )
@@ -58,16 +69,25 @@ def _points(points: Sequence[Point]) -> list[dict[str, Any] | None]:
     return [None if p.value is None else {"value": p.value, "label": p.tip} for p in points]
 
 
-def line(title: str, labels: Sequence[str], series: Sequence[Sequence[Point]]) -> Markup:
+def line(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Sequence[Point]],
+    *,
+    width: int = HALF,
+    integer: bool = False,
+) -> Markup:
     """A line per series (colours in order), a point per label."""
-    chart = _config(pygal.Line, labels, fill=len(series) == 1)
+    extra = {"y_labels": _integer_labels([p.value for s in series for p in s])} if integer else {}
+    chart = _config(pygal.Line, labels, width, **extra)
     for n, points in enumerate(series):
         chart.add(str(n), _points(points))
     return _clean(chart.render(is_unicode=True), title)
 
 
 def bars(title: str, labels: Sequence[str], points: Sequence[Point]) -> Markup:
-    chart = _config(pygal.Bar, labels)
+    """Counts as bars (whole-number ticks)."""
+    chart = _config(pygal.Bar, labels, HALF, y_labels=_integer_labels([p.value for p in points]))
     chart.add("0", _points(points))
     return _clean(chart.render(is_unicode=True), title)
 
@@ -112,7 +132,7 @@ def waterfall(title: str, steps: Sequence[Step]) -> Markup:
             totals.append(nothing)
             ups.append(nothing)
             downs.append(Point(-step.amount, step.tip))
-    chart = _config(pygal.StackedBar, [s.label for s in steps])
+    chart = _config(pygal.StackedBar, [s.label for s in steps], WIDE)
     chart.add("base", base)
     for points in (totals, ups, downs):
         chart.add("step", _points(points))

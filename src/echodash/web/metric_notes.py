@@ -26,7 +26,8 @@ DEFINITIONS = {
     "revenue.ltv": "ARPA ÷ the monthly customer churn rate; ARPA times 60 when nobody churned.",
     "revenue.trial_conversion": "Subscriptions that left trialing in the range for active or "
     "past due ÷ all that left trialing in it.",
-    "product.dau": "Distinct people (distinct_id) with any event on a day.",
+    "product.dau": "Distinct people (distinct_id) with any event on a day; shown here as the "
+    "mean over the range's days.",
     "product.wau": "Distinct people over the trailing 7 days ending that day.",
     "product.mau": "Distinct people over the trailing 30 days ending that day.",
     "product.stickiness": "Mean DAU over the range ÷ MAU on its last day.",

@@ -278,6 +278,7 @@ async def revenue_page(request: Request) -> Response:
         f"MRR per day ({currency.upper()})",
         [_day(date.fromisoformat(p["date"])) for p in series],
         [[Point(major(p["mrr"], currency), f"{p['date']}: {cash(p['mrr'])}") for p in series]],
+        width=charts.WIDE,
     )
     steps = [Step("Start", major(data["mrr"]["start"], currency), f"MRR at the start: "
                   f"{cash(data['mrr']['start'])}", total=True)]  # fmt: skip
@@ -336,9 +337,12 @@ async def product_page(request: Request) -> Response:
     active = product.active_users(chosen_activity, since, until, event, settings.zone)
     people = {a.distinct_id for a in in_range if event is None or a.name == event}
     last = {k: (active[k][-1]["value"] if active[k] else 0) for k in ("dau", "wau", "mau")}
+    daily = [p["value"] for p in active["dau"]]
+    mean_dau = sum(daily) / len(daily) if daily else 0.0
     behind = f"from {plural(len(people), 'person', 'people')} active in the range"
     figures = [
-        Figure("product.dau", "DAU", f"{last['dau']:,}", behind, detail="on the last day",
+        Figure("product.dau", "DAU", f"{mean_dau:,.1f}", behind,
+               detail=f"mean per day · {last['dau']:,} on the last day",
                href=_drill("product.dau", chosen, event=event or "")),
         Figure("product.wau", "WAU", f"{last['wau']:,}", behind, detail="trailing 7 days"),
         Figure("product.mau", "MAU", f"{last['mau']:,}", behind, detail="trailing 30 days"),
@@ -406,7 +410,9 @@ async def product_page(request: Request) -> Response:
         chosen,
         connected=True,
         figures=figures,
-        active_chart=charts.line("Active people per day: MAU, WAU, DAU", labels, lines),
+        active_chart=charts.line(
+            "Active people per day: MAU, WAU, DAU", labels, lines, width=charts.WIDE, integer=True
+        ),
         names=list(names),
         event=event or "",
         start_event=start_event,
@@ -416,11 +422,27 @@ async def product_page(request: Request) -> Response:
         steps_text=", ".join(steps),
         steps_error=steps_error,
         window_days=window_days,
-        funnel=funnel,
+        funnel=_funnel_rows(funnel),
         signup_event=signup_event,
         activation_event=activation_event,
         surveys=surveys,
     )
+
+
+def _funnel_rows(funnel: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    """Each step with its conversion in words and the median time from the step before."""
+    if funnel is None:
+        return None
+    return [
+        {
+            "event": step["event"],
+            "count": step["count"],
+            "share": step["conversion"] or 0.0,
+            "conversion": f"{(step['conversion'] or 0.0) * 100:.1f} %",
+            "after": seconds(step["median_seconds_from_previous"]),
+        }
+        for step in funnel["steps"]
+    ]
 
 
 def _window_days(raw: str) -> int:
