@@ -1,25 +1,37 @@
 """The dashboards in a real browser against a real server fed with signed GitHub and Stripe
 deliveries and custom events: each dashboard shows its numbers and charts, a shorter range
-changes a number, a number's drill-down lists its events and opens one, and a number says
-what it means on hover. Screenshots at 1440 px (light and dark) and 375 px."""
+changes a number, a number's drill-down lists its events and opens one, a number says what
+it means on hover, and a new deployment changes the number without a reload. Screenshots at
+1440 px (light and dark) and 375 px."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import create_first_admin, shot
-from tests.dashboard_seed import now, send_delivery, send_product, send_revenue
+from tests.dashboard_seed import REPO, now, send_delivery, send_product, send_revenue
+from tests.http.test_metrics_api import deployment, send_github
 from tests.support import Server
 
 
+@dataclass
+class Seeded:
+    page: Page
+    server: Server
+    github: dict[str, Any]  # the endpoint the deployments came through
+
+
 @pytest.fixture
-def signed_in(browser: Browser, ui_server: Server) -> Iterator[Page]:
+def signed_in(browser: Browser, ui_server: Server) -> Iterator[Seeded]:
     at = now()
-    send_delivery(ui_server, at)
+    github = send_delivery(ui_server, at)
     send_revenue(ui_server, at)
     send_product(ui_server, at)
     context: BrowserContext = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -27,7 +39,7 @@ def signed_in(browser: Browser, ui_server: Server) -> Iterator[Page]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     create_first_admin(page, ui_server)
-    yield page
+    yield Seeded(page, ui_server, github)
     # No script error and no blocked inline style (the charts carry none).
     assert errors == []
     context.close()
@@ -37,8 +49,8 @@ def value(page: Page, metric: str) -> str:
     return page.locator(f'[data-metric="{metric}"] .metric-value').inner_text().strip()
 
 
-def test_dashboards_range_and_drill_down(signed_in: Page) -> None:
-    page = signed_in
+def test_dashboards_range_and_drill_down(signed_in: Seeded) -> None:
+    page = signed_in.page
     page.get_by_role("link", name="Dashboards").first.click()
     page.wait_for_url(re.compile(r"/dashboards/delivery$"))
     expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
@@ -101,3 +113,12 @@ def test_dashboards_range_and_drill_down(signed_in: Page) -> None:
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(page.url.split("/dashboards/")[0] + "/dashboards/delivery")
     shot(page, "dashboards-delivery-375")
+
+    # Live: a new production deployment shows up without a reload (the feed's stream
+    # signals it, the page reads its numbers again).
+    expect(page.locator(".live")).to_have_attribute("data-state", "live")
+    frequency = page.locator('[data-metric="dora.deployment_frequency"] .metric-value')
+    expect(frequency).to_have_text("3")
+    fresh = deployment(REPO, 305, "4" * 40, now() - timedelta(hours=1))
+    send_github(signed_in.server, signed_in.github, [("deployment_status", fresh)])
+    expect(frequency).to_have_text("4", timeout=15000)
