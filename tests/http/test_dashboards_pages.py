@@ -103,6 +103,13 @@ def test_drill_down_lists_the_deployments_behind_the_number(ada: Person) -> None
     # Incidents behind the recovery time.
     recovery = ada.client.get(figure(page, "dora.recovery_time")["href"])
     assert len(re.findall(r'class="row-link"', recovery.text)) == 2  # opened and closed
+    # The failed deployment and the incident it caused (opened and closed).
+    failed = ada.client.get(figure(page, "dora.change_failure_rate")["href"])
+    assert len(re.findall(r'class="row-link"', failed.text)) == 3
+    assert "Deployment of main to production" in failed.text
+    # No deployment was made during the incident.
+    rework = ada.client.get(figure(page, "dora.rework_rate")["href"])
+    assert "No events behind this number in this range." in rework.text
 
 
 def test_revenue_numbers_currencies_and_waterfall(ada: Person) -> None:
@@ -148,6 +155,9 @@ def test_product_numbers_funnel_and_retention(ada: Person) -> None:
     assert figure(page, "nps")["value"] == "14.29"
     assert "Computed from 7 answers." in figure(page, "nps")["hint"]
     assert figure(page, "csat")["value"] == "75 %"
+    # The seven answers behind the NPS, one click away.
+    answers = ada.client.get(figure(page, "nps")["href"])
+    assert len(re.findall(r'class="row-link"', answers.text)) == 7
     # Time to value: u1 after 2 h, u3 after 3 h: 2.5 h median, 2 of 4 signups.
     ttv = figure(page, "product.time_to_value")
     assert ttv["value"] == "2.5 h"
