@@ -67,6 +67,17 @@ def facts_of(event: Event, body: Any, incident_label: str = DEFAULT_INCIDENT_LAB
     return []
 
 
+# The events the incident label is applied to (the rest of the facts never depend on it), and
+# the keys their incidents get: what a label change rebuilds (jobs/relabel.py).
+LABELLED_KINDS = (("github", "issues"), ("gitlab", "issue"))
+LABELLED_INCIDENT_PREFIXES = ("github:", "gitlab:")
+
+
+def uses_incident_label(source: str, kind: str) -> bool:
+    """Whether the incident label decides the facts of an event of this source and type."""
+    return (source, kind.split(".", 1)[0]) in LABELLED_KINDS
+
+
 _GITHUB_KINDS = frozenset({"deployment_status", "push", "issues"})
 _GITLAB_KINDS = frozenset({"deployment", "push", "issue"})
 
