@@ -370,8 +370,8 @@ class PgMetrics(PgConnection):
             await conn.execute(
                 "INSERT INTO metric_settings (workspace_id, production_environment, "
                 "incident_label, timezone, currency, label_version, label_changed_at, "
-                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, "
-                "CASE WHEN $6 > 0 THEN now() ELSE 'epoch'::timestamptz END, now()) "
+                "updated_at) VALUES ($1, $2, $3, $4, $5, $6::bigint, "
+                "CASE WHEN $6::bigint > 0 THEN now() ELSE 'epoch'::timestamptz END, now()) "
                 "ON CONFLICT (workspace_id) DO UPDATE "
                 "SET production_environment = excluded.production_environment, "
                 "incident_label = excluded.incident_label, timezone = excluded.timezone, "
