@@ -57,6 +57,8 @@ STORE_FREE = (
     "tests/metrics/test_product.py",
     "tests/metrics/test_facts.py",
     "tests/metrics/test_settings.py",
+    "tests/metrics/test_explain.py",
+    "tests/metrics/test_export.py",
     "tests/pipeline/test_pacing.py",
     "tests/web/test_source_health.py",
     "tests/web/test_rule_form.py",
