@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from echodash.metrics.stats import iso_week, median, months_in, percentile, rounded, weeks_in
+from echodash.metrics.stats import (
+    iso_week,
+    median,
+    months_in,
+    pattern,
+    percentile,
+    rounded,
+    weeks_in,
+)
 
 DEFAULT_PRODUCTION = r"(?i)prod"
 FIRST_DEPLOY_LOOKBACK = timedelta(days=30)
@@ -165,7 +173,7 @@ def frequency_band(
 
 
 def is_production(environment: str, settings: Settings) -> bool:
-    return re.search(settings.production, environment) is not None
+    return pattern(settings.production).search(environment)
 
 
 def dora(

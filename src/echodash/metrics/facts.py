@@ -28,6 +28,7 @@ from echodash.events import Event
 from echodash.metrics.dora import Commit, Deployment, Incident, Push
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Discount, Item, Snapshot
+from echodash.metrics.stats import pattern
 from echodash.sources.kit.payload import dig, parse_time
 
 DEFAULT_INCIDENT_LABEL = r"(?i)incident"
@@ -128,10 +129,11 @@ def _commits(items: Any, at: datetime) -> tuple[Commit, ...]:
     return tuple(found)
 
 
-def _labelled(labels: Any, pattern: str, key: str) -> bool:
+def _labelled(labels: Any, source: str, key: str) -> bool:
+    compiled = pattern(source)
     for label in labels if isinstance(labels, list) else []:
         name = _str(label, key) if isinstance(label, dict) else label
-        if isinstance(name, str) and re.search(pattern, name):
+        if isinstance(name, str) and compiled.search(name):
             return True
     return False
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from echodash.alerts.patterns import PatternError
 from echodash.metrics.dora import DEFAULT_PRODUCTION
 from echodash.metrics.facts import DEFAULT_INCIDENT_LABEL
+from echodash.metrics.stats import pattern
 
 MAX_PATTERN = 200
 # An IANA name as zoneinfo reads it (Europe/Berlin, America/Argentina/Buenos_Aires, UTC,
@@ -81,7 +83,7 @@ def _pattern(document: dict[str, Any], field: str, current: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise SettingsError(field, "no control characters (write \\t or \\n in the pattern)")
     try:
-        re.compile(value)
-    except re.error as error:
-        raise SettingsError(field, f"not a valid pattern ({error})") from None
+        pattern(value)  # as it will run: RE2, in linear time
+    except PatternError as error:
+        raise SettingsError(field, str(error)) from None
     return value

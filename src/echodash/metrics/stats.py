@@ -5,6 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+
+from echodash.alerts.patterns import SafePattern
+
+
+@lru_cache(maxsize=256)
+def pattern(source: str) -> SafePattern:
+    """A workspace's pattern (production environments, incident labels), compiled once and
+    run in linear time (RE2): an admin's `(a+)+$` cannot stall ingest or a metric."""
+    return SafePattern(source)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
