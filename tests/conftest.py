@@ -59,6 +59,8 @@ STORE_FREE = (
     "tests/metrics/test_settings.py",
     "tests/metrics/test_trends.py",
     "tests/web/test_dashboard_parts.py",
+    "tests/metrics/test_explain.py",
+    "tests/metrics/test_export.py",
     "tests/pipeline/test_pacing.py",
     "tests/web/test_source_health.py",
     "tests/web/test_rule_form.py",

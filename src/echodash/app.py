@@ -18,6 +18,7 @@ from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
 from echodash.custom_intake import CustomIntake
 from echodash.digest.job import DigestJob
+from echodash.jobs.relabel import IncidentRelabel
 from echodash.jobs.retention import RetentionJob
 from echodash.jobs.runner import JobRunner
 from echodash.jobs.vocabulary import VocabularyFill
@@ -82,11 +83,15 @@ def create_app(settings: Settings) -> EchoDashApp:
         # Older events get the vocabulary in the background (once; ends when done).
         fill = VocabularyFill(svc.store, settings.node)
         workers.append(asyncio.create_task(fill.run(), name="echodash-vocabulary"))
+        # Incident facts follow a changed incident label (and resume a cut-short rebuild).
+        relabel = svc.relabel = IncidentRelabel(svc.store)
+        workers.append(asyncio.create_task(relabel.run(), name="echodash-relabel"))
         try:
             yield
         finally:
             svc.processor.on_events = None
             svc.alerts = None
+            svc.relabel = None
             for worker in workers:
                 worker.cancel()
             for worker in workers:

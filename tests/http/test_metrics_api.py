@@ -4,97 +4,26 @@ whatever the duplicates, replays and delivery order."""
 
 from __future__ import annotations
 
-import copy
-import json
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
-import stripe
 
-from tests.support import GITHUB_FIXTURES, STRIPE_RESOURCES, Server, github_headers
+from tests.http.metric_events import (
+    custom,
+    deployment,
+    incident,
+    metric,
+    push,
+    send_github,
+    send_stripe,
+    subscription_event,
+)
+from tests.support import Server, github_headers
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # a Monday
 SINCE = "2026-10-01T00:00:00Z"
 UNTIL = "2026-11-01T00:00:00Z"
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def fixture(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((GITHUB_FIXTURES / name).read_text())
-    return document
-
-
-def with_repo(document: dict[str, Any], repo: str) -> dict[str, Any]:
-    document["repository"]["full_name"] = repo
-    document["repository"]["name"] = repo.split("/")[1]
-    return document
-
-
-def push(repo: str, head: str, at: datetime, commits: list[tuple[str, datetime]]) -> bytes:
-    document = with_repo(fixture("push/payload.json"), repo)
-    template = {"message": "change", "distinct": True, "added": [], "removed": [], "modified": []}
-    document.update(
-        ref="refs/heads/main",
-        before="0" * 39 + "1",
-        after=head,
-        created=False,
-        deleted=False,
-        base_ref=None,
-        commits=[{**template, "id": sha, "timestamp": iso(when)} for sha, when in commits],
-        head_commit={**template, "id": head, "timestamp": iso(commits[-1][1])},
-    )
-    document["repository"]["pushed_at"] = int(at.timestamp())
-    return json.dumps(document).encode()
-
-
-def deployment(repo: str, number: int, sha: str, at: datetime, env: str = "production") -> bytes:
-    document = with_repo(fixture("deployment_status/payload.json"), repo)
-    document["deployment"].update(id=number, sha=sha, ref="main", environment=env)
-    document["deployment_status"].update(
-        id=number * 10, state="success", environment=env, created_at=iso(at)
-    )
-    return json.dumps(document).encode()
-
-
-def incident(
-    repo: str, action: str, opened: datetime, closed: datetime | None, number: int = 77
-) -> bytes:
-    document = with_repo(fixture("issues/opened.payload.json"), repo)
-    document["action"] = action
-    document["issue"].update(
-        number=number,
-        labels=[{"id": 1, "name": "incident", "color": "f00", "default": False}],
-        created_at=iso(opened),
-        closed_at=None if closed is None else iso(closed),
-        state="closed" if closed else "open",
-    )
-    return json.dumps(document).encode()
-
-
-def send_github(
-    server: Server, endpoint: dict[str, Any], deliveries: list[tuple[str, bytes]]
-) -> None:
-    with httpx.Client(base_url=server.url, timeout=10) as c:
-        for event, body in deliveries:
-            answer = c.post(
-                f"/in/{endpoint['slug']}",
-                content=body,
-                headers=github_headers(endpoint["secret"], body, event),
-            )
-            assert answer.status_code == 202, answer.text
-
-
-def metric(server: Server, name: str, **params: Any) -> dict[str, Any]:
-    with server.client() as c:
-        answer = c.get(f"/api/v1/metrics/{name}", params=params)
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
 
 
 def test_dora_from_signed_github_deliveries(server: Server) -> None:
@@ -193,51 +122,6 @@ def test_metric_parameters_are_checked(server: Server) -> None:
         assert httpx.get(f"{server.url}/api/v1/metrics/dora").status_code == 401
 
 
-STRIPE: dict[str, Any] = json.loads(STRIPE_RESOURCES.read_text())["resources"]
-
-
-def subscription_event(
-    event_id: str,
-    kind: str,
-    created: datetime,
-    customer: str,
-    items: list[tuple[int, int, str]],
-    *,
-    status: str = "active",
-    currency: str = "usd",
-    coupon: dict[str, Any] | None = None,
-) -> bytes:
-    """A Stripe event of the shared fixtures' subscription, with these (unit amount,
-    quantity, interval) items."""
-    subscription = copy.deepcopy(STRIPE["subscription"])
-    template = subscription["items"]["data"][0]
-    lines = []
-    for n, (amount, quantity, interval) in enumerate(items):
-        line = copy.deepcopy(template)
-        line["id"] = f"si_{customer}_{n}"
-        line["quantity"] = quantity
-        line["price"].update(unit_amount=amount, currency=currency)
-        line["price"]["recurring"].update(interval=interval, interval_count=1)
-        lines.append(line)
-    subscription["items"]["data"] = lines
-    subscription.update(
-        id=f"sub_{customer}",
-        customer=customer,
-        status=status,
-        currency=currency,
-        discount=None if coupon is None else {"coupon": coupon},
-    )
-    envelope = {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "created": int(created.timestamp()),
-        "livemode": False,
-        "data": {"object": subscription},
-    }
-    return json.dumps(envelope).encode()
-
-
 def test_revenue_from_signed_stripe_deliveries_shuffled_with_duplicates(server: Server) -> None:
     endpoint = server.create_endpoint("stripe", name="billing")
     before = datetime(2026, 9, 10, tzinfo=UTC)
@@ -277,17 +161,7 @@ def test_revenue_from_signed_stripe_deliveries_shuffled_with_duplicates(server: 
     # Shuffled, and a third of them delivered twice.
     deliveries = events + events[::3]
     random.Random(13).shuffle(deliveries)
-    with httpx.Client(base_url=server.url, timeout=10) as c:
-        for body in deliveries:
-            header = stripe.WebhookSignature.generate_signature_header(
-                body.decode(), endpoint["secret"]
-            )
-            answer = c.post(
-                f"/in/{endpoint['slug']}",
-                content=body,
-                headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-            )
-            assert answer.status_code == 202, answer.text
+    send_stripe(server, endpoint, deliveries)
     server.wait_for_events(len(events), source="stripe")
 
     found = metric(server, "revenue", since=SINCE, until=UNTIL)
@@ -313,13 +187,6 @@ def test_revenue_from_signed_stripe_deliveries_shuffled_with_duplicates(server: 
     november = metric(server, "revenue", since="2026-11-10T00:00:00Z", until="2026-12-01T00:00:00Z")
     assert november["mrr"] == {"start": 9600, "end": 9600 + 17820}
     assert november["movements"]["new"] == 17820
-
-
-def custom(name: str, person: str, at: datetime, score: int | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {"event": name, "distinct_id": person, "timestamp": iso(at)}
-    if score is not None:
-        event["values"] = {"score": score}
-    return event
 
 
 NPS_SCORES = [10, 9, 9, 8, 7, 6, 3]

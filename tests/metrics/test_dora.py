@@ -4,6 +4,7 @@ edges (empty windows, one deployment, incidents linked by root cause, rework).""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from echodash.metrics.dora import (
     Commit,
@@ -189,3 +190,19 @@ def test_frequency_bands_by_median_week_and_month() -> None:
     monthly = [Deployment("m1", WEB, "production", T0)]
     assert frequency_band(monthly, T0, T0 + timedelta(days=20)) == "medium"  # September only
     assert frequency_band(monthly, T0, T0 + timedelta(days=100)) == "low"
+
+
+def test_weeks_and_days_of_the_frequency_band_are_the_workspaces() -> None:
+    # Deploys at 23:30 UTC from Sunday to Thursday: in Berlin (UTC+2 in September) they
+    # fall on Monday to Friday, five distinct days of one ISO week: elite there, while in
+    # UTC they straddle two weeks.
+    berlin = ZoneInfo("Europe/Berlin")
+    sunday = datetime(2026, 9, 6, 23, 30, tzinfo=UTC)
+    deploys = [Deployment(f"d{n}", WEB, "production", sunday + timedelta(days=n)) for n in range(5)]
+    since = datetime(2026, 9, 6, 22, 0, tzinfo=UTC)  # Monday 00:00 in Berlin
+    until = since + timedelta(weeks=1)
+    assert frequency_band(deploys, since, until, berlin) == "elite"
+    assert frequency_band(deploys, since, until) == "high"
+    result = dora(deploys, [], [], since, until, zone=berlin)
+    assert result.to_json()["deployment_frequency"]["band"] == "elite"
+    assert result.per_week() == [{"week": "2026-W37", "deployments": 5}]

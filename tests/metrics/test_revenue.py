@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from echodash.metrics.revenue import Discount, Item, Snapshot, revenue, subscription_mrr
 
@@ -204,3 +205,21 @@ def test_the_series_has_one_point_a_day_ending_at_the_window_end_mrr() -> None:
     assert [p["mrr"] for p in result["series"]] == [0, 0, 1000, 1000]
     assert result["series"][0]["date"] == "2025-01-01"
     assert result["series"][-1]["mrr"] == result["mrr"]["end"]
+
+
+def test_the_series_counts_the_days_of_the_workspaces_time_zone() -> None:
+    # New York is UTC-5 in January: a subscription created at 03:00 UTC on the 3rd is there
+    # from the 2nd (22:00 local), and each point is MRR at the end of a New York day.
+    new_york = ZoneInfo("America/New_York")
+    snapshots = [snap("s1", "a", T0 + timedelta(days=2, hours=3), monthly(1000))]
+    since = datetime(2025, 1, 1, 5, tzinfo=UTC)  # midnight in New York
+    result = revenue(snapshots, since, since + timedelta(days=4), zone=new_york).to_json()
+    assert [(p["date"], p["mrr"]) for p in result["series"]] == [
+        ("2025-01-01", 0),
+        ("2025-01-02", 1000),
+        ("2025-01-03", 1000),
+        ("2025-01-04", 1000),
+    ]
+    utc = revenue(snapshots, since, since + timedelta(days=4)).to_json()
+    assert [p["date"] for p in utc["series"]][:2] == ["2025-01-01", "2025-01-02"]
+    assert len(utc["series"]) == 5  # 05:00 UTC to 05:00 UTC touches five UTC days

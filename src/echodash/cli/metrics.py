@@ -17,6 +17,7 @@ from echodash.crypto import SecretBox
 from echodash.events import utcnow
 from echodash.metrics import report
 from echodash.metrics.product import Period
+from echodash.metrics.settings import MetricSettings
 from echodash.sources.kit.payload import parse_time
 from echodash.store.base import Store
 
@@ -58,7 +59,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.pass_context(fn)
 
 
-Compute = Callable[[Store, int, datetime, datetime], Awaitable[dict[str, Any]]]
+Compute = Callable[[Store, int, datetime, datetime, MetricSettings], Awaitable[dict[str, Any]]]
 
 
 def _run(
@@ -72,7 +73,9 @@ def _run(
     start, end = _window(since, until)
 
     async def work(store: Store, box: SecretBox, workspace_id: int) -> dict[str, Any]:
-        return await compute(store, workspace_id, start, end)
+        # The workspace's own settings, as the API uses them (docs/metrics.md#settings).
+        settings = await store.get_metric_settings(workspace_id)
+        return await compute(store, workspace_id, start, end, settings)
 
     found = with_store(settings_from(ctx), work)
     if as_json:
@@ -145,9 +148,17 @@ def dora(
 ) -> None:
     """Deployment frequency, lead time, change failure rate, recovery time, rework rate."""
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
         return await report.dora_report(
-            store, ws, start, end, repository=repository, environment=environment
+            store,
+            ws,
+            start,
+            end,
+            repository=repository,
+            environment=environment,
+            settings=settings,
         )
 
     def show(found: dict[str, Any]) -> None:
@@ -188,8 +199,12 @@ def revenue(
     if currency is not None and not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise click.BadParameter("a three-letter code such as usd", param_hint="--currency")
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
-        return await report.revenue_report(store, ws, start, end, currency=currency)
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
+        return await report.revenue_report(
+            store, ws, start, end, currency=currency, settings=settings
+        )
 
     def show(found: dict[str, Any]) -> None:
         cur = found["currency"]
@@ -229,8 +244,10 @@ def product(
 ) -> None:
     """Daily, weekly and monthly active people per day, and stickiness."""
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
-        return await report.product_report(store, ws, start, end, event=event)
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
+        return await report.product_report(store, ws, start, end, event=event, settings=settings)
 
     def show(found: dict[str, Any]) -> None:
         rows = [("day", "DAU", "WAU", "MAU")]
@@ -260,7 +277,9 @@ def retention(
 ) -> None:
     """First-time retention: cohorts by their first start event, retained per period."""
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
         return await report.retention_report(
             store,
             ws,
@@ -269,6 +288,7 @@ def retention(
             start_event=start_event,
             return_event=return_event,
             period=cast(Period, period),
+            settings=settings,
         )
 
     def show(found: dict[str, Any]) -> None:
@@ -304,7 +324,9 @@ def funnel(
     if not all(names) or len(names) > 20:
         raise click.BadParameter("1 to 20 event names, comma-separated", param_hint="--steps")
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
         return await report.funnel_report(
             store, ws, start, end, steps=names, window_days=window_days
         )
@@ -339,7 +361,9 @@ def time_to_value(
 ) -> None:
     """People who signed up in the window, how many activated, the median time it took."""
 
-    async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
+    async def compute(
+        store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+    ) -> dict[str, Any]:
         return await report.time_to_value_report(
             store, ws, start, end, signup_event=signup_event, activation_event=activation_event
         )
@@ -363,7 +387,9 @@ def _survey(kind: str) -> click.Command:
     def command(
         ctx: click.Context, event: str, since: str, until: str | None, as_json: bool
     ) -> None:
-        async def compute(store: Store, ws: int, start: datetime, end: datetime) -> dict[str, Any]:
+        async def compute(
+            store: Store, ws: int, start: datetime, end: datetime, settings: MetricSettings
+        ) -> dict[str, Any]:
             return await report.survey_report(store, ws, start, end, kind=kind, event=event)
 
         def show(found: dict[str, Any]) -> None:
@@ -398,6 +424,10 @@ def rebuild(ctx: click.Context) -> None:
     """Forget every workspace's metric facts and work them out again from the stored events."""
 
     async def work(store: Store, box: SecretBox) -> tuple[int, int]:
+        # Each workspace's incident label, as the processor keeps facts with it: the rebuild
+        # also settles any incident rebuild a label change left pending.
+        pending = await store.pending_relabels()
+        labels = await store.incident_labels()
         until = await store.latest_event_id()
         total = await store.count_events_between(0, until)
         await store.clear_metric_facts()
@@ -407,9 +437,11 @@ def rebuild(ctx: click.Context) -> None:
                 rows = await store.events_to_refill(after, until, REBUILD_BATCH)
                 if not rows:
                     break
-                facts += await store.keep_metric_facts(rows)
+                facts += await store.keep_metric_facts(rows, labels)
                 after = rows[-1][0].id
                 bar.update(len(rows))
+        for relabel in pending:
+            await store.finish_relabel(relabel.workspace_id, relabel.version)
         return total, facts
 
     events, facts = with_open_store(settings_from(ctx), work)

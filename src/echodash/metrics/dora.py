@@ -11,10 +11,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from echodash.metrics.stats import iso_week, median, months_in, percentile, rounded, weeks_in
+from echodash.metrics.stats import (
+    iso_week,
+    median,
+    months_in,
+    pattern,
+    percentile,
+    rounded,
+    weeks_in,
+)
 
 DEFAULT_PRODUCTION = r"(?i)prod"
 FIRST_DEPLOY_LOOKBACK = timedelta(days=30)
@@ -71,6 +79,7 @@ class DeployedChange:
     deployment: Deployment
     committed_at: datetime
     lead_minutes: float
+    push_event_id: int | None = None  # the event of the commit's first push
 
 
 @dataclass
@@ -83,6 +92,9 @@ class Dora:
     since: datetime
     until: datetime
     causes: dict[str, Deployment] = field(default_factory=dict)  # incident key → deployment
+    # Incidents blamed on the window's failed deployments, by deployment key.
+    blamed: dict[str, list[Incident]] = field(default_factory=dict)
+    zone: tzinfo = UTC  # the time zone days, weeks and months are counted in
 
     def to_json(self) -> dict[str, Any]:
         count = len(self.deployments)
@@ -96,7 +108,7 @@ class Dora:
             "deployment_frequency": {
                 "count": count,
                 "per_week": rounded(count / days * 7 if days > 0 else 0.0),
-                "band": frequency_band(self.deployments, self.since, self.until),
+                "band": frequency_band(self.deployments, self.since, self.until, self.zone),
             },
             "lead_time_minutes": {
                 "median": rounded(lead_median, 2),
@@ -118,10 +130,10 @@ class Dora:
         """Deployments per ISO week of the window (weeks without any included)."""
         counts: dict[tuple[int, int], int] = defaultdict(int)
         for deployment in self.deployments:
-            counts[iso_week(deployment.at.date())] += 1
+            counts[iso_week(deployment.at.astimezone(self.zone).date())] += 1
         return [
             {"week": f"{year}-W{week:02d}", "deployments": counts.get((year, week), 0)}
-            for year, week in weeks_in(self.since, self.until)
+            for year, week in weeks_in(self.since, self.until, self.zone)
         ]
 
 
@@ -138,27 +150,30 @@ def _band(value: float | None, limits: tuple[float, float, float], *, strict: bo
     return "low"
 
 
-def frequency_band(deployments: Sequence[Deployment], since: datetime, until: datetime) -> str:
+def frequency_band(
+    deployments: Sequence[Deployment], since: datetime, until: datetime, zone: tzinfo = UTC
+) -> str:
     """Elite if the median ISO week of the window has deployments on 5 or more distinct days;
-    high if it has any; medium if the median calendar month has any; low otherwise."""
+    high if it has any; medium if the median calendar month has any; low otherwise. Days,
+    weeks and months are those of `zone`."""
     days_by_week: dict[tuple[int, int], set[object]] = defaultdict(set)
     by_month: dict[tuple[int, int], int] = defaultdict(int)
     for deployment in deployments:
-        day = deployment.at.date()
+        day = deployment.at.astimezone(zone).date()
         days_by_week[iso_week(day)].add(day)
         by_month[(day.year, day.month)] += 1
-    weekly = [len(days_by_week.get(week, ())) for week in weeks_in(since, until)]
+    weekly = [len(days_by_week.get(week, ())) for week in weeks_in(since, until, zone)]
     week_median = median(weekly) or 0.0
     if week_median >= 5:
         return "elite"
     if week_median >= 1:
         return "high"
-    monthly = [by_month.get(month, 0) for month in months_in(since, until)]
+    monthly = [by_month.get(month, 0) for month in months_in(since, until, zone)]
     return "medium" if (median(monthly) or 0.0) >= 1 else "low"
 
 
 def is_production(environment: str, settings: Settings) -> bool:
-    return re.search(settings.production, environment) is not None
+    return pattern(settings.production).search(environment)
 
 
 def dora(
@@ -171,6 +186,7 @@ def dora(
     settings: Settings | None = None,
     service: str | None = None,
     environment: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Dora:
     """The delivery metrics for [since, until). Pass every known fact (earlier ones decide
     which commits a deployment brings and which deployment caused an incident)."""
@@ -229,6 +245,8 @@ def dora(
         since=since,
         until=until,
         causes=causes,
+        blamed={d.key: blamed[d.key] for d in failed},
+        zone=zone,
     )
 
 
@@ -270,15 +288,17 @@ def deployed_changes(
     the push whose head is the deployment's SHA (else up to the deployment); a commit counts
     once, at its first deployment; a first-ever deployment brings the commits of the 30 days
     before it."""
-    first_push: dict[tuple[str, str, str], tuple[datetime, str, Commit]] = {}
+    first_push: dict[tuple[str, str, str], tuple[datetime, str, Commit, int | None]] = {}
     for push in sorted(pushes, key=lambda p: p.at):
         for commit in push.commits:
-            first_push.setdefault((push.service, push.ref, commit.sha), (push.at, push.ref, commit))
+            first_push.setdefault(
+                (push.service, push.ref, commit.sha), (push.at, push.ref, commit, push.event_id)
+            )
     heads: dict[tuple[str, str], datetime] = {}
     for push in sorted(pushes, key=lambda p: p.at):
         if push.head:
             heads.setdefault((push.service, push.head), push.at)
-    by_service: dict[str, list[tuple[datetime, str, Commit]]] = defaultdict(list)
+    by_service: dict[str, list[tuple[datetime, str, Commit, int | None]]] = defaultdict(list)
     for (service, _ref, _sha), found in first_push.items():
         by_service[service].append(found)
     for listed in by_service.values():
@@ -293,7 +313,7 @@ def deployed_changes(
         previous[group] = deployment
         cut = heads.get((deployment.service, deployment.sha or ""), deployment.at)
         ref = _branch(deployment.ref)
-        for pushed_at, pushed_ref, commit in by_service.get(deployment.service, []):
+        for pushed_at, pushed_ref, commit, push_event in by_service.get(deployment.service, []):
             if ref is not None and pushed_ref != ref:
                 continue
             if pushed_at > cut:
@@ -312,6 +332,7 @@ def deployed_changes(
                     deployment=deployment,
                     committed_at=commit.at,
                     lead_minutes=_minutes(deployment.at - commit.at),
+                    push_event_id=push_event,
                 )
             )
     return found_changes

@@ -1,21 +1,252 @@
-"""The events behind a metric: which stored events a dashboard number was worked out from, so
-that clicking the number lists them (newest first).
+"""The events behind each number: for every metric, the ids of the stored events its value was
+worked out from (`?explain=1` on the metrics API, the dashboards' drill-down).
 
-A minimal version: deployments (`dora.deployment_frequency`), failed deployments and the
-incidents they caused (`dora.change_failure_rate`), deployments made during an incident and
-that incident (`dora.rework_rate`), resolved incidents (`dora.recovery_time`), the
-subscriptions making up MRR (`revenue.mrr`), and the product events of the range
-(`product.dau`, `nps`, `csat`). Other names are refused with ValueError."""
+Pure functions over what the metrics were computed from (the same facts, the same rules), so
+the ids always agree with the numbers: a window's 12 deployments list 12 deployment events.
+Ids come newest first (by id: the order the events were stored). An id may name an event
+that retention has deleted since (facts outlive their events).
+
+| number | its events |
+|---|---|
+| DORA deployment frequency | the deployments' events |
+| lead time | the pushes that first brought the deployed changes |
+| change failure rate | the failed deployments and the events of the incidents blamed on them |
+| recovery time | the events of the incidents resolved in the window |
+| rework rate | the deployments made while an incident was open |
+| MRR (at the end, at start) | the snapshots in force then of subscriptions that count |
+| each movement | the snapshots, created in the window, of the customers that moved |
+| active users | the activity of the days counted |
+| retention, funnel, time to value, NPS, CSAT | the activity (custom events) counted |
+
+`events_behind` is the whole list for one number, by a dotted name; the API's `explain`
+shows at most MAX_IDS ids per number, with their `count` and whether the list is `truncated`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
-from echodash.metrics import dora
+from echodash.metrics import product, report
+from echodash.metrics.dora import Dora
+from echodash.metrics.product import Activity, Period
 from echodash.metrics.report import FactReader
-from echodash.metrics.revenue import Ledger, main_currency, subscription_mrr
+from echodash.metrics.revenue import Ledger, Revenue, Snapshot, subscription_mrr
 from echodash.metrics.settings import MetricSettings
+
+MAX_IDS = 1000
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+
+Ids = list[int]
+
+
+def newest_first(ids: Iterable[int | None]) -> Ids:
+    """Distinct ids, newest first (facts from before ids were kept have none)."""
+    return sorted({i for i in ids if i is not None}, reverse=True)
+
+
+def listing(ids: Ids, limit: int = MAX_IDS) -> dict[str, Any]:
+    """One number's events as the API shows them."""
+    return {"event_ids": ids[:limit], "count": len(ids), "truncated": len(ids) > limit}
+
+
+def listings(found: Mapping[str, Ids], limit: int = MAX_IDS) -> dict[str, Any]:
+    return {name: listing(ids, limit) for name, ids in found.items()}
+
+
+# DORA
+def dora_ids(result: Dora) -> dict[str, Ids]:
+    blamed = [i for d in result.failed for i in result.blamed.get(d.key, [])]
+    return {
+        "deployment_frequency": newest_first(d.event_id for d in result.deployments),
+        "lead_time": newest_first(c.push_event_id for c in result.changes),
+        "change_failure_rate": newest_first(
+            [*(d.event_id for d in result.failed), *(e for i in blamed for e in i.event_ids)]
+        ),
+        "recovery_time": newest_first(e for i in result.recovered for e in i.event_ids),
+        "rework_rate": newest_first(d.event_id for d in result.rework),
+    }
+
+
+# Revenue
+def revenue_ids(found: Revenue, snapshots: Sequence[Snapshot]) -> dict[str, Ids]:
+    ledger = Ledger(snapshots, found.currency)
+
+    def in_force(moment: datetime, customers: Iterable[str]) -> Ids:
+        wanted = set(customers)
+        ids = []
+        for subscription in ledger.history:
+            snapshot = ledger.at(subscription, moment)
+            if (
+                snapshot is not None
+                and snapshot.customer in wanted
+                and subscription_mrr(snapshot) > 0
+            ):
+                ids.append(snapshot.event_id)
+        return newest_first(ids)
+
+    def changed(customers: Iterable[str]) -> Ids:
+        wanted = set(customers)
+        return newest_first(
+            s.event_id
+            for history in ledger.history.values()
+            for s in history
+            if s.customer in wanted and found.since <= s.created < found.until
+        )
+
+    edge = timedelta(microseconds=1)
+    found_ids = {
+        "mrr": in_force(found.until - edge, found.end),
+        "mrr_start": in_force(found.since - edge, found.start),
+    }
+    for name in MOVEMENTS:
+        found_ids[name] = changed(getattr(found, name))
+    return found_ids
+
+
+# Product
+def active_ids(
+    activity: Iterable[Activity],
+    since: datetime,
+    until: datetime,
+    event: str | None = None,
+    zone: tzinfo | None = None,
+) -> dict[str, Ids]:
+    """The activity behind DAU, WAU and MAU: that of the window's days, and of the 6 and 29
+    days before them."""
+    zone = zone or since.tzinfo
+    assert zone is not None
+    days = product.local_days(since, until, zone)
+    if not days:
+        return {"dau": [], "wau": [], "mau": []}
+    chosen = [
+        (a.at.astimezone(zone).date(), a.event_id)
+        for a in activity
+        if event is None or a.name == event
+    ]
+    found = {}
+    for name, span in (("dau", 1), ("wau", 7), ("mau", 30)):
+        first = days[0] - timedelta(days=span - 1)
+        found[name] = newest_first(i for day, i in chosen if first <= day <= days[-1])
+    return found
+
+
+def retention_ids(
+    activity: Iterable[Activity],
+    start_event: str,
+    return_event: str,
+    period: Period,
+    since: datetime,
+    until: datetime,
+    zone: tzinfo,
+) -> list[dict[str, Any]]:
+    """Per cohort (as `product.retention` forms them): the first start events of its people,
+    and the return events counted in `retained`."""
+    acts = sorted(activity, key=lambda a: a.at)
+    first: dict[str, Activity] = {}
+    for a in acts:
+        if a.name == start_event and a.distinct_id not in first:
+            first[a.distinct_id] = a
+    cohorts: dict[Any, list[str]] = defaultdict(list)
+    for person, started in first.items():
+        if since <= started.at < until:
+            cohorts[product.period_start(started.at.astimezone(zone).date(), period)].append(person)
+    returns: dict[str, list[int | None]] = defaultdict(list)
+    for a in acts:
+        started_by = first.get(a.distinct_id)
+        if a.name != return_event or started_by is None or a.at >= until:
+            continue
+        start_day = started_by.at.astimezone(zone).date()
+        if product.periods_between(start_day, a.at.astimezone(zone).date(), period) >= 0:
+            returns[a.distinct_id].append(a.event_id)
+    return [
+        {
+            "start": start.isoformat(),
+            "size": newest_first(first[p].event_id for p in cohorts[start]),
+            "retained": newest_first(i for p in cohorts[start] for i in returns[p]),
+        }
+        for start in sorted(cohorts)
+    ]
+
+
+def funnel_ids(
+    activity: Iterable[Activity],
+    steps: Sequence[str],
+    since: datetime,
+    until: datetime,
+    window_days: float,
+) -> list[Ids]:
+    """Per step, the activity that reached it (one per person counted)."""
+    found: list[list[int | None]] = [[] for _ in steps]
+    for path in product.funnel_paths(activity, steps, since, until, window_days):
+        for k, reached in enumerate(path):
+            found[k].append(reached.event_id)
+    return [newest_first(ids) for ids in found]
+
+
+def time_to_value_ids(
+    activity: Iterable[Activity],
+    signup_event: str,
+    activation_event: str,
+    since: datetime,
+    until: datetime,
+) -> dict[str, Ids]:
+    """The first signups of the window's people, and the activations that counted."""
+    acts = sorted(activity, key=lambda a: a.at)
+    signed: dict[str, Activity] = {}
+    for a in acts:
+        if a.name == signup_event:
+            signed.setdefault(a.distinct_id, a)
+    activated: dict[str, Activity] = {}
+    for a in acts:
+        start = signed.get(a.distinct_id)
+        if a.name == activation_event and start is not None and a.at >= start.at:
+            activated.setdefault(a.distinct_id, a)
+    people = [p for p, a in signed.items() if since <= a.at < until]
+    return {
+        "users": newest_first(signed[p].event_id for p in people),
+        "activated": newest_first(activated[p].event_id for p in people if p in activated),
+    }
+
+
+def survey_ids(kind: str, activity: Iterable[Activity]) -> dict[str, Ids]:
+    """NPS: every 0-10 answer, and its promoters, passives and detractors; CSAT: every 1-5
+    answer, and the satisfied ones."""
+    answers = [a for a in activity if a.score is not None]
+    if kind == "nps":
+        valid = [a for a in answers if a.score is not None and 0 <= a.score <= 10]
+        return {
+            "responses": newest_first(a.event_id for a in valid),
+            "promoters": newest_first(a.event_id for a in valid if (a.score or 0) >= 9),
+            "passives": newest_first(a.event_id for a in valid if 7 <= (a.score or 0) < 9),
+            "detractors": newest_first(a.event_id for a in valid if (a.score or 0) <= 6),
+        }
+    valid = [a for a in answers if a.score is not None and 1 <= a.score <= 5]
+    return {
+        "responses": newest_first(a.event_id for a in valid),
+        "satisfied": newest_first(a.event_id for a in valid if (a.score or 0) >= 4),
+    }
+
+
+# One number by name (the dashboards' drill-down)
+DORA_NUMBERS = (
+    "deployment_frequency",
+    "lead_time",
+    "change_failure_rate",
+    "recovery_time",
+    "rework_rate",
+)
+REVENUE_NUMBERS = ("mrr", "mrr_start", *MOVEMENTS)
+PRODUCT_NUMBERS = ("dau", "wau", "mau")
+METRICS = (
+    *(f"dora.{n}" for n in DORA_NUMBERS),
+    *(f"revenue.{n}" for n in REVENUE_NUMBERS),
+    *(f"product.{n}" for n in PRODUCT_NUMBERS),
+    "nps",
+    "csat",
+)
 
 
 async def events_behind(
@@ -28,103 +259,46 @@ async def events_behind(
     settings: MetricSettings,
     params: Mapping[str, str],
 ) -> list[int]:
-    """The ids of the events `metric` over `[since, until)` was computed from, newest first."""
-    if metric == "dora.deployment_frequency":
-        ids = await _deployments(store, workspace_id, since, until, settings)
-    elif metric == "dora.recovery_time":
-        ids = await _incidents(store, workspace_id, since, until)
-    elif metric in ("dora.change_failure_rate", "dora.rework_rate"):
-        ids = await _failures(store, workspace_id, since, until, settings, metric)
-    elif metric == "revenue.mrr":
-        ids = await _subscriptions(store, workspace_id, until, settings, params)
-    elif metric in ("product.dau", "nps", "csat"):
-        names = [metric] if metric in ("nps", "csat") else None
-        if metric == "product.dau" and params.get("event"):
-            names = [params["event"]]
-        activity = await store.metric_activity(workspace_id, since, until, names)
-        ids = [a.event_id for a in activity if a.event_id is not None and since <= a.at < until]
-    else:
-        raise ValueError(f"unknown metric {metric!r}")
-    return sorted(set(ids), reverse=True)
+    """The ids of the events one number was worked out from, newest first, all of them.
 
+    `metric` is one of METRICS (`dora.deployment_frequency`, `revenue.new`, `product.dau`,
+    `nps`, …); `params` are the route's own: `repository` and `environment` for DORA,
+    `currency` for revenue, `event` for active users, NPS and CSAT (others are ignored).
+    Raises ValueError for a name not in METRICS.
+    """
+    family, _, number = metric.partition(".")
 
-async def _deployments(
-    store: FactReader,
-    workspace_id: int,
-    since: datetime,
-    until: datetime,
-    settings: MetricSettings,
-) -> list[int]:
-    rules = dora.Settings(production=settings.production)
-    return [
-        d.event_id
-        for d in await store.metric_deployments(workspace_id, until)
-        if d.event_id is not None
-        and since <= d.at < until
-        and dora.is_production(d.environment, rules)
-    ]
+    def param(name: str) -> str | None:
+        return params.get(name) or None
 
-
-async def _incidents(
-    store: FactReader, workspace_id: int, since: datetime, until: datetime
-) -> list[int]:
-    """The events of the incidents resolved in the window (recovery time's median)."""
-    return [
-        event_id
-        for incident in await store.metric_incidents(workspace_id, until)
-        if incident.end is not None and since <= incident.end < until
-        for event_id in incident.event_ids
-    ]
-
-
-async def _failures(
-    store: FactReader,
-    workspace_id: int,
-    since: datetime,
-    until: datetime,
-    settings: MetricSettings,
-    metric: str,
-) -> list[int]:
-    """Failed deployments and the incidents they caused, or deployments made while an
-    incident of their service was open and those incidents."""
-    deployments = await store.metric_deployments(workspace_id, until)
-    incidents = await store.metric_incidents(workspace_id, until)
-    result = dora.dora(
-        deployments, [], incidents, since, until, settings=dora.Settings(settings.production)
-    )
-    chosen = result.failed if metric == "dora.change_failure_rate" else result.rework
-    keys = {d.key for d in chosen}
-    ids = [d.event_id for d in chosen if d.event_id is not None]
-    for incident in incidents:
-        cause = result.causes.get(incident.key)
-        caused = metric == "dora.change_failure_rate" and cause is not None and cause.key in keys
-        during = metric == "dora.rework_rate" and any(
-            d.service == incident.service
-            and incident.start <= d.at
-            and (incident.end is None or d.at < incident.end)
-            for d in chosen
+    if family == "dora" and number in DORA_NUMBERS:
+        result = await report.dora_result(
+            store,
+            workspace_id,
+            since,
+            until,
+            repository=param("repository"),
+            environment=param("environment"),
+            settings=settings,
         )
-        if caused or during:
-            ids.extend(incident.event_ids)
-    return ids
-
-
-async def _subscriptions(
-    store: FactReader,
-    workspace_id: int,
-    until: datetime,
-    settings: MetricSettings,
-    params: Mapping[str, str],
-) -> list[int]:
-    """The latest snapshot of each subscription bringing MRR at the window's end."""
-    snapshots = await store.metric_snapshots(workspace_id, until)
-    currency = (params.get("currency") or settings.currency or "").lower() or main_currency(
-        snapshots, until
-    )
-    ledger = Ledger(snapshots, currency)
-    ids = []
-    for subscription in ledger.history:
-        latest = ledger.at(subscription, until)
-        if latest is not None and latest.event_id is not None and subscription_mrr(latest) > 0:
-            ids.append(latest.event_id)
-    return ids
+        return dora_ids(result)[number]
+    if family == "revenue" and number in REVENUE_NUMBERS:
+        found, snapshots = await report.revenue_result(
+            store,
+            workspace_id,
+            since,
+            until,
+            currency=param("currency"),
+            settings=settings,
+            series=False,
+        )
+        return revenue_ids(found, snapshots)[number]
+    if family == "product" and number in PRODUCT_NUMBERS:
+        event = param("event")
+        activity = await report.product_activity(store, workspace_id, since, until, event)
+        return active_ids(activity, since, until, event, settings.zone)[number]
+    if metric in ("nps", "csat"):
+        event = param("event") or metric
+        activity = await report.window_activity(store, workspace_id, since, until, [event])
+        return survey_ids(metric, activity)["responses"]
+    raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")

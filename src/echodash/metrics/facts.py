@@ -28,6 +28,7 @@ from echodash.events import Event
 from echodash.metrics.dora import Commit, Deployment, Incident, Push
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Discount, Item, Snapshot
+from echodash.metrics.stats import pattern
 from echodash.sources.kit.payload import dig, parse_time
 
 DEFAULT_INCIDENT_LABEL = r"(?i)incident"
@@ -65,6 +66,17 @@ def facts_of(event: Event, body: Any, incident_label: str = DEFAULT_INCIDENT_LAB
     if event.source == "custom":
         return _custom(event, body)
     return []
+
+
+# The events the incident label is applied to (the rest of the facts never depend on it), and
+# the keys their incidents get: what a label change rebuilds (jobs/relabel.py).
+LABELLED_KINDS = (("github", "issues"), ("gitlab", "issue"))
+LABELLED_INCIDENT_PREFIXES = ("github:", "gitlab:")
+
+
+def uses_incident_label(source: str, kind: str) -> bool:
+    """Whether the incident label decides the facts of an event of this source and type."""
+    return (source, kind.split(".", 1)[0]) in LABELLED_KINDS
 
 
 _GITHUB_KINDS = frozenset({"deployment_status", "push", "issues"})
@@ -117,10 +129,11 @@ def _commits(items: Any, at: datetime) -> tuple[Commit, ...]:
     return tuple(found)
 
 
-def _labelled(labels: Any, pattern: str, key: str) -> bool:
+def _labelled(labels: Any, source: str, key: str) -> bool:
+    compiled = pattern(source)
     for label in labels if isinstance(labels, list) else []:
         name = _str(label, key) if isinstance(label, dict) else label
-        if isinstance(name, str) and re.search(pattern, name):
+        if isinstance(name, str) and compiled.search(name):
             return True
     return False
 

@@ -144,6 +144,48 @@ def retention(
     return {"period": period, "cohorts": found}
 
 
+def funnel_paths(
+    activities: Iterable[Activity],
+    steps: Sequence[str],
+    since: datetime,
+    until: datetime,
+    window_days: float = 14,
+) -> list[list[Activity]]:
+    """Each converting person's path through the funnel: the activity of each step reached,
+    in order (see `funnel`)."""
+    window = timedelta(days=window_days)
+    done_by: dict[str, dict[str, list[Activity]]] = defaultdict(lambda: defaultdict(list))
+    for activity in activities:
+        if activity.name in steps:
+            done_by[activity.distinct_id][activity.name].append(activity)
+    paths: list[list[Activity]] = []
+    for done in done_by.values():
+        for name in done:
+            done[name].sort(key=lambda a: (a.at, a.event_id or 0))
+        times = {name: [a.at for a in acts] for name, acts in done.items()}
+        best: list[Activity] = []
+        for first in done.get(steps[0], []):
+            start = first.at
+            if not since <= start < until:
+                continue
+            path = [first]
+            for k, step in enumerate(steps[1:], start=1):
+                moments = times.get(step, [])
+                # A step after itself needs a later moment; other steps may share one.
+                find = bisect_right if step == steps[k - 1] else bisect_left
+                index = find(moments, path[-1].at)
+                if index == len(moments) or moments[index] - start > window:
+                    break
+                path.append(done[step][index])
+            if len(path) > len(best):
+                best = path
+            if len(best) == len(steps):
+                break
+        if best:
+            paths.append(best)
+    return paths
+
+
 def funnel(
     activities: Iterable[Activity],
     steps: Sequence[str],
@@ -154,37 +196,13 @@ def funnel(
     """Ordered steps: a person converts step k having done steps 1..k in that order, each
     within `window_days` of their step 1 (which falls in the window). Of a person's attempts,
     the one that goes furthest counts (the earliest among equals)."""
-    window = timedelta(days=window_days)
-    times: dict[str, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
-    for activity in activities:
-        if activity.name in steps:
-            times[activity.distinct_id][activity.name].append(activity.at)
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
-    for done in times.values():
-        for name in done:
-            done[name].sort()
-        best: list[datetime] = []
-        for start in done.get(steps[0], []):
-            if not since <= start < until:
-                continue
-            path = [start]
-            for k, step in enumerate(steps[1:], start=1):
-                moments = done.get(step, [])
-                # A step after itself needs a later moment; other steps may share one.
-                find = bisect_right if step == steps[k - 1] else bisect_left
-                index = find(moments, path[-1])
-                if index == len(moments) or moments[index] - start > window:
-                    break
-                path.append(moments[index])
-            if len(path) > len(best):
-                best = path
-            if len(best) == len(steps):
-                break
-        for k, moment in enumerate(best):
+    for best in funnel_paths(activities, steps, since, until, window_days):
+        for k, activity in enumerate(best):
             reached[k] += 1
             if k:
-                gaps[k].append((moment - best[k - 1]).total_seconds())
+                gaps[k].append((activity.at - best[k - 1].at).total_seconds())
     first = reached[0]
     return {
         "steps": [

@@ -62,6 +62,34 @@ def pushes_from_when(deployments: Sequence[Deployment], since: datetime) -> date
     return min([earliest, *last_before.values()])
 
 
+async def dora_result(
+    store: FactReader,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    repository: str | None = None,
+    environment: str | None = None,
+    settings: MetricSettings | None = None,
+) -> dora.Dora:
+    """The delivery metrics with the facts behind them (`to_json()` is the API's answer)."""
+    settings = settings or MetricSettings()
+    deployments = await store.metric_deployments(workspace_id, until)
+    pushes = await store.metric_pushes(workspace_id, pushes_from_when(deployments, since), until)
+    incidents = await store.metric_incidents(workspace_id, until)
+    return dora.dora(
+        deployments,
+        pushes,
+        incidents,
+        since,
+        until,
+        settings=dora.Settings(production=settings.production),
+        service=_service(repository, deployments),
+        environment=environment or None,
+        zone=settings.zone,
+    )
+
+
 async def dora_report(
     store: FactReader,
     workspace_id: int,
@@ -84,32 +112,22 @@ async def dora_report(
     return result.to_json()
 
 
-async def dora_result(
+async def revenue_result(
     store: FactReader,
     workspace_id: int,
     since: datetime,
     until: datetime,
     *,
-    repository: str | None = None,
-    environment: str | None = None,
+    currency: str | None = None,
     settings: MetricSettings | None = None,
-) -> dora.Dora:
-    """The delivery metrics with what they were counted from (the dashboard's weekly trends
-    read the deployments and changes)."""
+    series: bool = True,
+) -> tuple[revenue.Revenue, list[Snapshot]]:
+    """The revenue metrics and the subscription snapshots they were worked out from."""
     settings = settings or MetricSettings()
-    deployments = await store.metric_deployments(workspace_id, until)
-    pushes = await store.metric_pushes(workspace_id, pushes_from_when(deployments, since), until)
-    incidents = await store.metric_incidents(workspace_id, until)
-    return dora.dora(
-        deployments,
-        pushes,
-        incidents,
-        since,
-        until,
-        settings=dora.Settings(production=settings.production),
-        service=_service(repository, deployments),
-        environment=environment or None,
-    )
+    snapshots = await store.metric_snapshots(workspace_id, until)
+    chosen = (currency or settings.currency or "").lower() or None
+    found = revenue.revenue(snapshots, since, until, chosen, series=series, zone=settings.zone)
+    return found, snapshots
 
 
 async def revenue_report(
@@ -122,10 +140,19 @@ async def revenue_report(
     settings: MetricSettings | None = None,
     series: bool = True,
 ) -> dict[str, Any]:
-    settings = settings or MetricSettings()
-    snapshots = await store.metric_snapshots(workspace_id, until)
-    chosen = (currency or settings.currency or "").lower() or None
-    return revenue.revenue(snapshots, since, until, chosen, series=series).to_json()
+    found, _snapshots = await revenue_result(
+        store, workspace_id, since, until, currency=currency, settings=settings, series=series
+    )
+    return found.to_json()
+
+
+async def product_activity(
+    store: FactReader, workspace_id: int, since: datetime, until: datetime, event: str | None
+) -> list[Activity]:
+    """What active users are counted from: the window and the 30 days before it."""
+    return await store.metric_activity(
+        workspace_id, since - _MAU_DAYS, until, None if event is None else [event]
+    )
 
 
 async def product_report(
@@ -138,10 +165,16 @@ async def product_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    activity = await store.metric_activity(
-        workspace_id, since - _MAU_DAYS, until, None if event is None else [event]
-    )
+    activity = await product_activity(store, workspace_id, since, until, event)
     return product.active_users(activity, since, until, event, settings.zone)
+
+
+async def history_activity(
+    store: FactReader, workspace_id: int, until: datetime, names: Sequence[str]
+) -> list[Activity]:
+    """The named events' whole history before `until` (retention and time to value: a first
+    start event or signup before the window keeps that person out of it)."""
+    return await store.metric_activity(workspace_id, None, until, sorted(set(names)))
 
 
 async def retention_report(
@@ -156,13 +189,17 @@ async def retention_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    # First-time retention: a person's first start event may lie before the window.
-    activity = await store.metric_activity(
-        workspace_id, None, until, sorted({start_event, return_event})
-    )
+    activity = await history_activity(store, workspace_id, until, [start_event, return_event])
     return product.retention(
         activity, start_event, return_event, period, since, until, settings.zone
     )
+
+
+async def window_activity(
+    store: FactReader, workspace_id: int, since: datetime, until: datetime, names: Sequence[str]
+) -> list[Activity]:
+    """The named events in the window (funnels and surveys)."""
+    return await store.metric_activity(workspace_id, since, until, sorted(set(names)))
 
 
 async def funnel_report(
@@ -174,7 +211,7 @@ async def funnel_report(
     steps: Sequence[str],
     window_days: float,
 ) -> dict[str, Any]:
-    activity = await store.metric_activity(workspace_id, since, until, sorted(set(steps)))
+    activity = await window_activity(store, workspace_id, since, until, steps)
     return product.funnel(activity, steps, since, until, window_days)
 
 
@@ -187,11 +224,14 @@ async def time_to_value_report(
     signup_event: str,
     activation_event: str,
 ) -> dict[str, Any]:
-    # A person's first signup may lie before the window (they are then not in it).
-    activity = await store.metric_activity(
-        workspace_id, None, until, sorted({signup_event, activation_event})
-    )
+    activity = await history_activity(store, workspace_id, until, [signup_event, activation_event])
     return product.time_to_value(activity, signup_event, activation_event, since, until)
+
+
+def survey(kind: str, activity: Sequence[Activity]) -> dict[str, Any]:
+    """NPS (`kind` nps) or CSAT (`kind` csat) over the answers' `score`."""
+    scores = [a.score for a in activity if a.score is not None]
+    return product.nps(scores) if kind == "nps" else product.csat(scores)
 
 
 async def survey_report(
@@ -204,6 +244,4 @@ async def survey_report(
     event: str,
 ) -> dict[str, Any]:
     """NPS (`kind` nps) or CSAT (`kind` csat) over the `score` of the event's answers."""
-    activity = await store.metric_activity(workspace_id, since, until, [event])
-    scores = [a.score for a in activity if a.score is not None]
-    return product.nps(scores) if kind == "nps" else product.csat(scores)
+    return survey(kind, await window_activity(store, workspace_id, since, until, [event]))

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any
@@ -195,9 +195,11 @@ def revenue(
     currency: str | None = None,
     *,
     series: bool = True,
+    zone: tzinfo = UTC,
 ) -> Revenue:
     """MRR, its movements and the ratios over [since, until) in one currency (the one with
-    the most MRR at the end when none is given)."""
+    the most MRR at the end when none is given); the series has a point for each day (in
+    `zone`) of the window."""
     currency = currency or main_currency(snapshots, until)
     ledger = Ledger(snapshots, currency)
     start = {c: v for (c, _cur), v in ledger.customers_at(_before(since)).items()}
@@ -219,8 +221,8 @@ def revenue(
     result.trials_ended, result.trials_converted = trials(ledger, since, until)
     if series:
         result.series = [
-            (day.isoformat(), sum(ledger.customers_at(_end_of(day, until)).values()))
-            for day in days_in(since, until)
+            (day.isoformat(), sum(ledger.customers_at(_end_of(day, until, zone)).values()))
+            for day in days_in(since, until, zone)
         ]
     return result
 
@@ -231,8 +233,10 @@ def _before(moment: datetime) -> datetime:
     return moment - timedelta(microseconds=1)
 
 
-def _end_of(day: Any, until: datetime) -> datetime:
-    edge = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+def _end_of(day: Any, until: datetime, zone: tzinfo = UTC) -> datetime:
+    """Just before the next day's midnight in `zone` (or `until`, if sooner)."""
+    following = date.fromordinal(day.toordinal() + 1)
+    edge = datetime(following.year, following.month, following.day, tzinfo=zone)
     return _before(min(edge, until))
 
 

@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from echodash.alerts.patterns import PatternError
 from echodash.metrics.dora import DEFAULT_PRODUCTION
 from echodash.metrics.facts import DEFAULT_INCIDENT_LABEL
+from echodash.metrics.stats import pattern
 
 MAX_PATTERN = 200
+# An IANA name as zoneinfo reads it (Europe/Berlin, America/Argentina/Buenos_Aires, UTC,
+# Etc/GMT+5): never a path of its own.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,40}(/[A-Za-z0-9_+-]{1,40}){0,3}")
 
 
 class SettingsError(ValueError):
@@ -52,9 +57,11 @@ def parse_settings(document: Any, current: MetricSettings | None = None) -> Metr
     production = _pattern(document, "production_environment", current.production)
     label = _pattern(document, "incident_label", current.incident_label)
     timezone = document.get("timezone", current.timezone)
+    if not isinstance(timezone, str) or not _ZONE_NAME.fullmatch(timezone):
+        raise SettingsError("timezone", f"{timezone!r} is not a time zone name")
     try:
-        ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise SettingsError("timezone", f"{timezone!r} is not a time zone name") from None
     currency = document.get("currency", current.currency)
     if currency is not None and (
@@ -73,8 +80,10 @@ def _pattern(document: dict[str, Any], field: str, current: str) -> str:
     value = document.get(field, current)
     if not isinstance(value, str) or not value or len(value) > MAX_PATTERN:
         raise SettingsError(field, f"a regular expression of 1 to {MAX_PATTERN} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise SettingsError(field, "no control characters (write \\t or \\n in the pattern)")
     try:
-        re.compile(value)
-    except re.error as error:
-        raise SettingsError(field, f"not a valid pattern ({error})") from None
+        pattern(value)  # as it will run: RE2, in linear time
+    except PatternError as error:
+        raise SettingsError(field, str(error)) from None
     return value

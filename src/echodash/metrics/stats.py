@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+
+from echodash.alerts.patterns import SafePattern
+
+
+@lru_cache(maxsize=256)
+def pattern(source: str) -> SafePattern:
+    """A workspace's pattern (production environments, incident labels), compiled once and
+    run in linear time (RE2): an admin's `(a+)+$` cannot stall ingest or a metric."""
+    return SafePattern(source)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -30,19 +40,19 @@ def iso_week(day: date) -> tuple[int, int]:
     return (year, week)
 
 
-def days_in(since: datetime, until: datetime) -> list[date]:
-    """The calendar days (UTC) that [since, until) touches."""
-    first = since.astimezone(UTC).date()
-    last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+def days_in(since: datetime, until: datetime, zone: tzinfo = UTC) -> list[date]:
+    """The calendar days (in `zone`, UTC by default) that [since, until) touches."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def weeks_in(since: datetime, until: datetime) -> list[tuple[int, int]]:
-    return list(dict.fromkeys(iso_week(d) for d in days_in(since, until)))
+def weeks_in(since: datetime, until: datetime, zone: tzinfo = UTC) -> list[tuple[int, int]]:
+    return list(dict.fromkeys(iso_week(d) for d in days_in(since, until, zone)))
 
 
-def months_in(since: datetime, until: datetime) -> list[tuple[int, int]]:
-    return list(dict.fromkeys((d.year, d.month) for d in days_in(since, until)))
+def months_in(since: datetime, until: datetime, zone: tzinfo = UTC) -> list[tuple[int, int]]:
+    return list(dict.fromkeys((d.year, d.month) for d in days_in(since, until, zone)))
 
 
 def rounded(value: float | None, places: int = 4) -> float | None:

@@ -25,6 +25,11 @@ log = logging.getLogger("echodash.processor")
 BATCH = 500
 SOURCE_TTL = 5.0
 MAX_REST = 1.0
+# How long the workspaces' incident labels (metric settings) are kept between reads: one
+# small query at most this often, never one per event. A change saved on this node is seen
+# at once (`forget_incident_labels`), on other nodes within this time; the rebuild of the
+# incident facts after a change waits longer than this (jobs/relabel.py).
+LABEL_TTL = 2.0
 
 
 def parse_delivery(source: Source | None, delivery: StoredDelivery) -> Sequence[EventDraft]:
@@ -56,6 +61,8 @@ class Processor:
         self._paused = False
         self._sources: dict[int, tuple[Source, float]] = {}
         self.templates = Templates(store)
+        self._labels: dict[int, str] = {}
+        self._labels_at = float("-inf")
         # Called after events are stored and published (alert evaluation's wake-up): set once
         # at start, must be cheap and must not raise.
         self.on_events: Callable[[], None] | None = None
@@ -101,8 +108,22 @@ class Processor:
             except TimeoutError:
                 pass
 
+    async def incident_labels(self) -> dict[int, str]:
+        """Each workspace's incident label (those not the default), read at most every
+        LABEL_TTL seconds."""
+        now = time.monotonic()
+        if now - self._labels_at >= LABEL_TTL:
+            self._labels = await self._store.incident_labels()
+            self._labels_at = now
+        return self._labels
+
+    def forget_incident_labels(self) -> None:
+        """A workspace's incident label changed here: read the labels again for the next batch."""
+        self._labels_at = float("-inf")
+
     async def process_pending(self, limit: int = BATCH) -> int:
-        taken, events = await self._store.process_pending(limit, self._parse)
+        labels = await self.incident_labels()
+        taken, events = await self._store.process_pending(limit, self._parse, labels)
         if events:
             self._bus.publish(events)
             if self.on_events is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from echodash.web.api.metrics import MAX_PARAM
+from echodash.metrics.explain import MAX_IDS
+from echodash.metrics.settings import MAX_PATTERN
+from echodash.web.api.metrics import MAX_PARAM, SETTINGS_BYTES
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -37,19 +39,117 @@ _WINDOW = [
     _query("until", {"type": "string"}, "Window end, excluded: ISO-8601 or Unix s/ms (now)"),
 ]
 _POINTS = {"type": "array", "items": _object(date={"type": "string"}, value=_INT)}
+_OUTPUT = [
+    _query(
+        "format",
+        {"enum": ["", "json", "csv"]},
+        "csv: the metric as a CSV table, as an attachment (also chosen by Accept: text/csv); "
+        "json (the default) otherwise",
+    ),
+    _query(
+        "explain",
+        {"enum": ["", "0", "1", "false", "true"]},
+        "1: add `explain`, the ids of the events behind each number (JSON only)",
+    ),
+]
+# One number's events (metrics/explain.py): newest first, at most MAX_IDS of them.
+_EVENTS_FIELDS: dict[str, Any] = {
+    "event_ids": {"type": "array", "maxItems": MAX_IDS, "items": {"type": "integer"}},
+    "count": {"type": "integer", "minimum": 0},
+    "truncated": {"type": "boolean"},
+}
+EVENTS = {"type": "object", "required": list(_EVENTS_FIELDS), "properties": _EVENTS_FIELDS}
+_ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _get(summary: str, parameters: list[dict[str, Any]], schema: dict[str, Any]) -> dict[str, Any]:
+def _events(*names: str) -> dict[str, Any]:
+    return _object(**dict.fromkeys(names, EVENTS))
+
+
+def _get(
+    summary: str,
+    parameters: list[dict[str, Any]],
+    schema: dict[str, Any],
+    explain: dict[str, Any],
+) -> dict[str, Any]:
+    # `explain` is there only when asked for: not a required property.
+    answer = {**schema, "properties": {**schema["properties"], "explain": explain}}
     return {
         "get": {
             "summary": summary,
-            "parameters": [*_WINDOW, *parameters],
+            "parameters": [*_WINDOW, *parameters, *_OUTPUT],
             "responses": {
-                "200": _json(schema, summary),
-                "400": _json({"$ref": "#/components/schemas/Error"}, "A parameter is invalid"),
-                "401": _json({"$ref": "#/components/schemas/Error"}, "Missing or invalid token"),
+                "200": {
+                    "description": summary,
+                    "content": {
+                        "application/json": {"schema": answer},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                "400": _json(_ERROR, "A parameter is invalid"),
+                "401": _json(_ERROR, "Missing or invalid token"),
             },
         }
+    }
+
+
+_SETTINGS_FIELDS = {
+    "production_environment": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_PATTERN,
+        "description": "A regular expression: which environments are production",
+    },
+    "incident_label": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_PATTERN,
+        "description": "A regular expression: which issue labels make an incident",
+    },
+    "timezone": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "description": "An IANA time zone name (days, weeks and months are counted in it)",
+    },
+    "currency": {
+        "type": ["string", "null"],
+        "pattern": "^[A-Za-z]{3}$",
+        "description": "ISO code revenue shows by default; null: the one with the most MRR",
+    },
+}
+SETTINGS = {
+    "type": "object",
+    "required": sorted(_SETTINGS_FIELDS),
+    "additionalProperties": False,
+    "properties": _SETTINGS_FIELDS,
+}
+
+
+def _settings_path() -> dict[str, Any]:
+    settings = _json(SETTINGS, "The workspace's metric settings")
+    return {
+        "get": {
+            "summary": "The workspace's metric settings",
+            "responses": {
+                "200": settings,
+                "400": _json(_ERROR, "A parameter is invalid"),
+                "401": _json(_ERROR, "Missing or invalid token"),
+            },
+        },
+        "patch": {
+            "summary": "Change the workspace's metric settings (admin; fields left out stay)",
+            "requestBody": _json(
+                {**SETTINGS, "required": []}, "The settings to change, as GET shows them"
+            ),
+            "responses": {
+                "200": settings,
+                "400": _json(_ERROR, "Invalid: the detail names the field"),
+                "401": _json(_ERROR, "Missing or invalid token"),
+                "403": _json(_ERROR, "Only admins change metric settings"),
+                "413": _json(_ERROR, f"Body over {SETTINGS_BYTES} bytes"),
+            },
+        },
     }
 
 
@@ -70,6 +170,13 @@ def metric_paths() -> dict[str, Any]:
                 change_failure_rate=_object(value=_NUMBER, band=_BAND),
                 recovery_time_minutes=_object(median=_NUMBER, band=_BAND),
                 rework_rate=_object(value=_NUMBER),
+            ),
+            _events(
+                "deployment_frequency",
+                "lead_time",
+                "change_failure_rate",
+                "recovery_time",
+                "rework_rate",
             ),
         ),
         "/api/v1/metrics/revenue": _get(
@@ -96,11 +203,13 @@ def metric_paths() -> dict[str, Any]:
                 trial_conversion=_NUMBER,
                 series={"type": "array", "items": _object(date={"type": "string"}, mrr=_INT)},
             ),
+            _events("mrr", "mrr_start", "new", "reactivation", "expansion", "contraction", "churn"),
         ),
         "/api/v1/metrics/product": _get(
             "Daily, weekly and monthly active people for every day of the window; stickiness",
             [_query("event", _NAME, "Count only this event (empty: any)")],
             _object(dau=_POINTS, wau=_POINTS, mau=_POINTS, stickiness=_NUMBER),
+            _events("dau", "wau", "mau"),
         ),
         "/api/v1/metrics/retention": _get(
             "First-time retention: cohorts by their first start event, retained by period",
@@ -127,6 +236,12 @@ def metric_paths() -> dict[str, Any]:
                     ),
                 },
             ),
+            _object(
+                cohorts={
+                    "type": "array",
+                    "items": _object(start={"type": "string"}, size=EVENTS, retained=EVENTS),
+                }
+            ),
         ),
         "/api/v1/metrics/funnel": _get(
             "An ordered funnel: per step, people, conversion and median time from the previous",
@@ -151,6 +266,12 @@ def metric_paths() -> dict[str, Any]:
                     ),
                 }
             ),
+            _object(
+                steps={
+                    "type": "array",
+                    "items": _object(event={"type": "string"}, **_EVENTS_FIELDS),
+                }
+            ),
         ),
         "/api/v1/metrics/time-to-value": _get(
             "People who signed up in the window, how many activated, the median time it took",
@@ -159,15 +280,19 @@ def metric_paths() -> dict[str, Any]:
                 _query("activation_event", _REQUIRED_NAME, "The activation event", required=True),
             ],
             _object(users=_INT, activated=_INT, median_seconds=_NUMBER),
+            _events("users", "activated"),
         ),
         "/api/v1/metrics/nps": _get(
             "Net Promoter Score of the event's 0-10 `score` answers",
             [_query("event", _NAME, "The survey event (nps)")],
             _object(nps=_NUMBER, responses=_INT, promoters=_INT, passives=_INT, detractors=_INT),
+            _events("responses", "promoters", "passives", "detractors"),
         ),
         "/api/v1/metrics/csat": _get(
             "Customer satisfaction: % of the event's 1-5 `score` answers that are 4 or 5",
             [_query("event", _NAME, "The survey event (csat)")],
             _object(csat=_NUMBER, responses=_INT, satisfied=_INT),
+            _events("responses", "satisfied"),
         ),
+        "/api/v1/metrics/settings": _settings_path(),
     }

@@ -37,6 +37,7 @@ from echodash.web.views import (
 from echodash.web.views import alerts as alerts_views
 from echodash.web.views import settings as settings_views
 from echodash.web.views import settings_members as members_views
+from echodash.web.views import settings_metrics as metrics_views
 from echodash.web.views import settings_notifications as notifications_views
 from echodash.web.views import settings_services as services_views
 from echodash.web.views import templates_page as templates_views
@@ -98,12 +99,13 @@ routes = [
     # Metrics (docs/metrics.md)
     methods("/api/v1/metrics/dora", GET=metrics.dora),
     methods("/api/v1/metrics/revenue", GET=metrics.revenue),
-    methods("/api/v1/metrics/product", GET=metrics.product),
+    methods("/api/v1/metrics/product", GET=metrics.product_metrics),
     methods("/api/v1/metrics/retention", GET=metrics.retention),
     methods("/api/v1/metrics/funnel", GET=metrics.funnel),
     methods("/api/v1/metrics/time-to-value", GET=metrics.time_to_value),
     methods("/api/v1/metrics/nps", GET=metrics.nps),
     methods("/api/v1/metrics/csat", GET=metrics.csat),
+    methods("/api/v1/metrics/settings", GET=metrics.get_settings, PATCH=metrics.patch_settings),
     # Pages
     methods("/setup", GET=accounts.setup_form, POST=accounts.setup_submit),
     methods("/login", GET=accounts.login_form, POST=accounts.login_submit),
@@ -173,6 +175,11 @@ routes = [
         "/settings/services",
         GET=services_views.services_settings,
         POST=services_views.save_services,
+    ),
+    methods(
+        "/settings/metrics",
+        GET=metrics_views.metrics_settings,
+        POST=metrics_views.save_metrics_settings,
     ),
     # Templates pages (anchor: templates routes)
     methods("/templates", GET=templates_views.templates_list),

@@ -11,6 +11,7 @@ from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.custom_intake import CustomIntake
+from echodash.jobs.relabel import IncidentRelabel
 from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
 from echodash.pipeline.processor import Processor
@@ -43,6 +44,8 @@ class Services:
     workspace_id: int = 0
     # Alert evaluation and notifications, once the app has started them (sends tests too).
     alerts: AlertRunner | None = None
+    # Rebuilds incident facts after a workspace's incident label changes (once started).
+    relabel: IncidentRelabel | None = None
     # Feed-template previews: a child process of its own, below normal priority, so that
     # a member's previews never delay anyone's events.
     previews: RenderPool = field(default_factory=lambda: RenderPool("previews", niceness=19))

@@ -4,15 +4,17 @@ duplicates, replays and delivery order; read back by workspace and time range.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 
-from echodash.events import EventDraft, Origin
+from echodash.events import EventDraft, Origin, utcnow
 from echodash.metrics.dora import Push
 from echodash.metrics.product import Activity
+from echodash.metrics.settings import MetricSettings
 from echodash.store.base import Store
 from echodash.store.postgres import metrics as postgres_metrics
 from echodash.store.sqlite import metrics as sqlite_metrics
@@ -306,5 +308,115 @@ def test_facts_with_characters_postgresql_text_refuses_are_kept(run: Callable[..
         assert await store.metric_activity(web.workspace_id, None, until, ["Sign\x00ed"]) == []
         named = await store.metric_activity(web.workspace_id, None, until, ["Signed up"])
         assert [a.name for a in named] == ["Signed up"]
+
+    run(check)
+
+
+def labelled_issue(number: int, label: str, opened: float) -> bytes:
+    return orjson.dumps(
+        {
+            "action": "opened",
+            "issue": {"number": number, "labels": [{"name": label}], "created_at": at(opened)},
+            "repository": REPO,
+        }
+    )
+
+
+def test_metric_settings_are_kept_per_workspace(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        ws = await store.ensure_default_workspace()
+        other = await store.create_workspace("Other")
+        assert await store.get_metric_settings(ws) == MetricSettings()
+        assert await store.incident_labels() == {}
+        assert await store.pending_relabels() == []
+        # Settings that keep the default label leave no relabel pending.
+        berlin = MetricSettings(production="^live$", timezone="Europe/Berlin", currency="eur")
+        assert await store.set_metric_settings(ws, berlin) is False
+        assert await store.get_metric_settings(ws) == berlin
+        assert await store.get_metric_settings(other) == MetricSettings()
+        assert await store.pending_relabels() == []
+        # A new label: pending until finished, and the processor's labels name it.
+        outage = replace(berlin, incident_label="(?i)outage")
+        assert await store.set_metric_settings(ws, outage) is True
+        assert await store.get_metric_settings(ws) == outage
+        assert await store.incident_labels() == {ws: "(?i)outage"}
+        [pending] = await store.pending_relabels()
+        assert (pending.workspace_id, pending.incident_label) == (ws, "(?i)outage")
+        assert abs((pending.changed_at - utcnow()).total_seconds()) < 60
+        # Saving it again changes nothing; another change is a newer version.
+        assert await store.set_metric_settings(ws, outage) is False
+        assert [r.version for r in await store.pending_relabels()] == [pending.version]
+        sev = replace(outage, incident_label="sev[12]")
+        assert await store.set_metric_settings(ws, sev) is True
+        [newer] = await store.pending_relabels()
+        assert newer.version > pending.version and newer.incident_label == "sev[12]"
+        # Finishing the older version leaves the newer one pending.
+        await store.finish_relabel(ws, pending.version)
+        assert [r.version for r in await store.pending_relabels()] == [newer.version]
+        await store.finish_relabel(ws, newer.version)
+        assert await store.pending_relabels() == []
+        await store.finish_relabel(ws, pending.version)  # an older one changes nothing
+        assert await store.pending_relabels() == []
+        # Back to the default label: pending again, and no longer in the processor's labels.
+        assert await store.set_metric_settings(ws, berlin) is True
+        assert await store.incident_labels() == {}
+        assert len(await store.pending_relabels()) == 1
+
+    run(check)
+
+
+def test_incident_facts_follow_each_workspaces_label(run: Callable[..., Any]) -> None:
+    async def check(store: Store) -> None:
+        github = await endpoint_in(store)
+        ws = github.workspace_id
+        end = T0 + timedelta(days=1)
+        labels = {ws: "(?i)outage"}
+        # As the processor stores them: with the workspace's label.
+        for key, body in [("o1", labelled_issue(1, "Outage", 10)), ("i2", issue("opened", 20))]:
+            await store.append_delivery(delivery_of(github, key, body))
+        pending = await store.pending_deliveries(10)
+        drafts = {"o1": 10, "i2": 20}
+        saved = await store.save_events(
+            [
+                (d, [EventDraft(type="issues.opened", title=d.key, occurred_at=T0)])
+                for d in pending
+                if d.key in drafts
+            ],
+            labels,
+        )
+        assert len(saved) == 2
+        incidents = await store.metric_incidents(ws, end)
+        assert [i.key for i in incidents] == ["github:acme/web#1"]
+        # A custom incident does not depend on the label: a relabel keeps it.
+        web = await endpoint_in(store, ws, kind="custom")
+        custom_incident = orjson.dumps(
+            {"event": "incident", "id": "c1", "values": {"status": "opened", "id": "db"},
+             "source": "db"}
+        )  # fmt: skip
+        await store_all(store, web, [("c1", "incident", custom_incident, 30)])
+        keys = {i.key for i in await store.metric_incidents(ws, end)}
+        assert keys == {"github:acme/web#1", "custom:db"}
+
+        # The label changes to the default: forget issue incidents, and work them out again
+        # from the workspace's stored issue events (as jobs/relabel.py does).
+        await store.clear_metric_incidents(ws, ("github:", "gitlab:"))
+        assert {i.key for i in await store.metric_incidents(ws, end)} == {"custom:db"}
+        until = await store.latest_event_id()
+        rows = await store.events_of_kind(ws, "github", "issues", 0, until, 10)
+        assert [e.title for e, _d in rows] == ["o1", "i2"]
+        assert all(d is not None for _e, d in rows)
+        assert await store.events_of_kind(ws, "github", "issue", 0, until, 10) == []
+        assert await store.events_of_kind(ws, "github", "push", 0, until, 10) == []
+        later = await store.events_of_kind(ws, "github", "issues", rows[0][0].id, until, 10)
+        assert later == rows[1:]
+        assert await store.events_of_kind(ws, "github", "issues", 0, until, 1) == rows[:1]
+        other = await store.create_workspace("Other")
+        assert await store.events_of_kind(other, "github", "issues", 0, until, 10) == []
+        assert await store.keep_metric_facts(rows) == 1  # the default label
+        keys = {i.key for i in await store.metric_incidents(ws, end)}
+        assert keys == {"github:acme/web#7", "custom:db"}
+        # Another workspace's label changes nothing here.
+        assert await store.keep_metric_facts(rows, {other: "(?i)outage"}) == 1
+        assert {i.key for i in await store.metric_incidents(ws, end)} == keys
 
     run(check)

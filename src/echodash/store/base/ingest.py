@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,19 +47,26 @@ class IngestStore(ABC):
         """Stored deliveries that have not been turned into events yet, oldest first."""
 
     @abstractmethod
-    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+    async def process_pending(
+        self, limit: int, parse: Parser, incident_labels: Mapping[int, str] | None = None
+    ) -> tuple[int, list[Event]]:
         """Turn up to `limit` unprocessed deliveries, oldest first, into events with `parse`.
 
         Each delivery is taken by exactly one caller, across every process sharing the store,
-        and parsed once; its events and its "processed" mark commit together. Returns how
-        many deliveries were taken and the events saved.
+        and parsed once; its events and its "processed" mark commit together (with their
+        metric facts, incidents recognised by each workspace's label in `incident_labels`,
+        the default label for workspaces not in it). Returns how many deliveries were taken
+        and the events saved.
         """
 
     @abstractmethod
     async def save_events(
-        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+        self,
+        parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+        incident_labels: Mapping[int, str] | None = None,
     ) -> list[Event]:
-        """Store each delivery's events and mark it processed, atomically."""
+        """Store each delivery's events and mark it processed, atomically (with their metric
+        facts, as `process_pending` keeps them)."""
 
     @abstractmethod
     async def save_replayed_events(

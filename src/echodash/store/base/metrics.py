@@ -29,9 +29,16 @@ import orjson
 
 from echodash.events import Event, EventDraft, Origin
 from echodash.metrics.dora import Commit, Deployment, Incident, Push
-from echodash.metrics.facts import IncidentMark, facts_of, may_have_facts, merge_incident
+from echodash.metrics.facts import (
+    DEFAULT_INCIDENT_LABEL,
+    IncidentMark,
+    facts_of,
+    may_have_facts,
+    merge_incident,
+)
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Discount, Item, Snapshot
+from echodash.metrics.settings import MetricSettings
 from echodash.store.base.ingest import StoredDelivery
 
 log = logging.getLogger("echodash.store")
@@ -140,11 +147,14 @@ def fact_documents(
 def collect_facts(
     pairs: Iterable[tuple[Event, StoredDelivery | None]],
     documents: Mapping[int, Any] | None = None,
+    incident_labels: Mapping[int, str] | None = None,
 ) -> FactBatch:
     """The facts of stored events, each read with its delivery's body (from `documents`,
     as `fact_documents` parsed them, when given). Replays add nothing (their facts are their
     original's); a body that cannot be read adds nothing; the body is parsed only for events
-    of a source and type a metric reads."""
+    of a source and type a metric reads. `incident_labels` holds the incident label of each
+    workspace that set one (by workspace id; the default for the others)."""
+    labels = incident_labels or {}
     batch = FactBatch()
     for event, delivery in pairs:
         if event.origin is Origin.REPLAY or delivery is None:
@@ -158,7 +168,8 @@ def collect_facts(
                 document = documents[delivery.id]
             else:
                 continue  # not JSON
-            facts = facts_of(event, document)
+            label = labels.get(event.workspace_id, DEFAULT_INCIDENT_LABEL)
+            facts = facts_of(event, document, label)
         except Exception as exc:  # a metric fact never stops events from being stored
             log.warning("no metric facts from event %s: %r", event.id, exc)
             continue
@@ -235,16 +246,78 @@ def event_ids_json(incident: Incident) -> str:
     return orjson.dumps(sorted(set(incident.event_ids))).decode()
 
 
+def fact_count(batch: FactBatch) -> int:
+    return (
+        len(batch.deployments)
+        + len(batch.commits)
+        + len(batch.heads)
+        + len(batch.marks)
+        + len(batch.snapshots)
+        + len(batch.activity)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Relabel:
+    """A workspace whose incident label changed since its incident facts were worked out."""
+
+    workspace_id: int
+    incident_label: str
+    version: int  # the label's version: `finish_relabel` records that facts follow it
+    changed_at: datetime
+
+
 class MetricStore(ABC):
     @abstractmethod
-    async def keep_metric_facts(self, pairs: Sequence[tuple[Event, StoredDelivery | None]]) -> int:
-        """Keep the facts of stored events (as the processor does when it stores them);
-        returns how many facts were found. Idempotent: keeping them again changes nothing
-        (but incidents, which merge, list the events again)."""
+    async def keep_metric_facts(
+        self,
+        pairs: Sequence[tuple[Event, StoredDelivery | None]],
+        incident_labels: Mapping[int, str] | None = None,
+    ) -> int:
+        """Keep the facts of stored events (as the processor does when it stores them, with
+        each workspace's incident label from `incident_labels`, the default for workspaces
+        not in it); returns how many facts were found. Idempotent: keeping them again changes
+        nothing (but incidents, which merge, list the events again)."""
 
     @abstractmethod
     async def clear_metric_facts(self, workspace_id: int | None = None) -> None:
         """Forget the facts of one workspace (every workspace when None), before a rebuild."""
+
+    @abstractmethod
+    async def clear_metric_incidents(self, workspace_id: int, key_prefixes: Sequence[str]) -> None:
+        """Forget one workspace's incidents whose key starts with one of `key_prefixes` (those
+        from GitHub and GitLab issues, before they are worked out again for a new label)."""
+
+    @abstractmethod
+    async def events_of_kind(
+        self, workspace_id: int, source: str, kind: str, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        """One workspace's events from `source` whose type is `kind` or `kind.…`, with ids in
+        (after_id, until_id], oldest first, each with its delivery (None when gone)."""
+
+    # Settings (metrics/settings.py)
+    @abstractmethod
+    async def get_metric_settings(self, workspace_id: int) -> MetricSettings:
+        """The workspace's metric settings (the defaults until some are saved)."""
+
+    @abstractmethod
+    async def set_metric_settings(self, workspace_id: int, settings: MetricSettings) -> bool:
+        """Save the workspace's metric settings; True when the incident label changed, which
+        leaves a relabel pending (`pending_relabels`) until `finish_relabel`."""
+
+    @abstractmethod
+    async def incident_labels(self) -> dict[int, str]:
+        """Each workspace's incident label, for the workspaces whose label is not the
+        default (what the processor keeps facts with)."""
+
+    @abstractmethod
+    async def pending_relabels(self) -> list[Relabel]:
+        """Workspaces whose incident facts were worked out for an older incident label."""
+
+    @abstractmethod
+    async def finish_relabel(self, workspace_id: int, version: int) -> None:
+        """The workspace's incident facts now follow label version `version` (an older
+        version than the one already recorded changes nothing)."""
 
     @abstractmethod
     async def metric_deployments(self, workspace_id: int, until: datetime) -> list[Deployment]:

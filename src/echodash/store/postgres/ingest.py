@@ -103,7 +103,9 @@ class PgIngest(PgConnection):
         )
         return [delivery_from_row(r) for r in rows]
 
-    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+    async def process_pending(
+        self, limit: int, parse: Parser, incident_labels: Mapping[int, str] | None = None
+    ) -> tuple[int, list[Event]]:
         async def fn(conn: Conn) -> tuple[int, list[Event]]:
             # Rows another node has taken are skipped, not waited for: each delivery is
             # parsed by one node, and if that node dies mid-batch its rows are free again.
@@ -121,12 +123,14 @@ class PgIngest(PgConnection):
                 "UPDATE deliveries SET processed = true WHERE id = ANY($1::bigint[])",
                 [r[0] for r in rows],
             )
-            return len(rows), await _insert_parsed(conn, parsed, documents)
+            return len(rows), await _insert_parsed(conn, parsed, documents, incident_labels)
 
         return await self._tx(fn)
 
     async def save_events(
-        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+        self,
+        parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+        incident_labels: Mapping[int, str] | None = None,
     ) -> list[Event]:
         if not parsed:
             return []
@@ -146,7 +150,9 @@ class PgIngest(PgConnection):
                 )
             }
             # Others were claimed by another node: its events stand.
-            return await _insert_parsed(conn, [p for p in parsed if p[0].id in claimed], documents)
+            return await _insert_parsed(
+                conn, [p for p in parsed if p[0].id in claimed], documents, incident_labels
+            )
 
         return await self._tx(fn)
 
@@ -185,13 +191,14 @@ async def _insert_parsed(
     conn: Conn,
     parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
     documents: Mapping[int, Any],
+    incident_labels: Mapping[int, str] | None = None,
 ) -> list[Event]:
     """Every delivery's events, and their metric facts (from the deliveries' JSON bodies
-    in `documents`), inside the caller's transaction."""
+    in `documents`, incidents by each workspace's label), inside the caller's transaction."""
     saved = await _insert_events_of(conn, parsed)
     deliveries = {d.id: d for d, _ in parsed}
     pairs = [(e, deliveries.get(e.delivery_id or 0)) for e in saved]
-    await keep_facts(conn, collect_facts(pairs, documents))
+    await keep_facts(conn, collect_facts(pairs, documents, incident_labels))
     return saved
 
 

@@ -4,7 +4,7 @@ event writers' advisory lock, so one node at a time merges incidents)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -13,23 +13,36 @@ import orjson
 
 from echodash.events import Event
 from echodash.metrics.dora import Deployment, Incident, Push
+from echodash.metrics.facts import DEFAULT_INCIDENT_LABEL
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Snapshot
+from echodash.metrics.settings import MetricSettings
 from echodash.store.base.ingest import StoredDelivery
 from echodash.store.base.metrics import (
     CommitRow,
     FactBatch,
     HeadRow,
+    Relabel,
     collect_facts,
     discount_json,
     event_ids_json,
+    fact_count,
     items_json,
     merge_marks,
     pushes_from,
     snapshot_from,
 )
 from echodash.store.postgres.connection import Conn, PgConnection, is_outage
-from echodash.store.postgres.sql import LOCK_EVENTS, LOCK_SPACE, clean
+from echodash.store.postgres.sql import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    LOCK_EVENTS,
+    LOCK_SPACE,
+    clean,
+    delivery_from_row,
+    event_from_row,
+    prefixed,
+)
 
 log = logging.getLogger("echodash.store")
 
@@ -269,8 +282,12 @@ def _incident(row: Any) -> Incident:
 
 
 class PgMetrics(PgConnection):
-    async def keep_metric_facts(self, pairs: Sequence[tuple[Event, StoredDelivery | None]]) -> int:
-        batch = collect_facts(pairs)
+    async def keep_metric_facts(
+        self,
+        pairs: Sequence[tuple[Event, StoredDelivery | None]],
+        incident_labels: Mapping[int, str] | None = None,
+    ) -> int:
+        batch = collect_facts(pairs, incident_labels=incident_labels)
 
         async def fn(conn: Conn) -> None:
             # Incidents merge: one writer at a time, as when events are stored.
@@ -279,13 +296,127 @@ class PgMetrics(PgConnection):
 
         if batch:
             await self._tx(fn)
-        return (
-            len(batch.deployments)
-            + len(batch.commits)
-            + len(batch.heads)
-            + len(batch.marks)
-            + len(batch.snapshots)
-            + len(batch.activity)
+        return fact_count(batch)
+
+    async def clear_metric_incidents(self, workspace_id: int, key_prefixes: Sequence[str]) -> None:
+        async def fn(conn: Conn) -> None:
+            # Incidents merge under the event writers' lock: so are they forgotten.
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, LOCK_EVENTS)
+            await conn.execute(
+                "DELETE FROM metric_incidents WHERE workspace_id = $1 AND key ^@ ANY($2::text[])",
+                workspace_id,
+                list(key_prefixes),
+            )
+
+        await self._tx(fn)
+
+    async def events_of_kind(
+        self, workspace_id: int, source: str, kind: str, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        columns = len(EVENT_COLUMNS.split(","))
+        # The type range [kind., kind/) holds every `kind.…` ('/' sorts right after '.').
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)}, "
+            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
+            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            "WHERE e.workspace_id = $1 AND e.source = $2 "
+            'AND (e.type = $3 OR (e.type COLLATE "C" >= $4 AND e.type COLLATE "C" < $5)) '
+            "AND e.id > $6 AND e.id <= $7 ORDER BY e.id LIMIT $8"
+        )
+        rows = await self._run(
+            lambda c: c.fetch(
+                sql,
+                workspace_id,
+                clean(source),
+                clean(kind),
+                clean(kind) + ".",
+                clean(kind) + "/",
+                after_id,
+                until_id,
+                limit,
+            )
+        )
+        return [
+            (
+                event_from_row(tuple(row)[:columns]),
+                None if row[columns] is None else delivery_from_row(tuple(row)[columns:]),
+            )
+            for row in rows
+        ]
+
+    async def get_metric_settings(self, workspace_id: int) -> MetricSettings:
+        row = await self._run(
+            lambda c: c.fetchrow(
+                "SELECT production_environment, incident_label, timezone, currency "
+                "FROM metric_settings WHERE workspace_id = $1",
+                workspace_id,
+            )
+        )
+        return MetricSettings() if row is None else MetricSettings(*row)
+
+    async def set_metric_settings(self, workspace_id: int, settings: MetricSettings) -> bool:
+        async def fn(conn: Conn) -> bool:
+            # One change at a time per workspace: the label's version counts every change.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                LOCK_SPACE,
+                f"metric-settings:{workspace_id}",
+            )
+            before = await conn.fetchval(
+                "SELECT incident_label FROM metric_settings WHERE workspace_id = $1",
+                workspace_id,
+            )
+            relabel = (before or DEFAULT_INCIDENT_LABEL) != settings.incident_label
+            await conn.execute(
+                "INSERT INTO metric_settings (workspace_id, production_environment, "
+                "incident_label, timezone, currency, label_version, label_changed_at, "
+                "updated_at) VALUES ($1, $2, $3, $4, $5, $6::bigint, "
+                "CASE WHEN $6::bigint > 0 THEN now() ELSE 'epoch'::timestamptz END, now()) "
+                "ON CONFLICT (workspace_id) DO UPDATE "
+                "SET production_environment = excluded.production_environment, "
+                "incident_label = excluded.incident_label, timezone = excluded.timezone, "
+                "currency = excluded.currency, updated_at = excluded.updated_at, "
+                "label_version = metric_settings.label_version + excluded.label_version, "
+                "label_changed_at = CASE WHEN excluded.label_version > 0 "
+                "THEN excluded.label_changed_at ELSE metric_settings.label_changed_at END",
+                workspace_id,
+                settings.production,
+                settings.incident_label,
+                settings.timezone,
+                settings.currency,
+                int(relabel),
+            )
+            return relabel
+
+        return await self._tx(fn)
+
+    async def incident_labels(self) -> dict[int, str]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT workspace_id, incident_label FROM metric_settings "
+                "WHERE incident_label <> $1",
+                DEFAULT_INCIDENT_LABEL,
+            )
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def pending_relabels(self) -> list[Relabel]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT workspace_id, incident_label, label_version, label_changed_at "
+                "FROM metric_settings WHERE facts_version < label_version ORDER BY workspace_id"
+            )
+        )
+        return [Relabel(int(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows]
+
+    async def finish_relabel(self, workspace_id: int, version: int) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "UPDATE metric_settings SET facts_version = $2 "
+                "WHERE workspace_id = $1 AND facts_version < $2",
+                workspace_id,
+                version,
+            )
         )
 
     async def clear_metric_facts(self, workspace_id: int | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from echodash.events import Delivery, Event, EventDraft, Origin, utcnow
@@ -97,16 +97,20 @@ class SqliteIngest(SqliteConnection):
             ]
         )
 
-    async def process_pending(self, limit: int, parse: Parser) -> tuple[int, list[Event]]:
+    async def process_pending(
+        self, limit: int, parse: Parser, incident_labels: Mapping[int, str] | None = None
+    ) -> tuple[int, list[Event]]:
         # One process owns a SQLite database; within it, one batch at a time.
         async with self._processing:
             pending = await self.pending_deliveries(limit)
             if not pending:
                 return 0, []
-            return len(pending), await self.save_events(await parse(pending))
+            return len(pending), await self.save_events(await parse(pending), incident_labels)
 
     async def save_events(
-        self, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+        self,
+        parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]],
+        incident_labels: Mapping[int, str] | None = None,
     ) -> list[Event]:
         documents = fact_documents(parsed)  # outside the writer thread
 
@@ -118,7 +122,7 @@ class SqliteIngest(SqliteConnection):
                 saved.extend(events)
                 stored.extend((event, delivery) for event in events)
             # The metric facts of these events, in the same transaction: kept exactly once.
-            keep_facts(conn, collect_facts(stored, documents))
+            keep_facts(conn, collect_facts(stored, documents, incident_labels))
             return saved
 
         return await self._write(fn)

@@ -4,30 +4,42 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import orjson
 
-from echodash.events import Event
+from echodash.events import Event, utcnow
 from echodash.metrics.dora import Deployment, Incident, Push
+from echodash.metrics.facts import DEFAULT_INCIDENT_LABEL
 from echodash.metrics.product import Activity
 from echodash.metrics.revenue import Snapshot
+from echodash.metrics.settings import MetricSettings
 from echodash.store.base.ingest import StoredDelivery
 from echodash.store.base.metrics import (
     CommitRow,
     FactBatch,
     HeadRow,
+    Relabel,
     collect_facts,
     discount_json,
     event_ids_json,
+    fact_count,
     items_json,
     merge_marks,
     pushes_from,
     snapshot_from,
 )
-from echodash.store.rows import from_micros, to_micros
+from echodash.store.rows import (
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    delivery_from_row,
+    event_from_row,
+    from_micros,
+    to_micros,
+)
 from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.sql import prefixed
 from echodash.store.sqlite.writer import is_store_error
 
 log = logging.getLogger("echodash.store")
@@ -192,16 +204,128 @@ def _incident(row: sqlite3.Row | tuple[object, ...]) -> Incident:
 
 
 class SqliteMetrics(SqliteConnection):
-    async def keep_metric_facts(self, pairs: Sequence[tuple[Event, StoredDelivery | None]]) -> int:
-        batch = collect_facts(pairs)
+    async def keep_metric_facts(
+        self,
+        pairs: Sequence[tuple[Event, StoredDelivery | None]],
+        incident_labels: Mapping[int, str] | None = None,
+    ) -> int:
+        batch = collect_facts(pairs, incident_labels=incident_labels)
         await self._write(lambda conn: keep_facts(conn, batch))
-        return (
-            len(batch.deployments)
-            + len(batch.commits)
-            + len(batch.heads)
-            + len(batch.marks)
-            + len(batch.snapshots)
-            + len(batch.activity)
+        return fact_count(batch)
+
+    async def clear_metric_incidents(self, workspace_id: int, key_prefixes: Sequence[str]) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            for prefix in key_prefixes:
+                conn.execute(
+                    "DELETE FROM metric_incidents WHERE workspace_id = ? AND substr(key, 1, ?) = ?",
+                    (workspace_id, len(prefix), prefix),
+                )
+
+        await self._write(fn)
+
+    async def events_of_kind(
+        self, workspace_id: int, source: str, kind: str, after_id: int, until_id: int, limit: int
+    ) -> list[tuple[Event, StoredDelivery | None]]:
+        columns = len(EVENT_COLUMNS.split(","))
+        # The type range [kind., kind/) holds every `kind.…` ('/' sorts right after '.').
+        sql = (
+            f"SELECT {prefixed(EVENT_COLUMNS)}, "
+            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
+            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            "WHERE e.workspace_id = ? AND e.source = ? "
+            "AND (e.type = ? OR (e.type >= ? AND e.type < ?)) "
+            "AND e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?"
+        )
+        params = (workspace_id, source, kind, kind + ".", kind + "/", after_id, until_id, limit)
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[Event, StoredDelivery | None]]:
+            return [
+                (
+                    event_from_row(row[:columns]),
+                    None if row[columns] is None else delivery_from_row(row[columns:]),
+                )
+                for row in conn.execute(sql, params)
+            ]
+
+        return await self._read(fn)
+
+    async def get_metric_settings(self, workspace_id: int) -> MetricSettings:
+        def fn(conn: sqlite3.Connection) -> MetricSettings:
+            row = conn.execute(
+                "SELECT production_environment, incident_label, timezone, currency "
+                "FROM metric_settings WHERE workspace_id = ?",
+                (workspace_id,),
+            ).fetchone()
+            return MetricSettings() if row is None else MetricSettings(*row)
+
+        return await self._read(fn)
+
+    async def set_metric_settings(self, workspace_id: int, settings: MetricSettings) -> bool:
+        now = to_micros(utcnow())
+
+        def fn(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT incident_label FROM metric_settings WHERE workspace_id = ?",
+                (workspace_id,),
+            ).fetchone()
+            before = DEFAULT_INCIDENT_LABEL if row is None else row[0]
+            relabel = before != settings.incident_label
+            conn.execute(
+                "INSERT INTO metric_settings (workspace_id, production_environment, "
+                "incident_label, timezone, currency, label_version, label_changed_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id) DO UPDATE "
+                "SET production_environment = excluded.production_environment, "
+                "incident_label = excluded.incident_label, timezone = excluded.timezone, "
+                "currency = excluded.currency, updated_at = excluded.updated_at, "
+                "label_version = metric_settings.label_version + excluded.label_version, "
+                "label_changed_at = CASE WHEN excluded.label_version > 0 "
+                "THEN excluded.label_changed_at ELSE metric_settings.label_changed_at END",
+                (
+                    workspace_id,
+                    settings.production,
+                    settings.incident_label,
+                    settings.timezone,
+                    settings.currency,
+                    int(relabel),
+                    now if relabel else 0,
+                    now,
+                ),
+            )
+            return relabel
+
+        return await self._write(fn)
+
+    async def incident_labels(self) -> dict[int, str]:
+        return await self._read(
+            lambda conn: {
+                int(w): str(label)
+                for w, label in conn.execute(
+                    "SELECT workspace_id, incident_label FROM metric_settings "
+                    "WHERE incident_label != ?",
+                    (DEFAULT_INCIDENT_LABEL,),
+                )
+            }
+        )
+
+    async def pending_relabels(self) -> list[Relabel]:
+        return await self._read(
+            lambda conn: [
+                Relabel(w, label, version, from_micros(at))
+                for w, label, version, at in conn.execute(
+                    "SELECT workspace_id, incident_label, label_version, label_changed_at "
+                    "FROM metric_settings WHERE facts_version < label_version "
+                    "ORDER BY workspace_id"
+                )
+            ]
+        )
+
+    async def finish_relabel(self, workspace_id: int, version: int) -> None:
+        await self._write(
+            lambda conn: conn.execute(
+                "UPDATE metric_settings SET facts_version = ? "
+                "WHERE workspace_id = ? AND facts_version < ?",
+                (version, workspace_id, version),
+            )
         )
 
     async def clear_metric_facts(self, workspace_id: int | None = None) -> None:

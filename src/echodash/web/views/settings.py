@@ -39,6 +39,9 @@ NOTICES = {
     "notify": "Browser notification choices saved.",
     "digest": "Digest settings saved.",
     "services": "Services saved: alerts name changes across linked services from now on.",
+    "metrics": "Metric settings saved.",
+    "metrics-relabel": "Metric settings saved. Incidents are being worked out again for the new "
+    "label, in the background: delivery numbers follow in a few seconds.",
 }
 
 
