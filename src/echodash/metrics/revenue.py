@@ -98,6 +98,7 @@ class Ledger:
             for key, found in by_subscription.items()
         }
         self.times = {key: [s.created for s in found] for key, found in self.history.items()}
+        self._first_mrr: dict[tuple[str, str], datetime] | None = None
 
     def at(self, subscription: str, moment: datetime) -> Snapshot | None:
         """The subscription as it stood at `moment` (its latest snapshot by then)."""
@@ -118,13 +119,65 @@ class Ledger:
 
     def had_mrr_before(self, customer: str, currency: str, moment: datetime) -> bool:
         """Whether the customer had MRR at any moment before `moment`."""
-        moments = sorted(
-            s.created
-            for found in self.history.values()
-            for s in found
-            if s.customer == customer and s.currency == currency and s.created < moment
+        if self._first_mrr is None:
+            self._first_mrr = {}
+            running = _Running()
+            ordered = self._ordered()
+            touched: set[tuple[str, str]] = set()
+            for index, snapshot in enumerate(ordered):
+                touched.update(running.apply(snapshot))
+                if index + 1 < len(ordered) and ordered[index + 1].created == snapshot.created:
+                    continue  # the moment's state is the one after all its snapshots
+                for key in touched:
+                    if key not in self._first_mrr and _half_up(running.totals[key]) > 0:
+                        self._first_mrr[key] = snapshot.created
+                touched = set()
+        first = self._first_mrr.get((customer, currency))
+        return first is not None and first < moment
+
+    def totals_at(self, moments: Sequence[datetime]) -> list[int]:
+        """MRR (the sum of the rounded customer MRR) at each of `moments` (ascending): one
+        walk through the snapshots, not a look at every subscription per moment."""
+        running = _Running()
+        ordered = self._ordered()
+        index = 0
+        found = []
+        for moment in moments:
+            while index < len(ordered) and ordered[index].created <= moment:
+                running.apply(ordered[index])
+                index += 1
+            found.append(running.rounded)
+        return found
+
+    def _ordered(self) -> list[Snapshot]:
+        return sorted(
+            (s for found in self.history.values() for s in found),
+            key=lambda s: (s.created, s.event_id or 0),
         )
-        return any(self.customers_at(m).get((customer, currency), 0) > 0 for m in moments)
+
+
+class _Running:
+    """MRR as snapshots are applied in time order: each subscription's latest value, each
+    (customer, currency)'s exact total, and the sum of the rounded totals."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, tuple[tuple[str, str], Fraction]] = {}
+        self.totals: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        self.rounded = 0
+
+    def apply(self, snapshot: Snapshot) -> list[tuple[str, str]]:
+        """Apply one snapshot; the (customer, currency) keys it changed."""
+        key = (snapshot.customer, snapshot.currency)
+        value = subscription_mrr(snapshot)
+        held = self.current.get(snapshot.subscription)
+        changes = [(held[0], -held[1])] if held is not None else []
+        changes.append((key, value))
+        for owner, delta in changes:
+            old = self.totals[owner]
+            self.totals[owner] = old + delta
+            self.rounded += _half_up(old + delta) - _half_up(old)
+        self.current[snapshot.subscription] = (key, value)
+        return [owner for owner, _delta in changes]
 
 
 @dataclass
@@ -218,10 +271,9 @@ def revenue(
             result.contraction[customer] = before - after
     result.trials_ended, result.trials_converted = trials(ledger, since, until)
     if series:
-        result.series = [
-            (day.isoformat(), sum(ledger.customers_at(_end_of(day, until)).values()))
-            for day in days_in(since, until)
-        ]
+        days = days_in(since, until)
+        totals = ledger.totals_at([_end_of(day, until) for day in days])
+        result.series = [(day.isoformat(), total) for day, total in zip(days, totals, strict=True)]
     return result
 
 
