@@ -4,7 +4,7 @@ answers and the `echodash metrics` command prints (the same JSON)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from echodash.metrics import dora, product, revenue
@@ -38,7 +38,25 @@ class FactReader(Protocol):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]: ...
+
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]: ...
+
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]: ...
+
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]: ...
 
 
 def _service(repository: str | None, deployments: Sequence[Deployment]) -> str | None:
@@ -115,9 +133,13 @@ async def product_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    activity = await store.metric_activity(
-        workspace_id, since - _MAU_DAYS, until, None if event is None else [event]
-    )
+    names = None if event is None else [event]
+    if _utc(settings):
+        # The database hands over each person's active days (kept as UTC days), not every
+        # event of the window.
+        days = await store.metric_person_days(workspace_id, since - _MAU_DAYS, until, names)
+        return product.active_users_from_days(days, product.local_days(since, until))
+    activity = await store.metric_activity(workspace_id, since - _MAU_DAYS, until, names)
     return product.active_users(activity, since, until, event, settings.zone)
 
 
@@ -134,6 +156,12 @@ async def retention_report(
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
     # First-time retention: a person's first start event may lie before the window.
+    if _utc(settings):
+        firsts = await store.metric_firsts(workspace_id, start_event, None, until)
+        days = await store.metric_person_days(workspace_id, None, until, [return_event])
+        return product.retention_from_firsts(
+            {person: at for person, at, _then in firsts}, days, period, since, until
+        )
     activity = await store.metric_activity(
         workspace_id, None, until, sorted({start_event, return_event})
     )
@@ -151,7 +179,10 @@ async def funnel_report(
     steps: Sequence[str],
     window_days: float,
 ) -> dict[str, Any]:
-    activity = await store.metric_activity(workspace_id, since, until, sorted(set(steps)))
+    # The funnel orders each person's moments itself.
+    activity = await store.metric_activity(
+        workspace_id, since, until, sorted(set(steps)), ordered=False
+    )
     return product.funnel(activity, steps, since, until, window_days)
 
 
@@ -165,10 +196,8 @@ async def time_to_value_report(
     activation_event: str,
 ) -> dict[str, Any]:
     # A person's first signup may lie before the window (they are then not in it).
-    activity = await store.metric_activity(
-        workspace_id, None, until, sorted({signup_event, activation_event})
-    )
-    return product.time_to_value(activity, signup_event, activation_event, since, until)
+    firsts = await store.metric_firsts(workspace_id, signup_event, activation_event, until)
+    return product.time_to_value_from_firsts(firsts, since, until)
 
 
 async def survey_report(
@@ -181,6 +210,10 @@ async def survey_report(
     event: str,
 ) -> dict[str, Any]:
     """NPS (`kind` nps) or CSAT (`kind` csat) over the `score` of the event's answers."""
-    activity = await store.metric_activity(workspace_id, since, until, [event])
-    scores = [a.score for a in activity if a.score is not None]
-    return product.nps(scores) if kind == "nps" else product.csat(scores)
+    counts = await store.metric_score_counts(workspace_id, since, until, event)
+    return product.nps_counts(counts) if kind == "nps" else product.csat_counts(counts)
+
+
+def _utc(settings: MetricSettings) -> bool:
+    """Whether the workspace counts days in UTC, as the facts' `day` column does."""
+    return settings.timezone == "UTC"

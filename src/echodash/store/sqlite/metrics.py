@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import orjson
 
@@ -287,18 +287,13 @@ class SqliteMetrics(SqliteConnection):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]:
-        where = ["workspace_id = ?", "at < ?"]
-        params: list[object] = [workspace_id, to_micros(until)]
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_micros(since))
-        if names is not None:
-            where.append(f"name IN ({', '.join('?' for _ in names)})")
-            params.extend(names)
+        where, params = _activity_where(workspace_id, since, until, names)
         sql = (
             "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
-            f"WHERE {' AND '.join(where)} ORDER BY at, event_id"
+            f"WHERE {where}" + (" ORDER BY at, event_id" if ordered else "")
         )
         return await self._read(
             lambda conn: [
@@ -306,3 +301,68 @@ class SqliteMetrics(SqliteConnection):
                 for person, name, at, event_id, score in conn.execute(sql, params)
             ]
         )
+
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]:
+        sql = (
+            "SELECT score, count(*) FROM metric_activity WHERE workspace_id = ? AND name = ? "
+            "AND at >= ? AND at < ? AND score IS NOT NULL GROUP BY score"
+        )
+        params = (workspace_id, name, to_micros(since), to_micros(until))
+        return await self._read(
+            lambda conn: {float(score): n for score, n in conn.execute(sql, params)}
+        )
+
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]:
+        where, params = _activity_where(workspace_id, since, until, names)
+        sql = f"SELECT DISTINCT distinct_id, day FROM metric_activity WHERE {where}"
+        day = date.fromisoformat
+        return await self._read(
+            lambda conn: [(person, day(text)) for person, text in conn.execute(sql, params)]
+        )
+
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        sql = (
+            "WITH firsts AS (SELECT distinct_id, min(at) AS at FROM metric_activity "
+            "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id) "
+            "SELECT f.distinct_id, f.at, min(a.at) FROM firsts f LEFT JOIN metric_activity a "
+            "ON a.workspace_id = ? AND a.name = ? AND a.distinct_id = f.distinct_id "
+            "AND a.at >= f.at AND a.at < ? GROUP BY f.distinct_id, f.at"
+        )
+        end = to_micros(until)
+        params: tuple[object, ...] = (workspace_id, first, end, workspace_id, then, end)
+        if then is None:
+            sql = (
+                "SELECT distinct_id, min(at), NULL FROM metric_activity "
+                "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id"
+            )
+            params = (workspace_id, first, end)
+        return await self._read(
+            lambda conn: [
+                (person, from_micros(at), None if later is None else from_micros(later))
+                for person, at, later in conn.execute(sql, params)
+            ]
+        )
+
+
+def _activity_where(
+    workspace_id: int, since: datetime | None, until: datetime, names: Sequence[str] | None
+) -> tuple[str, list[object]]:
+    where = ["workspace_id = ?", "at < ?"]
+    params: list[object] = [workspace_id, to_micros(until)]
+    if since is not None:
+        where.append("at >= ?")
+        params.append(to_micros(since))
+    if names is not None:
+        where.append(f"name IN ({', '.join('?' for _ in names)})")
+        params.extend(names)
+    return " AND ".join(where), params
