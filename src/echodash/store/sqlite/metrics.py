@@ -331,12 +331,17 @@ class SqliteMetrics(SqliteConnection):
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]:
+        # Driven from the `then` events (by their name index) towards the firsts, which
+        # SQLite indexes on the fly: the other way round it scans the table for each person.
         sql = (
-            "WITH firsts AS (SELECT distinct_id, min(at) AS at FROM metric_activity "
-            "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id) "
-            "SELECT f.distinct_id, f.at, min(a.at) FROM firsts f LEFT JOIN metric_activity a "
-            "ON a.workspace_id = ? AND a.name = ? AND a.distinct_id = f.distinct_id "
-            "AND a.at >= f.at AND a.at < ? GROUP BY f.distinct_id, f.at"
+            "WITH firsts AS MATERIALIZED (SELECT distinct_id, min(at) AS at FROM metric_activity "
+            "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id), "
+            "reached AS MATERIALIZED (SELECT a.distinct_id, min(a.at) AS at "
+            "FROM metric_activity a JOIN firsts f ON f.distinct_id = a.distinct_id "
+            "WHERE a.workspace_id = ? AND a.name = ? AND a.at < ? AND a.at >= f.at "
+            "GROUP BY a.distinct_id) "
+            "SELECT f.distinct_id, f.at, r.at FROM firsts f "
+            "LEFT JOIN reached r ON r.distinct_id = f.distinct_id"
         )
         end = to_micros(until)
         params: tuple[object, ...] = (workspace_id, first, end, workspace_id, then, end)
