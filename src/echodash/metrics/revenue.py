@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -81,6 +82,11 @@ def subscription_mrr(snapshot: Snapshot) -> Fraction:
     return max(total, Fraction(0))
 
 
+# The same snapshot is valued at every moment it stands for (each day of a series, both
+# edges of a window, every currency's total): worked out once.
+_cached_mrr = lru_cache(maxsize=1 << 16)(subscription_mrr)
+
+
 def _half_up(value: Fraction) -> int:
     return int((value * 2 + 1) // 2)
 
@@ -111,7 +117,7 @@ class Ledger:
         for subscription in self.history:
             snapshot = self.at(subscription, moment)
             if snapshot is not None:
-                value = subscription_mrr(snapshot)
+                value = _cached_mrr(snapshot)
                 if value:
                     exact[(snapshot.customer, snapshot.currency)] += value
         found = {key: _half_up(value) for key, value in exact.items()}
@@ -168,7 +174,7 @@ class _Running:
     def apply(self, snapshot: Snapshot) -> list[tuple[str, str]]:
         """Apply one snapshot; the (customer, currency) keys it changed."""
         key = (snapshot.customer, snapshot.currency)
-        value = subscription_mrr(snapshot)
+        value = _cached_mrr(snapshot)
         held = self.current.get(snapshot.subscription)
         changes = [(held[0], -held[1])] if held is not None else []
         changes.append((key, value))
@@ -294,7 +300,7 @@ def main_currency(snapshots: Sequence[Snapshot], moment: datetime) -> str:
     for subscription in ledger.history:
         snapshot = ledger.at(subscription, moment)
         if snapshot is not None:
-            totals[snapshot.currency] += subscription_mrr(snapshot)
+            totals[snapshot.currency] += _cached_mrr(snapshot)
     if not totals:
         return next((s.currency for s in snapshots), "usd")
     return max(sorted(totals), key=lambda c: totals[c])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import orjson
 
@@ -176,6 +176,7 @@ def _write(conn: sqlite3.Connection, batch: FactBatch) -> None:
 
 
 _INCIDENT_COLUMNS = "key, service, start_at, end_at, root_cause, event_ids"
+_DAY = 86_400_000_000  # microseconds: times are kept in UTC microseconds
 
 
 def _incident(row: sqlite3.Row | tuple[object, ...]) -> Incident:
@@ -322,11 +323,17 @@ class SqliteMetrics(SqliteConnection):
         names: Sequence[str] | None = None,
     ) -> list[tuple[str, date]]:
         where, params = _activity_where(workspace_id, since, until, names)
-        sql = f"SELECT DISTINCT distinct_id, day FROM metric_activity WHERE {where}"
-        day = date.fromisoformat
-        return await self._read(
-            lambda conn: [(person, day(text)) for person, text in conn.execute(sql, params)]
-        )
+        # One pass over the table, the days told apart here: through an index, SQLite looks
+        # each row up in the table (a random read per event), and its DISTINCT sorts them
+        # all; both cost several times the scan.
+        sql = f"SELECT distinct_id, at / {_DAY} FROM metric_activity NOT INDEXED WHERE {where}"
+        epoch = date(1970, 1, 1)
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[str, date]]:
+            seen = set(conn.execute(sql, params))
+            return [(person, epoch + timedelta(days=day)) for person, day in seen]
+
+        return await self._read(fn)
 
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
