@@ -75,20 +75,20 @@ def active_users_from_days(
         offset = (day - first).days
         if -30 < offset < count:
             by_person[person].add(offset)
+    # Indexes are offsets + 30, so days before the window need no clipping; each active
+    # day starts counting where the person's previous one stopped covering.
     spans = (1, 7, 30)
-    changes = [[0] * (count + 1) for _ in spans]
+    changes = [[0] * (count + 61) for _ in spans]
     for offsets in by_person.values():
         ordered = sorted(offsets)
         for change, span in zip(changes, spans, strict=True):
-            covered = -1  # the last day this person already counts on
+            covered = 0  # the first index the person does not count on yet
             for offset in ordered:
-                start = max(offset, covered + 1, 0)
-                end = min(offset + span - 1, count - 1)
-                if start <= end:
-                    change[start] += 1
-                    change[end + 1] -= 1
-                    covered = end
-    dau, wau, mau = (list(accumulate(change[:count])) for change in changes)
+                start = offset + 30
+                change[start if start > covered else covered] += 1
+                covered = start + span
+                change[covered] -= 1
+    dau, wau, mau = (list(accumulate(change))[30 : 30 + count] for change in changes)
     last_mau = mau[-1]
     stickiness = (sum(dau) / len(dau)) / last_mau if last_mau else None
     return {
