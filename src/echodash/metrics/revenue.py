@@ -135,7 +135,7 @@ class Ledger:
                 if index + 1 < len(ordered) and ordered[index + 1].created == snapshot.created:
                     continue  # the moment's state is the one after all its snapshots
                 for key in touched:
-                    if key not in self._first_mrr and _half_up(running.totals[key]) > 0:
+                    if key not in self._first_mrr and running.rounded_of[key] > 0:
                         self._first_mrr[key] = snapshot.created
                 touched = set()
         first = self._first_mrr.get((customer, currency))
@@ -169,6 +169,7 @@ class _Running:
     def __init__(self) -> None:
         self.current: dict[str, tuple[tuple[str, str], Fraction]] = {}
         self.totals: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        self.rounded_of: dict[tuple[str, str], int] = {}  # each total, rounded
         self.rounded = 0
 
     def apply(self, snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -179,9 +180,11 @@ class _Running:
         changes = [(held[0], -held[1])] if held is not None else []
         changes.append((key, value))
         for owner, delta in changes:
-            old = self.totals[owner]
-            self.totals[owner] = old + delta
-            self.rounded += _half_up(old + delta) - _half_up(old)
+            total = self.totals[owner] + delta
+            self.totals[owner] = total
+            rounded = _half_up(total)
+            self.rounded += rounded - self.rounded_of.get(owner, 0)
+            self.rounded_of[owner] = rounded
         self.current[snapshot.subscription] = (key, value)
         return [owner for owner, _delta in changes]
 
