@@ -8,6 +8,7 @@ computed from, so each number can be explained.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -298,11 +299,18 @@ def deployed_changes(
     for push in sorted(pushes, key=lambda p: p.at):
         if push.head:
             heads.setdefault((push.service, push.head), push.at)
+    # Each service's first pushes in push order, also per branch, with their times apart:
+    # a deployment's changes are a slice of one of them (found by bisection, not a scan).
     by_service: dict[str, list[tuple[datetime, str, Commit, int | None]]] = defaultdict(list)
     for (service, _ref, _sha), found in first_push.items():
         by_service[service].append(found)
-    for listed in by_service.values():
+    by_branch: dict[tuple[str, str | None], list[tuple[datetime, str, Commit, int | None]]] = {}
+    for service, listed in by_service.items():
         listed.sort(key=lambda item: item[0])
+        by_branch[(service, None)] = listed
+        for item in listed:
+            by_branch.setdefault((service, item[1]), []).append(item)
+    times = {key: [item[0] for item in listed] for key, listed in by_branch.items()}
 
     found_changes: list[DeployedChange] = []
     previous: dict[tuple[str, str], Deployment] = {}
@@ -312,14 +320,11 @@ def deployed_changes(
         before = previous.get(group)
         previous[group] = deployment
         cut = heads.get((deployment.service, deployment.sha or ""), deployment.at)
-        ref = _branch(deployment.ref)
-        for pushed_at, pushed_ref, commit, push_event in by_service.get(deployment.service, []):
-            if ref is not None and pushed_ref != ref:
-                continue
-            if pushed_at > cut:
-                continue
-            if before is not None and pushed_at <= before.at:
-                continue
+        branch = (deployment.service, _branch(deployment.ref))
+        listed = by_branch.get(branch, [])
+        moments = times.get(branch, [])
+        low = bisect_right(moments, before.at) if before is not None else 0
+        for _pushed_at, _ref, commit, push_event in listed[low : bisect_right(moments, cut)]:
             if before is None and commit.at < deployment.at - FIRST_DEPLOY_LOOKBACK:
                 continue
             mark = (deployment.service, deployment.environment, commit.sha)

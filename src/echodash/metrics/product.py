@@ -8,10 +8,11 @@ change is still one day; weeks are ISO weeks starting on Monday.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import accumulate
 from typing import Any, Literal
 
 from echodash.metrics.stats import median, rounded
@@ -54,16 +55,40 @@ def active_users(
         day = activity.at.astimezone(zone).date()
         if earliest <= day <= days[-1]:
             people_by_day[day].add(activity.distinct_id)
+    return active_users_from_days(
+        ((person, day) for day, people in people_by_day.items() for person in people), days
+    )
 
-    def trailing(day: date, span: int) -> int:
-        seen: set[str] = set()
-        for back in range(span):
-            seen |= people_by_day.get(day - timedelta(days=back), set())
-        return len(seen)
 
-    dau = [len(people_by_day.get(day, ())) for day in days]
-    wau = [trailing(day, 7) for day in days]
-    mau = [trailing(day, 30) for day in days]
+def active_users_from_days(
+    person_days: Iterable[tuple[str, date]], days: Sequence[date]
+) -> dict[str, Any]:
+    """`active_users` from each (person, day) with activity (repeats allowed), for `days`
+    (consecutive): each person counts towards the days their activity covers, worked out
+    once per active day rather than once per day and trailing day."""
+    if not days:
+        return {"dau": [], "wau": [], "mau": [], "stickiness": None}
+    first = days[0]
+    count = len(days)
+    by_person: dict[str, set[int]] = defaultdict(set)
+    for person, day in person_days:
+        offset = (day - first).days
+        if -30 < offset < count:
+            by_person[person].add(offset)
+    # Indexes are offsets + 30, so days before the window need no clipping; each active
+    # day starts counting where the person's previous one stopped covering.
+    spans = (1, 7, 30)
+    changes = [[0] * (count + 61) for _ in spans]
+    for offsets in by_person.values():
+        ordered = sorted(offsets)
+        for change, span in zip(changes, spans, strict=True):
+            covered = 0  # the first index the person does not count on yet
+            for offset in ordered:
+                start = offset + 30
+                change[start if start > covered else covered] += 1
+                covered = start + span
+                change[covered] -= 1
+    dau, wau, mau = (list(accumulate(change))[30 : 30 + count] for change in changes)
     last_mau = mau[-1]
     stickiness = (sum(dau) / len(dau)) / last_mau if last_mau else None
     return {
@@ -112,35 +137,55 @@ def retention(
     ever falls in P (inside the window); `retained[n]` counts those with a `return_event` in
     period P+n (`retained[0]`: in their start period), up to the window's end."""
     first: dict[str, datetime] = {}
-    returns: dict[str, set[int]] = defaultdict(set)
     acts = sorted(activities, key=lambda a: a.at)
     for activity in acts:
         if activity.name == start_event and activity.distinct_id not in first:
             first[activity.distinct_id] = activity.at
+    returned = (
+        (a.distinct_id, a.at.astimezone(zone).date())
+        for a in acts
+        if a.name == return_event and a.at < until
+    )
+    return retention_from_firsts(first, returned, period, since, until, zone)
+
+
+def retention_from_firsts(
+    first: dict[str, datetime],
+    returned: Iterable[tuple[str, date]],
+    period: Period,
+    since: datetime,
+    until: datetime,
+    zone: tzinfo = UTC,
+) -> dict[str, Any]:
+    """`retention` from each person's first start event and the (person, local day) of
+    their return events before `until` (repeats allowed)."""
+    returns: dict[str, set[int]] = defaultdict(set)
+    start_days = {
+        person: started.astimezone(zone).date()
+        for person, started in first.items()
+        if since <= started < until
+    }
     last_day = (until - timedelta(microseconds=1)).astimezone(zone).date()
-    for activity in acts:
-        started = first.get(activity.distinct_id)
-        if activity.name != return_event or started is None or activity.at >= until:
+    for person, day in returned:
+        start_day = start_days.get(person)
+        if start_day is None:
             continue
-        start_day = started.astimezone(zone).date()
-        n = periods_between(start_day, activity.at.astimezone(zone).date(), period)
+        n = periods_between(start_day, day, period)
         if n >= 0:
-            returns[activity.distinct_id].add(n)
+            returns[person].add(n)
     cohorts: dict[date, list[str]] = defaultdict(list)
-    for person, started in first.items():
-        if since <= started < until:
-            cohorts[period_start(started.astimezone(zone).date(), period)].append(person)
+    for person, start_day in start_days.items():
+        cohorts[period_start(start_day, period)].append(person)
     found = []
     for start in sorted(cohorts):
         members = cohorts[start]
         span = periods_between(start, last_day, period) + 1
-        found.append(
-            {
-                "start": start.isoformat(),
-                "size": len(members),
-                "retained": [sum(n in returns[p] for p in members) for n in range(span)],
-            }
-        )
+        retained = [0] * span
+        for person in members:
+            for n in returns.get(person, ()):
+                if n < span:
+                    retained[n] += 1
+        found.append({"start": start.isoformat(), "size": len(members), "retained": retained})
     return {"period": period, "cohorts": found}
 
 
@@ -236,10 +281,24 @@ def time_to_value(
         start = signed.get(activity.distinct_id)
         if activity.name == activation_event and start is not None and activity.at >= start:
             activated.setdefault(activity.distinct_id, activity.at)
-    people = [p for p, at in signed.items() if since <= at < until]
-    took = [(activated[p] - signed[p]).total_seconds() for p in people if p in activated]
+    return time_to_value_from_firsts(
+        [(p, at, activated.get(p)) for p, at in signed.items()], since, until
+    )
+
+
+def time_to_value_from_firsts(
+    firsts: Iterable[tuple[str, datetime, datetime | None]], since: datetime, until: datetime
+) -> dict[str, Any]:
+    """`time_to_value` from each person's first signup and first activation at or after it."""
+    users = 0
+    took = []
+    for _person, signed, activated in firsts:
+        if since <= signed < until:
+            users += 1
+            if activated is not None:
+                took.append((activated - signed).total_seconds())
     return {
-        "users": len(people),
+        "users": users,
         "activated": len(took),
         "median_seconds": rounded(median(took), 1),
     }
@@ -247,10 +306,15 @@ def time_to_value(
 
 def nps(scores: Iterable[float]) -> dict[str, Any]:
     """% of 9-10 minus % of 0-6 (from -100 to 100), over 0-10 scores."""
-    valid = [s for s in scores if 0 <= s <= 10]
-    promoters = sum(s >= 9 for s in valid)
-    detractors = sum(s <= 6 for s in valid)
-    n = len(valid)
+    return nps_counts(Counter(scores))
+
+
+def nps_counts(counts: Mapping[float, int]) -> dict[str, Any]:
+    """`nps` from how many answers gave each score."""
+    valid = {s: n for s, n in counts.items() if 0 <= s <= 10}
+    promoters = sum(n for s, n in valid.items() if s >= 9)
+    detractors = sum(n for s, n in valid.items() if s <= 6)
+    n = sum(valid.values())
     return {
         "nps": rounded((promoters - detractors) / n * 100, 2) if n else None,
         "responses": n,
@@ -262,10 +326,16 @@ def nps(scores: Iterable[float]) -> dict[str, Any]:
 
 def csat(scores: Iterable[float]) -> dict[str, Any]:
     """% of 4-5 answers over 1-5 scores."""
-    valid = [s for s in scores if 1 <= s <= 5]
-    satisfied = sum(s >= 4 for s in valid)
+    return csat_counts(Counter(scores))
+
+
+def csat_counts(counts: Mapping[float, int]) -> dict[str, Any]:
+    """`csat` from how many answers gave each score."""
+    valid = {s: n for s, n in counts.items() if 1 <= s <= 5}
+    satisfied = sum(n for s, n in valid.items() if s >= 4)
+    responses = sum(valid.values())
     return {
-        "csat": rounded(satisfied / len(valid) * 100, 2) if valid else None,
-        "responses": len(valid),
+        "csat": rounded(satisfied / responses * 100, 2) if responses else None,
+        "responses": responses,
         "satisfied": satisfied,
     }

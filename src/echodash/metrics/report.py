@@ -4,7 +4,7 @@ answers and the `echodash metrics` command prints (the same JSON)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from echodash.metrics import dora, product, revenue
@@ -38,7 +38,25 @@ class FactReader(Protocol):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]: ...
+
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]: ...
+
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]: ...
+
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]: ...
 
 
 def _service(repository: str | None, deployments: Sequence[Deployment]) -> str | None:
@@ -165,7 +183,13 @@ async def product_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    activity = await product_activity(store, workspace_id, since, until, event)
+    names = None if event is None else [event]
+    if _utc(settings):
+        # The database hands over each person's active days (kept as UTC days), not every
+        # event of the window.
+        days = await store.metric_person_days(workspace_id, since - _MAU_DAYS, until, names)
+        return product.active_users_from_days(days, product.local_days(since, until))
+    activity = await store.metric_activity(workspace_id, since - _MAU_DAYS, until, names)
     return product.active_users(activity, since, until, event, settings.zone)
 
 
@@ -189,7 +213,16 @@ async def retention_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    activity = await history_activity(store, workspace_id, until, [start_event, return_event])
+    # First-time retention: a person's first start event may lie before the window.
+    if _utc(settings):
+        firsts = await store.metric_firsts(workspace_id, start_event, None, until)
+        days = await store.metric_person_days(workspace_id, None, until, [return_event])
+        return product.retention_from_firsts(
+            {person: at for person, at, _then in firsts}, days, period, since, until
+        )
+    activity = await store.metric_activity(
+        workspace_id, None, until, sorted({start_event, return_event})
+    )
     return product.retention(
         activity, start_event, return_event, period, since, until, settings.zone
     )
@@ -211,7 +244,10 @@ async def funnel_report(
     steps: Sequence[str],
     window_days: float,
 ) -> dict[str, Any]:
-    activity = await window_activity(store, workspace_id, since, until, steps)
+    # The funnel orders each person's moments itself.
+    activity = await store.metric_activity(
+        workspace_id, since, until, sorted(set(steps)), ordered=False
+    )
     return product.funnel(activity, steps, since, until, window_days)
 
 
@@ -224,8 +260,9 @@ async def time_to_value_report(
     signup_event: str,
     activation_event: str,
 ) -> dict[str, Any]:
-    activity = await history_activity(store, workspace_id, until, [signup_event, activation_event])
-    return product.time_to_value(activity, signup_event, activation_event, since, until)
+    # A person's first signup may lie before the window (they are then not in it).
+    firsts = await store.metric_firsts(workspace_id, signup_event, activation_event, until)
+    return product.time_to_value_from_firsts(firsts, since, until)
 
 
 def survey(kind: str, activity: Sequence[Activity]) -> dict[str, Any]:
@@ -244,4 +281,10 @@ async def survey_report(
     event: str,
 ) -> dict[str, Any]:
     """NPS (`kind` nps) or CSAT (`kind` csat) over the `score` of the event's answers."""
-    return survey(kind, await window_activity(store, workspace_id, since, until, [event]))
+    counts = await store.metric_score_counts(workspace_id, since, until, event)
+    return product.nps_counts(counts) if kind == "nps" else product.csat_counts(counts)
+
+
+def _utc(settings: MetricSettings) -> bool:
+    """Whether the workspace counts days in UTC, as the facts' `day` column does."""
+    return settings.timezone == "UTC"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -81,6 +82,11 @@ def subscription_mrr(snapshot: Snapshot) -> Fraction:
     return max(total, Fraction(0))
 
 
+# The same snapshot is valued at every moment it stands for (each day of a series, both
+# edges of a window, every currency's total): worked out once.
+_cached_mrr = lru_cache(maxsize=1 << 16)(subscription_mrr)
+
+
 def _half_up(value: Fraction) -> int:
     return int((value * 2 + 1) // 2)
 
@@ -98,6 +104,7 @@ class Ledger:
             for key, found in by_subscription.items()
         }
         self.times = {key: [s.created for s in found] for key, found in self.history.items()}
+        self._first_mrr: dict[tuple[str, str], datetime] | None = None
 
     def at(self, subscription: str, moment: datetime) -> Snapshot | None:
         """The subscription as it stood at `moment` (its latest snapshot by then)."""
@@ -110,7 +117,7 @@ class Ledger:
         for subscription in self.history:
             snapshot = self.at(subscription, moment)
             if snapshot is not None:
-                value = subscription_mrr(snapshot)
+                value = _cached_mrr(snapshot)
                 if value:
                     exact[(snapshot.customer, snapshot.currency)] += value
         found = {key: _half_up(value) for key, value in exact.items()}
@@ -118,13 +125,68 @@ class Ledger:
 
     def had_mrr_before(self, customer: str, currency: str, moment: datetime) -> bool:
         """Whether the customer had MRR at any moment before `moment`."""
-        moments = sorted(
-            s.created
-            for found in self.history.values()
-            for s in found
-            if s.customer == customer and s.currency == currency and s.created < moment
+        if self._first_mrr is None:
+            self._first_mrr = {}
+            running = _Running()
+            ordered = self._ordered()
+            touched: set[tuple[str, str]] = set()
+            for index, snapshot in enumerate(ordered):
+                touched.update(running.apply(snapshot))
+                if index + 1 < len(ordered) and ordered[index + 1].created == snapshot.created:
+                    continue  # the moment's state is the one after all its snapshots
+                for key in touched:
+                    if key not in self._first_mrr and running.rounded_of[key] > 0:
+                        self._first_mrr[key] = snapshot.created
+                touched = set()
+        first = self._first_mrr.get((customer, currency))
+        return first is not None and first < moment
+
+    def totals_at(self, moments: Sequence[datetime]) -> list[int]:
+        """MRR (the sum of the rounded customer MRR) at each of `moments` (ascending): one
+        walk through the snapshots, not a look at every subscription per moment."""
+        running = _Running()
+        ordered = self._ordered()
+        index = 0
+        found = []
+        for moment in moments:
+            while index < len(ordered) and ordered[index].created <= moment:
+                running.apply(ordered[index])
+                index += 1
+            found.append(running.rounded)
+        return found
+
+    def _ordered(self) -> list[Snapshot]:
+        return sorted(
+            (s for found in self.history.values() for s in found),
+            key=lambda s: (s.created, s.event_id or 0),
         )
-        return any(self.customers_at(m).get((customer, currency), 0) > 0 for m in moments)
+
+
+class _Running:
+    """MRR as snapshots are applied in time order: each subscription's latest value, each
+    (customer, currency)'s exact total, and the sum of the rounded totals."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, tuple[tuple[str, str], Fraction]] = {}
+        self.totals: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        self.rounded_of: dict[tuple[str, str], int] = {}  # each total, rounded
+        self.rounded = 0
+
+    def apply(self, snapshot: Snapshot) -> list[tuple[str, str]]:
+        """Apply one snapshot; the (customer, currency) keys it changed."""
+        key = (snapshot.customer, snapshot.currency)
+        value = _cached_mrr(snapshot)
+        held = self.current.get(snapshot.subscription)
+        changes = [(held[0], -held[1])] if held is not None else []
+        changes.append((key, value))
+        for owner, delta in changes:
+            total = self.totals[owner] + delta
+            self.totals[owner] = total
+            rounded = _half_up(total)
+            self.rounded += rounded - self.rounded_of.get(owner, 0)
+            self.rounded_of[owner] = rounded
+        self.current[snapshot.subscription] = (key, value)
+        return [owner for owner, _delta in changes]
 
 
 @dataclass
@@ -220,10 +282,9 @@ def revenue(
             result.contraction[customer] = before - after
     result.trials_ended, result.trials_converted = trials(ledger, since, until)
     if series:
-        result.series = [
-            (day.isoformat(), sum(ledger.customers_at(_end_of(day, until, zone)).values()))
-            for day in days_in(since, until, zone)
-        ]
+        days = days_in(since, until, zone)
+        totals = ledger.totals_at([_end_of(day, until, zone) for day in days])
+        result.series = [(day.isoformat(), total) for day, total in zip(days, totals, strict=True)]
     return result
 
 
@@ -246,7 +307,7 @@ def main_currency(snapshots: Sequence[Snapshot], moment: datetime) -> str:
     for subscription in ledger.history:
         snapshot = ledger.at(subscription, moment)
         if snapshot is not None:
-            totals[snapshot.currency] += subscription_mrr(snapshot)
+            totals[snapshot.currency] += _cached_mrr(snapshot)
     if not totals:
         return next((s.currency for s in snapshots), "usd")
     return max(sorted(totals), key=lambda c: totals[c])

@@ -260,6 +260,61 @@ def test_subscription_snapshots_and_activity(run: Callable[..., Any]) -> None:
     run(check)
 
 
+def test_activity_counted_by_the_database(run: Callable[..., Any]) -> None:
+    """Score counts, active days and first moments: what the product metrics read instead of
+    every event, the same on every backend."""
+
+    async def check(store: Store) -> None:
+        web = await endpoint_in(store, kind="custom")
+        ws = web.workspace_id
+        other = await endpoint_in(store, await store.create_workspace("Other"), kind="custom")
+        day = 60 * 24
+        await store_all(
+            store,
+            web,
+            [
+                ("a1", "Activated", custom("a1", "Activated", "u1", -5), -5),
+                ("s1", "Signed up", custom("s1", "Signed up", "u1", 0), 0),
+                ("s2", "Signed up", custom("s2", "Signed up", "u1", day), day),
+                ("a2", "Activated", custom("a2", "Activated", "u1", 30), 30),
+                ("a3", "Activated", custom("a3", "Activated", "u1", 40), 40),
+                ("s3", "Signed up", custom("s3", "Signed up", "u2", 10), 10),
+                ("n1", "nps", custom("n1", "nps", "u1", 1, score=9), 1),
+                ("n2", "nps", custom("n2", "nps", "u2", 2, score=9), 2),
+                ("n3", "nps", custom("n3", "nps", "u2", day, score=3), day),
+                ("n4", "nps", custom("n4", "nps", "u3", 3), 3),
+            ],
+        )
+        await store_all(
+            store, other, [("o1", "Signed up", custom("o1", "Signed up", "u1", -60), -60)]
+        )
+        until = T0 + timedelta(days=3)
+        assert await store.metric_score_counts(ws, T0, until, "nps") == {9.0: 2, 3.0: 1}
+        assert await store.metric_score_counts(ws, T0 + timedelta(days=1), until, "nps") == {3.0: 1}
+        days = await store.metric_person_days(ws, None, until)
+        assert sorted(days) == [
+            ("u1", T0.date()),
+            ("u1", T0.date() + timedelta(days=1)),
+            ("u2", T0.date()),
+            ("u2", T0.date() + timedelta(days=1)),
+            ("u3", T0.date()),
+        ]
+        assert sorted(await store.metric_person_days(ws, T0, until, ["Signed up"])) == [
+            ("u1", T0.date()),
+            ("u1", T0.date() + timedelta(days=1)),
+            ("u2", T0.date()),
+        ]
+        firsts = await store.metric_firsts(ws, "Signed up", "Activated", until)
+        assert sorted(firsts) == [
+            ("u1", T0, T0 + timedelta(minutes=30)),
+            ("u2", T0 + timedelta(minutes=10), None),
+        ]
+        alone = await store.metric_firsts(ws, "Signed up", None, T0 + timedelta(minutes=5))
+        assert alone == [("u1", T0, None)]
+
+    run(check)
+
+
 def test_nothing_kept_for_events_no_metric_reads(run: Callable[..., Any]) -> None:
     async def check(store: Store) -> None:
         github = await endpoint_in(store)

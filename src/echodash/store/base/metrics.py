@@ -22,7 +22,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -345,6 +345,34 @@ class MetricStore(ABC):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]:
         """Product activity in [since, until) (from the beginning when since is None), of
-        the named events only when `names` is given, oldest first."""
+        the named events only when `names` is given, oldest first (in no order when not
+        `ordered`, which spares the database a sort)."""
+
+    @abstractmethod
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]:
+        """How many of the named event's answers in [since, until) gave each `score`
+        (counted by the database: a survey's answers are never read one by one)."""
+
+    @abstractmethod
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]:
+        """Each (person, UTC day) with activity in [since, until) (from the beginning when
+        since is None), of the named events only when `names` is given, once, in no order."""
+
+    @abstractmethod
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        """Each person's first `first` event before `until`, and their first `then` event
+        at or after it (None without one, or when `then` is None), in no order."""

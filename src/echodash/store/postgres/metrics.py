@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -499,12 +499,15 @@ class PgMetrics(PgConnection):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]:
         rows = await self._run(
             lambda c: c.fetch(
                 "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
                 "WHERE workspace_id = $1 AND at < $2 AND ($3::timestamptz IS NULL OR at >= $3) "
-                "AND ($4::text[] IS NULL OR name = ANY($4::text[])) ORDER BY at, event_id",
+                "AND ($4::text[] IS NULL OR name = ANY($4::text[]))"
+                + (" ORDER BY at, event_id" if ordered else ""),
                 workspace_id,
                 until,
                 since,
@@ -513,3 +516,62 @@ class PgMetrics(PgConnection):
             )
         )
         return [Activity(*r) for r in rows]
+
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT score, count(*) FROM metric_activity WHERE workspace_id = $1 "
+                "AND name = $2 AND at >= $3 AND at < $4 AND score IS NOT NULL GROUP BY score",
+                workspace_id,
+                clean(name),
+                since,
+                until,
+            )
+        )
+        return {float(score): n for score, n in rows}
+
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "SELECT DISTINCT distinct_id, day FROM metric_activity "
+                "WHERE workspace_id = $1 AND at < $2 AND ($3::timestamptz IS NULL OR at >= $3) "
+                "AND ($4::text[] IS NULL OR name = ANY($4::text[]))",
+                workspace_id,
+                until,
+                since,
+                None if names is None else [clean(n) for n in names],
+            )
+        )
+        day = date.fromisoformat
+        return [(person, day(text)) for person, text in rows]
+
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        rows = await self._run(
+            lambda c: c.fetch(
+                "WITH firsts AS (SELECT distinct_id, min(at) AS at FROM metric_activity "
+                "WHERE workspace_id = $1 AND name = $2 AND at < $4 GROUP BY distinct_id) "
+                "SELECT f.distinct_id, f.at, min(a.at) FROM firsts f "
+                "LEFT JOIN metric_activity a ON a.workspace_id = $1 AND a.name = $3 "
+                "AND a.distinct_id = f.distinct_id AND a.at >= f.at AND a.at < $4 "
+                "GROUP BY f.distinct_id, f.at"
+                if then is not None
+                else "SELECT distinct_id, min(at), NULL::timestamptz FROM metric_activity "
+                "WHERE workspace_id = $1 AND name = $2 AND $3::text IS NULL AND at < $4 "
+                "GROUP BY distinct_id",
+                workspace_id,
+                clean(first),
+                None if then is None else clean(then),
+                until,
+            )
+        )
+        return [(person, at, later) for person, at, later in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import orjson
 
@@ -188,6 +188,7 @@ def _write(conn: sqlite3.Connection, batch: FactBatch) -> None:
 
 
 _INCIDENT_COLUMNS = "key, service, start_at, end_at, root_cause, event_ids"
+_DAY = 86_400_000_000  # microseconds: times are kept in UTC microseconds
 
 
 def _incident(row: sqlite3.Row | tuple[object, ...]) -> Incident:
@@ -411,18 +412,13 @@ class SqliteMetrics(SqliteConnection):
         since: datetime | None,
         until: datetime,
         names: Sequence[str] | None = None,
+        *,
+        ordered: bool = True,
     ) -> list[Activity]:
-        where = ["workspace_id = ?", "at < ?"]
-        params: list[object] = [workspace_id, to_micros(until)]
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_micros(since))
-        if names is not None:
-            where.append(f"name IN ({', '.join('?' for _ in names)})")
-            params.extend(names)
+        where, params = _activity_where(workspace_id, since, until, names)
         sql = (
             "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
-            f"WHERE {' AND '.join(where)} ORDER BY at, event_id"
+            f"WHERE {where}" + (" ORDER BY at, event_id" if ordered else "")
         )
         return await self._read(
             lambda conn: [
@@ -430,3 +426,79 @@ class SqliteMetrics(SqliteConnection):
                 for person, name, at, event_id, score in conn.execute(sql, params)
             ]
         )
+
+    async def metric_score_counts(
+        self, workspace_id: int, since: datetime, until: datetime, name: str
+    ) -> dict[float, int]:
+        sql = (
+            "SELECT score, count(*) FROM metric_activity WHERE workspace_id = ? AND name = ? "
+            "AND at >= ? AND at < ? AND score IS NOT NULL GROUP BY score"
+        )
+        params = (workspace_id, name, to_micros(since), to_micros(until))
+        return await self._read(
+            lambda conn: {float(score): n for score, n in conn.execute(sql, params)}
+        )
+
+    async def metric_person_days(
+        self,
+        workspace_id: int,
+        since: datetime | None,
+        until: datetime,
+        names: Sequence[str] | None = None,
+    ) -> list[tuple[str, date]]:
+        where, params = _activity_where(workspace_id, since, until, names)
+        # One pass over the table, the days told apart here: through an index, SQLite looks
+        # each row up in the table (a random read per event), and its DISTINCT sorts them
+        # all; both cost several times the scan.
+        sql = f"SELECT distinct_id, at / {_DAY} FROM metric_activity NOT INDEXED WHERE {where}"
+        epoch = date(1970, 1, 1)
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[str, date]]:
+            seen = set(conn.execute(sql, params))
+            return [(person, epoch + timedelta(days=day)) for person, day in seen]
+
+        return await self._read(fn)
+
+    async def metric_firsts(
+        self, workspace_id: int, first: str, then: str | None, until: datetime
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        # Driven from the `then` events (by their name index) towards the firsts, which
+        # SQLite indexes on the fly: the other way round it scans the table for each person.
+        sql = (
+            "WITH firsts AS MATERIALIZED (SELECT distinct_id, min(at) AS at FROM metric_activity "
+            "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id), "
+            "reached AS MATERIALIZED (SELECT a.distinct_id, min(a.at) AS at "
+            "FROM metric_activity a JOIN firsts f ON f.distinct_id = a.distinct_id "
+            "WHERE a.workspace_id = ? AND a.name = ? AND a.at < ? AND a.at >= f.at "
+            "GROUP BY a.distinct_id) "
+            "SELECT f.distinct_id, f.at, r.at FROM firsts f "
+            "LEFT JOIN reached r ON r.distinct_id = f.distinct_id"
+        )
+        end = to_micros(until)
+        params: tuple[object, ...] = (workspace_id, first, end, workspace_id, then, end)
+        if then is None:
+            sql = (
+                "SELECT distinct_id, min(at), NULL FROM metric_activity "
+                "WHERE workspace_id = ? AND name = ? AND at < ? GROUP BY distinct_id"
+            )
+            params = (workspace_id, first, end)
+        return await self._read(
+            lambda conn: [
+                (person, from_micros(at), None if later is None else from_micros(later))
+                for person, at, later in conn.execute(sql, params)
+            ]
+        )
+
+
+def _activity_where(
+    workspace_id: int, since: datetime | None, until: datetime, names: Sequence[str] | None
+) -> tuple[str, list[object]]:
+    where = ["workspace_id = ?", "at < ?"]
+    params: list[object] = [workspace_id, to_micros(until)]
+    if since is not None:
+        where.append("at >= ?")
+        params.append(to_micros(since))
+    if names is not None:
+        where.append(f"name IN ({', '.join('?' for _ in names)})")
+        params.extend(names)
+    return " AND ".join(where), params

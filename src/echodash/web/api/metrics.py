@@ -150,6 +150,10 @@ async def _settings(request: Request, workspace_id: int) -> MetricSettings:
     return await services(request).store.get_metric_settings(workspace_id)
 
 
+def _unexplained() -> dict[str, Any]:
+    raise AssertionError("only asked for when the request wants `explain`")
+
+
 # Settings
 
 
@@ -246,7 +250,18 @@ async def product_metrics(request: Request) -> Response:
     since, until = window(request)
     answer = Answer(request, "product", since, until)
     event = _text(request, "event")
-    zone = (await _settings(request, token.workspace_id)).zone
+    settings = await _settings(request, token.workspace_id)
+    zone = settings.zone
+    if not answer.explain:  # the database counts the active days
+        counted = await report.product_report(
+            services(request).store,
+            token.workspace_id,
+            since,
+            until,
+            event=event,
+            settings=settings,
+        )
+        return answer.send(counted, lambda: export.product_table(counted), _unexplained)
     activity = await report.product_activity(
         services(request).store, token.workspace_id, since, until, event
     )
@@ -268,11 +283,24 @@ async def retention(request: Request) -> Response:
     start_event = _required(request, "start_event")
     return_event = _required(request, "return_event")
     answer = Answer(request, "retention", since, until)
-    zone = (await _settings(request, token.workspace_id)).zone
+    settings = await _settings(request, token.workspace_id)
+    zone = settings.zone
+    chosen = cast(Period, period)
+    if not answer.explain:  # the database hands over firsts and active days
+        counted = await report.retention_report(
+            services(request).store,
+            token.workspace_id,
+            since,
+            until,
+            start_event=start_event,
+            return_event=return_event,
+            period=chosen,
+            settings=settings,
+        )
+        return answer.send(counted, lambda: export.retention_table(counted), _unexplained)
     activity = await report.history_activity(
         services(request).store, token.workspace_id, until, [start_event, return_event]
     )
-    chosen = cast(Period, period)
     document = product.retention(activity, start_event, return_event, chosen, since, until, zone)
 
     def explained() -> dict[str, Any]:
@@ -304,6 +332,16 @@ async def funnel(request: Request) -> Response:
         )
     window_days = int_param(query(request, "window_days"), "window_days", 1, 365, 14)
     answer = Answer(request, "funnel", since, until)
+    if not answer.explain:
+        counted = await report.funnel_report(
+            services(request).store,
+            token.workspace_id,
+            since,
+            until,
+            steps=steps,
+            window_days=window_days,
+        )
+        return answer.send(counted, lambda: export.funnel_table(counted), _unexplained)
     activity = await report.window_activity(
         services(request).store, token.workspace_id, since, until, steps
     )
@@ -328,6 +366,16 @@ async def time_to_value(request: Request) -> Response:
     signup_event = _required(request, "signup_event", "signup")
     activation_event = _required(request, "activation_event")
     answer = Answer(request, "time-to-value", since, until)
+    if not answer.explain:  # the database hands over each person's firsts
+        counted = await report.time_to_value_report(
+            services(request).store,
+            token.workspace_id,
+            since,
+            until,
+            signup_event=signup_event,
+            activation_event=activation_event,
+        )
+        return answer.send(counted, lambda: export.flat_table(counted), _unexplained)
     activity = await report.history_activity(
         services(request).store, token.workspace_id, until, [signup_event, activation_event]
     )
@@ -347,6 +395,11 @@ async def _survey(request: Request, kind: Literal["nps", "csat"]) -> Response:
     since, until = window(request)
     event = _required(request, "event", kind)
     answer = Answer(request, kind, since, until)
+    if not answer.explain:  # the database counts the answers per score
+        counted = await report.survey_report(
+            services(request).store, token.workspace_id, since, until, kind=kind, event=event
+        )
+        return answer.send(counted, lambda: export.flat_table(counted), _unexplained)
     activity = await report.window_activity(
         services(request).store, token.workspace_id, since, until, [event]
     )
