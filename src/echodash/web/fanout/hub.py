@@ -142,8 +142,11 @@ class FanoutHub:
         """Wake those owed frames, cut loose those too far behind, forget what all have."""
         slowest = group.end
         for subscriber in list(group.subscribers):
+            # One waiting for news takes it all at its next turn, however much it is: only a
+            # stream still busy with what it took before (a client not reading) falls behind.
+            busy = subscriber.waiter is None
             frames, size = group.owed(subscriber.position)
-            if frames > self.backlog_events or size > self.backlog_bytes:
+            if busy and (frames > self.backlog_events or size > self.backlog_bytes):
                 self.unsubscribe(subscriber)
                 subscriber.end(Ending.BEHIND)
                 continue

@@ -36,6 +36,7 @@ class Subscriber:
         self.group = group
         self.position = group.end
         self.last_id = last_id  # the newest event id sent (or the point it resumes after)
+        # Set while it waits for the hub (none while it sends, catches up or checks access).
         self.waiter: asyncio.Future[None] | None = None
         self.ending: Ending | None = None
         self.beat_due = False
