@@ -192,6 +192,7 @@ class _Answer(asyncio.Protocol):
         self.buffer = b""
         self.waiter: asyncio.Future[int] | None = None
         self.transport: asyncio.Transport | None = None
+        self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
@@ -209,6 +210,7 @@ class _Answer(asyncio.Protocol):
             self.waiter.set_result(int(head.split(b" ", 2)[1]))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True  # e.g. closed by the server's keep-alive timeout while idle
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(0)
 
@@ -229,6 +231,8 @@ async def send_all(
             f"X-GitHub-Event: ping\r\nX-GitHub-Delivery: {uuid.uuid4()}\r\n"
             f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
+        while idle and idle[-1].lost:
+            idle.pop()
         if idle:
             conn = idle.pop()
         else:
@@ -236,7 +240,10 @@ async def send_all(
         conn.waiter = loop.create_future()
         assert conn.transport is not None
         conn.transport.write(request)
-        status = await conn.waiter
+        try:
+            status = await asyncio.wait_for(conn.waiter, 60)
+        except TimeoutError:
+            status = 0
         results[n - 1] = (due, time.monotonic(), status)
         if status:
             idle.append(conn)
@@ -285,6 +292,12 @@ def rss_peak_mb(pid: int) -> tuple[float, float]:
         if name in ("VmHWM", "VmRSS"):
             values[name] = int(rest.split()[0]) / 1024
     return values["VmHWM"], values["VmRSS"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> dict[str, Any]:
@@ -337,9 +350,13 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         time.sleep(1.0)
         sends = ctx.Queue()
         sender = ctx.Process(target=sender_process, args=(server.port, slug, rate, seconds, sends))
+        cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
         sender.start()
         answers: list[tuple[float, float, int]] = sends.get(timeout=seconds * 10 + 120)
         sender.join()
+        server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / (
+            time.monotonic() - wall_before
+        )
         time.sleep(SETTLE_AFTER if subscribers else 0)
         stop.set()
         received = [out.get(timeout=120) for _ in procs]
@@ -379,6 +396,7 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         "missed": missed,
         "refused_streams": refused,
         "resyncs": resyncs,
+        "server_cpu": server_cpu,
         "rss_peak_mb": peak,
         "rss_end_mb": current,
         "ack_p50_ms": percentile(acks, 0.50) * 1000,
@@ -397,10 +415,10 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}", flush=True)
     header = (
         "| subscribers | deliveries/s | live p50 | live p99 | live max | missed | resyncs "
-        "| 202 p99 | 202 p99, no subscribers | server RSS peak |"
+        "| 202 p99 | 202 p99, no subscribers | server RSS peak | server CPU |"
     )
     print(header)
-    print("|" + "---|" * 10)
+    print("|" + "---|" * 11)
     for rate in args.rate:
         reference = float("nan")
         if not args.no_reference:
@@ -411,7 +429,7 @@ def main() -> None:
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "
                 f"| {r['resyncs']:,} | {r['ack_p99_ms']:.1f} ms | {reference:.1f} ms "
-                f"| {r['rss_peak_mb']:.0f} MB |",
+                f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} |",
                 flush=True,
             )
             if r["refused_streams"] or r["accepted"] != r["sent"]:
