@@ -21,6 +21,7 @@ import hmac
 import multiprocessing as mp
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -367,6 +368,7 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         server.stop()
         if pg is not None:
             pg.__exit__(None, None, None)
+        shutil.rmtree(work, ignore_errors=True)
     latencies: list[float] = []
     got: dict[int, set[int]] = {}
     refused = resyncs = 0
