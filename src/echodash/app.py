@@ -33,16 +33,17 @@ from echodash.telemetry import Telemetry
 from echodash.web import ingest
 from echodash.web.deadlines import RequestDeadlines
 from echodash.web.errors import exception_handlers
+from echodash.web.fanout import FanoutHub
 from echodash.web.request_bounds import bounded
-from echodash.web.routes import routes
+from echodash.web.routes import LIVE_STREAMS, routes
 from echodash.web.services import Services
 
 log = logging.getLogger("echodash")
 
 
 class EchoDashApp:
-    """The ASGI entry point: receive-path POSTs go straight to their handler, other HTTP
-    requests through Starlette's router with their bodies bounded in size and time."""
+    """The ASGI entry point: receive-path POSTs and live streams go straight to their handler,
+    other HTTP requests through Starlette's router with their bodies bounded in size and time."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
@@ -56,6 +57,9 @@ class EchoDashApp:
         path = scope["path"]
         if scope["method"] == "POST" and path.startswith("/in/") and "/" not in path[4:]:
             await ingest.receive_asgi(svc, scope, receive, send)
+        elif scope["method"] == "GET" and path in LIVE_STREAMS:
+            scope["app"] = self.app  # what `Request.app` (and so `services(request)`) reads
+            await LIVE_STREAMS[path](svc, scope, receive, send)
         else:
             await bounded(self.app, svc.settings, svc.deadlines, scope, receive, send)
 
@@ -126,6 +130,9 @@ async def start_services(settings: Settings) -> Services:
     store = open_store(settings.database_url)
     await store.open()
     bus = open_bus(settings.database_url, store)
+    # The one listener of this process's live streams (web/fanout/).
+    fanout = FanoutHub(settings.stream_backlog_bytes, settings.stream_keepalive)
+    bus.listen(fanout)
     await bus.start()
     box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
     telemetry = Telemetry()
@@ -133,6 +140,7 @@ async def start_services(settings: Settings) -> Services:
         settings=settings,
         store=store,
         bus=bus,
+        fanout=fanout,
         box=box,
         directory=EndpointDirectory(store, box),
         processor=Processor(store, bus, telemetry),

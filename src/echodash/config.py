@@ -36,6 +36,11 @@ class Settings:
     request_deadline: float = 30.0
     # Deliveries per second per endpoint (token bucket, burst = 2 s worth); 0 = no limit.
     rate_limit: float = 0.0
+    # A live stream whose unsent backlog passes this many bytes is told to resume from the
+    # store (`event: resync`) and closed: a slow viewer never makes the server hold more.
+    stream_backlog_bytes: int = 4 * 1024 * 1024
+    # Seconds between heartbeats (`: keep-alive`) of a quiet live stream.
+    stream_keepalive: float = 15.0
     log_level: str = "info"
     log_format: str = "text"
     # Public base URL used to show receive URLs (e.g. https://hooks.example.com).
@@ -113,6 +118,10 @@ class Settings:
             problems.append("ECHODASH_REQUEST_DEADLINE must be positive")
         if self.rate_limit < 0:
             problems.append("ECHODASH_RATE_LIMIT must be 0 (no limit) or positive")
+        if self.stream_backlog_bytes <= 0:
+            problems.append("ECHODASH_STREAM_BACKLOG_BYTES must be positive")
+        if self.stream_keepalive <= 0:
+            problems.append("ECHODASH_STREAM_KEEPALIVE must be positive")
         if self.log_level.lower() not in LOG_LEVELS:
             problems.append(f"ECHODASH_LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
         if self.log_format not in ("text", "json"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -194,5 +194,48 @@ def test_a_stopped_bus_can_be_stopped_again(run_hub: Callable[..., Any]) -> None
         await hub.bus.stop()
         await hub.bus.stop()
         subscription.close()
+
+    run_hub(check)
+
+
+class _Listener:
+    """A bus listener as the fan-out hub is one: it only takes note."""
+
+    def __init__(self) -> None:
+        self.listening = True
+        self.events: list[Event] = []
+        self.changed: list[int] = []
+        self.news = asyncio.Event()
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        while not condition():
+            self.news.clear()
+            await asyncio.wait_for(self.news.wait(), 10)
+
+    def deliver(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+        self.news.set()
+
+    def missed(self) -> None:  # pragma: no cover - only when the carrier drops
+        pass
+
+    def access_changed(self, workspace_id: int) -> None:
+        self.changed.append(workspace_id)
+        self.news.set()
+
+
+def test_a_listener_hears_every_workspaces_events_in_order_and_access_changes(
+    run_hub: Callable[..., Any],
+) -> None:
+    async def check(hub: Hub) -> None:
+        listener = _Listener()
+        hub.bus.listen(listener)
+        acme, other = await hub.workspace(), await hub.workspace("Other")
+        sent = await hub.publish(acme, 2) + await hub.publish(other, 3) + await hub.publish(acme, 1)
+        await listener.until(lambda: len(listener.events) >= len(sent))
+        assert _ids(listener.events) == _ids(sent)
+        hub.bus.access_changed(other)
+        await listener.until(lambda: other in listener.changed)
+        assert set(listener.changed) == {other}  # (a node may also hear its own notice)
 
     run_hub(check)

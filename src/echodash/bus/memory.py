@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Sequence
 
-from echodash.bus.base import Bus, Subscription
+from echodash.bus.base import Bus, BusListener, Subscription
 from echodash.events import Event
 
 DEFAULT_BACKLOG = 10_000
@@ -64,28 +64,38 @@ class _MemorySubscription(Subscription):
 class MemoryBus(Bus):
     def __init__(self, backlog: int = DEFAULT_BACKLOG) -> None:
         self._subscribers: set[_MemorySubscription] = set()
+        self._listeners: list[BusListener] = []
         self._backlog = backlog
+
+    def listen(self, listener: BusListener) -> None:
+        self._listeners.append(listener)
 
     def publish(self, events: Sequence[Event]) -> None:
         for subscriber in list(self._subscribers):
             for event in events:
                 if event.workspace_id == subscriber.workspace_id:
                     subscriber._push(event)
+        for listener in self._listeners:
+            listener.deliver(events)
 
     @property
     def has_subscribers(self) -> bool:
-        return bool(self._subscribers)
+        return bool(self._subscribers) or any(x.listening for x in self._listeners)
 
     def overflow_all(self) -> None:
         """Events may have been missed (the carrier between processes was down): every
         subscriber reads the gap from the store instead."""
         for subscriber in list(self._subscribers):
             subscriber.overflow()
+        for listener in self._listeners:
+            listener.missed()
 
     def access_changed(self, workspace_id: int) -> None:
         for subscriber in list(self._subscribers):
             if subscriber.workspace_id == workspace_id:
                 subscriber.recheck()
+        for listener in self._listeners:
+            listener.access_changed(workspace_id)
 
     def subscribe(self, workspace_id: int) -> Subscription:
         subscription = _MemorySubscription(self, workspace_id, self._backlog)

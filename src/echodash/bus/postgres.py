@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from echodash.bus.base import Bus, Subscription
+from echodash.bus.base import Bus, BusListener, Subscription
 from echodash.bus.memory import DEFAULT_BACKLOG, MemoryBus
 from echodash.events import Event
 from echodash.store.base import Store, StoreUnavailableError
@@ -80,6 +80,9 @@ class PostgresBus(Bus):
 
     def subscribe(self, workspace_id: int) -> Subscription:
         return self._local.subscribe(workspace_id)
+
+    def listen(self, listener: BusListener) -> None:
+        self._local.listen(listener)
 
     def access_changed(self, workspace_id: int) -> None:
         self._local.access_changed(workspace_id)

@@ -246,14 +246,20 @@ def _tail_remote(url: str, token: str | None, filters: EventFilter, as_json: boo
                     raise click.ClickException("the server refused the API token")
                 response.raise_for_status()
                 data: list[str] = []
+                kind = "message"
                 for line in response.iter_lines():
                     if line.startswith("id:"):
                         last_id = line[3:].strip()
+                    elif line.startswith("event:"):
+                        kind = line[6:].strip()
                     elif line.startswith("data:"):
                         data.append(line[5:].strip())
-                    elif line == "" and data:
-                        _print(orjson.loads("\n".join(data)), as_json)
-                        data = []
+                    elif line == "":
+                        if data and kind != "resync":
+                            _print(orjson.loads("\n".join(data)), as_json)
+                        data, kind = [], "message"
+            # The server ended the stream (this client fell behind and was told to
+            # `resync`, or it is stopping): go on from the last id, from its database.
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
             click.echo(f"connection lost ({exc}); reconnecting…", err=True)
             time.sleep(1.0)

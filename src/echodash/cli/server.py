@@ -57,6 +57,7 @@ class EchoDashServer(uvicorn.Server):
         services = getattr(self.echodash.state, "services", None)
         if services is not None:
             services.closing.set()
+            services.fanout.close_all()
         await super().shutdown(sockets=sockets)
 
 

@@ -56,6 +56,10 @@ def methods(path: str, **handlers: Handler) -> Route:
     return Route(path, dispatch, methods=list(handlers))
 
 
+# GET of these goes straight to them from `EchoDashApp`: held open for hours and written to at
+# every event, so without the router and middleware (like `POST /in/`).
+LIVE_STREAMS = {"/api/v1/stream": stream.stream_asgi, "/feed/stream": feed.stream_asgi}
+
 routes = [
     Route("/in/{slug}", ingest.ReceiveEndpoint(), methods=["POST"]),
     methods("/healthz", GET=health.healthz),
@@ -72,7 +76,7 @@ routes = [
     methods("/api/v1/events", GET=events.list_events, POST=custom.create_events),
     methods("/api/v1/events/{event_id}", GET=events.get_event),
     methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
-    methods("/api/v1/stream", GET=stream.stream),
+    Route("/api/v1/stream", stream.StreamEndpoint(), methods=["GET", "HEAD"]),
     methods("/api/v1/workspace", GET=workspace.get_workspace, PATCH=workspace.update_workspace),
     # Alerts (docs/alerts.md)
     methods("/api/v1/rules", GET=rules.list_rules, POST=rules.create_rule),
@@ -116,7 +120,7 @@ routes = [
     methods("/", GET=feed.feed),
     methods("/feed/rows", GET=feed.more_rows),
     methods("/feed/glance", GET=feed.glance),
-    methods("/feed/stream", GET=feed.stream),
+    Route("/feed/stream", feed.FeedStreamEndpoint(), methods=["GET", "HEAD"]),
     methods("/views", POST=feed.save_view),
     methods("/views/change", POST=feed.change_view),
     methods("/events/{event_id}", GET=event.event_page),

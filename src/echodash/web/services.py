@@ -21,6 +21,7 @@ from echodash.store.base import Store
 from echodash.telemetry import Telemetry
 from echodash.titles.worker import RenderPool
 from echodash.web.deadlines import RequestDeadlines
+from echodash.web.fanout.hub import FanoutHub
 from echodash.web.login_limits import SignInLimits
 
 
@@ -29,6 +30,8 @@ class Services:
     settings: Settings
     store: Store
     bus: Bus
+    # The live streams' one listener on the bus (web/fanout/).
+    fanout: FanoutHub
     box: SecretBox
     directory: EndpointDirectory
     processor: Processor

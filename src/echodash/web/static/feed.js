@@ -377,6 +377,15 @@
       setLive("live", "Live");
     });
     es.addEventListener("row", onRow);
+    // This tab fell behind (it could not keep up, e.g. while the machine slept): the server
+    // closed the stream; resume now from the newest row we have, the rest comes from the store.
+    es.addEventListener("resync", (msg) => {
+      let data = null;
+      try { data = JSON.parse(msg.data); } catch (e) { /* keep lastId */ }
+      if (data && Number(data.last_event_id) > lastId) lastId = Number(data.last_event_id);
+      setLive("reconnecting", "Catching up…");
+      connect();
+    });
     es.addEventListener("error", () => {
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (HTTP error). Retry ourselves, with backoff.

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from echodash import event_query
 from echodash.event_query import severities
@@ -17,12 +18,16 @@ from echodash.events import Category, Event, Severity, utcnow
 from echodash.search import search_words
 from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
-from echodash.web.api.stream import last_event_id, live_response
+from echodash.web.api.stream import last_event_id
+from echodash.web.auth import still_allowed
+from echodash.web.fanout.connection import LiveStream, answer_error, refuse_if_over_cap, serve
+from echodash.web.fanout.frames import Framer
 from echodash.web.notify_prefs import KEY as NOTIFY_KEY
 from echodash.web.notify_prefs import BrowserChoices
 from echodash.web.pages import environment, fragment, page, require_viewer
 from echodash.web.params import parse_id
 from echodash.web.responses import ApiError, services
+from echodash.web.services import Services
 from echodash.web.sessions import Viewer
 from echodash.web.source_health import health_of
 from echodash.web.views.forms import see_other, viewer_form
@@ -216,11 +221,19 @@ async def more_rows(request: Request) -> Response:
     return fragment("_rows.html", headers, rows=[present.row(e, choices) for e in events])
 
 
-async def stream(request: Request) -> Response:
-    """The feed's live rows: the API's event stream, each event framed as a rendered row."""
-    viewer = await require_viewer(request)
-    query = FeedQuery.from_request(request)
-    choices = await _field_choices(request, viewer.workspace_id)
+class FeedStreamEndpoint:
+    """The route's ASGI app (reached through the router only for HEAD)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await stream_asgi(scope["app"].state.services, scope, receive, send)
+
+
+def row_framer(choices: dict[str, tuple[str, ...]]) -> Framer:
+    """The feed's frame of one event: its row as the workspace's feed templates show it.
+
+    A row depends on the event and the workspace's field choices only (times are shown in
+    UTC, nothing depends on the viewer's role): streams with the same filters and choices
+    share each rendered row."""
 
     def frame(event: Event) -> bytes:
         data = {
@@ -236,10 +249,33 @@ async def stream(request: Request) -> Response:
         }
         return b"id: %d\nevent: row\ndata: %s\n\n" % (event.id, orjson.dumps(data))
 
-    caller = ApiTokenRecord(
-        0, viewer.workspace_id, "browser session", viewer.role, utcnow(), viewer.user.id
-    )
-    return live_response(request, caller, query.event_filter(), last_event_id(request), frame)
+    return frame
+
+
+async def stream_asgi(svc: Services, scope: Scope, receive: Receive, send: Send) -> None:
+    """The feed's live rows: the API's event stream, each event framed as a rendered row."""
+    request = Request(scope, receive)
+    try:
+        viewer = await require_viewer(request)
+        query = FeedQuery.from_request(request)
+        choices = await _field_choices(request, viewer.workspace_id)
+        caller = ApiTokenRecord(
+            0, viewer.workspace_id, "browser session", viewer.role, utcnow(), viewer.user.id
+        )
+        live = LiveStream(
+            caller,
+            query.event_filter(),
+            last_event_id(request),
+            ("row", tuple(sorted(choices.items()))),
+            row_framer(choices),
+            still_allowed(request, caller),
+            RANGES.get(query.values.get("range", "")),
+        )
+        refuse_if_over_cap(svc, caller)
+    except Exception as exc:  # refused before the stream begins: answered as any route's
+        await answer_error(scope, receive, send, exc)
+        return
+    await serve(svc, live, receive, send)
 
 
 # Saved views: a person's named filter sets, pinned ones first in the feed's view bar.

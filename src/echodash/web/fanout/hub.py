@@ -1,0 +1,184 @@
+"""The process's one listener on the bus: it frames each event once per group of identical
+streams and wakes the streams it is owed to, without ever waiting for any of them.
+
+The bus calls `deliver` from the processor (or the PostgreSQL listener): it only queues the
+events and schedules one pass a tick later, so the receive path and the processor never wait
+for viewers. A stream whose unsent backlog passes the bounds is cut loose at that pass and
+told to resume from the store: memory stays bounded however slow its client is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Hashable, Sequence
+from datetime import timedelta
+
+from echodash.events import Event
+from echodash.store.base import EventFilter
+from echodash.web.fanout.frames import Framer
+from echodash.web.fanout.group import Group, GroupKey
+from echodash.web.fanout.subscriber import Ending, Subscriber
+
+KEEPALIVE_SECONDS = 15.0
+# Events are framed and handed out at most once a tick: each stream gets one `send` per tick
+# with everything of the tick, instead of one per event (a write costs about as much as
+# framing; at 1,000 streams and 100 events/s, one per event saturated the core).
+TICK_SECONDS = 0.04
+# A stream's unsent backlog, at most: this many events, or this many bytes (the setting).
+BACKLOG_EVENTS = 10_000
+BACKLOG_BYTES = 4 * 1024 * 1024
+
+
+class FanoutHub:
+    def __init__(
+        self,
+        backlog_bytes: int = BACKLOG_BYTES,
+        keepalive: float = KEEPALIVE_SECONDS,
+        backlog_events: int = BACKLOG_EVENTS,
+        tick: float = TICK_SECONDS,
+    ) -> None:
+        self.tick = tick
+        self.backlog_bytes = backlog_bytes
+        self.backlog_events = backlog_events
+        self.keepalive = keepalive
+        self._groups: dict[GroupKey, Group] = {}
+        self._by_workspace: dict[int, list[Group]] = {}
+        self._subscribers: set[Subscriber] = set()
+        self._pending: list[Event] = []
+        self._scheduled = False
+        self._last_pass = float("-inf")
+        # Heartbeats: one timer for every stream, which beats those due (in order of due time).
+        self._beats: deque[Subscriber] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    # The bus's side (BusListener)
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._subscribers)
+
+    def deliver(self, events: Sequence[Event]) -> None:
+        if not self._subscribers or not events:
+            return
+        self._pending.extend(events)
+        if not self._scheduled:
+            self._scheduled = True
+            loop = asyncio.get_running_loop()
+            # At once after a quiet spell; else at the next tick, with whatever else comes.
+            loop.call_later(max(0.0, self._last_pass + self.tick - loop.time()), self._fan_out)
+
+    def missed(self) -> None:
+        for subscriber in self._subscribers:
+            subscriber.gap = True
+            subscriber.wake()
+
+    def access_changed(self, workspace_id: int) -> None:
+        for group in self._by_workspace.get(workspace_id, ()):
+            for subscriber in group.subscribers:
+                subscriber.recheck = True
+                subscriber.wake()
+
+    # The streams' side
+
+    def subscribe(
+        self,
+        workspace_id: int,
+        filters: EventFilter,
+        framing: Hashable,
+        framer: Framer,
+        window: timedelta | None = None,
+    ) -> Subscriber:
+        """A new stream's place: owed every matching event delivered from now on."""
+        key = GroupKey(workspace_id, filters, window, framing)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = Group(key, framer)
+            self._by_workspace.setdefault(workspace_id, []).append(group)
+        subscriber = Subscriber(group, 0, time.monotonic() + self.keepalive)
+        group.subscribers.add(subscriber)
+        self._subscribers.add(subscriber)
+        self._beats.append(subscriber)
+        if self._timer is None:
+            self._arm()
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        if subscriber not in self._subscribers:
+            return
+        self._subscribers.discard(subscriber)
+        group = subscriber.group
+        group.subscribers.discard(subscriber)
+        if not group.subscribers:
+            del self._groups[group.key]
+            siblings = self._by_workspace[group.key.workspace_id]
+            siblings.remove(group)
+            if not siblings:
+                del self._by_workspace[group.key.workspace_id]
+
+    def close_all(self) -> None:
+        """The server is stopping: every stream ends now."""
+        for subscriber in list(self._subscribers):
+            subscriber.end(Ending.CLOSING)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    # One pass per tick with news
+
+    def _fan_out(self) -> None:
+        self._scheduled = False
+        self._last_pass = asyncio.get_running_loop().time()
+        events, self._pending = self._pending, []
+        # One frame per event and framing, whichever groups share it.
+        framed: dict[tuple[Hashable, int], bytes] = {}
+        touched: dict[GroupKey, Group] = {}
+        for event in events:
+            for group in self._by_workspace.get(event.workspace_id, ()):
+                if not group.accepts(event):
+                    continue
+                index = (group.key.framing, event.id)
+                frame = framed.get(index)
+                if frame is None:
+                    frame = framed[index] = group.framer(event)
+                group.append(event.id, frame)
+                touched[group.key] = group
+        for group in touched.values():
+            self._settle(group)
+
+    def _settle(self, group: Group) -> None:
+        """Wake those owed frames, cut loose those too far behind, forget what all have."""
+        slowest = group.end
+        for subscriber in list(group.subscribers):
+            # One waiting for news takes it all at its next turn, however much it is: only a
+            # stream still busy with what it took before (a client not reading) falls behind.
+            busy = subscriber.waiter is None
+            frames, size = group.owed(subscriber.position)
+            if busy and (frames > self.backlog_events or size > self.backlog_bytes):
+                self.unsubscribe(subscriber)
+                subscriber.end(Ending.BEHIND)
+                continue
+            slowest = min(slowest, subscriber.position)
+            subscriber.wake()
+        group.trim(slowest)
+
+    def _arm(self) -> None:
+        tick = min(1.0, self.keepalive / 4)
+        self._timer = asyncio.get_running_loop().call_later(tick, self._beat)
+
+    def _beat(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        beats = self._beats
+        while beats and (beats[0].next_beat <= now or beats[0] not in self._subscribers):
+            subscriber = beats.popleft()
+            if subscriber not in self._subscribers:
+                continue
+            subscriber.beat_due = True
+            subscriber.wake()
+            subscriber.next_beat = now + self.keepalive
+            beats.append(subscriber)
+        if self._subscribers:
+            self._arm()
