@@ -6,6 +6,9 @@ start of a word in its searchable text (the fields `events_fts` indexes).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
 from echodash.events import Event
 
 MAX_WORDS = 16
@@ -30,4 +33,26 @@ def searchable_text(event: Event) -> str:
 def matches_words(words: list[str], event: Event) -> bool:
     """True when every word starts a word of the event's searchable text."""
     tokens = text_words(searchable_text(event)) if words else []
+    return all(any(t.startswith(w) for t in tokens) for w in words)
+
+
+def _unaccented(text: str) -> str:
+    """`text` without combining marks, as the stored index folds words ("café" is "cafe")."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def stored_words(text: str) -> list[str]:
+    """The words of a query as the stored index compares them: also without accents."""
+    return [_unaccented(w) for w in search_words(text)]
+
+
+def texts_match(words: list[str], texts: Iterable[str | None]) -> bool:
+    """True when every word (from `stored_words`) starts a word of the texts, accents folded:
+    the stored index's answer for one row, worked out from the row itself."""
+    text = " ".join(t for t in texts if t).lower()
+    if not all(w in text for w in words) and text.isascii():
+        return False  # a word that is not even a substring starts no word
+    tokens = text_words(_unaccented(text))
     return all(any(t.startswith(w) for t in tokens) for w in words)
