@@ -1,0 +1,141 @@
+"""SQLite search: the walk under the filters and the search index give the same pages, and
+their query plans read newest first without sorting all matches."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from echodash.events import EventDraft, Severity
+from echodash.store.base import EventFilter
+from echodash.store.rows import fts_query
+from echodash.store.sqlite import SqliteStore
+from echodash.store.sqlite import search as sqlite_search
+from echodash.store.sqlite.sql import event_where
+from tests.store.contract import delivery_of
+
+pytestmark = pytest.mark.own_stores
+
+QUERIES = ["alpha", "beta3", "bet", "rare", "cafe", "café", "alpha beta1", "zzz", "a"]
+FILTERS = [
+    EventFilter(),
+    EventFilter(source="stripe"),
+    EventFilter(source="gitlab"),
+    EventFilter(severity="error"),
+    EventFilter(type="push", source="github"),
+]
+COUNT = 240
+
+
+def _title(i: int) -> str:
+    rare = " rare" if i in (3, 150) else ""
+    accent = " Café" if i % 11 == 0 else ""
+    return f"alpha beta{i % 7} event {i}{rare}{accent}"
+
+
+async def _fill(store: SqliteStore) -> int:
+    await store.open()
+    ws = await store.ensure_default_workspace()
+    github = await store.create_endpoint(ws, "github", "gh", "slug-gh", {}, None)
+    stripe = await store.create_endpoint(ws, "stripe", "st", "slug-st", {}, None)
+    for i in range(COUNT):
+        await store.append_delivery(delivery_of(stripe if i % 3 == 0 else github, f"k{i}"))
+    pending = await store.pending_deliveries(COUNT)
+    await store.save_events(
+        [
+            (
+                d,
+                [
+                    EventDraft(
+                        type="push" if i % 2 else "charge.failed",
+                        title=_title(i),
+                        severity=Severity.ERROR if i % 13 == 0 else Severity.INFO,
+                    )
+                ],
+            )
+            for i, d in enumerate(pending)
+        ]
+    )
+    await store.close()
+    return ws
+
+
+def _index_only(db: Path, ws: int, filters: EventFilter, limit: int, below: int) -> list[int]:
+    """The page the search index alone gives (how every search ran before the walk)."""
+    match = fts_query(filters.q or "")
+    if match is None:
+        return []
+    where, params = event_where(ws, replace(filters, q=None))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            sqlite_search.index_sql(where), [match, *params, below, limit]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("walk", [(1_000, 20_000), (4, 16), (1, 1)])
+def test_pages_are_the_search_index_pages(
+    tmp_path: Path, walk: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However far the walk goes before the index takes over, every page (and the next page
+    from its last id) is the one the search index alone gives."""
+    monkeypatch.setattr(sqlite_search, "FIRST_WALK", walk[0])
+    monkeypatch.setattr(sqlite_search, "MOST_WALKED", walk[1])
+    db = tmp_path / "search.db"
+    store = SqliteStore(db)
+    ws = asyncio.run(_fill(store))
+
+    async def pages() -> list[tuple[str, list[list[int]], list[list[int]]]]:
+        await store.open()
+        out = []
+        try:
+            for q in QUERIES:
+                for base in FILTERS:
+                    filters = replace(base, q=q)
+                    got, want = [], []
+                    before: int | None = None
+                    for _ in range(4):
+                        page = [e.id for e in await store.list_events(ws, filters, 7, before)]
+                        got.append(page)
+                        want.append(_index_only(db, ws, filters, 7, before or 2**62))
+                        if not page:
+                            break
+                        before = page[-1]
+                    out.append((f"{filters}", got, want))
+        finally:
+            await store.close()
+        return out
+
+    checked = asyncio.run(pages())
+    for label, got, want in checked:
+        assert got == want, label
+    assert any(any(page) for _, got, _ in checked for page in got)
+
+
+def _plan(db: Path, sql: str, params: list[object]) -> str:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return "\n".join(str(r[-1]) for r in rows)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: str(f))
+def test_query_plans_walk_newest_first_without_sorting(
+    tmp_path: Path, filters: EventFilter
+) -> None:
+    db = tmp_path / "plan.db"
+    ws = asyncio.run(_fill(SqliteStore(db)))
+    where, params = event_where(ws, filters)
+    walk = _plan(db, sqlite_search.walk_sql(where), [*params, 10**9, 100])
+    # The walk reads an index of the filters in id order: no scan of the table, no sort.
+    assert "USING INDEX" in walk or "USING COVERING INDEX" in walk, walk
+    assert "TEMP B-TREE" not in walk, walk
+    index = _plan(db, sqlite_search.index_sql(where), ["alpha", *params, 10**9, 100])
+    # The search index gives its matches newest first (FTS5 walks its lists backwards); the
+    # events are joined by id, and nothing sorts all matches.
+    assert "VIRTUAL TABLE INDEX" in index, index
+    assert "SEARCH e USING INTEGER PRIMARY KEY" in index, index
+    assert "TEMP B-TREE" not in index, index
