@@ -120,20 +120,21 @@ def endpoints(url: str) -> dict[str, int]:
     return ids
 
 
-def pg_rows(count: int, github_id: int, stripe_id: int, seed_no: int) -> Iterator[tuple[Any, ...]]:
+def pg_rows(
+    count: int, github_id: int, stripe_id: int, seed_no: int, width: int
+) -> Iterator[tuple[Any, ...]]:
     """The same events as the SQLite seed, as rows for COPY (times as datetimes)."""
     import datetime as dt
     import random
 
     import orjson
 
-    from echodash.search import text_words
+    from echodash.store.postgres.sql import lexemes
     from feed import severity_of
 
     rng = random.Random(seed_no)
-    end = int(time.time() * 1_000_000)
-    start = end - 30 * DAY_US
-    step = (end - start) / max(count, 1)
+    start = int(time.time() * 1_000_000) - 30 * DAY_US
+    step = width / max(count, 1)
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     for i in range(count):
         github = rng.random() < 0.6
@@ -143,7 +144,7 @@ def pg_rows(count: int, github_id: int, stripe_id: int, seed_no: int) -> Iterato
         occurred = int(start + i * step)
         received = occurred + rng.randint(20_000, 900_000)
         source = "github" if github else "stripe"
-        words = text_words(" ".join((title, summary, actor, subject, typ, source)))
+        words = lexemes(" ".join((title, summary, actor, subject, typ, source)))
         yield (
             WORKSPACE,
             github_id if github else stripe_id,
@@ -158,34 +159,60 @@ def pg_rows(count: int, github_id: int, stripe_id: int, seed_no: int) -> Iterato
             epoch + dt.timedelta(microseconds=received),
             severity_of(typ, title, rng),
             orjson.dumps(fields).decode(),
-            " ".join(sorted(set(words))),
+            " ".join(words),
         )
 
 
 async def seed_postgres(url: str, events: int, seed_no: int, ids: dict[str, int]) -> float:
+    """As for SQLite: BASE events from the generator with COPY (the oldest slice of 30 days),
+    then time-shifted copies made by SQL, with the search index built once at the end."""
     import asyncpg
 
     started = time.perf_counter()
+    base = min(events, BASE)
+    copies = -(-events // base)
+    width = 30 * DAY_US // copies
     conn = await asyncpg.connect(url)
     try:
-        # The search column as the store fills it: every word, unweighted (to_tsvector('simple')
-        # of the words, which are already split and lower-cased the way echodash.search does).
         await conn.execute(
             "CREATE TEMP TABLE seed (workspace_id bigint, endpoint_id bigint, source text, "
             "type text, title text, summary text, actor text, subject text, url text, "
             "occurred_at timestamptz, received_at timestamptz, severity text, fields text, "
             "words text)"
         )
+        await conn.execute("DROP INDEX events_search")
         chunk: list[tuple[Any, ...]] = []
-        done = 0
-        for row in pg_rows(events, ids["github"], ids["stripe"], seed_no):
+        for row in pg_rows(base, ids["github"], ids["stripe"], seed_no, width):
             chunk.append(row)
-            if len(chunk) == 200_000:
-                done += await _copy_chunk(conn, chunk)
+            if len(chunk) == 50_000:
+                await _copy_chunk(conn, chunk)
                 chunk = []
-                print(f"  seeded {done:>9,} / {events:,}  ({time.perf_counter() - started:.0f} s)")
         if chunk:
             await _copy_chunk(conn, chunk)
+        columns = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+                "AND column_name <> 'id' ORDER BY ordinal_position"
+            )
+        ]
+        names = ", ".join(columns)
+        low = await conn.fetchval("SELECT min(id) FROM events")
+        done = base
+        for k in range(1, copies):
+            n = min(base, events - done)
+            shift = f"interval '{k * width} microseconds'"
+            shifted = ", ".join(
+                f"{c} + {shift}" if c in ("occurred_at", "received_at") else c for c in columns
+            )
+            await conn.execute(
+                f"INSERT INTO events ({names}) SELECT {shifted} FROM events "
+                f"WHERE id < {low + n} ORDER BY id"
+            )
+            done += n
+            print(f"  copied {done:>11,} / {events:,}  ({time.perf_counter() - started:6.1f} s)")
+        print("  building the search index")
+        await conn.execute("CREATE INDEX events_search ON events USING GIN (search)")
         await conn.execute("VACUUM ANALYZE events")
     finally:
         await conn.close()
@@ -200,7 +227,7 @@ async def _copy_chunk(conn: Any, rows: list[tuple[Any, ...]]) -> int:
         "summary, actor, subject, url, occurred_at, received_at, severity, tags, fields, search) "
         "SELECT workspace_id, endpoint_id, NULL, source, type, title, summary, actor, subject, "
         "url, occurred_at, received_at, severity, '[]', fields::jsonb, "
-        "to_tsvector('simple', words) FROM seed"
+        "array_to_tsvector(string_to_array(words, ' ')) FROM seed"
     )
     return len(rows)
 

@@ -14,7 +14,7 @@ from echodash.events import EventDraft, Severity
 from echodash.store.base import EventFilter
 from echodash.store.rows import fts_query
 from echodash.store.sqlite import SqliteStore
-from echodash.store.sqlite import search as sqlite_search
+from echodash.store.sqlite import feed as sqlite_search
 from echodash.store.sqlite.sql import event_where
 from tests.store.contract import delivery_of
 
