@@ -77,14 +77,16 @@ def _index_only(db: Path, ws: int, filters: EventFilter, limit: int, below: int)
     return [r[0] for r in rows]
 
 
-@pytest.mark.parametrize("walk", [(1_000, 20_000), (4, 16), (1, 1)])
+@pytest.mark.parametrize("walk", [(1_000, 20_000, 4_000), (4, 16, 30), (1, 1, 1)])
 def test_pages_are_the_search_index_pages(
-    tmp_path: Path, walk: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, walk: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """However far the walk goes before the index takes over, every page (and the next page
-    from its last id) is the one the search index alone gives."""
+    """However far the walk goes before the index takes over, and whether a filter counts as
+    rare (read whole), every page (and the next from its last id) is the one the search index
+    alone gives."""
     monkeypatch.setattr(sqlite_search, "FIRST_WALK", walk[0])
     monkeypatch.setattr(sqlite_search, "MOST_WALKED", walk[1])
+    monkeypatch.setattr(sqlite_search, "FEW_ROWS", walk[2])
     db = tmp_path / "search.db"
     store = SqliteStore(db)
     ws = asyncio.run(_fill(store))
@@ -133,6 +135,10 @@ def test_query_plans_walk_newest_first_without_sorting(
     # The walk reads an index of the filters in id order: no scan of the table, no sort.
     assert "USING INDEX" in walk or "USING COVERING INDEX" in walk, walk
     assert "TEMP B-TREE" not in walk, walk
+    if len(where) > 1:
+        # A filter's rows are counted (and, when few, read) by its own index, not the feed's.
+        few = _plan(db, sqlite_search.few_sql(where, True), [*params, 10**9, 100])
+        assert "events_feed" not in few and "USING" in few, few
     index = _plan(db, sqlite_search.index_sql(where), ["alpha", *params, 10**9, 100])
     # The search index gives its matches newest first (FTS5 walks its lists backwards); the
     # events are joined by id, and nothing sorts all matches.

@@ -40,6 +40,8 @@ from echodash.store.sqlite.sql import event_where, prefixed, volume
 # 400 to be found this way; rarer words have short lists in the search index.
 FIRST_WALK = 1_000
 MOST_WALKED = 20_000
+# Filters with fewer rows than this (below the page) are read whole by their own index.
+FEW_ROWS = 4_000
 _TEXTS = "e.id, e.title, e.summary, e.actor, e.subject, e.type, e.source"
 
 
@@ -49,6 +51,16 @@ def walk_sql(where: list[str]) -> str:
         f"SELECT {_TEXTS} FROM events e WHERE {' AND '.join(where)} AND e.id < ? "
         "ORDER BY e.id DESC LIMIT ?"
     )
+
+
+def few_sql(where: list[str], limit: bool) -> str:
+    """The rows under the filters below an id, by the index of the filters' own columns (`+id`
+    keeps SQLite from walking the whole feed index in id order instead): counted up to a
+    limit, to learn whether the filters are rare, or all of them (a rare filter's few rows)."""
+    rows = f"FROM events e WHERE {' AND '.join(where)} AND +e.id < ?"
+    if limit:
+        return f"SELECT count(*) FROM (SELECT 1 {rows} LIMIT ?)"
+    return f"SELECT {_TEXTS} {rows} ORDER BY +e.id DESC"
 
 
 def index_sql(where: list[str]) -> str:
@@ -76,6 +88,17 @@ def search_rows(
     words = stored_words(filters.q or "")
     below = before_id if before_id is not None else 2**63 - 1
     found: list[int] = []
+    if (
+        len(where) > 1
+        and conn.execute(few_sql(where, True), [*params, below, FEW_ROWS]).fetchone()[0] < FEW_ROWS
+    ):
+        # A rare filter (one matching nothing, too): its rows, words checked on each.
+        for row in conn.execute(few_sql(where, False), [*params, below]):
+            if texts_match(words, row[1:]):
+                found.append(row[0])
+                if len(found) == limit:
+                    break
+        return _by_ids(conn, found)
     walked, step = 0, FIRST_WALK
     walk = walk_sql(where)
     while True:
