@@ -138,11 +138,19 @@ def severity_of(typ: str, title: str, rng: random.Random) -> str:
     return "warning" if rng.random() < 0.05 else "info"
 
 
-def seed(db: Path, count: int, github_id: int, stripe_id: int) -> float:
-    """Insert `count` events; return the seconds it took."""
-    rng = random.Random(1)
+def seed(
+    db: Path,
+    count: int,
+    github_id: int,
+    stripe_id: int,
+    seed_no: int = 1,
+    span: tuple[int, int] | None = None,
+) -> float:
+    """Insert `count` events over `span` (microseconds; default the last 30 days); return the
+    seconds it took."""
+    rng = random.Random(seed_no)
     end = int(time.time() * 1_000_000)
-    start = end - 30 * DAY_US
+    start, end = span or (end - 30 * DAY_US, end)
     step = (end - start) / max(count, 1)
     started = time.perf_counter()
     conn = sqlite3.connect(db, isolation_level=None)
@@ -150,6 +158,7 @@ def seed(db: Path, count: int, github_id: int, stripe_id: int) -> float:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         assert mode == "wal", f"journal_mode is {mode}, expected wal"
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes of a big seed
         done = 0
         while done < count:
             rows = []
