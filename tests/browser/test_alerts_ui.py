@@ -190,14 +190,15 @@ def test_an_alert_opens_live_with_its_suspect_and_is_acknowledged(
 
 
 def _phone_check(context: BrowserContext, server: Server) -> None:
-    """At 375 px: five tabs side by side, each whole on screen, the firing count inside the
+    """At 375 px: the six tabs (Feed, Alerts, Dashboards, Sources, Templates, Settings) side
+    by side, each whole on screen, the firing count inside the
     Alerts tab; nothing scrolls sideways."""
     phone = context.new_page()
     phone.set_viewport_size({"width": 375, "height": 812})
     phone.goto(server.url + "/alerts")
     tabs = phone.locator(".nav .nav-item")
-    expect(tabs).to_have_count(5)
-    for i in range(5):
+    expect(tabs).to_have_count(6)
+    for i in range(6):
         box = tabs.nth(i).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
     tab = phone.locator("#nav-alerts").bounding_box()
