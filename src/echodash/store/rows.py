@@ -114,6 +114,26 @@ EVENT_COLUMNS = (
 )
 
 
+# An event with the delivery it came from, in one row (None when it has none: a restored
+# event whose delivery was pruned): `SELECT {EVENT_AND_DELIVERY} FROM {EVENTS_AND_DELIVERIES}`.
+EVENT_AND_DELIVERY = ", ".join(
+    [f"e.{c.strip()}" for c in EVENT_COLUMNS.split(",")]
+    + [f"d.{c.strip()}" for c in DELIVERY_COLUMNS.split(",")]
+)
+EVENTS_AND_DELIVERIES = "events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
+_EVENT_WIDTH = len(EVENT_COLUMNS.split(","))
+
+
+def event_and_delivery(
+    row: Any, when: Callable[[Any], datetime] = from_micros
+) -> tuple[Event, StoredDelivery | None]:
+    values = tuple(row)
+    event = event_from_row(values[:_EVENT_WIDTH], when)
+    if values[_EVENT_WIDTH] is None:
+        return event, None
+    return event, delivery_from_row(values[_EVENT_WIDTH:], when)
+
+
 def fts_query(text: str) -> str | None:
     """User search words as an FTS5 query: every word must match, as a prefix; no operators."""
     words = search_words(text)

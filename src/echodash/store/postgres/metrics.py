@@ -34,15 +34,11 @@ from echodash.store.base.metrics import (
 )
 from echodash.store.postgres.connection import Conn, PgConnection, is_outage
 from echodash.store.postgres.sql import (
-    DELIVERY_COLUMNS,
-    EVENT_COLUMNS,
     LOCK_EVENTS,
     LOCK_SPACE,
     clean,
-    delivery_from_row,
-    event_from_row,
-    prefixed,
 )
+from echodash.store.rows import EVENT_AND_DELIVERY, EVENTS_AND_DELIVERIES, as_is, event_and_delivery
 
 log = logging.getLogger("echodash.store")
 
@@ -313,12 +309,9 @@ class PgMetrics(PgConnection):
     async def events_of_kind(
         self, workspace_id: int, source: str, kind: str, after_id: int, until_id: int, limit: int
     ) -> list[tuple[Event, StoredDelivery | None]]:
-        columns = len(EVENT_COLUMNS.split(","))
         # The type range [kind., kind/) holds every `kind.…` ('/' sorts right after '.').
         sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)}, "
-            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
-            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            f"SELECT {EVENT_AND_DELIVERY} FROM {EVENTS_AND_DELIVERIES} "
             "WHERE e.workspace_id = $1 AND e.source = $2 "
             'AND (e.type = $3 OR (e.type COLLATE "C" >= $4 AND e.type COLLATE "C" < $5)) '
             "AND e.id > $6 AND e.id <= $7 ORDER BY e.id LIMIT $8"
@@ -336,13 +329,7 @@ class PgMetrics(PgConnection):
                 limit,
             )
         )
-        return [
-            (
-                event_from_row(tuple(row)[:columns]),
-                None if row[columns] is None else delivery_from_row(tuple(row)[columns:]),
-            )
-            for row in rows
-        ]
+        return [event_and_delivery(row, as_is) for row in rows]
 
     async def get_metric_settings(self, workspace_id: int) -> MetricSettings:
         row = await self._run(

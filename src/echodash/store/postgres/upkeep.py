@@ -21,16 +21,17 @@ from echodash.store.postgres.connection import (
     release_quietly,
 )
 from echodash.store.postgres.sql import (
-    DELIVERY_COLUMNS,
-    EVENT_COLUMNS,
     LOCK_SPACE,
     clean,
-    delivery_from_row,
-    event_from_row,
     jsonb,
-    prefixed,
 )
-from echodash.store.rows import outcome_value
+from echodash.store.rows import (
+    EVENT_AND_DELIVERY,
+    EVENTS_AND_DELIVERIES,
+    as_is,
+    event_and_delivery,
+    outcome_value,
+)
 
 
 class PgUpkeep(PgConnection):
@@ -124,21 +125,12 @@ class PgUpkeep(PgConnection):
     async def events_to_refill(
         self, after_id: int, until_id: int, limit: int
     ) -> list[tuple[Event, StoredDelivery | None]]:
-        columns = len(EVENT_COLUMNS.split(","))
         sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)}, "
-            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
-            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            f"SELECT {EVENT_AND_DELIVERY} FROM {EVENTS_AND_DELIVERIES} "
             "WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3"
         )
         rows = await self._run(lambda c: c.fetch(sql, after_id, until_id, limit))
-        return [
-            (
-                event_from_row(tuple(row)[:columns]),
-                None if row[columns] is None else delivery_from_row(tuple(row)[columns:]),
-            )
-            for row in rows
-        ]
+        return [event_and_delivery(row, as_is) for row in rows]
 
     async def count_events_between(self, after_id: int, until_id: int) -> int:
         found = await self._run(

@@ -31,15 +31,13 @@ from echodash.store.base.metrics import (
     snapshot_from,
 )
 from echodash.store.rows import (
-    DELIVERY_COLUMNS,
-    EVENT_COLUMNS,
-    delivery_from_row,
-    event_from_row,
+    EVENT_AND_DELIVERY,
+    EVENTS_AND_DELIVERIES,
+    event_and_delivery,
     from_micros,
     to_micros,
 )
 from echodash.store.sqlite.connection import SqliteConnection
-from echodash.store.sqlite.sql import prefixed
 from echodash.store.sqlite.writer import is_store_error
 
 log = logging.getLogger("echodash.store")
@@ -227,12 +225,9 @@ class SqliteMetrics(SqliteConnection):
     async def events_of_kind(
         self, workspace_id: int, source: str, kind: str, after_id: int, until_id: int, limit: int
     ) -> list[tuple[Event, StoredDelivery | None]]:
-        columns = len(EVENT_COLUMNS.split(","))
         # The type range [kind., kind/) holds every `kind.…` ('/' sorts right after '.').
         sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)}, "
-            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
-            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            f"SELECT {EVENT_AND_DELIVERY} FROM {EVENTS_AND_DELIVERIES} "
             "WHERE e.workspace_id = ? AND e.source = ? "
             "AND (e.type = ? OR (e.type >= ? AND e.type < ?)) "
             "AND e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?"
@@ -240,13 +235,7 @@ class SqliteMetrics(SqliteConnection):
         params = (workspace_id, source, kind, kind + ".", kind + "/", after_id, until_id, limit)
 
         def fn(conn: sqlite3.Connection) -> list[tuple[Event, StoredDelivery | None]]:
-            return [
-                (
-                    event_from_row(row[:columns]),
-                    None if row[columns] is None else delivery_from_row(row[columns:]),
-                )
-                for row in conn.execute(sql, params)
-            ]
+            return [event_and_delivery(row) for row in conn.execute(sql, params)]
 
         return await self._read(fn)
 

@@ -11,17 +11,15 @@ from datetime import datetime, timedelta
 from echodash.events import Event, clean_text, utcnow
 from echodash.store.base import JobRun, StoredDelivery
 from echodash.store.rows import (
-    DELIVERY_COLUMNS,
-    EVENT_COLUMNS,
-    delivery_from_row,
+    EVENT_AND_DELIVERY,
+    EVENTS_AND_DELIVERIES,
     dumps,
-    event_from_row,
+    event_and_delivery,
     from_micros,
     outcome_value,
     to_micros,
 )
 from echodash.store.sqlite.connection import SqliteConnection
-from echodash.store.sqlite.sql import prefixed
 
 
 class SqliteUpkeep(SqliteConnection):
@@ -95,24 +93,13 @@ class SqliteUpkeep(SqliteConnection):
     async def events_to_refill(
         self, after_id: int, until_id: int, limit: int
     ) -> list[tuple[Event, StoredDelivery | None]]:
-        columns = len(EVENT_COLUMNS.split(","))
         sql = (
-            f"SELECT {prefixed(EVENT_COLUMNS)}, "
-            + ", ".join("d." + c.strip() for c in DELIVERY_COLUMNS.split(","))
-            + " FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id "
+            f"SELECT {EVENT_AND_DELIVERY} FROM {EVENTS_AND_DELIVERIES} "
             "WHERE e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?"
         )
-
-        def fn(conn: sqlite3.Connection) -> list[tuple[Event, StoredDelivery | None]]:
-            return [
-                (
-                    event_from_row(row[:columns]),
-                    None if row[columns] is None else delivery_from_row(row[columns:]),
-                )
-                for row in conn.execute(sql, (after_id, until_id, limit))
-            ]
-
-        return await self._read(fn)
+        return await self._read(
+            lambda c: [event_and_delivery(r) for r in c.execute(sql, (after_id, until_id, limit))]
+        )
 
     async def count_events_between(self, after_id: int, until_id: int) -> int:
         return await self._read(
