@@ -16,16 +16,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-import stripe
-
-from tests.http.test_metrics_api import (
+from tests.http.metric_events import (
     NPS_SCORES,
     custom,
     deployment,
     incident,
     push,
     send_github,
+    send_stripe,
     subscription_event,
 )
 from tests.support import Server
@@ -78,17 +76,7 @@ def send_revenue(server: Server, at: datetime) -> None:
             status="canceled",
         ),
     ]
-    with httpx.Client(base_url=server.url, timeout=10) as c:
-        for body in events:
-            header = stripe.WebhookSignature.generate_signature_header(
-                body.decode(), endpoint["secret"]
-            )
-            answer = c.post(
-                f"/in/{endpoint['slug']}",
-                content=body,
-                headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-            )
-            assert answer.status_code == 202, answer.text
+    send_stripe(server, endpoint, events)
     server.wait_for_events(len(events), endpoint=endpoint["id"])
 
 

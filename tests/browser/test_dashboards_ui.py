@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import create_first_admin, shot
 from tests.dashboard_seed import REPO, now, send_delivery, send_product, send_revenue
-from tests.http.test_metrics_api import deployment, send_github
+from tests.http.metric_events import deployment, send_github
 from tests.support import Server
 
 

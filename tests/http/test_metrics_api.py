@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.http.metric_events import (
+    NPS_SCORES,
     custom,
     deployment,
     incident,
@@ -187,9 +188,6 @@ def test_revenue_from_signed_stripe_deliveries_shuffled_with_duplicates(server: 
     november = metric(server, "revenue", since="2026-11-10T00:00:00Z", until="2026-12-01T00:00:00Z")
     assert november["mrr"] == {"start": 9600, "end": 9600 + 17820}
     assert november["movements"]["new"] == 17820
-
-
-NPS_SCORES = [10, 9, 9, 8, 7, 6, 3]
 
 
 def csat_score(k: int) -> int:
