@@ -12,7 +12,12 @@ RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
 STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck unit unit-postgres fmt clean bench chromium
+.PHONY: run test lint typecheck unit unit-postgres fmt clean bench chromium docs docs-serve \
+	dist wheel-check
+# Python code outside the package that ruff checks too (mypy's list is in pyproject.toml).
+LINT_PATHS := src tests bench tools
+# mkdocs prints a notice about its next major version on every build; the build needs none.
+export NO_MKDOCS_2_WARNING := 1
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +36,8 @@ run: $(RUN_STAMP)
 	$(BIN)/echodash serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -52,14 +57,32 @@ unit: $(STAMP) chromium
 unit-postgres: $(STAMP)
 	ECHODASH_TEST_BACKEND=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit unit-postgres
+# The documentation site (mkdocs.yml): --strict turns every broken link or anchor into a
+# failure. The API and command references are generated from the code while it builds.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
+# The sdist and wheel, into dist/.
+dist: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
+# Builds the sdist and wheel, installs the wheel into a new virtualenv in a temporary
+# directory and serves it: what `pip install echodash` gives works with no clone.
+wheel-check: $(STAMP)
+	$(BIN)/python tools/wheel_check.py
+
+# The pytest passes come last, so that the run ends with pytest's summary.
+test: lint typecheck docs wheel-check unit unit-postgres
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site dist

@@ -1,0 +1,245 @@
+"""Builds EchoDash's sdist and wheel, installs the wheel into a new virtualenv and serves it.
+
+What a user gets from `pip install echodash` must work without a clone: templates, static
+files and both stores' migrations are read from the installed package. This check builds the
+distributions (the wheel from the sdist, as `python -m build` does), checks that every file the
+package needs is inside the wheel, installs it into an empty virtualenv in a temporary
+directory, starts `echodash serve` there with a temporary data directory, and asks it for
+/healthz, an API call with a token, a static file and the first-admin page.
+
+    python tools/wheel_check.py [--keep]     # `make wheel-check`
+
+Each step's time is printed; the whole check takes well under a minute and a half with the
+dependencies in pip's cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "src" / "echodash"
+
+# The command the installed package is started with (after `echodash`). The one place to
+# change when the server should start with other options.
+SERVE = ["serve"]
+
+TOKEN = "edk_wheel-check-bootstrap-token"
+START_TIMEOUT = 30.0
+# Files an sdist must carry besides the package: what pyproject.toml names.
+SDIST_FILES = ("pyproject.toml", "README.md", "LICENSE")
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def _step(name: str, started: float) -> None:
+    print(f"wheel-check: {name:<34} {time.monotonic() - started:6.1f} s", flush=True)
+
+
+def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise CheckFailed(
+            f"{' '.join(command)} exited with {result.returncode}:\n{result.stdout}{result.stderr}"
+        )
+    return result
+
+
+def package_files() -> set[str]:
+    """Every file of the package that is not Python source, as a path inside the wheel."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--", "src/echodash"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode == 0 and listed.stdout.strip():
+        paths = [REPO / line for line in listed.stdout.splitlines()]
+    else:  # not a git checkout (an unpacked sdist): what is on disk
+        paths = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return {
+        p.relative_to(REPO / "src").as_posix()
+        for p in paths
+        if p.suffix not in (".py", ".pyc") and p.exists()
+    }
+
+
+def build(out: Path) -> tuple[Path, Path]:
+    started = time.monotonic()
+    _run([sys.executable, "-m", "build", "--outdir", str(out), str(REPO)])
+    wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
+    if len(wheels) != 1 or len(sdists) != 1:
+        raise CheckFailed(f"expected one wheel and one sdist in {out}, found {os.listdir(out)}")
+    _step("build sdist and wheel", started)
+    return wheels[0], sdists[0]
+
+
+def check_contents(wheel: Path, sdist: Path) -> None:
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    missing = sorted(package_files() - in_wheel)
+    if missing:
+        raise CheckFailed(
+            "files of the package missing from the wheel (add them to "
+            f"[tool.setuptools.package-data] in pyproject.toml): {missing}"
+        )
+    with tarfile.open(sdist) as archive:
+        top = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    absent = [name for name in SDIST_FILES if name not in top]
+    if absent:
+        raise CheckFailed(f"the sdist lacks {absent}")
+    size = wheel.stat().st_size / 1024
+    print(f"wheel-check: {wheel.name} {size:.0f} KiB, {len(in_wheel)} files", flush=True)
+
+
+def install(wheel: Path, venv: Path) -> Path:
+    started = time.monotonic()
+    _run([sys.executable, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)])
+    where = _run(
+        [str(python), "-c", "import echodash; print(echodash.__file__)"], cwd=venv
+    ).stdout.strip()
+    if not Path(where).is_relative_to(venv):
+        raise CheckFailed(f"the new virtualenv imports echodash from {where}, not its own copy")
+    _step("install into a new virtualenv", started)
+    return venv / "bin" / "echodash"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, token: str = "") -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+@contextmanager
+def serving(echodash: Path, home: Path) -> Iterator[tuple[str, Path]]:
+    """`echodash serve` from the new virtualenv, on a free port, its stderr in a file."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHODASH_")}
+    env.update(
+        ECHODASH_DATA_DIR=str(home / "data"),
+        ECHODASH_PORT=str(port),
+        ECHODASH_HOST="127.0.0.1",
+        ECHODASH_BOOTSTRAP_TOKEN=TOKEN,
+    )
+    log = home / "serve.log"
+    with log.open("w") as err:
+        server = subprocess.Popen(
+            [str(echodash), *SERVE], cwd=home, env=env, stdout=err, stderr=subprocess.STDOUT
+        )
+    try:
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def check_server(base: str, log: Path) -> None:
+    started = time.monotonic()
+    deadline = started + START_TIMEOUT
+    while True:
+        try:
+            status, _, body = _get(f"{base}/healthz")
+            if status == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"/healthz did not answer 200 within {START_TIMEOUT:.0f} s")
+        time.sleep(0.2)
+    if json.loads(body) != {"status": "ok"}:
+        raise CheckFailed(f"/healthz answered {body!r}")
+    _step("serve: /healthz answers 200", started)
+
+    status, _, body = _get(f"{base}/api/v1/endpoints", TOKEN)
+    if status != 200 or not isinstance(json.loads(body), dict | list):
+        raise CheckFailed(f"GET /api/v1/endpoints with the token answered {status}: {body!r}")
+    status, _, _ = _get(f"{base}/api/v1/endpoints")
+    if status != 401:
+        raise CheckFailed(f"GET /api/v1/endpoints without a token answered {status}, not 401")
+    status, _, body = _get(f"{base}/api/openapi.json", TOKEN)
+    if status != 200 or json.loads(body)["info"]["title"] != "EchoDash":
+        raise CheckFailed(f"GET /api/openapi.json answered {status}")
+    status, kind, body = _get(f"{base}/static/app.css")
+    if status != 200 or not kind.startswith("text/css") or not body:
+        raise CheckFailed(f"GET /static/app.css answered {status} {kind}")
+
+    # The first-admin link is printed once the server listens: a page from the templates.
+    link = None
+    while link is None and time.monotonic() < deadline:
+        found = re.search(r"(http://\S+/setup\S*)", log.read_text())
+        link = found.group(1) if found else None
+        time.sleep(0.1)
+    if link is None:
+        raise CheckFailed(f"no first-admin link printed:\n{log.read_text()}")
+    status, kind, body = _get(link)
+    if status != 200 or not kind.startswith("text/html") or b"<form" not in body:
+        raise CheckFailed(f"the first-admin page answered {status} {kind}")
+    _step("serve: API, static file, first-admin page", started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    started = time.monotonic()
+    home = Path(tempfile.mkdtemp(prefix="echodash-wheel-check-"))
+    try:
+        wheel, sdist = build(home / "dist")
+        check_contents(wheel, sdist)
+        echodash = install(wheel, home / "venv")
+        with serving(echodash, home) as (base, log):
+            try:
+                check_server(base, log)
+            except CheckFailed:
+                print(log.read_text(), file=sys.stderr)
+                raise
+    except CheckFailed as failure:
+        print(f"wheel-check: FAILED: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"wheel-check: kept {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
+    _step("passed, in all", started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
