@@ -1,15 +1,26 @@
 # EchoDash image: `docker build -t echodash .`, then see docs/deployment.md#docker.
-FROM python:3.11-slim
+# compose.yaml runs two of these on PostgreSQL behind nginx.
+ARG PYTHON_VERSION=3.11
+
+# --- 1. The wheel, built from the same files as `make dist` -------------------------------
+FROM python:${PYTHON_VERSION}-slim AS wheel
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /build
+COPY pyproject.toml README.md LICENSE ./
+COPY src ./src
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
+# --- 2. The image: the wheel installed, nothing else of the repository --------------------
+FROM python:${PYTHON_VERSION}-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# The package with the PostgreSQL driver (asyncpg). All dependencies ship as wheels: no compiler.
-COPY pyproject.toml README.md /tmp/echodash/
-COPY src /tmp/echodash/src
-RUN pip install '/tmp/echodash[postgres]' && rm -rf /tmp/echodash
+# With the PostgreSQL driver (asyncpg). Every dependency ships as a wheel: no compiler.
+RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
+    pip install "$(echo /wheels/echodash-*.whl)[postgres]"
 
 # A non-root user that owns the data directory (SQLite database, secret.key).
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
