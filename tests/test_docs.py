@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 import pytest
 from starlette.routing import Route
-from tools.docs_hooks import COMMANDS_PAGE, OPENAPI_PAGE
 
 from echodash.cli.main import cli
 from echodash.config import Settings
 from echodash.sources import source_classes
 from echodash.telemetry import Telemetry
 from echodash.web.routes import routes
+from tools.docs_hooks import COMMANDS_PAGE, OPENAPI_PAGE
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +71,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path in _linked_repository_files():
         uri = _shown_at(path)
         _SHOWN[uri] = path if path.is_dir() else path.parent
-        files.append(File.generated(config, uri, content=_file_page(path)))
+        # Included even when the name starts with a dot (.dockerignore), which mkdocs would
+        # leave out; reached by links, not from the navigation.
+        page = File.generated(
+            config, uri, content=_file_page(path), inclusion=InclusionLevel.NOT_IN_NAV
+        )
+        files.append(page)
     return files
 
 
