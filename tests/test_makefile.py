@@ -67,3 +67,14 @@ def test_editing_pyproject_installs_again(checkout: Path) -> None:
         f.write("\n# changed\n")
     assert "pip install --quiet -e ." in _would_run(checkout, "run")
     assert "pip install --quiet -e '.[test]'" in _would_run(checkout, "lint")
+
+
+def test_test_builds_the_docs_strictly_and_checks_the_wheel_before_the_suites(
+    checkout: Path,
+) -> None:
+    plan = _would_run(checkout, "test")
+    assert "mkdocs build --strict" in plan
+    assert "tools/wheel_check.py" in plan
+    # The pytest passes come last: the run ends with their summary.
+    assert plan.index("tools/wheel_check.py") < plan.index("bin/pytest")
+    assert plan.index("mkdocs build") < plan.index("bin/pytest")
