@@ -5,7 +5,8 @@ files and both stores' migrations are read from the installed package. This chec
 distributions (the wheel from the sdist, as `python -m build` does), checks that every file the
 package needs is inside the wheel, installs it into an empty virtualenv in a temporary
 directory, starts `echodash serve` there with a temporary data directory, and asks it for
-/healthz, an API call with a token, a static file and the first-admin page.
+/healthz, API calls with a token, a signed delivery that becomes an event, a static file and
+the first-admin page.
 
     python tools/wheel_check.py [--keep]     # `make wheel-check`
 
@@ -16,6 +17,8 @@ dependencies in pip's cache.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -29,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +56,7 @@ class CheckFailed(Exception):
 
 
 def _step(name: str, started: float) -> None:
-    print(f"wheel-check: {name:<34} {time.monotonic() - started:6.1f} s", flush=True)
+    print(f"wheel-check: {name:<44} {time.monotonic() - started:6.1f} s", flush=True)
 
 
 def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -131,8 +135,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get(url: str, token: str = "") -> tuple[int, str, bytes]:
-    request = urllib.request.Request(url)
+def _get(
+    url: str, token: str = "", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str, bytes]:
+    """GET, or POST when there is a body: (status, content type, body), errors included."""
+    request = urllib.request.Request(url, data=body, headers=headers or {})
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -169,6 +176,41 @@ def serving(echodash: Path, home: Path) -> Iterator[tuple[str, Path]]:
             server.wait()
 
 
+def check_a_delivery(base: str) -> None:
+    """An endpoint made over the API, a delivery signed as GitHub signs it, and its event:
+    the write path, the migrations' tables and a source loaded from its entry point."""
+    as_json = {"Content-Type": "application/json"}
+    wanted = json.dumps({"kind": "github", "name": "wheel-check"}).encode()
+    status, _, body = _get(f"{base}/api/v1/endpoints", TOKEN, wanted, as_json)
+    if status != 201:
+        raise CheckFailed(f"POST /api/v1/endpoints answered {status}: {body!r}")
+    endpoint = json.loads(body)
+    delivery = json.dumps(
+        {"action": "created", "repository": {"full_name": "acme/web"}, "sender": {"login": "ann"}}
+    ).encode()
+    digest = hmac.new(endpoint["secret"].encode(), delivery, hashlib.sha256).hexdigest()
+    headers = {
+        **as_json,
+        "X-GitHub-Event": "star",
+        "X-GitHub-Delivery": str(uuid.uuid4()),
+        "X-Hub-Signature-256": f"sha256={digest}",
+    }
+    receive = endpoint["url"].replace(endpoint["url"].split("/in/")[0], base)
+    status, _, body = _get(receive, body=delivery, headers=headers)
+    if status != 202:
+        raise CheckFailed(f"the signed delivery was answered {status}: {body!r}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        _, _, body = _get(f"{base}/api/v1/events?source=github", TOKEN)
+        titles = [event["title"] for event in json.loads(body)["events"]]
+        if titles:
+            if titles != ["ann starred acme/web"]:
+                raise CheckFailed(f"the delivery became {titles}")
+            return
+        time.sleep(0.1)
+    raise CheckFailed("the delivery was stored but no event came of it within 10 s")
+
+
 def check_server(base: str, log: Path) -> None:
     started = time.monotonic()
     deadline = started + START_TIMEOUT
@@ -192,6 +234,7 @@ def check_server(base: str, log: Path) -> None:
     status, _, _ = _get(f"{base}/api/v1/endpoints")
     if status != 401:
         raise CheckFailed(f"GET /api/v1/endpoints without a token answered {status}, not 401")
+    check_a_delivery(base)
     status, _, body = _get(f"{base}/api/openapi.json", TOKEN)
     if status != 200 or json.loads(body)["info"]["title"] != "EchoDash":
         raise CheckFailed(f"GET /api/openapi.json answered {status}")
@@ -210,7 +253,7 @@ def check_server(base: str, log: Path) -> None:
     status, kind, body = _get(link)
     if status != 200 or not kind.startswith("text/html") or b"<form" not in body:
         raise CheckFailed(f"the first-admin page answered {status} {kind}")
-    _step("serve: API, static file, first-admin page", started)
+    _step("serve: API, a delivery, static, first admin", started)
 
 
 def main() -> int:
