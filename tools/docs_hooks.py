@@ -26,6 +26,8 @@ DOCS = REPO / "docs"
 # Generated pages: where they appear in the site.
 OPENAPI_PAGE = "reference/http-api.md"
 COMMANDS_PAGE = "reference/commands.md"
+# The OpenAPI document itself, next to its page, for code generators.
+OPENAPI_FILE = "reference/openapi.json"
 # Repository files shown on the site live under this folder.
 FILES = "repository"
 
@@ -66,6 +68,7 @@ _SHOWN: dict[str, Path] = {}
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, OPENAPI_PAGE, content=openapi_markdown()))
+    files.append(File.generated(config, OPENAPI_FILE, content=openapi_json()))
     files.append(File.generated(config, COMMANDS_PAGE, content=commands_markdown()))
     _SHOWN.clear()
     for path in _linked_repository_files():
@@ -255,6 +258,12 @@ def _operation(path: str, method: str, operation: dict[str, Any], shared: list[A
     return "\n".join(lines) + "\n"
 
 
+def openapi_json() -> str:
+    from echodash.web.openapi import build_document
+
+    return json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n"
+
+
 def openapi_markdown() -> str:
     from echodash.web.openapi import build_document
 
@@ -310,7 +319,8 @@ def openapi_markdown() -> str:
     out += [
         "## The document itself",
         "",
-        "Fetch it from your server for code generators and API clients:",
+        "[openapi.json](openapi.json) is this version's document, as this page was made from. "
+        "Fetch it from your own server for code generators and API clients:",
         "",
         "```sh",
         'curl -H "Authorization: Bearer $TOKEN" https://hooks.example.com/api/openapi.json',
