@@ -1,4 +1,5 @@
-# EchoDash: `make run` starts it on SQLite, `make test` runs the whole suite.
+# EchoDash: `make run` starts it on SQLite, `make test` runs every check: lint, types, the docs
+# site (`make docs`), the wheel in a clean virtualenv (`make wheel-check`) and the whole suite.
 # Both work on a fresh clone: they create .venv and install what is missing. `make run`
 # installs only what running needs; the test tools come with `make test` (and lint, fmt…).
 PYTHON ?= python3
