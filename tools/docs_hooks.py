@@ -44,7 +44,6 @@ _LANGUAGES = {
     ".py": "python",
     ".service": "ini",
     ".example": "sh",
-    "Caddyfile": "text",
 }
 
 
@@ -278,7 +277,8 @@ def openapi_markdown() -> str:
         "with their parameters and answers.",
         "",
         "Every operation needs an API token (`Authorization: Bearer edk_…`) unless it says "
-        'otherwise. Errors answer `{"error": "…"}` with the status shown.',
+        'otherwise. Errors answer `{"error": "<code>", "detail": "<a sentence>"}` '
+        "([Error](#error)) with the status shown.",
         "",
     ]
     operations = [
@@ -319,8 +319,8 @@ def openapi_markdown() -> str:
     out += [
         "## The document itself",
         "",
-        "[openapi.json](openapi.json) is this version's document, as this page was made from. "
-        "Fetch it from your own server for code generators and API clients:",
+        "[openapi.json](openapi.json) is the document this page was made from. For code "
+        "generators and API clients, fetch it from your own server, which serves its version's:",
         "",
         "```sh",
         'curl -H "Authorization: Bearer $TOKEN" https://hooks.example.com/api/openapi.json',
