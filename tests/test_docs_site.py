@@ -80,3 +80,12 @@ def test_headings_get_the_anchors_github_gives_them() -> None:
     assert github_slug("secret_key / ECHODASH_SECRET_KEY", "-") == "secret_key--echodash_secret_key"
     assert github_slug("`POST /api/v1/endpoints`", "-") == "post-apiv1endpoints"
     assert github_slug("4. Send a test delivery", "-") == "4-send-a-test-delivery"
+
+
+def test_the_sources_overview_links_every_source() -> None:
+    from echodash.sources import source_classes
+
+    overview = (DOCS / "sources" / "index.md").read_text()
+    for kind in source_classes():
+        assert f"]({kind}.md)" in overview, f"docs/sources/index.md does not link {kind}.md"
+        assert f"`{kind}`" in overview, f"docs/sources/index.md does not name the kind {kind}"
