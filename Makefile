@@ -17,7 +17,7 @@ PYTEST_ARGS ?= -n auto
 	dist wheel-check
 # Python code outside the package that ruff checks too (mypy's list is in pyproject.toml).
 LINT_PATHS := src tests bench tools
-# mkdocs prints a notice about its next major version on every build; the build needs none.
+# The Material theme prints a notice about its end of life on every build; CI needs none.
 export NO_MKDOCS_2_WARNING := 1
 
 $(BIN)/python:
