@@ -195,11 +195,36 @@ async def _insert_parsed(
 ) -> list[Event]:
     """Every delivery's events, and their metric facts (from the deliveries' JSON bodies
     in `documents`, incidents by each workspace's label), inside the caller's transaction."""
+    parsed = await _firsts_of_things(conn, parsed)
     saved = await _insert_events_of(conn, parsed)
     deliveries = {d.id: d for d, _ in parsed}
     pairs = [(e, deliveries.get(e.delivery_id or 0)) for e in saved]
     await keep_facts(conn, collect_facts(pairs, documents, incident_labels))
     return saved
+
+
+async def _firsts_of_things(
+    conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+) -> Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]:
+    """The deliveries that are the first of their thing on their endpoint (each now holds
+    it), and those that report no thing; a later delivery of a known thing (a webhook after
+    a backfill, or the other way round) gets no events. Called under the event writers'
+    lock, so two nodes never both take a thing."""
+    things = [(d.endpoint_id, d.thing, d.id) for d, _ in parsed if d.thing is not None]
+    if not things:
+        return parsed
+    taken = {
+        r[0]
+        for r in await conn.fetch(
+            "INSERT INTO delivery_things (endpoint_id, thing, delivery_id) "
+            "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) "
+            "ON CONFLICT DO NOTHING RETURNING delivery_id",
+            [t[0] for t in things],
+            [t[1] for t in things],
+            [t[2] for t in things],
+        )
+    }
+    return [(d, drafts) for d, drafts in parsed if d.thing is None or d.id in taken]
 
 
 async def _insert_events_of(

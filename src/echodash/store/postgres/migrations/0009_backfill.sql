@@ -1,0 +1,33 @@
+-- History read from a tool's API (backfill/): one row per run, with the cursor it resumes
+-- from and the lease of the process working on it. `token_sealed` is the token sealed like
+-- endpoint secrets, forgotten when the run is done.
+CREATE TABLE backfills (
+    id BIGSERIAL PRIMARY KEY,
+    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    provider TEXT NOT NULL,
+    params JSONB NOT NULL,
+    status TEXT NOT NULL,
+    items BIGINT NOT NULL DEFAULT 0,
+    events_added BIGINT NOT NULL DEFAULT 0,
+    duplicates BIGINT NOT NULL DEFAULT 0,
+    error TEXT,
+    cursor JSONB NOT NULL DEFAULT '{}',
+    token_sealed TEXT,
+    background BOOLEAN NOT NULL DEFAULT false,
+    node TEXT,
+    lease_until TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX backfills_endpoint ON backfills (endpoint_id, provider, id);
+
+-- The provider's own id of the thing a delivery reports (a deployment status, a pushed head,
+-- a merged pull request…), per endpoint: the first delivery of a thing gets its events; a
+-- later one of the same thing, webhook or backfill in either order, gets none.
+CREATE TABLE delivery_things (
+    endpoint_id BIGINT NOT NULL,
+    thing TEXT NOT NULL,
+    delivery_id BIGINT NOT NULL,
+    PRIMARY KEY (endpoint_id, thing)
+);
