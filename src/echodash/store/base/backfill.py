@@ -8,6 +8,7 @@ works on it, so on N nodes one does, and a run whose process died is taken up ag
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,3 +109,8 @@ class BackfillStore(ABC):
     ) -> None:
         """End `node`'s lease on a run: done (its token is forgotten), or failed with a
         reason (a later run of the same request resumes from its cursor)."""
+
+    @abstractmethod
+    async def deliveries_with_events(self, delivery_ids: Sequence[int]) -> int:
+        """How many of these deliveries have events (the others were of things already
+        there, or are not parsed yet)."""

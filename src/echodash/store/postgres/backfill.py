@@ -3,6 +3,7 @@ of N nodes asking at once exactly one gets a run)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -164,3 +165,13 @@ class PgBackfill(PgConnection):
                 node,
             )
         )
+
+    async def deliveries_with_events(self, delivery_ids: Sequence[int]) -> int:
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT count(DISTINCT delivery_id) FROM events "
+                "WHERE delivery_id = ANY($1::bigint[])",
+                list(delivery_ids),
+            )
+        )
+        return int(found or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -166,3 +167,20 @@ class SqliteBackfill(SqliteConnection):
             )
 
         await self._write(fn)
+
+    async def deliveries_with_events(self, delivery_ids: Sequence[int]) -> int:
+        ids = list(delivery_ids)
+
+        def fn(conn: sqlite3.Connection) -> int:
+            found = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found += conn.execute(
+                    "SELECT count(DISTINCT delivery_id) FROM events "
+                    f"WHERE delivery_id IN ({marks})",
+                    chunk,
+                ).fetchone()[0]
+            return found
+
+        return await self._read(fn)
