@@ -87,25 +87,35 @@ def test_one_node_takes_a_background_run_and_another_takes_it_over(
     run(check)
 
 
-def test_the_first_delivery_of_a_thing_gets_the_events(run: Callable[..., Any]) -> None:
+def test_a_thing_has_one_event_across_webhook_and_backfill(run: Callable[..., Any]) -> None:
     async def check(store: Store) -> None:
         endpoint = await endpoint_in(store)
         other = await store.create_endpoint(
             endpoint.workspace_id, "github", "acme/api", "slug-other", {}, "sealed-1"
         )
         draft = EventDraft(type="deployment_status.success", title="deployed")
-        for key in ("webhook-guid", "deployment_status:77", "unrelated"):
-            await store.append_delivery(delivery_of(endpoint, key))
-        await store.append_delivery(delivery_of(other, "elsewhere"))
+        live = (Origin.WEBHOOK, endpoint)
+        sent = [
+            (live, "webhook-guid", "deployment_status:77"),
+            ((Origin.BACKFILL, endpoint), "deployment_status:77", "deployment_status:77"),
+            # A second webhook of the same thing keeps the webhooks' own rule (its own event).
+            (live, "another-guid", "deployment_status:77"),
+            (live, "unrelated", None),
+            ((Origin.WEBHOOK, other), "elsewhere", "deployment_status:77"),
+            # The other order: a backfill first, then the webhook.
+            ((Origin.BACKFILL, endpoint), "deployment_status:88", "deployment_status:88"),
+            (live, "late-guid", "deployment_status:88"),
+        ]
+        for (origin, where), key, _ in sent:
+            await store.append_delivery(replace(delivery_of(where, key), origin=origin))
         pending = await store.pending_deliveries(10)
-        things = ["deployment_status:77", "deployment_status:77", None, "deployment_status:77"]
-        marked = [replace(d, thing=t) for d, t in zip(pending, things, strict=True)]
+        marked = [replace(d, thing=s[2]) for d, s in zip(pending, sent, strict=True)]
         first = await store.save_events([(marked[0], [draft])])
         rest = await store.save_events([(d, [draft]) for d in marked[1:]])
         assert [e.delivery_id for e in first] == [pending[0].id]
-        # The second of the thing on the endpoint has none; no thing, or another endpoint: kept.
-        assert [e.delivery_id for e in rest] == [pending[2].id, pending[3].id]
+        assert [e.delivery_id for e in rest] == [pending[i].id for i in (2, 3, 4, 5)]
         assert await store.pending_deliveries(10) == []
+        assert await store.deliveries_with_events([d.id for d in pending]) == 5
 
     run(check)
 

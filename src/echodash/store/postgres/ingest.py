@@ -206,25 +206,39 @@ async def _insert_parsed(
 async def _firsts_of_things(
     conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
 ) -> Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]:
-    """The deliveries that are the first of their thing on their endpoint (each now holds
-    it), and those that report no thing; a later delivery of a known thing (a webhook after
-    a backfill, or the other way round) gets no events. Called under the event writers'
-    lock, so two nodes never both take a thing."""
-    things = [(d.endpoint_id, d.thing, d.id) for d, _ in parsed if d.thing is not None]
+    """The deliveries that may have events: those that report no thing, the first of their
+    thing on their endpoint (each now holds it), and those not of the other path than the
+    first (a backfilled delivery of a thing a webhook reported gets none, nor does a webhook
+    of a thing a backfill brought). Called under the event writers' lock."""
+    things = [d for d, _ in parsed if d.thing is not None]
     if not things:
         return parsed
-    taken = {
-        r[0]
+    await conn.execute(
+        "INSERT INTO delivery_things (endpoint_id, thing, delivery_id, backfilled) "
+        "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::boolean[]) "
+        "ON CONFLICT DO NOTHING",
+        [d.endpoint_id for d in things],
+        [d.thing for d in things],
+        [d.id for d in things],
+        [d.origin is Origin.BACKFILL for d in things],
+    )
+    held = {
+        (r[0], r[1]): r[2]
         for r in await conn.fetch(
-            "INSERT INTO delivery_things (endpoint_id, thing, delivery_id) "
-            "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) "
-            "ON CONFLICT DO NOTHING RETURNING delivery_id",
-            [t[0] for t in things],
-            [t[1] for t in things],
-            [t[2] for t in things],
+            "SELECT t.endpoint_id, t.thing, t.backfilled FROM delivery_things t "
+            "JOIN unnest($1::bigint[], $2::text[]) AS k(endpoint_id, thing) "
+            "ON t.endpoint_id = k.endpoint_id AND t.thing = k.thing",
+            [d.endpoint_id for d in things],
+            [d.thing for d in things],
         )
     }
-    return [(d, drafts) for d, drafts in parsed if d.thing is None or d.id in taken]
+    return [
+        (d, drafts)
+        for d, drafts in parsed
+        if d.thing is None
+        or held.get((d.endpoint_id, d.thing), d.origin is Origin.BACKFILL)
+        == (d.origin is Origin.BACKFILL)
+    ]
 
 
 async def _insert_events_of(

@@ -166,12 +166,22 @@ def _save_delivery_events(
 
 
 def _first_of_thing(conn: sqlite3.Connection, delivery: StoredDelivery) -> bool:
-    """Whether `delivery` is the first of its thing on its endpoint (and now holds it)."""
+    """Whether `delivery` may have events: the first of its thing on its endpoint (it now
+    holds it), or not the other path's (a webhook after webhooks, a backfill after a
+    backfill: their own dedup stands)."""
+    mine = int(delivery.origin is Origin.BACKFILL)
     taken: int = conn.execute(
-        "INSERT OR IGNORE INTO delivery_things (endpoint_id, thing, delivery_id) VALUES (?, ?, ?)",
-        (delivery.endpoint_id, delivery.thing, delivery.id),
+        "INSERT OR IGNORE INTO delivery_things (endpoint_id, thing, delivery_id, backfilled) "
+        "VALUES (?, ?, ?, ?)",
+        (delivery.endpoint_id, delivery.thing, delivery.id, mine),
     ).rowcount
-    return taken == 1
+    if taken == 1:
+        return True
+    held = conn.execute(
+        "SELECT backfilled FROM delivery_things WHERE endpoint_id = ? AND thing = ?",
+        (delivery.endpoint_id, delivery.thing),
+    ).fetchone()
+    return held is None or int(held[0]) == mine
 
 
 def _insert_event(

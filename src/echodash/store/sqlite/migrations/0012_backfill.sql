@@ -24,11 +24,13 @@ CREATE TABLE backfills (
 CREATE INDEX backfills_endpoint ON backfills (endpoint_id, provider, id);
 
 -- The provider's own id of the thing a delivery reports (a deployment status, a pushed head,
--- a merged pull request…), per endpoint: the first delivery of a thing gets its events; a
--- later one of the same thing, webhook or backfill in either order, gets none.
+-- a merged pull request…), per endpoint, and whether the first delivery of it came from a
+-- backfill: a backfilled delivery of a thing a webhook reported gets no events, nor does a
+-- webhook of a thing a backfill brought (webhooks among themselves keep their own dedup).
 CREATE TABLE delivery_things (
     endpoint_id INTEGER NOT NULL,
     thing TEXT NOT NULL,
     delivery_id INTEGER NOT NULL,
+    backfilled INTEGER NOT NULL,
     PRIMARY KEY (endpoint_id, thing)
 ) WITHOUT ROWID;
