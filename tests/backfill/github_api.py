@@ -79,6 +79,7 @@ class FakeGitHub:
     # "drop", "hold" (wait until `release` is set, then answer), "fail" (502, kept).
     faults: dict[str, list[str]] = field(default_factory=dict)
     failing_after: int | None = None  # every request after this many answers 502
+    max_per_page: int = 100  # GitHub's cap; smaller, for more pages
     requests: list[str] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)
@@ -172,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, document, headers)
 
     def _page(self, path: str, query: dict[str, str], document: Any) -> tuple[Any, str]:
-        per_page = int(query.get("per_page", "30"))
+        per_page = min(int(query.get("per_page", "30")), self.server.api.max_per_page)
         page = int(query.get("page", "1"))
         listed = document["commits"] if isinstance(document, dict) else document
         last = max(1, -(-len(listed) // per_page))

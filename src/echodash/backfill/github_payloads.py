@@ -153,7 +153,7 @@ def issue_changes(issue: dict[str, Any], repo: dict[str, Any], since: datetime) 
     found = []
     opened, closed = when(issue.get("created_at")), when(issue.get("closed_at"))
     if opened is not None and opened >= since:
-        shown = {**issue, "state": "open", "closed_at": None}
+        shown = {**issue, "state": "open", "closed_at": None, "updated_at": issue["created_at"]}
         document = {"action": "opened", "issue": shown, "repository": repo}
         found.append(item("issues", {**document, "sender": issue.get("user")}, opened))
     if closed is not None and closed >= since and issue.get("state") == "closed":
