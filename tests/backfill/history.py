@@ -145,25 +145,26 @@ def github_history() -> FakeGitHub:
 
 
 def equivalent_webhooks(repo: str) -> list[tuple[str, bytes]]:
-    """The signed deliveries that report the same DORA facts as the history, for `repo`."""
+    """The signed deliveries that report the same DORA facts as the history, for `repo`
+    (deployment ids are GitHub-wide: the twin's are its own)."""
     c = COMMITTED
     return [
         (
             "push",
             push(repo, SHA[4], T0 + 2 * HOUR + 5 * MINUTE, [(SHA[3], c[3]), (SHA[4], c[4])]),
         ),
-        ("deployment_status", deployment_webhook(repo, 101, SHA[4], T0 + 3 * HOUR + 10 * MINUTE)),
+        ("deployment_status", deployment_webhook(repo, 201, SHA[4], T0 + 3 * HOUR + 10 * MINUTE)),
         (
             "push",
             push(repo, SHA[6], T0 + DAY + 2 * HOUR + 5 * MINUTE, [(SHA[5], c[5]), (SHA[6], c[6])]),
         ),
         (
             "deployment_status",
-            deployment_webhook(repo, 103, SHA[6], T0 + DAY + 3 * HOUR + 5 * MINUTE, "staging"),
+            deployment_webhook(repo, 203, SHA[6], T0 + DAY + 3 * HOUR + 5 * MINUTE, "staging"),
         ),
         (
             "deployment_status",
-            deployment_webhook(repo, 104, SHA[6], T0 + DAY + 4 * HOUR + 15 * MINUTE),
+            deployment_webhook(repo, 204, SHA[6], T0 + DAY + 4 * HOUR + 15 * MINUTE),
         ),
         ("issues", incident(repo, "opened", INCIDENT_OPENED, None)),
         ("issues", incident(repo, "closed", INCIDENT_OPENED, INCIDENT_CLOSED)),
@@ -174,17 +175,19 @@ def _commit_times() -> list[str]:
     return [c["commit"]["author"]["date"].replace("Z", "+00:00") for c in github_history().commits]
 
 
-def live_status(api: FakeGitHub, number: int) -> bytes:
-    """The deployment_status webhook GitHub sends for deployment `number`'s status."""
+def live_status(api: FakeGitHub, number: int, status_id: int | None = None) -> bytes:
+    """The deployment_status webhook GitHub sends for deployment `number`'s (latest) status,
+    or for a new one like it with `status_id`."""
     deployed, statuses = next((d, s) for d, s in api.deployments if d["id"] == number)
+    reported = {**statuses[0], **({"id": status_id} if status_id else {})}
     document = fixture("deployment_status/payload.json")
-    document.update(deployment=deployed, deployment_status=statuses[0], repository=api.repo)
+    document.update(deployment=deployed, deployment_status=reported, repository=api.repo)
     return json.dumps(document).encode()
 
 
 def live_push(api: FakeGitHub, head: int, commits: list[int], at: datetime) -> bytes:
     """The push webhook of commits `commits` with `head` on top, as GitHub sends it."""
-    document = json.loads(push(REPO, SHA[head], at, []))
+    document = json.loads(push(REPO, SHA[head], at, [(SHA[head], COMMITTED[head])]))
     document["repository"] = {**api.repo, "pushed_at": int(at.timestamp())}
     shaped = [
         {

@@ -28,6 +28,7 @@ from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
 from echodash.crypto import SecretBox
 from echodash.store.base import BackfillProgress, Store
+from echodash.store.base.backfill import FAILED
 
 
 @click.group()
@@ -74,6 +75,21 @@ def github(
     sys.exit(1)
 
 
+def _abandoned(node: str) -> bool:
+    """Whether `node` is a run of this command on this machine whose process is gone."""
+    prefix = f"cli-{socket.gethostname()}-"
+    pid = node.removeprefix(prefix)
+    if not node.startswith(prefix) or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 async def _run(
     store: Store,
     box: SecretBox,
@@ -96,6 +112,11 @@ async def _run(
     elif run.items:
         console.print(f"Resuming backfill {run.id} ({run.items:,} items read before).")
     claimed = await store.claim_backfill(node, LEASE, run.id)
+    if claimed is None and run.node is not None and _abandoned(run.node):
+        # A run of this command on this machine died (killed, the machine slept): no need
+        # to wait for its lease to run out.
+        await store.finish_backfill(run.id, run.node, FAILED, "interrupted")
+        claimed = await store.claim_backfill(node, LEASE, run.id)
     if claimed is None:
         raise click.ClickException(f"backfill {run.id} is running elsewhere right now")
     settings = await store.get_metric_settings(target.workspace_id)
