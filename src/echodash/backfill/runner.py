@@ -10,6 +10,7 @@ their metric facts count like any others.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from echodash.bus.memory import MemoryBus
 from echodash.events import Delivery, Origin
 from echodash.pipeline.processor import Processor
 from echodash.store.base import BackfillProgress, BackfillRun, Store
-from echodash.store.base.backfill import DONE, FAILED
+from echodash.store.base.backfill import DONE, FAILED, RUNNING
 
 log = logging.getLogger("echodash.backfill")
 
@@ -88,8 +89,21 @@ async def run_backfill(
     as always); the command line parses with its own."""
     progress = BackfillProgress(run.cursor, run.items, run.events_added, run.duplicates)
     processor = processor or Processor(store, MemoryBus())
+    held = asyncio.Event()  # set when the lease was lost (to another process)
+
+    async def keep_lease() -> None:
+        # A page can take long (a rate limit waited out): the lease is renewed meanwhile.
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 4)
+            if not await store.save_backfill_progress(run.id, node, progress, lease):
+                held.set()
+                return
+
+    heartbeat = asyncio.create_task(keep_lease())
     try:
         async for page in reader.pages(dict(run.cursor)):
+            if held.is_set():
+                raise LeaseLost("another process took this backfill over")
             added, duplicates = await _store_page(store, processor, run, page)
             progress = BackfillProgress(
                 page.cursor,
@@ -106,9 +120,16 @@ async def run_backfill(
     except (BackfillError, ValueError) as exc:
         await store.finish_backfill(run.id, node, FAILED, str(exc))
         return Outcome(run, progress, False, str(exc))
+    except asyncio.CancelledError:
+        # The server stops: the run stays running, free for the next node (or start) to
+        # take up from its cursor.
+        await asyncio.shield(store.finish_backfill(run.id, node, RUNNING))
+        raise
     except BaseException:
-        # Interrupted (Ctrl-C, shutdown) or a bug: the cursor stands, the next run resumes.
+        # Interrupted (Ctrl-C) or a bug: the cursor stands, the next run resumes.
         await store.finish_backfill(run.id, node, FAILED, "interrupted; resume to continue")
         raise
+    finally:
+        heartbeat.cancel()
     await store.finish_backfill(run.id, node, DONE)
     return Outcome(run, progress, True)
