@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +182,6 @@ def test_a_run_held_by_a_live_process_is_not_taken(store: Store) -> None:
             )
             assert await store.claim_backfill("node-a", LEASE, run.id) is not None
             assert await store.claim_backfill("node-b", LEASE, run.id) is None
-            assert replace(run, status="x").id == run.id
         finally:
             await store.close()
 
