@@ -63,11 +63,11 @@ async def _store_page(
     store: Store, processor: Processor, run: BackfillRun, page: Page
 ) -> tuple[int, int]:
     """(events added, duplicates) for the page, all of it parsed when this returns."""
-    added: list[int] = []
-    for item in page.items:
-        result = await store.append_delivery(_delivery(run, item))
-        if not result.duplicate:
-            added.append(result.delivery_id)
+    # Appended together: the store commits them in one group, not one commit each.
+    results = await asyncio.gather(
+        *(store.append_delivery(_delivery(run, item)) for item in page.items)
+    )
+    added = [r.delivery_id for r in results if not r.duplicate]
     while await processor.process_pending():
         pass
     with_events = await store.deliveries_with_events(added) if added else 0
