@@ -1,6 +1,6 @@
 """`echodash backfill github` against a local GitHub API, next to a real server: killed
 half-way it resumes; its DORA numbers are those of the equivalent signed webhooks; live
-webhooks before and after it for the same things leave one event per thing; a rule that
+webhooks before, during and after it for the same things leave one event per thing; a rule that
 matches the backfilled deployments fires nothing; a second run adds nothing."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from tests.backfill.github_api import REPO, GitHubApiServer
 from tests.backfill.history import (
     DAY,
     HOUR,
+    INCIDENT_CLOSED,
+    INCIDENT_OPENED,
     ITEMS,
     MINUTE,
     SINCE,
@@ -77,6 +79,10 @@ def test_backfill_resumes_matches_webhooks_and_merges_with_them(server: Server) 
             stderr=subprocess.PIPE,
         )
         assert history.held.wait(30), first.communicate(timeout=5)
+        # A live webhook during the backfill, for a thing it reads later: the incident closed.
+        closing = incident(REPO, "closed", INCIDENT_OPENED, INCIDENT_CLOSED)
+        send_github(server, web, [("issues", closing)])
+        server.wait_for_events(1, endpoint=web["id"], type="issues.closed")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         history.release.set()
@@ -101,6 +107,7 @@ def test_backfill_resumes_matches_webhooks_and_merges_with_them(server: Server) 
         assert origins[("deployment_status", "webhook")] == 1
         assert origins[("push", "webhook")] == 1
         assert origins[("deployment_status", "backfill")] == 4
+        assert origins[("issues", "webhook")] == 1  # the closing sent during the backfill
 
         # The same DORA numbers as the equivalent webhooks (sent for acme/twin).
         send_github(server, twin, equivalent_webhooks("acme/twin"))
