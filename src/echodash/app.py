@@ -18,6 +18,7 @@ from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
 from echodash.custom_intake import CustomIntake
 from echodash.digest.job import DigestJob
+from echodash.jobs.backfill import BackfillJob
 from echodash.jobs.relabel import IncidentRelabel
 from echodash.jobs.retention import RetentionJob
 from echodash.jobs.runner import JobRunner
@@ -136,6 +137,7 @@ async def start_services(settings: Settings) -> Services:
     await bus.start()
     box = SecretBox.from_setting_or_file(settings.secret_key, settings.data_dir)
     telemetry = Telemetry()
+    processor = Processor(store, bus, telemetry)
     svc = Services(
         settings=settings,
         store=store,
@@ -143,14 +145,18 @@ async def start_services(settings: Settings) -> Services:
         fanout=fanout,
         box=box,
         directory=EndpointDirectory(store, box),
-        processor=Processor(store, bus, telemetry),
+        processor=processor,
         telemetry=telemetry,
         limiter=RateLimiter(settings.rate_limit),
         deadlines=RequestDeadlines(settings.request_deadline),
         rejections=RejectionTally(store),
         jobs=JobRunner(
             store,
-            [RetentionJob(settings.retention_interval), DigestJob(settings)],
+            [
+                RetentionJob(settings.retention_interval),
+                DigestJob(settings),
+                BackfillJob(processor, box, settings.node),
+            ],
             settings.node,
         ),
         custom=CustomIntake(store),

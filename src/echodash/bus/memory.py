@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from echodash.bus.base import Bus, BusListener, Subscription
-from echodash.events import Event
+from echodash.events import Event, Origin
 
 DEFAULT_BACKLOG = 10_000
 
@@ -71,6 +71,12 @@ class MemoryBus(Bus):
         self._listeners.append(listener)
 
     def publish(self, events: Sequence[Event]) -> None:
+        # History read from a tool's API is not news: it sits at its own time in the feed,
+        # and live viewers are not shown it as new.
+        if any(e.origin is Origin.BACKFILL for e in events):
+            events = [e for e in events if e.origin is not Origin.BACKFILL]
+            if not events:
+                return
         for subscriber in list(self._subscribers):
             for event in events:
                 if event.workspace_id == subscriber.workspace_id:

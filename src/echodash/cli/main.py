@@ -10,6 +10,7 @@ import click
 
 from echodash import __version__
 from echodash.cli.alerts import alerts
+from echodash.cli.backfill import backfill
 from echodash.cli.context import data_dir_option, settings_from, with_open_store
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
@@ -106,6 +107,7 @@ async def _nothing(store: Store, box: SecretBox) -> None:
 
 
 cli.add_command(endpoints)
+cli.add_command(backfill)
 cli.add_command(events)
 cli.add_command(tokens)
 cli.add_command(users)

@@ -138,7 +138,10 @@ class Processor:
     ) -> list[tuple[StoredDelivery, Sequence[EventDraft]]]:
         sources = await self._sources_for(pending)
         parsed: list[tuple[StoredDelivery, Sequence[EventDraft]]] = [
-            (d, [_without_replay_tag(x) for x in parse_delivery(sources.get(d.endpoint_id), d)])
+            (
+                _with_thing(sources.get(d.endpoint_id), d),
+                [_without_replay_tag(x) for x in parse_delivery(sources.get(d.endpoint_id), d)],
+            )
             for d in pending
         ]
         try:
@@ -194,6 +197,18 @@ class Processor:
             if self.on_events is not None:
                 self.on_events()
         return events
+
+
+def _with_thing(source: Source | None, delivery: StoredDelivery) -> StoredDelivery:
+    """The delivery with the id of the thing it reports, when its sender names one."""
+    if source is None:
+        return delivery
+    try:
+        thing = source.thing_id(delivery.headers, delivery.body)
+    except Exception:
+        log.exception("%s could not name the thing of delivery %s", delivery.source, delivery.id)
+        return delivery
+    return delivery if thing is None else replace(delivery, thing=thing[:300])
 
 
 def _without_replay_tag(draft: EventDraft) -> EventDraft:

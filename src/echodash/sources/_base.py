@@ -150,6 +150,12 @@ class Source(ABC):
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         """The sender's unique id for this delivery (the dedup key), if it sends one."""
 
+    def thing_id(self, headers: Headers, body: bytes) -> str | None:
+        """The sender's own id for the thing this delivery reports (a deployment status, a
+        merged pull request), the same in its webhook and in what a backfill builds from its
+        API: one event per thing on an endpoint, whichever comes first. None: no such id."""
+        return None
+
     def generate_secret(self) -> str:
         """A strong secret for a new endpoint, in the form this sender expects."""
         return _secrets.token_urlsafe(32)

@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from echodash.web import health, ingest, source_assets
 from echodash.web.api import (
     alerts,
+    backfill,
     custom,
     endpoints,
     events,
@@ -73,6 +74,8 @@ routes = [
         DELETE=endpoints.delete_endpoint,
     ),
     methods("/api/v1/endpoints/{endpoint_id}/secrets", POST=endpoints.add_secret),
+    methods("/api/v1/endpoints/{endpoint_id}/backfill", POST=backfill.start),
+    methods("/api/v1/backfills/{backfill_id}", GET=backfill.progress),
     methods("/api/v1/events", GET=events.list_events, POST=custom.create_events),
     methods("/api/v1/events/{event_id}", GET=events.get_event),
     methods("/api/v1/events/{event_id}/replay", POST=events.replay_event),
@@ -151,6 +154,7 @@ routes = [
     methods("/sources/new", GET=sources.new_source, POST=sources.create_source),
     methods("/sources/{endpoint_id}", GET=sources.source_detail),
     methods("/sources/{endpoint_id}/rotate", POST=sources.rotate_secret),
+    methods("/sources/{endpoint_id}/backfill", POST=sources.import_history),
     methods("/sources/{endpoint_id}/delete", POST=sources.delete_source),
     # Settings pages (anchor: settings routes)
     methods("/settings", GET=settings_views.workspace_settings),

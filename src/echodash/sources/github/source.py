@@ -7,6 +7,7 @@ from typing import Any
 from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
 from echodash.sources.github import (
+    things,
     titles,
     titles_admin,
     titles_checks,
@@ -83,6 +84,9 @@ class GitHubSource(Source):
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         value = headers.get("x-github-delivery")
         return (value.strip() or None) if isinstance(value, str) else None
+
+    def thing_id(self, headers: Headers, body: bytes) -> str | None:
+        return things.thing_id(_event_name(headers), body)
 
     def read(self, headers: Headers, body: bytes) -> Payload | None:
         document = _document(headers, body)

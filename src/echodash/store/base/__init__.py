@@ -39,6 +39,12 @@ from echodash.store.base.alerts import (
     RuleRecord,
     TimelineEntry,
 )
+from echodash.store.base.backfill import (
+    BACKFILL_STATUSES,
+    BackfillProgress,
+    BackfillRun,
+    BackfillStore,
+)
 from echodash.store.base.endpoints import (
     EndpointChanges,
     EndpointRecord,
@@ -71,6 +77,7 @@ PARTS: dict[str, type[ABC]] = {
     "portable": PortableStore,
     "alerts": AlertStore,
     "metrics": MetricStore,
+    "backfill": BackfillStore,
 }
 
 
@@ -84,12 +91,14 @@ class Store(
     PortableStore,
     AlertStore,
     MetricStore,
+    BackfillStore,
     ABC,
 ):
     """Durable storage of endpoints, deliveries, events and alerts for all workspaces."""
 
 
 __all__ = [
+    "BACKFILL_STATUSES",
     "MAX_ALERT_EVENTS",
     "OPEN_STATUSES",
     "PARTS",
@@ -103,6 +112,9 @@ __all__ = [
     "AppendResult",
     "Attempt",
     "AttemptRecord",
+    "BackfillProgress",
+    "BackfillRun",
+    "BackfillStore",
     "EmailTakenError",
     "EndpointChanges",
     "EndpointRecord",

@@ -25,6 +25,10 @@ class StoredDelivery(Delivery):
 
     id: int = 0
     duplicates: int = 0
+    # The provider's own id of the thing it reports (Source.thing_id), set when it is parsed:
+    # of the deliveries of one thing on an endpoint, webhook or backfill, only the first
+    # one processed gets events.
+    thing: str | None = None
 
 
 # What the processor does with a batch of stored deliveries: each one's event drafts.

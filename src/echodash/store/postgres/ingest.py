@@ -195,11 +195,50 @@ async def _insert_parsed(
 ) -> list[Event]:
     """Every delivery's events, and their metric facts (from the deliveries' JSON bodies
     in `documents`, incidents by each workspace's label), inside the caller's transaction."""
+    parsed = await _firsts_of_things(conn, parsed)
     saved = await _insert_events_of(conn, parsed)
     deliveries = {d.id: d for d, _ in parsed}
     pairs = [(e, deliveries.get(e.delivery_id or 0)) for e in saved]
     await keep_facts(conn, collect_facts(pairs, documents, incident_labels))
     return saved
+
+
+async def _firsts_of_things(
+    conn: Conn, parsed: Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]
+) -> Sequence[tuple[StoredDelivery, Sequence[EventDraft]]]:
+    """The deliveries that may have events: those that report no thing, the first of their
+    thing on their endpoint (each now holds it), and those not of the other path than the
+    first (a backfilled delivery of a thing a webhook reported gets none, nor does a webhook
+    of a thing a backfill brought). Called under the event writers' lock."""
+    things = [d for d, _ in parsed if d.thing is not None]
+    if not things:
+        return parsed
+    await conn.execute(
+        "INSERT INTO delivery_things (endpoint_id, thing, delivery_id, backfilled) "
+        "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::boolean[]) "
+        "ON CONFLICT DO NOTHING",
+        [d.endpoint_id for d in things],
+        [d.thing for d in things],
+        [d.id for d in things],
+        [d.origin is Origin.BACKFILL for d in things],
+    )
+    held = {
+        (r[0], r[1]): r[2]
+        for r in await conn.fetch(
+            "SELECT t.endpoint_id, t.thing, t.backfilled FROM delivery_things t "
+            "JOIN unnest($1::bigint[], $2::text[]) AS k(endpoint_id, thing) "
+            "ON t.endpoint_id = k.endpoint_id AND t.thing = k.thing",
+            [d.endpoint_id for d in things],
+            [d.thing for d in things],
+        )
+    }
+    return [
+        (d, drafts)
+        for d, drafts in parsed
+        if d.thing is None
+        or held.get((d.endpoint_id, d.thing), d.origin is Origin.BACKFILL)
+        == (d.origin is Origin.BACKFILL)
+    ]
 
 
 async def _insert_events_of(

@@ -149,6 +149,9 @@ def _save_delivery_events(
         if not claimed:
             conn.execute("RELEASE delivery")
             return []  # another worker got there first: its events stand
+        if delivery.thing is not None and not _first_of_thing(conn, delivery):
+            conn.execute("RELEASE delivery")
+            return []  # the same thing came before (as a webhook or from a backfill)
         events = [_insert_event(conn, delivery, draft) for draft in drafts]
     except BaseException as exc:
         if is_store_error(exc):
@@ -160,6 +163,25 @@ def _save_delivery_events(
         return [_insert_event(conn, delivery, unstorable_draft(delivery, exc))]
     conn.execute("RELEASE delivery")
     return events
+
+
+def _first_of_thing(conn: sqlite3.Connection, delivery: StoredDelivery) -> bool:
+    """Whether `delivery` may have events: the first of its thing on its endpoint (it now
+    holds it), or not the other path's (a webhook after webhooks, a backfill after a
+    backfill: their own dedup stands)."""
+    mine = int(delivery.origin is Origin.BACKFILL)
+    taken: int = conn.execute(
+        "INSERT OR IGNORE INTO delivery_things (endpoint_id, thing, delivery_id, backfilled) "
+        "VALUES (?, ?, ?, ?)",
+        (delivery.endpoint_id, delivery.thing, delivery.id, mine),
+    ).rowcount
+    if taken == 1:
+        return True
+    held = conn.execute(
+        "SELECT backfilled FROM delivery_things WHERE endpoint_id = ? AND thing = ?",
+        (delivery.endpoint_id, delivery.thing),
+    ).fetchone()
+    return held is None or int(held[0]) == mine
 
 
 def _insert_event(

@@ -15,6 +15,7 @@ from echodash.sources import Guide, source_classes
 from echodash.sources.notion import VERIFICATION_TYPE
 from echodash.store.base import EndpointRecord, EventFilter
 from echodash.web import present
+from echodash.web.backfill_start import CannotStart, can_backfill, start_backfill
 from echodash.web.once import cleared, show_once, take_once
 from echodash.web.pages import page, require_viewer
 from echodash.web.params import parse_id
@@ -193,6 +194,35 @@ async def rotate_secret(request: Request) -> Response:
     return _to_detail(request, viewer, updated, plain, "rotated")
 
 
+async def import_history(request: Request) -> Response:
+    """Import history: a background backfill of the tool's API, its progress on this page."""
+    viewer = await require_viewer(request)
+    viewer.require_admin("import history")
+    form = await viewer_form(request, viewer)
+    record = await _owned(request, viewer)
+    try:
+        run = await start_backfill(
+            services(request),
+            record,
+            form.get("repo", "").strip() or None,
+            form.get("since", "").strip() or None,
+            form.get("api_url", "").strip() or None,
+            form.get("token", "").strip() or None,
+        )
+    except CannotStart as exc:
+        raise ApiError(400, "cannot_start", str(exc)) from None
+    return see_other(f"/sources/{record.id}?backfill={run.id}")
+
+
+async def _backfill_shown(request: Request, viewer: Viewer, record: EndpointRecord) -> Any:
+    """The import this page follows (`?backfill=ID`, one of this endpoint's), if any."""
+    wanted = parse_id(request.query_params.get("backfill", ""))
+    if wanted is None:
+        return None
+    run = await services(request).store.get_backfill(viewer.workspace_id, wanted)
+    return run if run is not None and run.endpoint_id == record.id else None
+
+
 async def delete_source(request: Request) -> Response:
     viewer = await require_viewer(request)
     viewer.require_admin("add, rotate or delete endpoints")
@@ -259,6 +289,8 @@ async def _detail(
         refusals=await svc.store.refusals(viewer.workspace_id, record.id, REFUSALS_LISTED),
         day_total=sum(counts),
         rows=[present.row(e) for e in recent],
+        can_backfill=can_backfill(record.kind),
+        backfill=await _backfill_shown(request, viewer, record),
         secrets=[
             {
                 "position": i + 1,

@@ -1,0 +1,67 @@
+"""The providers a backfill can read, and how a run's reader is built from what it keeps.
+
+A provider is a function from (run, token, clock) to its HistoryReader and the client to close
+afterwards: the runner, the command line and the server's job know nothing more of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from echodash import __version__
+from echodash.backfill.base import Clock, HistoryReader, parse_since
+from echodash.backfill.github import GitHubHistory
+from echodash.backfill.http import ApiClient
+from echodash.metrics.settings import MetricSettings
+from echodash.store.base import BackfillRun
+
+GITHUB_API = "https://api.github.com"
+_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+
+
+@dataclass
+class Reading:
+    reader: HistoryReader
+    client: ApiClient
+
+
+Build = Callable[..., Reading]
+
+
+def github_params(repo: str | None, since: str | None, api_url: str | None) -> dict[str, Any]:
+    """A GitHub run's parameters as kept (and matched, to resume); ValueError if unusable."""
+    if not repo or not _REPO.fullmatch(repo):
+        raise ValueError("repo must be OWNER/NAME")
+    url = (api_url or GITHUB_API).rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("api_url must be an http(s) URL")
+    return {"repo": repo, "since": (since or "90d").strip(), "api_url": url}
+
+
+def github_reader(
+    run: BackfillRun,
+    token: str | None,
+    clock: Clock,
+    settings: MetricSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Reading:
+    assert run.created_at is not None
+    since = parse_since(run.params.get("since"), 90, run.created_at)
+    headers = {
+        "accept": "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": f"EchoDash/{__version__} (backfill)",
+    }
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    client = ApiClient(run.params["api_url"], headers, clock, transport=transport)
+    production = re.compile(settings.production)
+    return Reading(GitHubHistory(client, run.params["repo"], since, production), client)
+
+
+PROVIDERS: dict[str, Build] = {"github": github_reader}

@@ -1,0 +1,155 @@
+"""`echodash backfill github`: history from a tool's API, as if its webhooks had been there.
+
+Opens the store directly (like the other commands); a run stopped early (exit 1) is resumed by
+the next run of the same command, from the cursor kept in the store.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from echodash.backfill.base import Page, RealClock, parse_since
+from echodash.backfill.providers import github_params, github_reader
+from echodash.backfill.runner import LEASE, Outcome, run_backfill
+from echodash.cli.context import settings_from, with_open_store
+from echodash.cli.import_jsonl import find_target
+from echodash.crypto import SecretBox
+from echodash.events import utcnow
+from echodash.store.base import BackfillProgress, Store
+from echodash.store.base.backfill import FAILED
+
+
+@click.group()
+def backfill() -> None:
+    """Import history from a tool's API (deployments, changes, incidents…)."""
+
+
+@backfill.command("github")
+@click.option("--endpoint", required=True, help="The GitHub endpoint (id or slug) to fill.")
+@click.option("--repo", required=True, help="OWNER/NAME of the repository.")
+@click.option("--since", default=None, help="How far back: 90d (default) or an ISO date.")
+@click.option("--api-url", default=None, help="API root [default https://api.github.com].")
+@click.option("--token", default=None, help="A GitHub token [env GITHUB_TOKEN].")
+@click.pass_context
+def github(
+    ctx: click.Context,
+    endpoint: str,
+    repo: str,
+    since: str | None,
+    api_url: str | None,
+    token: str | None,
+) -> None:
+    """Deployments, the commits they shipped, merged pull requests, workflow runs, releases
+    and issues of REPO, into ENDPOINT's feed and metrics."""
+    settings = settings_from(ctx)
+    try:
+        params = github_params(repo, since, api_url)
+        parse_since(params["since"], 90, utcnow())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    token = token or os.environ.get("GITHUB_TOKEN") or None
+    console = Console(stderr=True)
+    if token is None:
+        console.print("No token (--token or GITHUB_TOKEN): GitHub allows 60 requests an hour.")
+    outcome = with_open_store(
+        settings, lambda store, box: _run(store, box, endpoint, params, token, console)
+    )
+    p = outcome.progress
+    counts = f"{p.items:,} items, {p.events_added:,} events added, {p.duplicates:,} already there"
+    if outcome.done:
+        click.echo(f"Backfill {outcome.run.id} done: {counts}.")
+        return
+    click.echo(f"Backfill {outcome.run.id} stopped early ({counts}): {outcome.error}", err=True)
+    click.echo("Run the same command again to resume where it stopped.", err=True)
+    sys.exit(1)
+
+
+def _abandoned(node: str) -> bool:
+    """Whether `node` is a run of this command on this machine whose process is gone."""
+    prefix = f"cli-{socket.gethostname()}-"
+    pid = node.removeprefix(prefix)
+    if not node.startswith(prefix) or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+async def _run(
+    store: Store,
+    box: SecretBox,
+    endpoint_arg: str,
+    params: dict[str, object],
+    token: str | None,
+    console: Console,
+) -> Outcome:
+    target = await find_target(store, box, None, endpoint_arg)
+    endpoint = target.endpoint
+    assert endpoint is not None
+    if endpoint.kind != "github":
+        raise click.UsageError(f"endpoint {endpoint_arg} is a {endpoint.kind} endpoint")
+    node = f"cli-{socket.gethostname()}-{os.getpid()}"
+    run = await store.resumable_backfill(target.workspace_id, endpoint.id, "github", params)
+    if run is None:
+        run = await store.create_backfill(
+            target.workspace_id, endpoint.id, "github", dict(params), None, False
+        )
+    elif run.items:
+        console.print(f"Resuming backfill {run.id} ({run.items:,} items read before).")
+    claimed = await store.claim_backfill(node, LEASE, run.id)
+    if claimed is None and run.node is not None and _abandoned(run.node):
+        # A run of this command on this machine died (killed, the machine slept): no need
+        # to wait for its lease to run out.
+        await store.finish_backfill(run.id, run.node, FAILED, "interrupted")
+        claimed = await store.claim_backfill(node, LEASE, run.id)
+    if claimed is None:
+        raise click.ClickException(f"backfill {run.id} is running elsewhere right now")
+    settings = await store.get_metric_settings(target.workspace_id)
+    reading = github_reader(claimed, token, RealClock(), settings)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("starting", total=None)
+            stage = {"name": ""}
+
+            def report(progress: BackfillProgress, page: Page) -> None:
+                if page.stage != stage["name"]:
+                    stage["name"] = page.stage
+                    bar.reset(task, total=page.pages)
+                bar.update(
+                    task,
+                    advance=1,
+                    total=page.pages,
+                    description=(
+                        f"{page.stage}: {progress.items:,} items, "
+                        f"{progress.events_added:,} added, {progress.duplicates:,} already there"
+                    ),
+                )
+
+            return await run_backfill(store, claimed, reading.reader, node, report)
+    finally:
+        await reading.client.close()
