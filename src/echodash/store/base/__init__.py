@@ -39,6 +39,7 @@ from echodash.store.base.alerts import (
     RuleRecord,
     TimelineEntry,
 )
+from echodash.store.base.demo import DemoKind, DemoRemoval, DemoStore
 from echodash.store.base.endpoints import (
     EndpointChanges,
     EndpointRecord,
@@ -71,6 +72,7 @@ PARTS: dict[str, type[ABC]] = {
     "portable": PortableStore,
     "alerts": AlertStore,
     "metrics": MetricStore,
+    "demo": DemoStore,
 }
 
 
@@ -84,6 +86,7 @@ class Store(
     PortableStore,
     AlertStore,
     MetricStore,
+    DemoStore,
     ABC,
 ):
     """Durable storage of endpoints, deliveries, events and alerts for all workspaces."""
@@ -103,6 +106,9 @@ __all__ = [
     "AppendResult",
     "Attempt",
     "AttemptRecord",
+    "DemoKind",
+    "DemoRemoval",
+    "DemoStore",
     "EmailTakenError",
     "EndpointChanges",
     "EndpointRecord",

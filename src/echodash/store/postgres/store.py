@@ -10,6 +10,7 @@ from __future__ import annotations
 from echodash.store.base import Store
 from echodash.store.postgres.accounts import PgAccounts
 from echodash.store.postgres.alerts import PgAlerts
+from echodash.store.postgres.demo import PgDemo
 from echodash.store.postgres.endpoints import PgEndpoints
 from echodash.store.postgres.feed import PgFeed
 from echodash.store.postgres.ingest import PgIngest
@@ -30,6 +31,7 @@ class PostgresStore(
     PgPortable,
     PgAlerts,
     PgMetrics,
+    PgDemo,
     Store,
 ):
     def __init__(self, url: str, pool_size: int = 10) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from echodash.store.base import Store
 from echodash.store.sqlite.accounts import SqliteAccounts
 from echodash.store.sqlite.alerts import SqliteAlerts
+from echodash.store.sqlite.demo import SqliteDemo
 from echodash.store.sqlite.endpoints import SqliteEndpoints
 from echodash.store.sqlite.feed import SqliteFeed
 from echodash.store.sqlite.ingest import SqliteIngest
@@ -32,6 +33,7 @@ class SqliteStore(
     SqlitePortable,
     SqliteAlerts,
     SqliteMetrics,
+    SqliteDemo,
     Store,
 ):
     def __init__(self, path: Path, readers: int = 2) -> None:
