@@ -37,7 +37,8 @@ def simulate(seed: int = DEFAULT_SEED, now: datetime | None = None, days: int = 
 class Live:
     """The company's present, a tick at a time (a tick is about 20 seconds): routine events,
     and every `incident_every` ticks a bad deploy of acme/api whose Sentry errors keep coming
-    for a few ticks; the fix follows."""
+    for a few ticks; the fix follows. What happens later than the tick (a change's CI and
+    deploys come minutes after its merge) waits for the tick it is due in."""
 
     def __init__(self, seed: int, started: datetime, incident_every: int = 30) -> None:
         # Seeded by the start too: a restarted trickle sends new ids, never a repeat that
@@ -51,17 +52,26 @@ class Live:
         self.bad: Shipped | None = None
         self.bad_since = 0
         self.customers = 0
+        self.waiting = Company()
+
+    def _due(self, made: Company, now: datetime) -> Company:
+        self.waiting.deliveries += made.deliveries
+        self.waiting.custom += made.custom
+        due = Company([s for s in self.waiting.deliveries if s.at <= now], self.waiting.custom)
+        self.waiting = Company([s for s in self.waiting.deliveries if s.at > now])
+        return due.sorted()
 
     def incident(self, now: datetime) -> Company:
-        """A production deploy of acme/api minutes ago and the errors it causes now."""
+        """A production deploy of acme/api minutes ago and the errors it causes since."""
         company = Company()
         eng = Engineering(self.rng, self.ids, company)
         self.bad = eng.change(
-            "acme/api", now - 9 * MINUTE, timedelta(minutes=50), title="Refactor checkout totals"
+            "acme/api", now - 30 * MINUTE, timedelta(minutes=50), title="Refactor checkout totals"
         )
-        eng.errors(self.bad.at + MINUTE, now, 3)
+        first = min(self.bad.at + MINUTE, now - MINUTE)
+        eng.errors(first, now - 30 * timedelta(seconds=1), 3)
         self.bad_since = self.tick
-        return company.sorted()
+        return self._due(company, now)
 
     def step(self, now: datetime) -> Company:
         """What the company sends in the next tick."""
@@ -71,7 +81,7 @@ class Live:
         eng = Engineering(rng, self.ids, company)
         if self.bad is not None:
             if self.tick - self.bad_since < 6:
-                eng.errors(now - 20 * timedelta(seconds=1), now, rng.randint(1, 2))
+                eng.errors(now - 20 * timedelta(seconds=1), now - 19 * timedelta(seconds=1), 1)
             else:
                 fix = f"Fix checkout after {self.bad.sha[:7]}"
                 eng.change("acme/api", now, timedelta(minutes=30), title=fix)
@@ -79,24 +89,22 @@ class Live:
         elif self.tick % self.incident_every == 0:
             return self.incident(now)
         roll = rng.random()
-        if roll < 0.25:
+        if roll < 0.2:
             eng.change(rng.choice(engineering.REPOS), now, timedelta(hours=rng.uniform(1, 4)))
-        elif roll < 0.4:
+        elif roll < 0.35:
             eng.mention(now)
-        elif roll < 0.5:
+        elif roll < 0.45:
             eng.docs(now)
-        elif roll < 0.6:
+        elif roll < 0.55:
             self.customers += 1
             rev = Revenue(rng, self.ids, company)
             rev.count = 90_000 + self.customers
             rev.customer(now, now + timedelta(seconds=1), (now, now))
         prod = Product(rng, self.ids, company, self.prefix)
         for _ in range(rng.randint(1, 3)):
-            person = f"user_{rng.randrange(900):04d}"
-            prod.event("opened app", person, now)
+            prod.event("opened app", f"user_{rng.randrange(900):04d}", now)
         if rng.random() < 0.2:
-            person = f"live_{self.tick:05d}"
-            prod.event("signup", person, now)
+            prod.event("signup", f"live_{self.tick:05d}", now)
         if rng.random() < 0.1:
             prod.nps(f"user_{rng.randrange(900):04d}", now, False)
-        return company.sorted()
+        return self._due(company, now)

@@ -248,10 +248,12 @@ def day_start(moment: datetime) -> datetime:
 
 def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: datetime) -> None:
     """Ninety days of shipping: one to three changes a working day per repository, lead times
-    of hours (days in the bad week), three incidents in the bad week and one before it."""
+    of hours (days in the bad week); three incidents in the bad week, four quick ones besides."""
     rng = eng.rng
-    incidents = {bad_week.start + 1, bad_week.start + 3, bad_week.start + 5}
-    calm_incident = bad_week.start - 25
+    bad_days = [bad_week.start + 1, bad_week.start + 3, bad_week.start + 5]
+    calm_days = [bad_week.start - 45, bad_week.start - 25, bad_week.start - 10, bad_week.start + 20]
+    # The first acme/api deploy on or after each of these days breaks something.
+    breaking = sorted(d for d in bad_days + calm_days if 0 <= d < days)
     latest = now - 40 * MINUTE
     for d in range(days):
         day = start + d * DAY
@@ -260,7 +262,7 @@ def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: 
         for repo in REPOS:
             count = rng.choice((1, 2, 2, 3)) if workday else (1 if rng.random() < 0.1 else 0)
             hours = sorted(rng.uniform(9.5, 17.0) for _ in range(count))
-            for k, hour in enumerate(hours):
+            for hour in hours:
                 merged = day + timedelta(hours=hour)
                 lead = timedelta(hours=rng.uniform(20, 70) if bad else rng.uniform(0.7, 6))
                 if merged + HOUR > latest:
@@ -276,9 +278,11 @@ def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: 
                 )
                 if rng.random() < 0.35:
                     eng.planning(shipped, title)
-                breaks = repo == "acme/api" and k == 0 and d in (incidents | {calm_incident})
-                if breaks:
-                    recovery = timedelta(hours=rng.uniform(2, 5)) if bad else timedelta(minutes=35)
+                if repo == "acme/api" and breaking and breaking[0] <= d:
+                    breaking.pop(0)
+                    recovery = timedelta(
+                        hours=rng.uniform(1.5, 3) if bad else rng.uniform(0.3, 0.75)
+                    )
                     eng.incident(shipped, recovery, origin_alert=d == bad_week.start + 3)
         if workday:
             for _ in range(rng.randint(1, 3)):
