@@ -279,11 +279,11 @@ def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: 
                 if rng.random() < 0.35:
                     eng.planning(shipped, title)
                 if repo == "acme/api" and breaking and breaking[0] <= d:
-                    breaking.pop(0)
+                    planned = breaking.pop(0)
                     recovery = timedelta(
                         hours=rng.uniform(1.5, 3) if bad else rng.uniform(0.3, 0.75)
                     )
-                    eng.incident(shipped, recovery, origin_alert=d == bad_week.start + 3)
+                    eng.incident(shipped, recovery, origin_alert=planned == bad_week.start + 3)
         if workday:
             for _ in range(rng.randint(1, 3)):
                 at = day + timedelta(hours=rng.uniform(8, 19))
