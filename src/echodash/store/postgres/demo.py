@@ -14,6 +14,12 @@ _RULES = "(" + _MARKED.format("rule") + ")"
 _ENDPOINTS = "(" + _MARKED.format("endpoint") + ")"
 
 
+_EVENTS_OF_DELIVERIES = (
+    "INSERT INTO demo_events SELECT id FROM events WHERE workspace_id = $1 "
+    "AND delivery_id IN (SELECT id FROM demo_deliveries) ON CONFLICT DO NOTHING"
+)
+
+
 def _count(status: str) -> int:
     return int(str(status).rsplit(" ", 1)[-1])
 
@@ -58,12 +64,7 @@ async def _remove(conn: Conn, w: int, now: datetime) -> DemoRemoval:
 
     for table in ("demo_deliveries", "demo_events", "demo_alerts"):
         await conn.execute(f"CREATE TEMP TABLE {table} (id BIGINT PRIMARY KEY) ON COMMIT DROP")
-    await run(
-        f"INSERT INTO demo_alerts SELECT id FROM alerts WHERE workspace_id = $1 "
-        f"AND rule_id IN {_RULES}"
-    )
-    # The demo endpoints' deliveries; its custom events (by key prefix); the feed items of
-    # its rules' alerts (keys `outbox-<item>` and `alert-<id>-<status>`, alerts/feed_items.py).
+    # The demo endpoints' deliveries and its custom events (by key prefix), and their events.
     await run(
         "INSERT INTO demo_deliveries SELECT id FROM deliveries "
         f"WHERE workspace_id = $1 AND endpoint_id IN {_ENDPOINTS} ON CONFLICT DO NOTHING"
@@ -74,19 +75,32 @@ async def _remove(conn: Conn, w: int, now: datetime) -> DemoRemoval:
         "WHERE d.workspace_id = $1 AND d.source = 'custom' "
         "AND left(d.key, length(m.ref)) = m.ref ON CONFLICT DO NOTHING"
     )
+    await run(_EVENTS_OF_DELIVERIES)
+    await run(
+        "INSERT INTO demo_events SELECT id FROM events WHERE workspace_id = $1 AND "
+        f"endpoint_id IN {_ENDPOINTS} ON CONFLICT DO NOTHING"
+    )
+    # The demo rules' alerts, and any alert that only demo events opened (a rule of the
+    # user's watching the demo's deploys); then those alerts' feed items (keys
+    # `outbox-<item>` and `alert-<id>-<status>`, alerts/feed_items.py) and their events.
+    await run(
+        f"INSERT INTO demo_alerts SELECT id FROM alerts WHERE workspace_id = $1 "
+        f"AND rule_id IN {_RULES} ON CONFLICT DO NOTHING"
+    )
+    await run(
+        "INSERT INTO demo_alerts SELECT a.id FROM alerts a WHERE a.workspace_id = $1 "
+        "AND cardinality(a.event_ids) > 0 AND NOT EXISTS (SELECT 1 FROM unnest(a.event_ids) "
+        "AS u(id) WHERE u.id NOT IN (SELECT id FROM demo_events)) ON CONFLICT DO NOTHING"
+    )
     await run(
         "INSERT INTO demo_deliveries SELECT id FROM deliveries "
         "WHERE workspace_id = $1 AND source = 'alerts' AND ("
-        "key IN (SELECT 'outbox-' || id FROM alert_outbox WHERE workspace_id = $1 "
-        f"AND rule_id IN {_RULES}) "
+        "key IN (SELECT 'outbox-' || id FROM alert_outbox "
+        "WHERE alert_id IN (SELECT id FROM demo_alerts)) "
         "OR key IN (SELECT 'alert-' || a.id || '-' || s.status FROM demo_alerts a, "
         "(VALUES ('acknowledged'), ('resolved')) AS s(status))) ON CONFLICT DO NOTHING"
     )
-    await run(
-        "INSERT INTO demo_events SELECT id FROM events WHERE workspace_id = $1 AND "
-        "(delivery_id IN (SELECT id FROM demo_deliveries) OR endpoint_id IN "
-        f"{_ENDPOINTS}) ON CONFLICT DO NOTHING"
-    )
+    await run(_EVENTS_OF_DELIVERIES)
     facts = 0
     for table in FACT_TABLES:
         facts += await run(
@@ -101,6 +115,7 @@ async def _remove(conn: Conn, w: int, now: datetime) -> DemoRemoval:
     await conn.execute("DELETE FROM alert_queue WHERE event_id IN (SELECT id FROM demo_events)")
     alerts = int(await conn.fetchval("SELECT count(*) FROM demo_alerts"))
     for table in ("alert_attempts", "alert_outbox"):
+        await conn.execute(f"DELETE FROM {table} WHERE alert_id IN (SELECT id FROM demo_alerts)")
         await run(f"DELETE FROM {table} WHERE workspace_id = $1 AND rule_id IN {_RULES}")
     await conn.execute("DELETE FROM alert_timeline WHERE alert_id IN (SELECT id FROM demo_alerts)")
     await conn.execute("DELETE FROM alerts WHERE id IN (SELECT id FROM demo_alerts)")

@@ -49,13 +49,7 @@ def _remove(conn: sqlite3.Connection, w: int, now: int) -> DemoRemoval:
     for table in ("demo_deliveries", "demo_events", "demo_alerts"):
         run(f"DELETE FROM temp.{table}")
     rules = f"({_MARKED})"
-    run(
-        "INSERT INTO temp.demo_alerts SELECT id FROM alerts "
-        f"WHERE workspace_id = ? AND rule_id IN {rules}",
-        (w, w, "rule"),
-    )
-    # The demo endpoints' deliveries; its custom events (by key prefix); the feed items of
-    # its rules' alerts (keys `outbox-<item>` and `alert-<id>-<status>`, alerts/feed_items.py).
+    # The demo endpoints' deliveries and its custom events (by key prefix), and their events.
     run(
         "INSERT OR IGNORE INTO temp.demo_deliveries SELECT id FROM deliveries "
         f"WHERE workspace_id = ? AND endpoint_id IN ({_MARKED})",
@@ -68,25 +62,37 @@ def _remove(conn: sqlite3.Connection, w: int, now: int) -> DemoRemoval:
         "AND substr(d.key, 1, length(m.ref)) = m.ref",
         (w,),
     )
-    run(
-        "INSERT OR IGNORE INTO temp.demo_deliveries SELECT id FROM deliveries "
-        "WHERE workspace_id = ? AND source = 'alerts' AND ("
-        "key IN (SELECT 'outbox-' || id FROM alert_outbox WHERE workspace_id = ? "
-        f"AND rule_id IN {rules}) "
-        "OR key IN (SELECT 'alert-' || a.id || '-' || s.status FROM temp.demo_alerts a, "
-        "(SELECT 'acknowledged' AS status UNION ALL SELECT 'resolved') s))",
-        (w, w, w, "rule"),
-    )
-    run(
-        "INSERT OR IGNORE INTO temp.demo_events SELECT id FROM events WHERE workspace_id = ? "
-        "AND delivery_id IN (SELECT id FROM temp.demo_deliveries)",
-        (w,),
-    )
+    _events_of_deliveries(conn, w)
     run(
         "INSERT OR IGNORE INTO temp.demo_events SELECT id FROM events "
         f"WHERE workspace_id = ? AND endpoint_id IN ({_MARKED})",
         (w, w, "endpoint"),
     )
+    # The demo rules' alerts, and any alert that only demo events opened (a rule of the
+    # user's watching the demo's deploys); then those alerts' feed items (keys
+    # `outbox-<item>` and `alert-<id>-<status>`, alerts/feed_items.py) and their events.
+    run(
+        "INSERT OR IGNORE INTO temp.demo_alerts SELECT id FROM alerts "
+        f"WHERE workspace_id = ? AND rule_id IN {rules}",
+        (w, w, "rule"),
+    )
+    run(
+        "INSERT OR IGNORE INTO temp.demo_alerts SELECT a.id FROM alerts a "
+        "WHERE a.workspace_id = ? AND json_array_length(a.event_ids) > 0 AND NOT EXISTS "
+        "(SELECT 1 FROM json_each(a.event_ids) j "
+        "WHERE j.value NOT IN (SELECT id FROM temp.demo_events))",
+        (w,),
+    )
+    run(
+        "INSERT OR IGNORE INTO temp.demo_deliveries SELECT id FROM deliveries "
+        "WHERE workspace_id = ? AND source = 'alerts' AND ("
+        "key IN (SELECT 'outbox-' || id FROM alert_outbox "
+        "WHERE alert_id IN (SELECT id FROM temp.demo_alerts)) "
+        "OR key IN (SELECT 'alert-' || a.id || '-' || s.status FROM temp.demo_alerts a, "
+        "(SELECT 'acknowledged' AS status UNION ALL SELECT 'resolved') s))",
+        (w,),
+    )
+    _events_of_deliveries(conn, w)
     facts = 0
     for table in FACT_TABLES:
         facts += run(
@@ -103,6 +109,7 @@ def _remove(conn: sqlite3.Connection, w: int, now: int) -> DemoRemoval:
     run("DELETE FROM alert_queue WHERE event_id IN (SELECT id FROM temp.demo_events)")
     alerts = run("SELECT count(*) FROM temp.demo_alerts").fetchone()[0]
     for table in ("alert_attempts", "alert_outbox"):
+        run(f"DELETE FROM {table} WHERE alert_id IN (SELECT id FROM temp.demo_alerts)")
         run(f"DELETE FROM {table} WHERE workspace_id = ? AND rule_id IN {rules}", (w, w, "rule"))
     run("DELETE FROM alert_timeline WHERE alert_id IN (SELECT id FROM temp.demo_alerts)")
     run("DELETE FROM alerts WHERE id IN (SELECT id FROM temp.demo_alerts)")
@@ -143,4 +150,12 @@ def _remove(conn: sqlite3.Connection, w: int, now: int) -> DemoRemoval:
         alerts=int(alerts),
         facts=facts,
         tokens=tokens,
+    )
+
+
+def _events_of_deliveries(conn: sqlite3.Connection, w: int) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.demo_events SELECT id FROM events WHERE workspace_id = ? "
+        "AND delivery_id IN (SELECT id FROM temp.demo_deliveries)",
+        (w,),
     )
