@@ -25,8 +25,9 @@ def company() -> Company:
 
 
 def _bytes(company: Company) -> list[str]:
-    return [json.dumps([s.source, s.at.isoformat(), s.event, s.key, s.body]) for s in
-            company.deliveries] + [json.dumps(e) for e in company.custom]  # fmt: skip
+    return [
+        json.dumps([s.source, s.at.isoformat(), s.event, s.key, s.body]) for s in company.deliveries
+    ] + [json.dumps(e) for e in company.custom]
 
 
 def test_the_same_seed_gives_the_same_company(company: Company) -> None:
@@ -59,10 +60,20 @@ def test_ninety_days_of_every_sender_up_to_now(company: Company) -> None:
 def test_github_tells_the_story_of_a_fast_team_with_one_bad_week(company: Company) -> None:
     github = [s for s in company.deliveries if s.source == "github"]
     kinds = Counter(s.event for s in github)
-    assert {"push", "pull_request", "pull_request_review", "workflow_run",
-            "deployment_status", "issues"} <= set(kinds)  # fmt: skip
-    production = [s for s in github if s.event == "deployment_status"
-                  and s.body["deployment_status"]["environment"] == "production"]  # fmt: skip
+    assert {
+        "push",
+        "pull_request",
+        "pull_request_review",
+        "workflow_run",
+        "deployment_status",
+        "issues",
+    } <= set(kinds)
+    production = [
+        s
+        for s in github
+        if s.event == "deployment_status"
+        and s.body["deployment_status"]["environment"] == "production"
+    ]
     states = Counter(s.body["deployment_status"]["state"] for s in production)
     assert states["success"] > 200 and states["failure"] >= 1
     opened = [s.at for s in github if s.event == "issues" and s.body["action"] == "opened"]
@@ -72,8 +83,10 @@ def test_github_tells_the_story_of_a_fast_team_with_one_bad_week(company: Compan
     assert len(in_bad_week) == 3 and len(opened) >= 6
     assert all(
         label["name"] == "incident"
-        for s in github if s.event == "issues" for label in s.body["issue"]["labels"]
-    )  # fmt: skip
+        for s in github
+        if s.event == "issues"
+        for label in s.body["issue"]["labels"]
+    )
     sentry = [s.at for s in company.deliveries if s.source == "sentry"]
     assert sum(bad[0] <= t < bad[1] for t in sentry) > len(sentry) / 4
     alerts = [s.body["alert_event"] for s in company.deliveries if s.source == "cloudflare"]
@@ -82,12 +95,20 @@ def test_github_tells_the_story_of_a_fast_team_with_one_bad_week(company: Compan
 
 def test_stripe_customers_move_every_way(company: Company) -> None:
     types = Counter(s.body["type"] for s in company.deliveries if s.source == "stripe")
-    for kind in ("customer.created", "customer.subscription.created",
-                 "customer.subscription.updated", "customer.subscription.deleted",
-                 "invoice.paid", "invoice.payment_failed"):  # fmt: skip
+    for kind in (
+        "customer.created",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "invoice.paid",
+        "invoice.payment_failed",
+    ):
         assert types[kind] > 0, kind
-    statuses = {s.body["data"]["object"]["status"] for s in company.deliveries
-                if s.source == "stripe" and s.body["type"].startswith("customer.subscription")}  # fmt: skip
+    statuses = {
+        s.body["data"]["object"]["status"]
+        for s in company.deliveries
+        if s.source == "stripe" and s.body["type"].startswith("customer.subscription")
+    }
     assert {"active", "past_due", "canceled"} <= statuses
 
 
@@ -120,14 +141,19 @@ def test_each_sender_accepts_the_signature_and_reads_the_event(company: Company)
 def test_the_live_company_has_an_incident_now_and_then() -> None:
     live = Live(16, NOW, incident_every=5)
     first = live.incident(NOW)
-    deploys = [s for s in first.deliveries if s.event == "deployment_status"
-               and s.body["deployment_status"]["environment"] == "production"]  # fmt: skip
+    deploys = [
+        s
+        for s in first.deliveries
+        if s.event == "deployment_status"
+        and s.body["deployment_status"]["environment"] == "production"
+    ]
     errors = [s for s in first.deliveries if s.source == "sentry"]
     assert len(deploys) == 1 and errors
     assert all(deploys[0].at < e.at <= NOW for e in errors)
     sent: list[Company] = [live.step(NOW + timedelta(seconds=20 * k)) for k in range(1, 40)]
-    assert all(s.at <= NOW + timedelta(seconds=20 * k) for k, c in enumerate(sent, 1)
-               for s in c.deliveries)  # fmt: skip
+    assert all(
+        s.at <= NOW + timedelta(seconds=20 * k) for k, c in enumerate(sent, 1) for s in c.deliveries
+    )
     assert sum(len(c.custom) for c in sent) >= 39
     incidents = sum(1 for c in sent for s in c.deliveries if s.source == "sentry")
     assert incidents >= 5

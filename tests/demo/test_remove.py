@@ -32,13 +32,22 @@ def test_removing_the_demo_keeps_what_the_user_added(tmp_path: Path) -> None:
         now = datetime.now(UTC).replace(microsecond=0)
         mine = server.create_endpoint("github", name="Our GitHub")
         sha = "a" * 40
-        send_github(server, mine, [
-            ("push", push("us/app", sha, now - timedelta(days=2), [(sha, now - timedelta(days=3))])),
-            ("deployment_status", deployment("us/app", 7, sha, now - timedelta(days=2))),
-        ])  # fmt: skip
+        send_github(
+            server,
+            mine,
+            [
+                (
+                    "push",
+                    push("us/app", sha, now - timedelta(days=2), [(sha, now - timedelta(days=3))]),
+                ),
+                ("deployment_status", deployment("us/app", 7, sha, now - timedelta(days=2))),
+            ],
+        )
         with server.client() as c:
-            batch = [custom("signup", "our-user", now - timedelta(days=1)),
-                     custom("opened app", "our-user", now - timedelta(hours=1))]  # fmt: skip
+            batch = [
+                custom("signup", "our-user", now - timedelta(days=1)),
+                custom("opened app", "our-user", now - timedelta(hours=1)),
+            ]
             assert c.post("/api/v1/events", json={"batch": batch}).status_code == 202
             assert c.post("/api/v1/rules", json=RULE).status_code == 201
         server.wait_for_events(4)

@@ -73,8 +73,12 @@ def test_the_bad_week_shows_in_its_own_window(demo_server: Server) -> None:
     now = datetime.now(UTC)
     for k in range(13):
         until = now - timedelta(days=7 * k)
-        dora = metric(demo_server, "dora", since=(until - timedelta(days=7)).isoformat(),
-                      until=until.isoformat())  # fmt: skip
+        dora = metric(
+            demo_server,
+            "dora",
+            since=(until - timedelta(days=7)).isoformat(),
+            until=until.isoformat(),
+        )
         weeks.append(dora)
     worst = max(weeks, key=lambda d: d["change_failure_rate"]["value"] or 0)
     assert worst["change_failure_rate"]["value"] >= 0.1
