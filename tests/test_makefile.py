@@ -67,3 +67,10 @@ def test_editing_pyproject_installs_again(checkout: Path) -> None:
         f.write("\n# changed\n")
     assert "pip install --quiet -e ." in _would_run(checkout, "run")
     assert "pip install --quiet -e '.[test]'" in _would_run(checkout, "lint")
+
+
+def test_run_serves_the_demo_company(checkout: Path) -> None:
+    """A newcomer's `make run` opens on a living demo company (`echodash serve` alone never
+    adds demo data)."""
+    plan = _would_run(checkout, "run")
+    assert ".venv/bin/echodash serve --demo" in plan

@@ -15,8 +15,9 @@ from echodash.demo.revenue import Revenue
 
 DEFAULT_SEED = 16
 DAYS = 90
-# The bad week: days 56 to 62 of the 90 (about a month ago).
-BAD_WEEK_START = 56
+# The bad week: days 65 to 71 of the 90 (three to four weeks ago: inside the dashboards'
+# default 30 days, with calm weeks on both sides).
+BAD_WEEK_START = 65
 
 
 def simulate(seed: int = DEFAULT_SEED, now: datetime | None = None, days: int = DAYS) -> Company:
@@ -45,7 +46,7 @@ class Live:
         # would be dropped as a duplicate (or overwrite a deployment of the history).
         stamp = int(started.timestamp())
         self.rng = random.Random(f"{seed}:{stamp}")
-        self.ids = Ids(self.rng, base=stamp)
+        self.ids = Ids(self.rng, base=stamp, numbers=1000)
         self.prefix = f"live{stamp}-"
         self.tick = 0
         self.incident_every = incident_every
@@ -68,7 +69,8 @@ class Live:
         self.bad = eng.change(
             "acme/api", now - 30 * MINUTE, timedelta(minutes=50), title="Refactor checkout totals"
         )
-        first = min(self.bad.at + MINUTE, now - MINUTE)
+        # The errors begin a minute or two ago: the alert opens as the newcomer arrives.
+        first = max(self.bad.at + MINUTE, now - 2 * MINUTE)
         eng.errors(first, now - 30 * timedelta(seconds=1), 3)
         self.bad_since = self.tick
         return self._due(company, now)

@@ -85,7 +85,7 @@ class Engineering:
             (self.ids.sha(), first + lead * 0.5 * k / count, title if k == count - 1 else "wip")
             for k in range(count)
         ]
-        number = self.ids.next(f"pr:{repo}", 100)
+        number = self.ids.number(f"pr:{repo}", 100)
         opened = first + lead * 0.55
         self._send(
             "github",
@@ -152,7 +152,7 @@ class Engineering:
         rng, repo = self.rng, bad.repo
         start = bad.at + timedelta(minutes=rng.randint(8, 15))
         fixed = start + recovery
-        number = self.ids.next(f"issue:{repo}", 400)
+        number = self.ids.number(f"issue:{repo}", 400)
         title = f"Checkout errors after deploy {bad.sha[:7]}"
         self._send(
             "github",
@@ -208,7 +208,7 @@ class Engineering:
 
     def planning(self, shipped: Shipped, title: str) -> None:
         """A Linear issue for a change: created a day or two before, started, done."""
-        number = self.ids.next("linear", 200)
+        number = self.ids.number("linear", 200)
         who = self.rng.choice(PEOPLE)
         created = shipped.at - timedelta(hours=self.rng.uniform(20, 50))
         started = shipped.at - timedelta(hours=self.rng.uniform(2, 8))

@@ -73,8 +73,9 @@ class DemoSender:
                     f"{sending.source} delivery refused: {answer.status_code} {answer.text[:200]}"
                 )
 
-        await asyncio.gather(*(one(s) for s in company.deliveries))
+        # The product's events first: the feed (newest first) then opens on the tools'.
         await self.send_custom(client, company.custom)
+        await asyncio.gather(*(one(s) for s in company.deliveries))
 
     async def send_custom(
         self, client: httpx.AsyncClient, events: Sequence[dict[str, Any]]

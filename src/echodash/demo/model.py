@@ -45,10 +45,12 @@ class Company:
 class Ids:
     """Ids drawn from the seeded generator, so the same seed gives the same company."""
 
-    def __init__(self, rng: random.Random, base: int = 0) -> None:
+    def __init__(self, rng: random.Random, base: int = 0, numbers: int = 0) -> None:
         self.rng = rng
-        # Added to every counter: the live trickle's numbers never meet the history's.
+        # Added to the counters of ids (`next`): the live trickle's never meet the history's.
         self.base = base
+        # Added to the numbers people read (`number`: pull requests, issues).
+        self.numbers = numbers
         self._counters: dict[str, int] = {}
 
     def sha(self) -> str:
@@ -63,5 +65,10 @@ class Ids:
 
     def next(self, name: str, first: int = 1) -> int:
         value = self._counters.get(name, self.base + first - 1) + 1
+        self._counters[name] = value
+        return value
+
+    def number(self, name: str, first: int = 1) -> int:
+        value = self._counters.get(name, self.numbers + first - 1) + 1
         self._counters[name] = value
         return value
