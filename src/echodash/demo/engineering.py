@@ -250,7 +250,7 @@ def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: 
     """Ninety days of shipping: one to three changes a working day per repository, lead times
     of hours (days in the bad week); three incidents in the bad week, four quick ones besides."""
     rng = eng.rng
-    bad_days = [bad_week.start + 1, bad_week.start + 3, bad_week.start + 5]
+    bad_days = [bad_week.start, bad_week.start + 2, bad_week.start + 4]
     calm_days = [bad_week.start - 45, bad_week.start - 25, bad_week.start - 10, bad_week.start + 20]
     # The first acme/api deploy on or after each of these days breaks something.
     breaking = sorted(d for d in bad_days + calm_days if 0 <= d < days)
@@ -283,7 +283,7 @@ def history(eng: Engineering, start: datetime, days: int, bad_week: range, now: 
                     recovery = timedelta(
                         hours=rng.uniform(1.5, 3) if bad else rng.uniform(0.3, 0.75)
                     )
-                    eng.incident(shipped, recovery, origin_alert=planned == bad_week.start + 3)
+                    eng.incident(shipped, recovery, origin_alert=planned == bad_week.start + 2)
         if workday:
             for _ in range(rng.randint(1, 3)):
                 at = day + timedelta(hours=rng.uniform(8, 19))

@@ -77,7 +77,7 @@ class Revenue:
             if at >= until:
                 break
             if alive:
-                churn = 0.004 if bad else 0.0012
+                churn = 0.006 if bad else 0.002
                 roll = rng.random()
                 if roll < churn:
                     snapshot("customer.subscription.deleted", at, "canceled")
@@ -85,7 +85,7 @@ class Revenue:
                 elif roll < churn + 0.004 and plan < len(PLANS) - 1:
                     plan += 1
                     snapshot("customer.subscription.updated", at)
-                elif roll < churn + 0.0055 and plan > 0:
+                elif roll < churn + 0.007 and plan > 0:
                     plan -= 1
                     snapshot("customer.subscription.updated", at)
                 if alive and day >= renew:
