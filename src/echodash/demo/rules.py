@@ -11,7 +11,7 @@ RULES: tuple[dict[str, Any], ...] = (
         "match": {"source": "sentry", "severity": "error"},
         "condition": {"kind": "every"},
         "group_by": "service",
-        "resolve_after_seconds": 900,
+        "resolve_after_seconds": 300,
     },
     {
         "name": "Failed production deploys (demo)",
