@@ -23,6 +23,9 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
 from tests.demo.conftest import wait_for_demo
 from tests.support import Server
 
+# Each test fills a workspace through a real server and drives Chromium (~20-40 s each).
+pytestmark = pytest.mark.slow
+
 BANNER = "This is demo data from Acme, a made-up company."
 
 

@@ -8,8 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.http.metric_events import custom, deployment, metric, push, send_github
 from tests.support import Server
+
+# A full fill beside a running server, then its removal (~15-35 s).
+pytestmark = pytest.mark.slow
 
 RULE = {"name": "My deploys", "match": {"category": "deployment"}, "condition": {"kind": "every"}}
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from echodash.app import create_app
 from echodash.config import Settings
 from echodash.demo.runner import DemoRunner
 from echodash.store.base import EventFilter, Store
+
+# A full fill in process, then a few ticks of the live company (~15 s).
+pytestmark = pytest.mark.slow
 
 
 async def _count(store: Store, workspace: int) -> int:
