@@ -30,7 +30,7 @@ from echodash.demo.signing import signed
 from echodash.endpoint_admin import NameTakenError, create_endpoint
 from echodash.events import utcnow
 from echodash.sources import source_class
-from echodash.store.base import Store
+from echodash.store.base import EndpointRecord, Store
 from echodash.store.demo_sql import DEMO_WORKSPACE_NAME
 
 BATCH = 2_000
@@ -139,7 +139,9 @@ async def attach(store: Store, box: SecretBox, workspace_id: int) -> DemoSender:
     return DemoSender(endpoints, await _token(store, workspace_id), prefix)
 
 
-async def _endpoint(store: Store, box: SecretBox, workspace_id: int, kind: str) -> Any:
+async def _endpoint(
+    store: Store, box: SecretBox, workspace_id: int, kind: str
+) -> tuple[EndpointRecord, str]:
     base = f"{source_class(kind).name} (demo)"
     secret = secrets.token_urlsafe(32)
     for n in range(1, 50):
