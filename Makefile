@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
-	$(BIN)/echodash serve
+	$(BIN)/echodash serve --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)

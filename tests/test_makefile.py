@@ -82,3 +82,10 @@ def test_test_builds_the_docs_strictly_and_checks_the_wheel_before_the_suites(
     # The pytest passes come last: the run ends with their summary.
     assert plan.index("tools/wheel_check.py") < plan.index("bin/pytest")
     assert plan.index("mkdocs build") < plan.index("bin/pytest")
+
+
+def test_run_serves_the_demo_company(checkout: Path) -> None:
+    """A newcomer's `make run` opens on a living demo company (`echodash serve` alone never
+    adds demo data)."""
+    plan = _would_run(checkout, "run")
+    assert ".venv/bin/echodash serve --demo" in plan

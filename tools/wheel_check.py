@@ -41,12 +41,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "echodash"
 
-# The command the installed package is started with (after `echodash`). The one place to
-# change when the server should start with other options.
-SERVE = ["serve"]
+# The command the installed package is started with (after `echodash`): what `make run`
+# starts, the demo company included, so the wheel is checked to serve a newcomer the same.
+SERVE = ["serve", "--demo"]
 
 TOKEN = "edk_wheel-check-bootstrap-token"
 START_TIMEOUT = 30.0
+# The demo's 90 days are sent through the receive path in ~7 s on a quiet machine.
+DEMO_TIMEOUT = 90.0
 # Files an sdist must carry besides the package: what pyproject.toml names.
 SDIST_FILES = ("pyproject.toml", "README.md", "LICENSE")
 
@@ -257,6 +259,32 @@ def check_server(base: str, log: Path) -> None:
     if status != 200 or not kind.startswith("text/html") or b"<form" not in body:
         raise CheckFailed(f"the first-admin page answered {status} {kind}")
     _step("serve: API, a delivery, static, first admin", started)
+    check_demo(base, started)
+
+
+def check_demo(base: str, started: float) -> None:
+    """`serve --demo` from the wheel serves what `make run` does: the demo's feed, a fired
+    alert with its suspect deploy, and DORA numbers over its 90 days."""
+    deadline = time.monotonic() + DEMO_TIMEOUT
+    while True:
+        _, _, body = _get(f"{base}/api/v1/alerts?status=firing", TOKEN)
+        firing = json.loads(body)["alerts"]
+        if firing and firing[0]["suspects"]:
+            break
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"no alert with a suspect fired within {DEMO_TIMEOUT:.0f} s")
+        time.sleep(0.5)
+    top = firing[0]["suspects"][0]
+    if top["category"] != "deployment":
+        raise CheckFailed(f"the demo alert's first suspect is not a deploy: {top}")
+    _, _, body = _get(f"{base}/api/v1/metrics/dora", TOKEN)
+    deployments = json.loads(body)["deployment_frequency"]["count"]
+    if deployments < 100:
+        raise CheckFailed(f"the demo's DORA counts {deployments} deployments")
+    _, _, body = _get(f"{base}/api/v1/events?source=stripe&limit=5", TOKEN)
+    if not json.loads(body)["events"]:
+        raise CheckFailed("the demo's feed has no Stripe events")
+    _step(f"serve --demo: alert fired, {deployments} deploys", started)
 
 
 def main() -> int:

@@ -17,6 +17,7 @@ from echodash.bus import open_bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox, hash_token
 from echodash.custom_intake import CustomIntake
+from echodash.demo.runner import DemoRunner
 from echodash.digest.job import DigestJob
 from echodash.jobs.backfill import BackfillJob
 from echodash.jobs.relabel import IncidentRelabel
@@ -91,6 +92,10 @@ def create_app(settings: Settings) -> EchoDashApp:
         # Incident facts follow a changed incident label (and resume a cut-short rebuild).
         relabel = svc.relabel = IncidentRelabel(svc.store)
         workers.append(asyncio.create_task(relabel.run(), name="echodash-relabel"))
+        if settings.demo:
+            # The demo company (`serve --demo`): in-process requests to this very app.
+            svc.demo = DemoRunner(svc.store, svc.box, app.state.entry, svc.workspace_id)
+            workers.append(asyncio.create_task(svc.demo.run(), name="echodash-demo"))
         try:
             yield
         finally:
@@ -115,7 +120,10 @@ def create_app(settings: Settings) -> EchoDashApp:
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
     )
-    return EchoDashApp(starlette)
+    entry = EchoDashApp(starlette)
+    # What in-process senders (the demo company) post to: the whole app, receive path included.
+    starlette.state.entry = entry
+    return entry
 
 
 def app_from_env() -> EchoDashApp:

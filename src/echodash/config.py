@@ -71,6 +71,9 @@ class Settings:
     # Ranges (comma-separated CIDRs) alert notifications may reach although they are private,
     # local or reserved (see alerts/ssrf.py); empty: none.
     outbound_allow: str = ""
+    # Serve the demo company (echodash/demo): fill the first workspace on a fresh instance,
+    # then send a few events a minute (`serve --demo`).
+    demo: bool = False
 
     @property
     def database_url(self) -> str:

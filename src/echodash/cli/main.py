@@ -12,6 +12,7 @@ from echodash import __version__
 from echodash.cli.alerts import alerts
 from echodash.cli.backfill import backfill
 from echodash.cli.context import data_dir_option, settings_from, with_open_store
+from echodash.cli.demo import demo
 from echodash.cli.endpoints import endpoints
 from echodash.cli.events import events
 from echodash.cli.jobs import jobs
@@ -43,6 +44,14 @@ def cli(ctx: click.Context, data_dir: Path | None, database: str | None) -> None
     default=None,
     help="Worker processes on one port, PostgreSQL only [env ECHODASH_WORKERS, default 1]",
 )
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    default=None,
+    help="Serve the demo company: fill the first workspace on a fresh instance, then keep "
+    "it alive [env ECHODASH_DEMO]",
+)
 @data_dir_option
 @click.pass_context
 def serve(
@@ -50,6 +59,7 @@ def serve(
     host: str | None,
     port: int | None,
     workers: int | None,
+    with_demo: bool | None,
     data_dir: Path | None,
     database: str | None,
 ) -> None:
@@ -65,8 +75,16 @@ def serve(
     from echodash.web.http_protocol import KEEP_ALIVE_SECONDS, BoundedHttpProtocol
 
     settings = settings_from(
-        ctx, host=host, port=port, workers=workers, data_dir=data_dir, database=database
+        ctx,
+        host=host,
+        port=port,
+        workers=workers,
+        data_dir=data_dir,
+        database=database,
+        demo=with_demo,
     )
+    if settings.demo and settings.workers > 1:
+        raise click.UsageError("--demo runs in one process: leave out --workers")
     configure(settings.log_level, settings.log_format)
     click.echo(
         f"EchoDash {__version__} on {settings.base_url}  (data: {settings.database_display})"
@@ -106,6 +124,7 @@ async def _nothing(store: Store, box: SecretBox) -> None:
     return None
 
 
+cli.add_command(demo)
 cli.add_command(endpoints)
 cli.add_command(backfill)
 cli.add_command(events)

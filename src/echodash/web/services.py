@@ -11,6 +11,7 @@ from echodash.bus.base import Bus
 from echodash.config import Settings
 from echodash.crypto import SecretBox
 from echodash.custom_intake import CustomIntake
+from echodash.demo.runner import DemoRunner
 from echodash.jobs.relabel import IncidentRelabel
 from echodash.jobs.runner import JobRunner
 from echodash.pipeline.directory import EndpointDirectory
@@ -60,5 +61,7 @@ class Services:
     setup_link: str | None = None
     # Set when the server begins to stop: live streams end at once instead of holding it up.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
+    # The demo company of `serve --demo` (demo/runner.py), while it runs.
+    demo: DemoRunner | None = None
     # Wrong passwords, counted as web/login_limits.py says.
     sign_in_limits: SignInLimits = field(default_factory=SignInLimits)

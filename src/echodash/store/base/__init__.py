@@ -45,6 +45,7 @@ from echodash.store.base.backfill import (
     BackfillRun,
     BackfillStore,
 )
+from echodash.store.base.demo import DemoKind, DemoRemoval, DemoStore
 from echodash.store.base.endpoints import (
     EndpointChanges,
     EndpointRecord,
@@ -78,6 +79,7 @@ PARTS: dict[str, type[ABC]] = {
     "alerts": AlertStore,
     "metrics": MetricStore,
     "backfill": BackfillStore,
+    "demo": DemoStore,
 }
 
 
@@ -92,6 +94,7 @@ class Store(
     AlertStore,
     MetricStore,
     BackfillStore,
+    DemoStore,
     ABC,
 ):
     """Durable storage of endpoints, deliveries, events and alerts for all workspaces."""
@@ -115,6 +118,9 @@ __all__ = [
     "BackfillProgress",
     "BackfillRun",
     "BackfillStore",
+    "DemoKind",
+    "DemoRemoval",
+    "DemoStore",
     "EmailTakenError",
     "EndpointChanges",
     "EndpointRecord",

@@ -11,6 +11,7 @@ from echodash.store.base import Store
 from echodash.store.postgres.accounts import PgAccounts
 from echodash.store.postgres.alerts import PgAlerts
 from echodash.store.postgres.backfill import PgBackfill
+from echodash.store.postgres.demo import PgDemo
 from echodash.store.postgres.endpoints import PgEndpoints
 from echodash.store.postgres.feed import PgFeed
 from echodash.store.postgres.ingest import PgIngest
@@ -32,6 +33,7 @@ class PostgresStore(
     PgAlerts,
     PgMetrics,
     PgBackfill,
+    PgDemo,
     Store,
 ):
     def __init__(self, url: str, pool_size: int = 10) -> None:

@@ -12,6 +12,7 @@ from echodash.store.base import Store
 from echodash.store.sqlite.accounts import SqliteAccounts
 from echodash.store.sqlite.alerts import SqliteAlerts
 from echodash.store.sqlite.backfill import SqliteBackfill
+from echodash.store.sqlite.demo import SqliteDemo
 from echodash.store.sqlite.endpoints import SqliteEndpoints
 from echodash.store.sqlite.feed import SqliteFeed
 from echodash.store.sqlite.ingest import SqliteIngest
@@ -34,6 +35,7 @@ class SqliteStore(
     SqliteAlerts,
     SqliteMetrics,
     SqliteBackfill,
+    SqliteDemo,
     Store,
 ):
     def __init__(self, path: Path, readers: int = 2) -> None:

@@ -119,7 +119,10 @@ async def setup_submit(request: Request) -> Response:
         return _auth_page(request, "EchoDash is set up", notice="Sign in instead.", status=409)
     await svc.store.add_member(svc.workspace_id, user.id, "admin")
     log.info("first admin created: %s", user.email)
-    response = see_other("/sources?welcome=1")
+    # With the demo company loaded (`serve --demo`), its feed first: its banner says how to
+    # connect one's own tools. Otherwise straight to connecting the first one.
+    demo = await svc.store.demo_marks(svc.workspace_id) != {}
+    response = see_other("/" if demo else "/sources?welcome=1")
     await start_session(request, response, user.id, svc.workspace_id)
     remember_device(request, response, user.email)
     return response

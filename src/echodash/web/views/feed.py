@@ -149,6 +149,8 @@ async def feed(request: Request) -> Response:
         .replace("<", "\\u003c"),
         open_event=request.query_params.get("event", ""),
         has_endpoints=bool(endpoints),
+        demo=await svc.store.demo_marks(viewer.workspace_id) != {},
+        is_admin=viewer.is_admin,
     )
 
 

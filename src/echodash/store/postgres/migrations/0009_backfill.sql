@@ -27,7 +27,7 @@ CREATE INDEX backfills_endpoint ON backfills (endpoint_id, provider, id);
 -- backfill: a backfilled delivery of a thing a webhook reported gets no events, nor does a
 -- webhook of a thing a backfill brought (webhooks among themselves keep their own dedup).
 CREATE TABLE delivery_things (
-    endpoint_id BIGINT NOT NULL,
+    endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
     thing TEXT NOT NULL,
     delivery_id BIGINT NOT NULL,
     backfilled BOOLEAN NOT NULL,

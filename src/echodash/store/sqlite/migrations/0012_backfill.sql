@@ -28,7 +28,7 @@ CREATE INDEX backfills_endpoint ON backfills (endpoint_id, provider, id);
 -- backfill: a backfilled delivery of a thing a webhook reported gets no events, nor does a
 -- webhook of a thing a backfill brought (webhooks among themselves keep their own dedup).
 CREATE TABLE delivery_things (
-    endpoint_id INTEGER NOT NULL,
+    endpoint_id INTEGER NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
     thing TEXT NOT NULL,
     delivery_id INTEGER NOT NULL,
     backfilled INTEGER NOT NULL,
