@@ -13,7 +13,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
 STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck unit unit-postgres fmt clean bench chromium docs docs-serve \
+.PHONY: screenshots run test lint typecheck unit unit-postgres fmt clean bench chromium docs docs-serve \
 	dist wheel-check
 # Python code outside the package that ruff checks too (mypy's list is in pyproject.toml).
 LINT_PATHS := src tests bench tools
@@ -88,3 +88,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site dist
+
+# The README's pictures, taken by the demo's browser test from a `serve --demo` server.
+screenshots: $(STAMP) chromium
+	$(BIN)/pytest -q -n 0 \
+	  'tests/demo/test_demo_ui.py::test_after_serve_demo_the_first_admin_lands_on_the_demo_feed'
+	mkdir -p docs/images
+	cp test-artifacts/screenshots/readme-*.png docs/images/

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
     PASSWORD,
+    SCREENSHOTS,
     browser,
     create_first_admin,
     setup_link,
@@ -27,6 +28,13 @@ from tests.support import Server
 pytestmark = pytest.mark.slow
 
 BANNER = "This is demo data from Acme, a made-up company."
+
+
+def readme_shot(page: Page, name: str) -> None:
+    """A picture for the README (`make screenshots` copies `readme-*.png` to docs/images/):
+    what the window shows, not the whole page, so it reads at thumbnail size."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"readme-{name}.png"))
 
 
 @pytest.fixture
@@ -96,5 +104,17 @@ def test_after_serve_demo_the_first_admin_lands_on_the_demo_feed(
         expect(page.locator("summary").get_by_text("Acme (demo)")).to_be_visible()
         expect(page.locator("li.row").first).to_be_visible()
         shot(page, "demo-first-admin-feed")
+        readme_shot(page, "feed")
+
+        # The README's other two pictures: the alert with its suspects, the delivery numbers.
+        page.goto(server.url + "/alerts")
+        expect(page.get_by_text("Errors in production (demo)").first).to_be_visible()
+        expect(
+            page.get_by_text(re.compile("deployed to production in acme/api")).first
+        ).to_be_visible()
+        readme_shot(page, "alert")
+        page.goto(server.url + "/dashboards/delivery")
+        expect(page.get_by_text("elite").first).to_be_visible()
+        readme_shot(page, "dashboard")
     finally:
         server.stop()
