@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import fields
@@ -161,21 +162,29 @@ def test_relative_links_point_at_existing_files_and_headings(page: str) -> None:
             assert anchor in _anchors(_text(linked)), f"{page} links to missing anchor {target}"
 
 
-def test_readme_quick_start_tails_before_sending_and_shows_what_it_sends() -> None:
-    text = _text(README).split("## Quick start", 1)[1].split("## Documentation", 1)[0]
-    steps = re.findall(r"^\*\*(\d)\. ", text, re.M)
-    assert steps == sorted(steps), f"the quick start's steps are out of order: {steps}"
-    tail, send = text.index("echodash events tail"), text.index("curl -X POST")
+def test_getting_started_tails_before_sending_and_shows_what_it_sends() -> None:
+    """The first-event walk-through (the README sends newcomers there): its steps in order, the
+    tail started before the delivery is sent, and the line it promises is the one EchoDash
+    makes of what is sent."""
+    import json
+
+    from echodash.sources import source_class
+
+    text = _text(DOCS / "getting-started.md")
+    steps = re.findall(r"^## (\d)\. ", text, re.M)
+    assert steps == sorted(steps) and len(steps) >= 5, f"the steps are out of order: {steps}"
+    tail, send = text.index("echodash events tail"), text.index('"X-GitHub-Event"')
     assert tail < send, "the reader must start the tail before sending"
-    sent = set(re.findall(r"X-GitHub-Event: (\w+)", text))
-    assert sent, "the quick start sends nothing"
-    shown_in_tail = re.findall(
-        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+\s+github\s+(\w+)", text, re.M
-    )
-    shown_in_api = re.findall(r'"type":"(\w+)', text)
-    assert shown_in_tail, "the quick start shows no event arriving"
-    for shown in shown_in_tail + shown_in_api:
-        assert shown.split(".")[0] in sent, f"the example output shows {shown}, never sent"
+    sent = re.findall(r'"X-GitHub-Event": "(\w+)"', text)
+    assert sent == ["star"], f"the walk-through sends {sent}"
+    body = re.search(r"body = json.dumps\((\{.*?\})\)", text, re.S)
+    assert body, "the walk-through's body is not where the test expects it"
+    promised = re.search(r"shows it at once as one line, \*(.+?)\*", text)
+    assert promised, "the walk-through does not say what the tail shows"
+    payload = ast.literal_eval(body.group(1))
+    headers = {"x-github-event": sent[0], "content-type": "application/json"}
+    (draft,) = source_class("github")().parse(headers, json.dumps(payload).encode())
+    assert draft.title == promised.group(1)
 
 
 def test_custom_events_example_uses_the_documented_key() -> None:
