@@ -13,6 +13,7 @@ from echodash.events import Category, Origin, Outcome
 from echodash.sources import source_classes
 from echodash.web import openapi_alerts
 from echodash.web.auth import require_token
+from echodash.web.openapi_backfill import backfill_paths
 from echodash.web.openapi_metrics import metric_paths
 from echodash.web.openapi_parts import error as _error
 from echodash.web.openapi_parts import json_content as _json
@@ -471,6 +472,7 @@ def build_document() -> dict[str, Any]:
         "/api/v1/workspace": _workspace_paths(),
         **openapi_alerts.alert_paths(),
         **metric_paths(),
+        **backfill_paths(_AUTH_ERRORS),
     }
     for operations in paths.values():
         for name, operation in operations.items():
