@@ -110,9 +110,10 @@ def subscription_event(
     status: str = "active",
     currency: str = "usd",
     coupon: dict[str, Any] | None = None,
+    subscription_id: str | None = None,
 ) -> bytes:
     """A Stripe event of the shared fixtures' subscription, with these (unit amount,
-    quantity, interval) items."""
+    quantity, interval) items (its id `sub_<customer>` unless given)."""
     subscription = copy.deepcopy(STRIPE["subscription"])
     template = subscription["items"]["data"][0]
     lines = []
@@ -125,7 +126,7 @@ def subscription_event(
         lines.append(line)
     subscription["items"]["data"] = lines
     subscription.update(
-        id=f"sub_{customer}",
+        id=subscription_id or f"sub_{customer}",
         customer=customer,
         status=status,
         currency=currency,
