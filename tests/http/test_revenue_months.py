@@ -9,49 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
-from tests.http.metric_events import metric, send_stripe, subscription_event
+from tests.http.metric_events import metric, monthly_timeline, send_stripe
 from tests.support import Server
-
-CREATED = "customer.subscription.created"
-UPDATED = "customer.subscription.updated"
-DELETED = "customer.subscription.deleted"
-MONTH = "month"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def timeline() -> list[bytes]:
-    return [
-        # December: cus_a pays 10.00 a month.
-        subscription_event("evt_a1", CREATED, at("2025-12-10T12:00"), "cus_a", [(1000, 1, MONTH)]),
-        # January: cus_b new at 20.00, cus_c new at 120.00 a year (10.00 a month), cus_d on trial.
-        subscription_event("evt_b1", CREATED, at("2026-01-05T12:00"), "cus_b", [(2000, 1, MONTH)]),
-        subscription_event("evt_d1", CREATED, at("2026-01-10T12:00"), "cus_d", [(4900, 1, MONTH)],
-                           status="trialing"),
-        subscription_event("evt_c1", CREATED, at("2026-01-20T12:00"), "cus_c",
-                           [(12000, 1, "year")]),
-        # February: cus_d's trial converts at its very first moment (new 49.00), cus_b
-        # upgrades to 25.00 (+5.00), cus_a takes a second seat (+10.00).
-        subscription_event("evt_d2", UPDATED, at("2026-02-01T00:00"), "cus_d", [(4900, 1, MONTH)]),
-        subscription_event("evt_b2", UPDATED, at("2026-02-10T12:00"), "cus_b", [(2500, 1, MONTH)]),
-        subscription_event("evt_a2", UPDATED, at("2026-02-20T12:00"), "cus_a", [(1000, 2, MONTH)]),
-        # March: cus_b leaves (-25.00), cus_a goes down to 15.00 (-5.00), and cus_c cancels
-        # half an hour after midnight of April 1 in Berlin (still March 31 in UTC).
-        subscription_event("evt_b3", DELETED, at("2026-03-03T12:00"), "cus_b", [(2500, 1, MONTH)],
-                           status="canceled"),
-        subscription_event("evt_a3", UPDATED, at("2026-03-15T12:00"), "cus_a", [(1500, 1, MONTH)]),
-        subscription_event("evt_c2", DELETED, at("2026-03-31T22:30"), "cus_c",
-                           [(12000, 1, "year")], status="canceled"),
-        # April: cus_b comes back on a new subscription at 30.00 (reactivation).
-        subscription_event("evt_b4", CREATED, at("2026-04-20T12:00"), "cus_b", [(3000, 1, MONTH)],
-                           subscription_id="sub_cus_b_again"),
-    ]  # fmt: skip
 
 
 def movements(new: int = 0, reactivation: int = 0, expansion: int = 0, contraction: int = 0,
@@ -98,7 +60,7 @@ def check_chain(found: dict[str, Any]) -> None:
 
 def test_each_month_of_a_scripted_timeline_to_the_cent(server: Server) -> None:
     endpoint = server.create_endpoint("stripe", name="billing-months")
-    events = timeline()
+    events = monthly_timeline()
     deliveries = events + events[::4]
     random.Random(7).shuffle(deliveries)
     send_stripe(server, endpoint, deliveries)

@@ -20,8 +20,8 @@ from echodash.events import utcnow
 from echodash.metrics import product, report, revenue
 from echodash.metrics.settings import MetricSettings
 from echodash.metrics.trends import weekly
-from echodash.web import charts
-from echodash.web.charts import Point, Step
+from echodash.web import charts, revenue_waterfall
+from echodash.web.charts import Point
 from echodash.web.dashboard_figures import (
     Figure,
     duration,
@@ -206,8 +206,9 @@ async def revenue_page(request: Request) -> Response:
     if asked and asked not in known:
         notice = f"No subscriptions in {asked.upper()[:3]}: showing the main currency instead."
         asked = ""
-    currency = asked or _settings().currency or revenue.main_currency(snapshots, chosen.until)
-    result = revenue.revenue(snapshots, chosen.since, chosen.until, currency)
+    settings = _settings()
+    currency = asked or settings.currency or revenue.main_currency(snapshots, chosen.until)
+    result = revenue.revenue(snapshots, chosen.since, chosen.until, currency, zone=settings.zone)
     data = result.to_json()
     moved = data["movements"]
     customers = data["customers"]
@@ -280,16 +281,6 @@ async def revenue_page(request: Request) -> Response:
         [[Point(major(p["mrr"], currency), f"{p['date']}: {cash(p['mrr'])}") for p in series]],
         width=charts.WIDE,
     )
-    steps = [Step("Start", major(data["mrr"]["start"], currency), f"MRR at the start: "
-                  f"{cash(data['mrr']['start'])}", total=True)]  # fmt: skip
-    for key, label, _noun in movement_words:
-        sign = -1 if key in ("contraction", "churn") else 1
-        amount = moved[key] * sign
-        steps.append(Step(label, major(amount, currency), f"{label}: {cash(amount)}"))
-    steps.append(
-        Step("End", major(data["mrr"]["end"], currency),
-             f"MRR at the end: {cash(data['mrr']['end'])}", total=True)
-    )  # fmt: skip
     return await _page(
         request,
         viewer,
@@ -305,7 +296,9 @@ async def revenue_page(request: Request) -> Response:
         movements=movements,
         ratios=ratios,
         mrr_chart=mrr_chart,
-        waterfall=charts.waterfall("MRR movements", steps),
+        waterfall=revenue_waterfall.chart(result.months or [], currency),
+        months=revenue_waterfall.rows(result.months or [], currency, settings.zone),
+        kinds=[label for _key, label, _sign in revenue_waterfall.KINDS],
     )
 
 
