@@ -138,3 +138,20 @@ def test_the_months_in_the_csv_table(server: Server) -> None:
         ["month", "2026-03", "mrr_end", "6400", "usd"],
     ]
     assert len([r for r in rows if r[0] == "month"]) == 4 * 7
+
+
+def test_trial_conversion_and_ltv_name_their_events(server: Server) -> None:
+    found = metric(
+        server, "revenue", since="2026-01-01T00:00:00Z", until="2026-05-01T00:00:00Z", explain="1"
+    )
+    assert found["trial_conversion"] == 1.0
+    behind = found["explain"]
+    # cus_d's trial ended on February 1 (the one trial that ended): that event.
+    assert behind["trial_conversion"]["count"] == 1
+    with server.client() as c:
+        ended = c.get(f"/api/v1/events/{behind['trial_conversion']['event_ids'][0]}").json()
+    assert "cus_d" in ended["title"] and ended["occurred_at"] == "2026-02-01T00:00:00.000Z"
+    # Nobody paying at the start churned by the end (cus_a stayed): LTV is ARPA x 60, from
+    # the subscriptions paying at the end.
+    assert found["customers"]["churned"] == 0
+    assert behind["ltv"] == behind["mrr"] and behind["mrr"]["count"] == 3

@@ -404,15 +404,20 @@ def currencies(snapshots: Sequence[Snapshot]) -> list[str]:
     return sorted({s.currency for s in snapshots})
 
 
-def trials(ledger: Ledger, since: datetime, until: datetime) -> tuple[int, int]:
-    """(trials that ended in the window, of which became active): a subscription leaves
-    `trialing` at its first later snapshot with another status."""
-    ended = converted = 0
+def trial_ends(ledger: Ledger, since: datetime, until: datetime) -> list[Snapshot]:
+    """The snapshots that ended a trial in the window: a subscription leaves `trialing` at its
+    first later snapshot with another status."""
+    found = []
     for history in ledger.history.values():
         for earlier, later in pairwise(history):
             if earlier.status == "trialing" and later.status != "trialing":
                 if since <= later.created < until:
-                    ended += 1
-                    converted += later.status in COUNTING
+                    found.append(later)
                 break
-    return ended, converted
+    return found
+
+
+def trials(ledger: Ledger, since: datetime, until: datetime) -> tuple[int, int]:
+    """(trials that ended in the window, of which became active)."""
+    ended = trial_ends(ledger, since, until)
+    return len(ended), sum(s.status in COUNTING for s in ended)

@@ -265,6 +265,7 @@ async def revenue_page(request: Request) -> Response:
             cash(data["ltv"]),
             f"from {plural(customers['start'], 'customer')} at the start",
             detail="ARPA ÷ monthly churn",
+            href=_drill("revenue.ltv", chosen, **cur),
         ),
         Figure(
             "revenue.trial_conversion",
@@ -272,6 +273,7 @@ async def revenue_page(request: Request) -> Response:
             percent(data["trial_conversion"]),
             f"from {plural(result.trials_ended, 'trial')} ended",
             detail=f"{result.trials_converted:,} of {plural(result.trials_ended, 'trial')}",
+            href=_drill("revenue.trial_conversion", chosen, **cur),
         ),
     ]
     series = data["series"]
@@ -337,10 +339,13 @@ async def product_page(request: Request) -> Response:
         Figure("product.dau", "DAU", f"{mean_dau:,.1f}", behind,
                detail=f"mean per day · {last['dau']:,} on the last day",
                href=_drill("product.dau", chosen, event=event or "")),
-        Figure("product.wau", "WAU", f"{last['wau']:,}", behind, detail="trailing 7 days"),
-        Figure("product.mau", "MAU", f"{last['mau']:,}", behind, detail="trailing 30 days"),
+        Figure("product.wau", "WAU", f"{last['wau']:,}", behind, detail="trailing 7 days",
+               href=_drill("product.wau", chosen, event=event or "")),
+        Figure("product.mau", "MAU", f"{last['mau']:,}", behind, detail="trailing 30 days",
+               href=_drill("product.mau", chosen, event=event or "")),
         Figure("product.stickiness", "Stickiness", percent(active["stickiness"]), behind,
-               detail="mean DAU ÷ MAU"),
+               detail="mean DAU ÷ MAU",
+               href=_drill("product.stickiness", chosen, event=event or "")),
     ]  # fmt: skip
     labels = [_day(date.fromisoformat(p["date"])) for p in active["dau"]]
     lines = [
@@ -394,6 +399,12 @@ async def product_page(request: Request) -> Response:
                 f"from {ttv['activated']:,} of {plural(ttv['users'], 'person', 'people')} "
                 "who signed up",
                 detail=f"{signup_event} → {activation_event}",
+                href=_drill(
+                    "product.time_to_value",
+                    chosen,
+                    signup_event=signup_event,
+                    activation_event=activation_event,
+                ),
             ),
         )
     return await _page(
