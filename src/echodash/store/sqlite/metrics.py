@@ -39,9 +39,9 @@ from echodash.store.rows import (
 )
 from echodash.store.sqlite.connection import SqliteConnection
 from echodash.store.sqlite.product_sql import (
-    active_gaps_sql,
+    active_days_sql,
     activity_where,
-    day_of,
+    count_gaps,
     funnel_sql,
     period_of_key,
     retention_sql,
@@ -494,10 +494,8 @@ class SqliteMetrics(SqliteConnection):
         names: Sequence[str] | None = None,
         zone: str = "UTC",
     ) -> list[tuple[date, int, int]]:
-        sql, params = active_gaps_sql(workspace_id, since, until, names, zone)
-        return await self._read(
-            lambda conn: [(day_of(d), gap, n) for d, gap, n in conn.execute(sql, params)]
-        )
+        sql, params = active_days_sql(workspace_id, since, until, names, zone)
+        return await self._read(lambda conn: count_gaps(set(conn.execute(sql, params))))
 
     async def metric_retention_counts(
         self,

@@ -6,6 +6,7 @@ statement as numbers we computed, never as text from a request."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -51,23 +52,34 @@ def local_day(column: str, zone: str, start: datetime, end: datetime) -> str:
     return f"(({column} + CASE {cases} ELSE {micros[-1][1]} END) / {DAY})"
 
 
-def active_gaps_sql(
+def active_days_sql(
     workspace_id: int,
     since: datetime,
     until: datetime,
     names: Sequence[str] | None,
     zone: str,
 ) -> tuple[str, list[object]]:
+    """Each (person, local day number) with activity, repeats and all, in one pass: over the
+    table for any event, over the person index (name first, covering) for named ones.
+    Grouping them in SQLite (`GROUP BY` or `DISTINCT`, then a window function for the gaps)
+    took two to three times as long as a Python set and one sort (`count_gaps`)."""
     where, params = activity_where(workspace_id, since, until, names)
     day = local_day("at", zone, since, until)
-    sql = (
-        f"WITH seen AS MATERIALIZED (SELECT distinct_id AS p, {day} AS d FROM metric_activity "
-        f"WHERE {where} GROUP BY 1, 2), "
-        "runs AS (SELECT d, d - lag(d) OVER (PARTITION BY p ORDER BY d) AS gap FROM seen) "
-        f"SELECT d, min(coalesce(gap, {ACTIVE_GAP_CAP}), {ACTIVE_GAP_CAP}) AS g, count(*) "
-        "FROM runs GROUP BY d, g"
-    )
-    return sql, params
+    source = "NOT INDEXED" if names is None else "INDEXED BY metric_activity_person"
+    return f"SELECT distinct_id, {day} FROM metric_activity {source} WHERE {where}", params
+
+
+def count_gaps(seen: set[tuple[str, int]]) -> list[tuple[date, int, int]]:
+    """(day, gap, people) from each (person, day number) with activity: the gap to the
+    person's previous active day, ACTIVE_GAP_CAP for none or one further back."""
+    counts: Counter[tuple[int, int]] = Counter()
+    person, previous = None, 0
+    cap = ACTIVE_GAP_CAP
+    for who, day in sorted(seen):
+        gap = day - previous if who == person else cap
+        counts[(day, gap if gap < cap else cap)] += 1
+        person, previous = who, day
+    return [(day_of(day), gap, people) for (day, gap), people in counts.items()]
 
 
 def day_of(number: int) -> date:
@@ -140,16 +152,21 @@ def funnel_sql(
     end = to_micros(until)
     width = int(window / timedelta(microseconds=1))
     ctes = [
-        "a1 AS (SELECT distinct_id AS p, at AS t1 FROM metric_activity "
-        "WHERE workspace_id = ? AND name = ? AND at >= ? AND at < ?)"
+        # The person index holds every column read: no table row is looked up.
+        "a1 AS MATERIALIZED (SELECT distinct_id AS p, at AS t1 FROM metric_activity "
+        "INDEXED BY metric_activity_person WHERE workspace_id = ? AND name = ? AND at >= ? "
+        "AND at < ?)"
     ]
     params: list[object] = [workspace_id, steps[0], to_micros(since), end]
     for k in range(2, len(steps) + 1):
         kept = ", ".join(f"x.t{j}" for j in range(1, k))
         after = ">" if steps[k - 1] == steps[k - 2] else ">="
         ctes.append(
-            f"a{k} AS (SELECT x.p AS p, {kept}, (SELECT CASE WHEN min(m.at) - x.t1 <= {width} "
-            "THEN min(m.at) END FROM metric_activity m WHERE m.workspace_id = ? AND m.name = ? "
+            # Materialized: each moment is looked up once, not again by every later step.
+            f"a{k} AS MATERIALIZED (SELECT x.p AS p, {kept}, (SELECT CASE WHEN min(m.at) - "
+            f"x.t1 <= {width} "
+            "THEN min(m.at) END FROM metric_activity m INDEXED BY metric_activity_person "
+            "WHERE m.workspace_id = ? AND m.name = ? "
             f"AND m.distinct_id = x.p AND m.at {after} x.t{k - 1} AND m.at < ?) AS t{k} "
             f"FROM a{k - 1} x)"
         )
