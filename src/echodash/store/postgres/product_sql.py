@@ -42,7 +42,7 @@ def funnel_sql(steps: Sequence[str]) -> str:
     repeated step: strictly after) within the window of the first; then each person's
     attempt that goes furthest, the earliest among equals (moments in microseconds)."""
     ctes = [
-        "a1 AS (SELECT distinct_id AS p, at AS t1 FROM metric_activity "
+        "a1 AS MATERIALIZED (SELECT distinct_id AS p, at AS t1 FROM metric_activity "
         # (the window named once with its type, for a funnel of one step)
         "WHERE workspace_id = $1 AND name = $5 AND at >= $2 AND at < $3 "
         "AND $4::interval IS NOT NULL)"
@@ -51,7 +51,8 @@ def funnel_sql(steps: Sequence[str]) -> str:
         kept = ", ".join(f"x.t{j}" for j in range(1, k))
         after = ">" if steps[k - 1] == steps[k - 2] else ">="
         ctes.append(
-            f"a{k} AS (SELECT x.p, {kept}, (SELECT CASE WHEN min(m.at) - x.t1 <= $4 "
+            # Materialized: each moment is looked up once, not again by every later step.
+            f"a{k} AS MATERIALIZED (SELECT x.p, {kept}, (SELECT CASE WHEN min(m.at) - x.t1 <= $4 "
             "THEN min(m.at) END FROM metric_activity m WHERE m.workspace_id = $1 "
             f"AND m.name = ${k + 4} AND m.distinct_id = x.p AND m.at {after} x.t{k - 1} "
             f"AND m.at < $3) AS t{k} FROM a{k - 1} x)"
