@@ -33,7 +33,12 @@ from echodash.store.base.metrics import (
     snapshot_from,
 )
 from echodash.store.postgres.connection import Conn, PgConnection, is_outage
-from echodash.store.postgres.product_sql import ACTIVE_GAPS, RETENTION, funnel_sql
+from echodash.store.postgres.product_sql import (
+    ACTIVE_GAPS,
+    RETENTION,
+    fetch_counted,
+    funnel_sql,
+)
 from echodash.store.postgres.sql import (
     LOCK_EVENTS,
     LOCK_SPACE,
@@ -574,7 +579,7 @@ class PgMetrics(PgConnection):
     ) -> list[tuple[date, int, int]]:
         asked = None if names is None else [clean(n) for n in names]
         rows = await self._run(
-            lambda c: c.fetch(ACTIVE_GAPS, workspace_id, since, until, asked, zone)
+            lambda c: fetch_counted(c, ACTIVE_GAPS, workspace_id, since, until, asked, zone)
         )
         return [(d, gap, n) for d, gap, n in rows]
 
@@ -589,7 +594,8 @@ class PgMetrics(PgConnection):
         zone: str = "UTC",
     ) -> list[tuple[date, int | None, int]]:
         rows = await self._run(
-            lambda c: c.fetch(
+            lambda c: fetch_counted(
+                c,
                 RETENTION,
                 workspace_id,
                 clean(start_event),
@@ -612,5 +618,7 @@ class PgMetrics(PgConnection):
     ) -> list[tuple[int | None, ...]]:
         sql = funnel_sql(steps)
         names = [clean(s) for s in steps]
-        rows = await self._run(lambda c: c.fetch(sql, workspace_id, since, until, window, *names))
+        rows = await self._run(
+            lambda c: fetch_counted(c, sql, workspace_id, since, until, window, *names)
+        )
         return [tuple(r) for r in rows]

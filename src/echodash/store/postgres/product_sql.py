@@ -5,8 +5,20 @@ and day. A local day is `(at AT TIME ZONE zone)::date`: the database knows the z
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from echodash.metrics.product import ACTIVE_GAP_CAP
+from echodash.store.postgres.connection import Conn
+
+
+async def fetch_counted(conn: Conn, sql: str, *args: Any) -> list[Any]:
+    """Rows of one of these statements, without JIT compilation: their estimated costs (a
+    scan of the window, an index lookup per person) pass the JIT thresholds, and compiling
+    took longer than the lookups it was meant to speed up."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL jit = off")
+        return list(await conn.fetch(sql, *args))
+
 
 # $1 workspace, $2 since, $3 until, $4 names (NULL: any), $5 zone
 ACTIVE_GAPS = (
