@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from echodash.metrics.product import ACTIVE_GAP_CAP
@@ -71,14 +72,22 @@ def active_days_sql(
 
 def count_gaps(seen: set[tuple[str, int]]) -> list[tuple[date, int, int]]:
     """(day, gap, people) from each (person, day number) with activity: the gap to the
-    person's previous active day, ACTIVE_GAP_CAP for none or one further back."""
-    counts: Counter[tuple[int, int]] = Counter()
-    person, previous = None, 0
+    person's previous active day, ACTIVE_GAP_CAP for none or one further back. Each person's
+    days are sorted apart (small lists of integers, rather than one sort of every pair)."""
+    by_person: dict[str, list[int]] = {}
+    for person, day in seen:
+        days = by_person.get(person)
+        if days is None:
+            by_person[person] = [day]
+        else:
+            days.append(day)
     cap = ACTIVE_GAP_CAP
-    for who, day in sorted(seen):
-        gap = day - previous if who == person else cap
-        counts[(day, gap if gap < cap else cap)] += 1
-        person, previous = who, day
+    counts: Counter[tuple[int, int]] = Counter()
+    for days in by_person.values():
+        days.sort()
+        counts[(days[0], cap)] += 1
+        if len(days) > 1:
+            counts.update([(b, b - a if b - a < cap else cap) for a, b in pairwise(days)])
     return [(day_of(day), gap, people) for (day, gap), people in counts.items()]
 
 
