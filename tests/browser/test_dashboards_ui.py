@@ -13,11 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import create_first_admin, shot
 from tests.dashboard_seed import REPO, now, send_delivery, send_product, send_revenue
-from tests.http.metric_events import deployment, send_github
+from tests.http.metric_events import deployment, send_github, send_stripe, subscription_event
 from tests.support import Server
 
 
@@ -122,3 +122,82 @@ def test_dashboards_range_and_drill_down(signed_in: Seeded) -> None:
     fresh = deployment(REPO, 305, "4" * 40, now() - timedelta(hours=1))
     send_github(signed_in.server, signed_in.github, [("deployment_status", fresh)])
     expect(frequency).to_have_text("4", timeout=15000)
+
+
+def drill(page: Page, metric: str) -> Locator:
+    """Click a number on its dashboard; the rows of the events behind it."""
+    page.locator(f'[data-metric="{metric}"] a.metric-value').click()
+    page.wait_for_url(re.compile(r"/dashboards/events\?"))
+    assert f"metric={metric}" in page.url
+    return page.locator("#drill-rows .row")
+
+
+def test_ltv_trial_conversion_stickiness_and_time_to_value_drill_down(
+    signed_in: Seeded,
+) -> None:
+    page, server = signed_in.page, signed_in.server
+    # A trial that became a paying subscription two days ago.
+    at = now()
+    stripe = server.create_endpoint("stripe", name="trials")
+    created, updated = "customer.subscription.created", "customer.subscription.updated"
+    trial = [
+        subscription_event("evt_t1", created, at - timedelta(days=20), "cus_t", [(700, 1, "month")],
+                           status="trialing"),
+        subscription_event("evt_t2", updated, at - timedelta(days=2), "cus_t", [(700, 1, "month")]),
+    ]  # fmt: skip
+    send_stripe(server, stripe, trial)
+    server.wait_for_events(2, endpoint=stripe["id"])
+    base = server.url
+
+    # Revenue over 30 days: cus_a left, cus_c is new, cus_t converted.
+    page.goto(f"{base}/dashboards/revenue?range=30d")
+    expect(page.locator('[data-metric="revenue.trial_conversion"] .metric-value')).to_have_text(
+        "100.0 %"
+    )
+    rows = drill(page, "revenue.trial_conversion")
+    expect(page.get_by_role("heading", name=re.compile("Trial conversion"))).to_be_visible()
+    expect(rows).to_have_count(1)  # the one trial that ended: the event that ended it
+    expect(rows.first).to_contain_text("cus_t")
+    shot(page, "dashboards-drill-trial-conversion-1440")
+    page.go_back()
+    # LTV: ARPA's three paying subscriptions (cus_b, cus_c, cus_t) and, as someone churned,
+    # the two customers at the start (cus_a, cus_b) and cus_a's cancellation: five events.
+    rows = drill(page, "revenue.ltv")
+    expect(rows).to_have_count(5)
+    texts = " ".join(rows.all_inner_texts())
+    for customer in ("cus_a", "cus_b", "cus_c", "cus_t"):
+        assert customer in texts
+    assert "cus_x" not in texts  # euros are counted apart
+    shot(page, "dashboards-drill-ltv-1440")
+
+    # Product over 7 days: stickiness reads MAU's 30 days on the last day, DAU the week.
+    page.goto(f"{base}/dashboards/product?range=7d")
+    rows = drill(page, "product.stickiness")
+    expect(rows).to_have_count(28)  # every product event and survey answer of the 11 days
+    shot(page, "dashboards-drill-stickiness-1440")
+    page.go_back()
+    # DAU: the activity of the days the week touches (its first from midnight): the two
+    # signups, one activation and eleven survey answers of the last three days, and the
+    # "opened app" events (one a day, an hour before this time) on those days.
+    first_day = (at - timedelta(days=7)).date()
+    opened = sum((at - timedelta(days=k, hours=1)).date() >= first_day for k in range(1, 12))
+    rows = drill(page, "product.dau")
+    expect(rows).to_have_count(14 + opened)
+    page.go_back()
+    rows = drill(page, "product.mau")
+    expect(rows).to_have_count(28)
+
+    # Time to value from signup to activated over 30 days: the four signups and the two
+    # first activations (u1, u3).
+    page.goto(f"{base}/dashboards/product?range=30d&activation_event=activated")
+    expect(page.locator('[data-metric="product.time_to_value"] .metric-value')).to_have_text(
+        "2.5 h"
+    )
+    rows = drill(page, "product.time_to_value")
+    expect(rows).to_have_count(6)
+    expect(page.locator("#drill-rows .row", has_text="activated")).to_contain_text(["u3", "u1"])
+    expect(page.locator("#drill-rows .row", has_text="signup")).to_have_count(4)
+    shot(page, "dashboards-drill-time-to-value-1440")
+    # Back to the dashboard keeps the events chosen.
+    page.get_by_role("link", name="Back to the dashboard").click()
+    page.wait_for_url(re.compile(r"activation_event=activated"))

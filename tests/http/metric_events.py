@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -110,9 +110,10 @@ def subscription_event(
     status: str = "active",
     currency: str = "usd",
     coupon: dict[str, Any] | None = None,
+    subscription_id: str | None = None,
 ) -> bytes:
     """A Stripe event of the shared fixtures' subscription, with these (unit amount,
-    quantity, interval) items."""
+    quantity, interval) items (its id `sub_<customer>` unless given)."""
     subscription = copy.deepcopy(STRIPE["subscription"])
     template = subscription["items"]["data"][0]
     lines = []
@@ -125,7 +126,7 @@ def subscription_event(
         lines.append(line)
     subscription["items"]["data"] = lines
     subscription.update(
-        id=f"sub_{customer}",
+        id=subscription_id or f"sub_{customer}",
         customer=customer,
         status=status,
         currency=currency,
@@ -140,6 +141,61 @@ def subscription_event(
         "data": {"object": subscription},
     }
     return json.dumps(envelope).encode()
+
+
+CREATED = "customer.subscription.created"
+UPDATED = "customer.subscription.updated"
+DELETED = "customer.subscription.deleted"
+MONTH = "month"
+
+
+def monthly_timeline(prefix: str = "") -> list[bytes]:
+    """Four customers over January to April 2026 (USD) whose MRR month by month is known:
+    1000 → 4000 → 10400 → 6400 (UTC) → 9400. Event ids and customers start with `prefix`."""
+    year = "year"
+    script: list[tuple[str, str, str, str, list[tuple[int, int, str]], str]] = [
+        # December: cus_a pays 10.00 a month.
+        ("evt_a1", CREATED, "2025-12-10T12:00", "cus_a", [(1000, 1, MONTH)], "active"),
+        # January: cus_b new at 20.00, cus_c new at 120.00 a year (10.00 a month), cus_d on
+        # trial.
+        ("evt_b1", CREATED, "2026-01-05T12:00", "cus_b", [(2000, 1, MONTH)], "active"),
+        ("evt_d1", CREATED, "2026-01-10T12:00", "cus_d", [(4900, 1, MONTH)], "trialing"),
+        ("evt_c1", CREATED, "2026-01-20T12:00", "cus_c", [(12000, 1, year)], "active"),
+        # February: cus_d's trial converts at its very first moment (new 49.00), cus_b
+        # upgrades to 25.00 (+5.00), cus_a takes a second seat (+10.00).
+        ("evt_d2", UPDATED, "2026-02-01T00:00", "cus_d", [(4900, 1, MONTH)], "active"),
+        ("evt_b2", UPDATED, "2026-02-10T12:00", "cus_b", [(2500, 1, MONTH)], "active"),
+        ("evt_a2", UPDATED, "2026-02-20T12:00", "cus_a", [(1000, 2, MONTH)], "active"),
+        # March: cus_b leaves (-25.00), cus_a goes down to 15.00 (-5.00), and cus_c cancels
+        # half an hour after midnight of April 1 in Berlin (still March 31 in UTC).
+        ("evt_b3", DELETED, "2026-03-03T12:00", "cus_b", [(2500, 1, MONTH)], "canceled"),
+        ("evt_a3", UPDATED, "2026-03-15T12:00", "cus_a", [(1500, 1, MONTH)], "active"),
+        ("evt_c2", DELETED, "2026-03-31T22:30", "cus_c", [(12000, 1, year)], "canceled"),
+    ]
+    found = [
+        subscription_event(
+            prefix + event_id,
+            kind,
+            datetime.fromisoformat(moment).replace(tzinfo=UTC),
+            prefix + customer,
+            items,
+            status=status,
+        )
+        for event_id, kind, moment, customer, items, status in script
+    ]
+    # April: cus_b comes back on a new subscription at 30.00 (a reactivation).
+    back = datetime(2026, 4, 20, 12, tzinfo=UTC)
+    found.append(
+        subscription_event(
+            prefix + "evt_b4",
+            CREATED,
+            back,
+            prefix + "cus_b",
+            [(3000, 1, MONTH)],
+            subscription_id=prefix + "sub_cus_b_again",
+        )
+    )
+    return found
 
 
 # Answers whose NPS is known: 3 promoters, 2 passives, 2 detractors, NPS (3 - 2) / 7.

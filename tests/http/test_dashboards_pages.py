@@ -122,11 +122,20 @@ def test_revenue_numbers_currencies_and_waterfall(ada: Person) -> None:
     assert figure(month, "revenue.customer_churn")["value"] == "50.0 %"
     assert figure(month, "revenue.arpa")["value"] == "$12.50"
     assert "$30.00 at the start" in month
-    # The waterfall: start, the five movements, end; each bar says its amount on hover.
-    assert "<title>MRR at the start: $30.00</title>" in month
-    assert "<title>New: $5.00</title>" in month
-    assert "<title>Churn: \u2212$10.00</title>" in month
-    assert "<title>MRR at the end: $25.00</title>" in month
+    # The waterfall: start, then each calendar month's five movements and its end; each bar
+    # says its amount on hover. The range's 30 days touch two or three calendar months; the
+    # last one ends at the range's MRR.
+    assert re.search(r"<title>MRR at the start \([A-Z][a-z]{2} \d{1,2}\): \$30\.00</title>", month)
+    assert re.search(r"<title>[A-Z][a-z]+ \d{4} · New: \$5\.00</title>", month)
+    assert re.search(r"<title>[A-Z][a-z]+ \d{4} · Churn: \u2212\$10\.00</title>", month)
+    ends = re.findall(r"<title>MRR at the end of ([A-Z][a-z]+ \d{4}): (\S+) ", month)
+    assert len(ends) in (2, 3) and ends[-1][1] == "$25.00"
+    assert len(re.findall(r"<title>[A-Z][a-z]+ \d{4} · ", month)) == 5 * len(ends)
+    # The table of months: one row per month, the last one ending at $25.00.
+    table = month.split('id="revenue-months"')[1].split("</table>")[0]
+    assert [name for name, _end in ends] == re.findall(
+        r'<th scope="row">([A-Z][a-z]+ \d{4})', table
+    )
     # 90 days reach back before the first customers: what is left of them is new (cus_a
     # came and went within the range).
     quarter = get(ada, "/dashboards/revenue", range="90d")

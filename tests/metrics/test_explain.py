@@ -166,3 +166,64 @@ def test_funnels_and_cohorts_name_one_event_per_person_and_step() -> None:
         "users": [4, 1],
         "activated": [3],
     }
+
+
+class MoreFacts(Facts):
+    """Facts with trials, a person active before the window, signups and activations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        month = (Item(2000, 1, "month"),)
+        self.snapshots += [
+            Snapshot("s4", "c4", "usd", "trialing", at(-100), month, None, 45),
+            Snapshot("s4", "c4", "usd", "active", at(30), month, None, 46),  # converts
+            Snapshot("s5", "c5", "usd", "trialing", at(-50), month, None, 47),
+            Snapshot("s5", "c5", "usd", "canceled", at(40), month, None, 48),  # does not
+        ]
+        self.activity += [
+            Activity("p9", "open", datetime(2026, 9, 25, tzinfo=UTC), 50),  # before the window
+            Activity("p1", "signup", at(-400), 60),  # signed up before the window
+            Activity("p5", "signup", at(1), 61),
+            Activity("p5", "activated", at(3), 62),
+            Activity("p1", "activated", at(4), 65),
+            Activity("p5", "activated", at(5), 63),  # not the first
+            Activity("p6", "signup", at(2), 64),  # never activates
+        ]
+
+
+def more(metric: str, **params: str) -> list[int]:
+    return asyncio.run(
+        explain.events_behind(
+            MoreFacts(), 1, metric, SINCE, UNTIL, settings=MetricSettings(), params=params
+        )
+    )
+
+
+def test_ltv_and_trial_conversion_name_their_snapshots() -> None:
+    facts = MoreFacts()
+    found, _snapshots = asyncio.run(report.revenue_result(facts, 1, SINCE, UNTIL))
+    numbers = found.to_json()
+    assert numbers["trial_conversion"] == 0.5
+    # The two trials that ended: one became active, one was canceled.
+    assert more("revenue.trial_conversion") == [48, 46]
+    # ARPA's subscriptions at the end, and (c2 churned) those at the start and the churn.
+    assert more("revenue.mrr") == [46, 44, 41]
+    assert more("revenue.ltv") == [46, 44, 43, 42, 41]
+    # Nobody churned in a window after c2 left: LTV is ARPA x 60, from MRR's events alone.
+    later = asyncio.run(
+        explain.events_behind(
+            facts, 1, "revenue.ltv", at(35), UNTIL, settings=MetricSettings(), params={}
+        )
+    )
+    assert later == [46, 44, 41]
+
+
+def test_stickiness_and_time_to_value_name_their_activity() -> None:
+    # MAU reaches 29 days before the window's first day; stickiness only the window's days
+    # and the 30 days ending on its last.
+    assert more("product.mau", event="open") == [52, 51, 50]
+    assert more("product.stickiness", event="open") == [52, 51]
+    assert more("product.stickiness") == [65, 64, 63, 62, 61, 56, 55, 54, 53, 52, 51]
+    # The window's first signups (p5, p6) and p5's first activation; p1 signed up before.
+    assert more("product.time_to_value", activation_event="activated") == [64, 62, 61]
+    assert more("product.time_to_value") == []  # no activation event chosen

@@ -4,6 +4,7 @@ subscriptions, out-of-order snapshots)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -223,3 +224,34 @@ def test_the_series_counts_the_days_of_the_workspaces_time_zone() -> None:
     utc = revenue(snapshots, since, since + timedelta(days=4)).to_json()
     assert [p["date"] for p in utc["series"]][:2] == ["2025-01-01", "2025-01-02"]
     assert len(utc["series"]) == 5  # 05:00 UTC to 05:00 UTC touches five UTC days
+
+
+def test_a_two_year_window_cut_into_its_calendar_months_chains_to_the_cent() -> None:
+    """Each calendar month (here Europe/Berlin's) is its own start → end with its movements;
+    each month is the window cut at its edges, so it agrees with a one-month window."""
+    snapshots = scripted_timelines(seed=5)
+    zone = ZoneInfo("Europe/Berlin")
+    since = datetime(2025, 1, 1, tzinfo=zone)
+    until = datetime(2027, 1, 1, tzinfo=zone)
+    result = revenue(snapshots, since, until, "usd", zone=zone)
+    months = result.months or []
+    assert [m.month.isoformat() for m in months][:3] == ["2025-01-01", "2025-02-01", "2025-03-01"]
+    assert len(months) == 24
+    assert months[0].start == sum(result.start.values())
+    assert months[-1].end == sum(result.end.values())
+    for earlier, later in itertools.pairwise(months):
+        assert later.since == earlier.until and later.start == earlier.end
+    for m in months:
+        assert m.start + m.new + m.reactivation + m.expansion - m.contraction - m.churn == m.end
+        alone = revenue(snapshots, m.since, m.until, "usd", series=False).to_json()
+        assert alone["mrr"] == {"start": m.start, "end": m.end}, m.month
+        assert alone["movements"] == {
+            "new": m.new,
+            "reactivation": m.reactivation,
+            "expansion": m.expansion,
+            "contraction": m.contraction,
+            "churn": m.churn,
+        }, m.month
+    # Summer time: April begins at 22:00 UTC on March 31.
+    assert months[3].since == datetime(2025, 3, 31, 22, 0, tzinfo=UTC)
+    assert sum(m.churn for m in months) > 0 and sum(m.reactivation for m in months) > 0

@@ -15,8 +15,12 @@ that retention has deleted since (facts outlive their events).
 | rework rate | the deployments made while an incident was open |
 | MRR (at the end, at start) | the snapshots in force then of subscriptions that count |
 | each movement | the snapshots, created in the window, of the customers that moved |
+| LTV | MRR's at the end (ARPA); if anyone churned, also MRR's at the start and the churn's |
+| trial conversion | the snapshots that ended a trial in the window (active or not) |
 | active users | the activity of the days counted |
-| retention, funnel, time to value, NPS, CSAT | the activity (custom events) counted |
+| stickiness | the activity of the window's days and of MAU's 30 days on its last day |
+| time to value | the first signups of the window's people and the first activations counted |
+| retention, funnel, NPS, CSAT | the activity (custom events) counted |
 
 `events_behind` is the whole list for one number, by a dotted name; the API's `explain`
 shows at most MAX_IDS ids per number, with their `count` and whether the list is `truncated`.
@@ -33,7 +37,7 @@ from echodash.metrics import product, report
 from echodash.metrics.dora import Dora
 from echodash.metrics.product import Activity, Period
 from echodash.metrics.report import FactReader
-from echodash.metrics.revenue import Ledger, Revenue, Snapshot, subscription_mrr
+from echodash.metrics.revenue import Ledger, Revenue, Snapshot, subscription_mrr, trial_ends
 from echodash.metrics.settings import MetricSettings
 
 MAX_IDS = 1000
@@ -103,6 +107,13 @@ def revenue_ids(found: Revenue, snapshots: Sequence[Snapshot]) -> dict[str, Ids]
     }
     for name in MOVEMENTS:
         found_ids[name] = changed(getattr(found, name))
+    # LTV is ARPA over the churn rate: ARPA's subscriptions, and (when someone churned, else
+    # it is ARPA x 60) the customers the rate is counted over and those who left.
+    churned = found_ids["mrr_start"] + found_ids["churn"] if found.churn else []
+    found_ids["ltv"] = newest_first([*found_ids["mrr"], *churned])
+    found_ids["trial_conversion"] = newest_first(
+        s.event_id for s in trial_ends(ledger, found.since, found.until)
+    )
     return found_ids
 
 
@@ -120,7 +131,7 @@ def active_ids(
     assert zone is not None
     days = product.local_days(since, until, zone)
     if not days:
-        return {"dau": [], "wau": [], "mau": []}
+        return {"dau": [], "wau": [], "mau": [], "stickiness": []}
     chosen = [
         (a.at.astimezone(zone).date(), a.event_id)
         for a in activity
@@ -130,6 +141,9 @@ def active_ids(
     for name, span in (("dau", 1), ("wau", 7), ("mau", 30)):
         first = days[0] - timedelta(days=span - 1)
         found[name] = newest_first(i for day, i in chosen if first <= day <= days[-1])
+    # Mean DAU over the window's days ÷ MAU on its last day (the 30 days ending then).
+    first = min(days[0], days[-1] - timedelta(days=29))
+    found["stickiness"] = newest_first(i for day, i in chosen if first <= day <= days[-1])
     return found
 
 
@@ -238,12 +252,13 @@ DORA_NUMBERS = (
     "recovery_time",
     "rework_rate",
 )
-REVENUE_NUMBERS = ("mrr", "mrr_start", *MOVEMENTS)
-PRODUCT_NUMBERS = ("dau", "wau", "mau")
+REVENUE_NUMBERS = ("mrr", "mrr_start", *MOVEMENTS, "ltv", "trial_conversion")
+PRODUCT_NUMBERS = ("dau", "wau", "mau", "stickiness")
 METRICS = (
     *(f"dora.{n}" for n in DORA_NUMBERS),
     *(f"revenue.{n}" for n in REVENUE_NUMBERS),
     *(f"product.{n}" for n in PRODUCT_NUMBERS),
+    "product.time_to_value",
     "nps",
     "csat",
 )
@@ -263,7 +278,8 @@ async def events_behind(
 
     `metric` is one of METRICS (`dora.deployment_frequency`, `revenue.new`, `product.dau`,
     `nps`, …); `params` are the route's own: `repository` and `environment` for DORA,
-    `currency` for revenue, `event` for active users, NPS and CSAT (others are ignored).
+    `currency` for revenue, `event` for active users, NPS and CSAT, `signup_event` (signup)
+    and `activation_event` for time to value (others are ignored).
     Raises ValueError for a name not in METRICS.
     """
     family, _, number = metric.partition(".")
@@ -297,6 +313,13 @@ async def events_behind(
         event = param("event")
         activity = await report.product_activity(store, workspace_id, since, until, event)
         return active_ids(activity, since, until, event, settings.zone)[number]
+    if metric == "product.time_to_value":
+        signup, activation = param("signup_event") or "signup", param("activation_event")
+        if activation is None:
+            return []
+        activity = await report.history_activity(store, workspace_id, until, [signup, activation])
+        ttv = time_to_value_ids(activity, signup, activation, since, until)
+        return newest_first([*ttv["users"], *ttv["activated"]])
     if metric in ("nps", "csat"):
         event = param("event") or metric
         activity = await report.window_activity(store, workspace_id, since, until, [event])

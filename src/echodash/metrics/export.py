@@ -4,8 +4,9 @@ One table per metric, one row per observation, its first row naming the columns:
 
 - DORA: `metric,value,unit,band,count`, a row per number (`count`: how many deployments,
   changes or resolved incidents the value is worked out over);
-- revenue: `section,date,metric,value,currency`: the summary numbers, the movements, and a
-  `series` row for each day's MRR;
+- revenue: `section,date,metric,value,currency`: the summary numbers, the movements, a
+  `series` row for each day's MRR, and `month` rows (date `2026-10`) with each calendar
+  month's `mrr_start`, movements and `mrr_end`;
 - active users: `date,dau,wau,mau`;
 - retention: `cohort,size,<period>_0,<period>_1,…` (a row per cohort);
 - funnel: `step,event,count,conversion,median_seconds_from_previous`;
@@ -107,6 +108,13 @@ def revenue_table(found: dict[str, Any]) -> list[Row]:
         ["movement", None, name, value, currency] for name, value in found["movements"].items()
     ]
     rows += [["series", p["date"], "mrr", p["mrr"], currency] for p in found["series"]]
+    for month in found.get("months", []):
+        values = [
+            ("mrr_start", month["mrr"]["start"]),
+            *month["movements"].items(),
+            ("mrr_end", month["mrr"]["end"]),
+        ]
+        rows += [["month", month["month"], name, value, currency] for name, value in values]
     return rows
 
 

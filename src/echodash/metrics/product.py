@@ -77,17 +77,50 @@ def active_users_from_days(
             by_person[person].add(offset)
     # Indexes are offsets + 30, so days before the window need no clipping; each active
     # day starts counting where the person's previous one stopped covering.
-    spans = (1, 7, 30)
-    changes = [[0] * (count + 61) for _ in spans]
+    changes = [[0] * (count + 61) for _ in _SPANS]
     for offsets in by_person.values():
         ordered = sorted(offsets)
-        for change, span in zip(changes, spans, strict=True):
+        for change, span in zip(changes, _SPANS, strict=True):
             covered = 0  # the first index the person does not count on yet
             for offset in ordered:
                 start = offset + 30
                 change[start if start > covered else covered] += 1
                 covered = start + span
                 change[covered] -= 1
+    return _active_json(changes, days)
+
+
+# A previous active day further back than the longest span (MAU's 30 days) changes nothing
+# about the days a person counts on: the database reports such gaps (and none) as this.
+ACTIVE_GAP_CAP = 31
+_SPANS = (1, 7, 30)
+
+
+def active_users_from_gaps(
+    gaps: Iterable[tuple[date, int, int]], days: Sequence[date]
+) -> dict[str, Any]:
+    """`active_users` from (day, gap, people) counts (`Store.metric_active_gaps` over the
+    window's days and the 29 before them): people active on a day whose previous active day
+    was `gap` days before count from where that one stopped covering, as in
+    `active_users_from_days`, without a row per person."""
+    if not days:
+        return {"dau": [], "wau": [], "mau": [], "stickiness": None}
+    first = days[0]
+    count = len(days)
+    changes = [[0] * (count + 61) for _ in _SPANS]
+    for day, gap, people in gaps:
+        offset = (day - first).days
+        if not -30 < offset < count:
+            continue
+        start = offset + 30
+        for change, span in zip(changes, _SPANS, strict=True):
+            change[start + max(0, span - gap)] += people
+            change[start + span] -= people
+    return _active_json(changes, days)
+
+
+def _active_json(changes: list[list[int]], days: Sequence[date]) -> dict[str, Any]:
+    count = len(days)
     dau, wau, mau = (list(accumulate(change))[30 : 30 + count] for change in changes)
     last_mau = mau[-1]
     stickiness = (sum(dau) / len(dau)) / last_mau if last_mau else None
@@ -165,7 +198,6 @@ def retention_from_firsts(
         for person, started in first.items()
         if since <= started < until
     }
-    last_day = (until - timedelta(microseconds=1)).astimezone(zone).date()
     for person, day in returned:
         start_day = start_days.get(person)
         if start_day is None:
@@ -173,19 +205,38 @@ def retention_from_firsts(
         n = periods_between(start_day, day, period)
         if n >= 0:
             returns[person].add(n)
-    cohorts: dict[date, list[str]] = defaultdict(list)
+    counts: Counter[tuple[date, int | None]] = Counter()
     for person, start_day in start_days.items():
-        cohorts[period_start(start_day, period)].append(person)
+        start = period_start(start_day, period)
+        counts[(start, None)] += 1
+        for n in returns.get(person, ()):
+            counts[(start, n)] += 1
+    return retention_from_counts(
+        ((start, n, people) for (start, n), people in counts.items()), period, until, zone
+    )
+
+
+def retention_from_counts(
+    counts: Iterable[tuple[date, int | None, int]],
+    period: Period,
+    until: datetime,
+    zone: tzinfo = UTC,
+) -> dict[str, Any]:
+    """`retention` from (cohort start, None, size) and (cohort start, n, people retained in
+    period n) counts (`Store.metric_retention_counts`)."""
+    sizes: dict[date, int] = {}
+    kept: dict[tuple[date, int], int] = {}
+    for start, n, people in counts:
+        if n is None:
+            sizes[start] = people
+        else:
+            kept[(start, n)] = people
+    last_day = (until - timedelta(microseconds=1)).astimezone(zone).date()
     found = []
-    for start in sorted(cohorts):
-        members = cohorts[start]
+    for start in sorted(sizes):
         span = periods_between(start, last_day, period) + 1
-        retained = [0] * span
-        for person in members:
-            for n in returns.get(person, ()):
-                if n < span:
-                    retained[n] += 1
-        found.append({"start": start.isoformat(), "size": len(members), "retained": retained})
+        retained = [kept.get((start, n), 0) for n in range(span)]
+        found.append({"start": start.isoformat(), "size": sizes[start], "retained": retained})
     return {"period": period, "cohorts": found}
 
 
@@ -241,13 +292,35 @@ def funnel(
     """Ordered steps: a person converts step k having done steps 1..k in that order, each
     within `window_days` of their step 1 (which falls in the window). Of a person's attempts,
     the one that goes furthest counts (the earliest among equals)."""
+    paths = funnel_paths(activities, steps, since, until, window_days)
+    return funnel_from_paths(([_micros(a.at) for a in path] for path in paths), steps)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICRO
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def funnel_from_paths(
+    paths: Iterable[Sequence[int | None]], steps: Sequence[str]
+) -> dict[str, Any]:
+    """`funnel` from each person's path: the moment (microseconds since the epoch) each step
+    was reached, None (or nothing) from the first step not reached
+    (`Store.metric_funnel_paths`)."""
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
-    for best in funnel_paths(activities, steps, since, until, window_days):
-        for k, activity in enumerate(best):
+    for path in paths:
+        for k, moment in enumerate(path):
+            if moment is None:
+                break
             reached[k] += 1
             if k:
-                gaps[k].append((activity.at - best[k - 1].at).total_seconds())
+                previous = path[k - 1]
+                assert previous is not None
+                gaps[k].append((moment - previous) / 1e6)
     first = reached[0]
     return {
         "steps": [

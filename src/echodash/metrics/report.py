@@ -4,7 +4,7 @@ answers and the `echodash metrics` command prints (the same JSON)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from echodash.metrics import dora, product, revenue
@@ -57,6 +57,35 @@ class FactReader(Protocol):
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]: ...
+
+    async def metric_active_gaps(
+        self,
+        workspace_id: int,
+        since: datetime,
+        until: datetime,
+        names: Sequence[str] | None = None,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int, int]]: ...
+
+    async def metric_retention_counts(
+        self,
+        workspace_id: int,
+        start_event: str,
+        return_event: str,
+        period: str,
+        since: datetime,
+        until: datetime,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int | None, int]]: ...
+
+    async def metric_funnel_paths(
+        self,
+        workspace_id: int,
+        steps: Sequence[str],
+        since: datetime,
+        until: datetime,
+        window: timedelta,
+    ) -> list[tuple[int | None, ...]]: ...
 
 
 def _service(repository: str | None, deployments: Sequence[Deployment]) -> str | None:
@@ -184,13 +213,15 @@ async def product_report(
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
     names = None if event is None else [event]
-    if _utc(settings):
-        # The database hands over each person's active days (kept as UTC days), not every
-        # event of the window.
-        days = await store.metric_person_days(workspace_id, since - _MAU_DAYS, until, names)
-        return product.active_users_from_days(days, product.local_days(since, until))
-    activity = await store.metric_activity(workspace_id, since - _MAU_DAYS, until, names)
-    return product.active_users(activity, since, until, event, settings.zone)
+    zone = settings.zone
+    days = product.local_days(since, until, zone)
+    if not days:
+        return product.active_users_from_gaps([], days)
+    # The database counts, per local day, the people active on it by how long before they
+    # were last active: from MAU's first day (29 days before the window's) to its end.
+    first = datetime.combine(days[0] - timedelta(days=29), time(), zone)
+    gaps = await store.metric_active_gaps(workspace_id, first, until, names, settings.timezone)
+    return product.active_users_from_gaps(gaps, days)
 
 
 async def history_activity(
@@ -213,19 +244,12 @@ async def retention_report(
     settings: MetricSettings | None = None,
 ) -> dict[str, Any]:
     settings = settings or MetricSettings()
-    # First-time retention: a person's first start event may lie before the window.
-    if _utc(settings):
-        firsts = await store.metric_firsts(workspace_id, start_event, None, until)
-        days = await store.metric_person_days(workspace_id, None, until, [return_event])
-        return product.retention_from_firsts(
-            {person: at for person, at, _then in firsts}, days, period, since, until
-        )
-    activity = await store.metric_activity(
-        workspace_id, None, until, sorted({start_event, return_event})
+    # First-time retention (a person's first start event may lie before the window), the
+    # cohorts and their returns counted by the database.
+    counts = await store.metric_retention_counts(
+        workspace_id, start_event, return_event, period, since, until, settings.timezone
     )
-    return product.retention(
-        activity, start_event, return_event, period, since, until, settings.zone
-    )
+    return product.retention_from_counts(counts, period, until, settings.zone)
 
 
 async def window_activity(
@@ -244,11 +268,11 @@ async def funnel_report(
     steps: Sequence[str],
     window_days: float,
 ) -> dict[str, Any]:
-    # The funnel orders each person's moments itself.
-    activity = await store.metric_activity(
-        workspace_id, since, until, sorted(set(steps)), ordered=False
+    # The database finds each person's furthest path.
+    paths = await store.metric_funnel_paths(
+        workspace_id, steps, since, until, timedelta(days=window_days)
     )
-    return product.funnel(activity, steps, since, until, window_days)
+    return product.funnel_from_paths(paths, steps)
 
 
 async def time_to_value_report(
@@ -283,8 +307,3 @@ async def survey_report(
     """NPS (`kind` nps) or CSAT (`kind` csat) over the `score` of the event's answers."""
     counts = await store.metric_score_counts(workspace_id, since, until, event)
     return product.nps_counts(counts) if kind == "nps" else product.csat_counts(counts)
-
-
-def _utc(settings: MetricSettings) -> bool:
-    """Whether the workspace counts days in UTC, as the facts' `day` column does."""
-    return settings.timezone == "UTC"

@@ -19,7 +19,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from echodash.metrics.stats import days_in, rounded
+from echodash.events import iso
+from echodash.metrics.stats import days_in, months_in, rounded
 
 COUNTING = frozenset({"active", "past_due"})
 PER_MONTH = {
@@ -204,14 +205,12 @@ class Revenue:
     trials_ended: int = 0
     trials_converted: int = 0
     series: list[tuple[str, int]] | None = None
+    months: list[Month] | None = None
 
     def to_json(self) -> dict[str, Any]:
         start_mrr = sum(self.start.values())
         end_mrr = sum(self.end.values())
-        moved = {
-            name: sum(getattr(self, name).values())
-            for name in ("new", "reactivation", "expansion", "contraction", "churn")
-        }
+        moved = {name: sum(getattr(self, name).values()) for name in MOVEMENT_NAMES}
         churned = len(self.churn)
         customer_churn = churned / len(self.start) if self.start else None
         gross = (moved["churn"] + moved["contraction"]) / start_mrr if start_mrr else None
@@ -236,6 +235,7 @@ class Revenue:
             if self.trials_ended
             else None,
             "series": [{"date": day, "mrr": mrr} for day, mrr in self.series or []],
+            "months": [month.to_json() for month in self.months or []],
         }
 
     def ltv(self, arpa: float | None, churn_rate: float | None) -> float | None:
@@ -264,28 +264,115 @@ def revenue(
     `zone`) of the window."""
     currency = currency or main_currency(snapshots, until)
     ledger = Ledger(snapshots, currency)
-    start = {c: v for (c, _cur), v in ledger.customers_at(_before(since)).items()}
-    end = {c: v for (c, _cur), v in ledger.customers_at(_before(until)).items()}
-    result = Revenue(currency, start, end, {}, {}, {}, {}, {}, since, until)
-    for customer in sorted(set(start) | set(end)):
-        before, after = start.get(customer, 0), end.get(customer, 0)
-        if before == 0 and after > 0:
-            if ledger.had_mrr_before(customer, currency, since):
-                result.reactivation[customer] = after
-            else:
-                result.new[customer] = after
-        elif before > 0 and after == 0:
-            result.churn[customer] = before
-        elif after > before:
-            result.expansion[customer] = after - before
-        elif after < before:
-            result.contraction[customer] = before - after
+    start = _mrr_of_customers(ledger, since)
+    end = _mrr_of_customers(ledger, until)
+    result = Revenue(
+        currency, start, end, *_moves(ledger, currency, since, start, end), since, until
+    )
     result.trials_ended, result.trials_converted = trials(ledger, since, until)
     if series:
         days = days_in(since, until, zone)
         totals = ledger.totals_at([_end_of(day, until, zone) for day in days])
         result.series = [(day.isoformat(), total) for day, total in zip(days, totals, strict=True)]
+        result.months = monthly(ledger, currency, since, until, zone)
     return result
+
+
+Moves = tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int], dict[str, int]]
+
+
+def _mrr_of_customers(ledger: Ledger, edge: datetime) -> dict[str, int]:
+    """Customer → MRR at a window's edge (the ledger holds one currency)."""
+    return {c: v for (c, _cur), v in ledger.customers_at(_before(edge)).items()}
+
+
+def _moves(
+    ledger: Ledger, currency: str, since: datetime, start: dict[str, int], end: dict[str, int]
+) -> Moves:
+    """(new, reactivation, expansion, contraction, churn) per customer, from the MRR at a
+    period's start and end."""
+    new: dict[str, int] = {}
+    reactivation: dict[str, int] = {}
+    expansion: dict[str, int] = {}
+    contraction: dict[str, int] = {}
+    churn: dict[str, int] = {}
+    for customer in sorted(set(start) | set(end)):
+        before, after = start.get(customer, 0), end.get(customer, 0)
+        if before == 0 and after > 0:
+            if ledger.had_mrr_before(customer, currency, since):
+                reactivation[customer] = after
+            else:
+                new[customer] = after
+        elif before > 0 and after == 0:
+            churn[customer] = before
+        elif after > before:
+            expansion[customer] = after - before
+        elif after < before:
+            contraction[customer] = before - after
+    return new, reactivation, expansion, contraction, churn
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One calendar month's part of a window: MRR at its start and end, and the movements
+    between them (each customer compared across that month alone)."""
+
+    month: date  # its first day, in the workspace's time zone
+    since: datetime
+    until: datetime
+    start: int
+    end: int
+    new: int
+    reactivation: int
+    expansion: int
+    contraction: int
+    churn: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "month": f"{self.month:%Y-%m}",
+            "since": iso(self.since),
+            "until": iso(self.until),
+            "mrr": {"start": self.start, "end": self.end},
+            "movements": {name: getattr(self, name) for name in MOVEMENT_NAMES},
+        }
+
+
+MOVEMENT_NAMES = ("new", "reactivation", "expansion", "contraction", "churn")
+
+
+def month_edges(since: datetime, until: datetime, zone: tzinfo = UTC) -> list[datetime]:
+    """`since`, every local midnight starting a month inside the window, and `until`."""
+    edges = [since]
+    for year, month in months_in(since, until, zone)[1:]:
+        edges.append(datetime(year, month, 1, tzinfo=zone).astimezone(UTC))
+    edges.append(until)
+    return edges
+
+
+def monthly(
+    ledger: Ledger, currency: str, since: datetime, until: datetime, zone: tzinfo = UTC
+) -> list[Month]:
+    """The window cut at the months' edges (in `zone`): each part's movements. One part's end
+    is the next one's start, so the parts chain from the window's start MRR to its end MRR."""
+    edges = month_edges(since, until, zone)
+    at_edge = [_mrr_of_customers(ledger, edge) for edge in edges]
+    found = []
+    for n, (first, last) in enumerate(pairwise(edges)):
+        start, end = at_edge[n], at_edge[n + 1]
+        moves = _moves(ledger, currency, first, start, end)
+        local = first.astimezone(zone).date().replace(day=1)
+        found.append(
+            Month(
+                local,
+                first,
+                last,
+                sum(start.values()),
+                sum(end.values()),
+                *(sum(m.values()) for m in moves),
+            )
+        )
+    return found
 
 
 def _before(moment: datetime) -> datetime:
@@ -317,15 +404,20 @@ def currencies(snapshots: Sequence[Snapshot]) -> list[str]:
     return sorted({s.currency for s in snapshots})
 
 
-def trials(ledger: Ledger, since: datetime, until: datetime) -> tuple[int, int]:
-    """(trials that ended in the window, of which became active): a subscription leaves
-    `trialing` at its first later snapshot with another status."""
-    ended = converted = 0
+def trial_ends(ledger: Ledger, since: datetime, until: datetime) -> list[Snapshot]:
+    """The snapshots that ended a trial in the window: a subscription leaves `trialing` at its
+    first later snapshot with another status."""
+    found = []
     for history in ledger.history.values():
         for earlier, later in pairwise(history):
             if earlier.status == "trialing" and later.status != "trialing":
                 if since <= later.created < until:
-                    ended += 1
-                    converted += later.status in COUNTING
+                    found.append(later)
                 break
-    return ended, converted
+    return found
+
+
+def trials(ledger: Ledger, since: datetime, until: datetime) -> tuple[int, int]:
+    """(trials that ended in the window, of which became active)."""
+    ended = trial_ends(ledger, since, until)
+    return len(ended), sum(s.status in COUNTING for s in ended)

@@ -102,8 +102,11 @@ class Step:
     total: bool = False
 
 
-def waterfall(title: str, steps: Sequence[Step]) -> Markup:
-    """Start, the changes one after another (up in green, down in red), end.
+def waterfall(
+    title: str, steps: Sequence[Step], *, major_labels: Sequence[str] | None = None
+) -> Markup:
+    """Start, the changes one after another (up in green, down in red), end; with
+    `major_labels`, the axis names those columns only (the others keep their tooltips).
 
     pygal has no waterfall: this is a stacked bar whose first series, the running sum
     below each change, is drawn invisible (`.chart-waterfall .serie-0` in app.css)."""
@@ -133,6 +136,18 @@ def waterfall(title: str, steps: Sequence[Step]) -> Markup:
             ups.append(nothing)
             downs.append(Point(-step.amount, step.tip))
     chart = _config(pygal.StackedBar, [s.label for s in steps], WIDE)
+    if major_labels is not None:
+        chart.x_labels_major_every = None  # it would win over the named labels
+        chart.x_labels_major = list(major_labels)
+        chart.show_minor_x_labels = False
+    # The highest a column reaches (a change stacks on its base): pygal's own range can
+    # stop below it and cut the column's top off.
+    tops = [b + (p.value or 0) for b, p in zip(base, ups, strict=True)]
+    tops += [p.value or 0 for p in totals] + [
+        b + (p.value or 0) for b, p in zip(base, downs, strict=True)
+    ]
+    if tops and max(tops) > 0:
+        chart.range = (0, max(tops) * 1.05)
     chart.add("base", base)
     for points in (totals, ups, downs):
         chart.add("step", _points(points))

@@ -33,6 +33,7 @@ _NAME = {"type": "string", "maxLength": MAX_PARAM}
 _REQUIRED_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_PARAM}
 _NUMBER = {"type": ["number", "null"]}
 _INT = {"type": "integer"}
+_MOVEMENTS = _object(new=_INT, reactivation=_INT, expansion=_INT, contraction=_INT, churn=_INT)
 _BAND = {"enum": ["elite", "high", "medium", "low", None]}
 _WINDOW = [
     _query("since", {"type": "string"}, "Window start: ISO-8601 or Unix seconds/ms (90 days)"),
@@ -191,9 +192,7 @@ def metric_paths() -> dict[str, Any]:
             _object(
                 currency={"type": "string"},
                 mrr=_object(start=_INT, end=_INT),
-                movements=_object(
-                    new=_INT, reactivation=_INT, expansion=_INT, contraction=_INT, churn=_INT
-                ),
+                movements=_MOVEMENTS,
                 customers=_object(start=_INT, end=_INT, churned=_INT),
                 customer_churn_rate=_NUMBER,
                 gross_mrr_churn=_NUMBER,
@@ -202,14 +201,36 @@ def metric_paths() -> dict[str, Any]:
                 ltv=_NUMBER,
                 trial_conversion=_NUMBER,
                 series={"type": "array", "items": _object(date={"type": "string"}, mrr=_INT)},
+                months={
+                    "type": "array",
+                    "description": "The window cut at the workspace's month edges: each part's "
+                    "MRR at its start and end and the movements between them",
+                    "items": _object(
+                        month={"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        since={"type": "string"},
+                        until={"type": "string"},
+                        mrr=_object(start=_INT, end=_INT),
+                        movements=_MOVEMENTS,
+                    ),
+                },
             ),
-            _events("mrr", "mrr_start", "new", "reactivation", "expansion", "contraction", "churn"),
+            _events(
+                "mrr",
+                "mrr_start",
+                "new",
+                "reactivation",
+                "expansion",
+                "contraction",
+                "churn",
+                "ltv",
+                "trial_conversion",
+            ),
         ),
         "/api/v1/metrics/product": _get(
             "Daily, weekly and monthly active people for every day of the window; stickiness",
             [_query("event", _NAME, "Count only this event (empty: any)")],
             _object(dau=_POINTS, wau=_POINTS, mau=_POINTS, stickiness=_NUMBER),
-            _events("dau", "wau", "mau"),
+            _events("dau", "wau", "mau", "stickiness"),
         ),
         "/api/v1/metrics/retention": _get(
             "First-time retention: cohorts by their first start event, retained by period",

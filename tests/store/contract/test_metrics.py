@@ -3,15 +3,18 @@ duplicates, replays and delivery order; read back by workspace and time range.""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 
 from echodash.events import EventDraft, Origin, utcnow
+from echodash.metrics import product
 from echodash.metrics.dora import Push
 from echodash.metrics.product import Activity
 from echodash.metrics.settings import MetricSettings
@@ -473,5 +476,94 @@ def test_incident_facts_follow_each_workspaces_label(run: Callable[..., Any]) ->
         # Another workspace's label changes nothing here.
         assert await store.keep_metric_facts(rows, {other: "(?i)outage"}) == 1
         assert {i.key for i in await store.metric_incidents(ws, end)} == keys
+
+    run(check)
+
+
+ZONES = ("UTC", "Europe/Berlin", "America/New_York")
+
+
+def product_timeline(seed: int) -> list[tuple[str, str, bytes, float]]:
+    """Forty people over 100 days around the end of summer time in Europe (October 25) and
+    North America (November 1), with moments near local midnights: signing up, activating,
+    paying, coming back."""
+    rng = random.Random(seed)
+    names = ("Signed up", "Activated", "Paid", "Viewed")
+    items = []
+    for n in range(420):
+        key, person = f"p{seed}-{n}", f"u{rng.randrange(40)}"
+        name = rng.choices(names, weights=(2, 2, 1, 6))[0]
+        day = rng.randrange(-70, 30)
+        # Often within an hour of midnight in UTC, Berlin or New York.
+        minute = rng.choice([rng.randrange(1440), 1410, 1380, 1320, 60, 240, 300, 1439])
+        items.append((key, name, custom(key, name, person, 0), day * 1440.0 + minute))
+    return items
+
+
+def test_product_metrics_counted_in_sql_equal_the_pure_functions(
+    run: Callable[..., Any],
+) -> None:
+    """Active users, retention and funnels as the database counts them (the metrics' fast
+    paths) equal the pure functions over the same events, in UTC and in two zones with a
+    change of summer time in the window, for every period, windows that start and end inside
+    days, and funnels with repeated steps; another workspace's events change nothing."""
+
+    async def check(store: Store) -> None:
+        web = await endpoint_in(store, kind="custom")
+        ws = web.workspace_id
+        other = await endpoint_in(store, await store.create_workspace("Other"), kind="custom")
+        await store_all(store, web, product_timeline(1))
+        await store_all(store, other, product_timeline(2))
+        windows = [
+            (T0 - timedelta(days=40), T0 + timedelta(days=20)),
+            (T0 - timedelta(days=30, hours=-5), T0 + timedelta(days=3, hours=7)),
+        ]
+        for zone_name in ZONES:
+            zone = ZoneInfo(zone_name)
+            for since, until in windows:
+                for event in (None, "Viewed"):
+                    names = None if event is None else [event]
+                    first_day = since.astimezone(zone).date() - timedelta(days=29)
+                    span_start = datetime.combine(first_day, time(), zone)
+                    gaps = await store.metric_active_gaps(ws, span_start, until, names, zone_name)
+                    activity = await store.metric_activity(
+                        ws, since - timedelta(days=31), until, names
+                    )
+                    expected = product.active_users(activity, since, until, event, zone)
+                    days = product.local_days(since, until, zone)
+                    assert any(p["value"] for p in expected["dau"])
+                    assert product.active_users_from_gaps(gaps, days) == expected, (
+                        zone_name, since, event,
+                    )  # fmt: skip
+                history = await store.metric_activity(ws, None, until, ["Signed up", "Viewed"])
+                for period in ("day", "week", "month"):
+                    counts = await store.metric_retention_counts(
+                        ws, "Signed up", "Viewed", period, since, until, zone_name
+                    )
+                    assert product.retention_from_counts(
+                        counts, period, until, zone
+                    ) == product.retention(
+                        history, "Signed up", "Viewed", period, since, until, zone
+                    ), (zone_name, since, period)
+        for since, until in windows:
+            for steps in (
+                ["Signed up", "Activated", "Paid"],
+                ["Viewed", "Viewed", "Paid"],
+                ["Signed up"],
+                ["Activated", "Signed up", "Activated", "Viewed"],
+            ):
+                for days in (1, 14):
+                    paths = await store.metric_funnel_paths(
+                        ws, steps, since, until, timedelta(days=days)
+                    )
+                    activity = await store.metric_activity(ws, since, until, steps)
+                    expected = product.funnel(activity, steps, since, until, days)
+                    assert expected["steps"][0]["count"] > 0
+                    assert product.funnel_from_paths(paths, steps) == expected, (steps, since)
+        # Something was counted at all.
+        counts = await store.metric_retention_counts(
+            ws, "Signed up", "Viewed", "week", *windows[0], "UTC"
+        )
+        assert any(n is not None and n > 0 for _start, n, _people in counts)
 
     run(check)

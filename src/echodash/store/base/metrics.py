@@ -22,7 +22,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -376,3 +376,49 @@ class MetricStore(ABC):
     ) -> list[tuple[str, datetime, datetime | None]]:
         """Each person's first `first` event before `until`, and their first `then` event
         at or after it (None without one, or when `then` is None), in no order."""
+
+    @abstractmethod
+    async def metric_active_gaps(
+        self,
+        workspace_id: int,
+        since: datetime,
+        until: datetime,
+        names: Sequence[str] | None = None,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int, int]]:
+        """Active people counted by the database: for each local day (of `zone`, an IANA
+        name) with activity in [since, until), of the named events only when `names` is
+        given, (day, gap, people): how many people were active that day whose previous active
+        day in the span lay `gap` days before (at most ACTIVE_GAP_CAP, which also stands for
+        none). Enough for DAU, WAU and MAU (`product.active_users_from_gaps`)."""
+
+    @abstractmethod
+    async def metric_retention_counts(
+        self,
+        workspace_id: int,
+        start_event: str,
+        return_event: str,
+        period: str,
+        since: datetime,
+        until: datetime,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int | None, int]]:
+        """First-time retention counted by the database (`product.retention`'s cohorts):
+        (cohort start, None, people) for each cohort, the people whose first `start_event`
+        ever lies in [since, until), by the local `period` (day, week, month) it falls in;
+        and (cohort start, n, people) for those of them with a `return_event` before `until`
+        in the n-th period after their cohort's (n >= 0; only n with people)."""
+
+    @abstractmethod
+    async def metric_funnel_paths(
+        self,
+        workspace_id: int,
+        steps: Sequence[str],
+        since: datetime,
+        until: datetime,
+        window: timedelta,
+    ) -> list[tuple[int | None, ...]]:
+        """Each person's path through the funnel as `product.funnel_paths` finds it, worked
+        out by the database over the steps' events in [since, until): one tuple per person
+        with a first step in the window, the moment (microseconds since the epoch) each step
+        was reached, None from the first step not reached."""

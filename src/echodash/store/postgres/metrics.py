@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -33,6 +33,12 @@ from echodash.store.base.metrics import (
     snapshot_from,
 )
 from echodash.store.postgres.connection import Conn, PgConnection, is_outage
+from echodash.store.postgres.product_sql import (
+    ACTIVE_GAPS,
+    RETENTION,
+    fetch_counted,
+    funnel_sql,
+)
 from echodash.store.postgres.sql import (
     LOCK_EVENTS,
     LOCK_SPACE,
@@ -562,3 +568,57 @@ class PgMetrics(PgConnection):
             )
         )
         return [(person, at, later) for person, at, later in rows]
+
+    async def metric_active_gaps(
+        self,
+        workspace_id: int,
+        since: datetime,
+        until: datetime,
+        names: Sequence[str] | None = None,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int, int]]:
+        asked = None if names is None else [clean(n) for n in names]
+        rows = await self._run(
+            lambda c: fetch_counted(c, ACTIVE_GAPS, workspace_id, since, until, asked, zone)
+        )
+        return [(d, gap, n) for d, gap, n in rows]
+
+    async def metric_retention_counts(
+        self,
+        workspace_id: int,
+        start_event: str,
+        return_event: str,
+        period: str,
+        since: datetime,
+        until: datetime,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int | None, int]]:
+        rows = await self._run(
+            lambda c: fetch_counted(
+                c,
+                RETENTION,
+                workspace_id,
+                clean(start_event),
+                clean(return_event),
+                period,
+                since,
+                until,
+                zone,
+            )
+        )
+        return [(start, n, people) for start, n, people in rows]
+
+    async def metric_funnel_paths(
+        self,
+        workspace_id: int,
+        steps: Sequence[str],
+        since: datetime,
+        until: datetime,
+        window: timedelta,
+    ) -> list[tuple[int | None, ...]]:
+        sql = funnel_sql(steps)
+        names = [clean(s) for s in steps]
+        rows = await self._run(
+            lambda c: fetch_counted(c, sql, workspace_id, since, until, window, *names)
+        )
+        return [tuple(r) for r in rows]

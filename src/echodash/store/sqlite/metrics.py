@@ -38,6 +38,14 @@ from echodash.store.rows import (
     to_micros,
 )
 from echodash.store.sqlite.connection import SqliteConnection
+from echodash.store.sqlite.product_sql import (
+    active_days_sql,
+    activity_where,
+    count_gaps,
+    funnel_sql,
+    period_of_key,
+    retention_sql,
+)
 from echodash.store.sqlite.writer import is_store_error
 
 log = logging.getLogger("echodash.store")
@@ -404,7 +412,7 @@ class SqliteMetrics(SqliteConnection):
         *,
         ordered: bool = True,
     ) -> list[Activity]:
-        where, params = _activity_where(workspace_id, since, until, names)
+        where, params = activity_where(workspace_id, since, until, names)
         sql = (
             "SELECT distinct_id, name, at, event_id, score FROM metric_activity "
             f"WHERE {where}" + (" ORDER BY at, event_id" if ordered else "")
@@ -435,7 +443,7 @@ class SqliteMetrics(SqliteConnection):
         until: datetime,
         names: Sequence[str] | None = None,
     ) -> list[tuple[str, date]]:
-        where, params = _activity_where(workspace_id, since, until, names)
+        where, params = activity_where(workspace_id, since, until, names)
         # One pass over the table, the days told apart here: through an index, SQLite looks
         # each row up in the table (a random read per event), and its DISTINCT sorts them
         # all; both cost several times the scan.
@@ -478,16 +486,44 @@ class SqliteMetrics(SqliteConnection):
             ]
         )
 
+    async def metric_active_gaps(
+        self,
+        workspace_id: int,
+        since: datetime,
+        until: datetime,
+        names: Sequence[str] | None = None,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int, int]]:
+        sql, params = active_days_sql(workspace_id, since, until, names, zone)
+        return await self._read(lambda conn: count_gaps(set(conn.execute(sql, params))))
 
-def _activity_where(
-    workspace_id: int, since: datetime | None, until: datetime, names: Sequence[str] | None
-) -> tuple[str, list[object]]:
-    where = ["workspace_id = ?", "at < ?"]
-    params: list[object] = [workspace_id, to_micros(until)]
-    if since is not None:
-        where.append("at >= ?")
-        params.append(to_micros(since))
-    if names is not None:
-        where.append(f"name IN ({', '.join('?' for _ in names)})")
-        params.extend(names)
-    return " AND ".join(where), params
+    async def metric_retention_counts(
+        self,
+        workspace_id: int,
+        start_event: str,
+        return_event: str,
+        period: str,
+        since: datetime,
+        until: datetime,
+        zone: str = "UTC",
+    ) -> list[tuple[date, int | None, int]]:
+        sql, params = retention_sql(
+            workspace_id, start_event, return_event, period, since, until, zone
+        )
+        return await self._read(
+            lambda conn: [
+                (period_of_key(key, period), n, people)
+                for key, n, people in conn.execute(sql, params)
+            ]
+        )
+
+    async def metric_funnel_paths(
+        self,
+        workspace_id: int,
+        steps: Sequence[str],
+        since: datetime,
+        until: datetime,
+        window: timedelta,
+    ) -> list[tuple[int | None, ...]]:
+        sql, params = funnel_sql(workspace_id, steps, since, until, window)
+        return await self._read(lambda conn: [tuple(r) for r in conn.execute(sql, params)])

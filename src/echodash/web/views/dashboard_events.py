@@ -29,11 +29,17 @@ METRICS = {
     "revenue.contraction": ("revenue", "Contraction MRR"),
     "revenue.churn": ("revenue", "Churned MRR"),
     "revenue.reactivation": ("revenue", "Reactivation MRR"),
+    "revenue.ltv": ("revenue", "LTV"),
+    "revenue.trial_conversion": ("revenue", "Trial conversion"),
     "product.dau": ("product", "Daily active people"),
+    "product.wau": ("product", "Weekly active people"),
+    "product.mau": ("product", "Monthly active people"),
+    "product.stickiness": ("product", "Stickiness"),
+    "product.time_to_value": ("product", "Time to value"),
     "nps": ("product", "NPS"),
     "csat": ("product", "CSAT"),
 }
-_PASSED_ON = ("currency", "event")
+_PASSED_ON = ("currency", "event", "signup_event", "activation_event")
 
 
 async def metric_events(request: Request) -> Response:

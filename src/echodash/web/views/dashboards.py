@@ -20,8 +20,8 @@ from echodash.events import utcnow
 from echodash.metrics import product, report, revenue
 from echodash.metrics.settings import MetricSettings
 from echodash.metrics.trends import weekly
-from echodash.web import charts
-from echodash.web.charts import Point, Step
+from echodash.web import charts, revenue_waterfall
+from echodash.web.charts import Point
 from echodash.web.dashboard_figures import (
     Figure,
     duration,
@@ -206,8 +206,9 @@ async def revenue_page(request: Request) -> Response:
     if asked and asked not in known:
         notice = f"No subscriptions in {asked.upper()[:3]}: showing the main currency instead."
         asked = ""
-    currency = asked or _settings().currency or revenue.main_currency(snapshots, chosen.until)
-    result = revenue.revenue(snapshots, chosen.since, chosen.until, currency)
+    settings = _settings()
+    currency = asked or settings.currency or revenue.main_currency(snapshots, chosen.until)
+    result = revenue.revenue(snapshots, chosen.since, chosen.until, currency, zone=settings.zone)
     data = result.to_json()
     moved = data["movements"]
     customers = data["customers"]
@@ -264,6 +265,7 @@ async def revenue_page(request: Request) -> Response:
             cash(data["ltv"]),
             f"from {plural(customers['start'], 'customer')} at the start",
             detail="ARPA ÷ monthly churn",
+            href=_drill("revenue.ltv", chosen, **cur),
         ),
         Figure(
             "revenue.trial_conversion",
@@ -271,6 +273,7 @@ async def revenue_page(request: Request) -> Response:
             percent(data["trial_conversion"]),
             f"from {plural(result.trials_ended, 'trial')} ended",
             detail=f"{result.trials_converted:,} of {plural(result.trials_ended, 'trial')}",
+            href=_drill("revenue.trial_conversion", chosen, **cur),
         ),
     ]
     series = data["series"]
@@ -280,16 +283,6 @@ async def revenue_page(request: Request) -> Response:
         [[Point(major(p["mrr"], currency), f"{p['date']}: {cash(p['mrr'])}") for p in series]],
         width=charts.WIDE,
     )
-    steps = [Step("Start", major(data["mrr"]["start"], currency), f"MRR at the start: "
-                  f"{cash(data['mrr']['start'])}", total=True)]  # fmt: skip
-    for key, label, _noun in movement_words:
-        sign = -1 if key in ("contraction", "churn") else 1
-        amount = moved[key] * sign
-        steps.append(Step(label, major(amount, currency), f"{label}: {cash(amount)}"))
-    steps.append(
-        Step("End", major(data["mrr"]["end"], currency),
-             f"MRR at the end: {cash(data['mrr']['end'])}", total=True)
-    )  # fmt: skip
     return await _page(
         request,
         viewer,
@@ -305,7 +298,9 @@ async def revenue_page(request: Request) -> Response:
         movements=movements,
         ratios=ratios,
         mrr_chart=mrr_chart,
-        waterfall=charts.waterfall("MRR movements", steps),
+        waterfall=revenue_waterfall.chart(result.months or [], currency),
+        months=revenue_waterfall.rows(result.months or [], currency, settings.zone),
+        kinds=[label for _key, label, _sign in revenue_waterfall.KINDS],
     )
 
 
@@ -344,10 +339,13 @@ async def product_page(request: Request) -> Response:
         Figure("product.dau", "DAU", f"{mean_dau:,.1f}", behind,
                detail=f"mean per day · {last['dau']:,} on the last day",
                href=_drill("product.dau", chosen, event=event or "")),
-        Figure("product.wau", "WAU", f"{last['wau']:,}", behind, detail="trailing 7 days"),
-        Figure("product.mau", "MAU", f"{last['mau']:,}", behind, detail="trailing 30 days"),
+        Figure("product.wau", "WAU", f"{last['wau']:,}", behind, detail="trailing 7 days",
+               href=_drill("product.wau", chosen, event=event or "")),
+        Figure("product.mau", "MAU", f"{last['mau']:,}", behind, detail="trailing 30 days",
+               href=_drill("product.mau", chosen, event=event or "")),
         Figure("product.stickiness", "Stickiness", percent(active["stickiness"]), behind,
-               detail="mean DAU ÷ MAU"),
+               detail="mean DAU ÷ MAU",
+               href=_drill("product.stickiness", chosen, event=event or "")),
     ]  # fmt: skip
     labels = [_day(date.fromisoformat(p["date"])) for p in active["dau"]]
     lines = [
@@ -401,6 +399,12 @@ async def product_page(request: Request) -> Response:
                 f"from {ttv['activated']:,} of {plural(ttv['users'], 'person', 'people')} "
                 "who signed up",
                 detail=f"{signup_event} → {activation_event}",
+                href=_drill(
+                    "product.time_to_value",
+                    chosen,
+                    signup_event=signup_event,
+                    activation_event=activation_event,
+                ),
             ),
         )
     return await _page(
