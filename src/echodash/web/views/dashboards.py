@@ -116,7 +116,7 @@ async def delivery(request: Request) -> Response:
             f"{count:,}",
             f"from {plural(count, 'production deployment')}",
             freq["band"],
-            f"{freq['per_week']:g} per week",
+            f"{round(freq['per_week'], 1):g} per week",
             _drill("dora.deployment_frequency", chosen),
         ),
         Figure(
