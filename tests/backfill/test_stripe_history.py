@@ -1,0 +1,79 @@
+"""The Stripe history a backfill reads from a local Stripe API, rebuilt into subscription
+events: the revenue they give, month by month, is the revenue of the webhooks Stripe sent."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from echodash.backfill.base import Item
+from echodash.backfill.stripe import StripeHistory
+from echodash.backfill.stripe_api import StripeApi
+from echodash.metrics.facts import facts_of
+from echodash.metrics.revenue import Snapshot, revenue
+from echodash.sources.stripe.things import thing_of
+from tests.alerts.events import event
+from tests.backfill.stripe_scenario import DAY, KEY, months, now, stripe_history
+from tests.backfill.stripe_server import FakeStripe, StripeApiServer
+
+
+class NoWait:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+
+def snapshots(bodies: list[Any]) -> list[Snapshot]:
+    found = []
+    for body in bodies:
+        at = datetime.fromtimestamp(body["created"], UTC)
+        for fact in facts_of(event(body["type"], source="stripe", at=at), body):
+            assert isinstance(fact, Snapshot)
+            found.append(fact)
+    return found
+
+
+async def read(api_url: str, since: datetime, started: datetime, clock: NoWait) -> list[Item]:
+    api = StripeApi(api_url, KEY, clock)
+    items: list[Item] = []
+    try:
+        async for page in StripeHistory(api, since, started).pages({}):
+            items += page.items
+    finally:
+        await api.close()
+    return items
+
+
+def test_rebuilt_revenue_equals_the_webhooks_month_by_month() -> None:
+    end = now()
+    account = stripe_history(end)
+    fake = FakeStripe(account, now=int(end.timestamp()))
+    fake.faults = {"/v1/subscriptions": ["429", "502"], "/v1/invoices": ["502"]}
+    clock = NoWait()
+    with StripeApiServer(fake, KEY) as server:
+        items = asyncio.run(read(server.url, end - 365 * DAY, end, clock))
+    assert clock.slept == [2.0, 1.0, 1.0]  # the 429, then each 502, waited out
+    rebuilt = snapshots([orjson.loads(i.body) for i in items])
+    sent = snapshots(account.events)
+    for since, until in months(end):
+        expected = revenue(sent, since, until, "usd", series=False).to_json()
+        got = revenue(rebuilt, since, until, "usd", series=False).to_json()
+        assert got == expected, (since, got, expected)
+    # Each rebuilt change is one the webhooks reported (the same thing, in Stripe's ids), so
+    # a live webhook and its rebuilt twin are one event.
+    webhooks = {thing_of(e) for e in account.events}
+    rebuilt_things = {thing_of(orjson.loads(i.body)) for i in items if not i.key.startswith("evt_")}
+    subscriptions = {t for t in rebuilt_things if t and t.startswith("customer.subscription")}
+    assert len(subscriptions) == 17 and subscriptions <= webhooks
+    # Real events of the last 30 days keep their ids; nothing older is read as an event.
+    read_events = {i.key for i in items if i.key.startswith("evt_")}
+    recent = {e["id"] for e in account.events if e["created"] >= end.timestamp() - 30 * 86400}
+    assert read_events == recent and len(recent) >= 3
