@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from echodash.metrics.facts import facts_of
+from echodash.metrics.revenue import Snapshot
+from tests.alerts.events import event
 from tests.backfill.stripe_account import Account, price
 
 DAY = timedelta(days=1)
@@ -133,4 +137,14 @@ def months(until: datetime) -> list[tuple[datetime, datetime]]:
         following = (first + 32 * DAY).replace(day=1)
         found.append((first, following))
         first = following
+    return found
+
+
+def snapshots(bodies: list[Any]) -> list[Snapshot]:
+    found = []
+    for body in bodies:
+        at = datetime.fromtimestamp(body["created"], UTC)
+        for fact in facts_of(event(body["type"], source="stripe", at=at), body):
+            assert isinstance(fact, Snapshot)
+            found.append(fact)
     return found

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
 from echodash.backfill.base import Item
 from echodash.backfill.stripe import StripeHistory
 from echodash.backfill.stripe_api import StripeApi
-from echodash.metrics.facts import facts_of
-from echodash.metrics.revenue import Snapshot, revenue
+from echodash.metrics.revenue import revenue
 from echodash.sources.stripe.things import thing_of
-from tests.alerts.events import event
-from tests.backfill.stripe_scenario import DAY, KEY, months, now, stripe_history
+from tests.backfill.stripe_scenario import DAY, KEY, months, now, snapshots, stripe_history
 from tests.backfill.stripe_server import FakeStripe, StripeApiServer
 
 
@@ -29,16 +26,6 @@ class NoWait:
 
     def __init__(self) -> None:
         self.slept: list[float] = []
-
-
-def snapshots(bodies: list[Any]) -> list[Snapshot]:
-    found = []
-    for body in bodies:
-        at = datetime.fromtimestamp(body["created"], UTC)
-        for fact in facts_of(event(body["type"], source="stripe", at=at), body):
-            assert isinstance(fact, Snapshot)
-            found.append(fact)
-    return found
 
 
 async def read(api_url: str, since: datetime, started: datetime, clock: NoWait) -> list[Item]:
