@@ -28,6 +28,7 @@ class FakeStripe:
     held: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     embedded_lines: int = 2  # lines an invoice carries; the rest at /v1/invoices/{id}/lines
+    max_limit: int = 100  # Stripe's cap on `limit`; smaller, for more pages
 
     def listing(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
         account = self.account
@@ -71,7 +72,7 @@ class FakeStripe:
         if after:
             ids = [x["id"] for x in listed]
             listed = listed[ids.index(after) + 1 :]
-        limit = int(query.get("limit", "10"))
+        limit = min(int(query.get("limit", "10")), self.max_limit)
         return status, {
             "object": "list",
             "url": path,

@@ -42,7 +42,7 @@ async def read(api_url: str, since: datetime, started: datetime, clock: NoWait) 
 def test_rebuilt_revenue_equals_the_webhooks_month_by_month() -> None:
     end = now()
     account = stripe_history(end)
-    fake = FakeStripe(account, now=int(end.timestamp()))
+    fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
     fake.faults = {"/v1/subscriptions": ["429", "502"], "/v1/invoices": ["502"]}
     clock = NoWait()
     with StripeApiServer(fake, KEY) as server:
@@ -64,3 +64,6 @@ def test_rebuilt_revenue_equals_the_webhooks_month_by_month() -> None:
     read_events = {i.key for i in items if i.key.startswith("evt_")}
     recent = {e["id"] for e in account.events if e["created"] >= end.timestamp() - 30 * 86400}
     assert read_events == recent and len(recent) >= 3
+    # Every list was followed to its end, three objects a page.
+    assert fake.requests.count("/v1/customers") == 4  # 10 customers
+    assert fake.requests.count("/v1/subscriptions") == 4 + 2  # 10, and a 429 and a 502

@@ -78,7 +78,7 @@ def test_stripe_backfill_resumes_and_its_revenue_equals_the_webhooks(
     send_stripe(server, billing, [_body(upgrade), _body(late)])
     server.wait_for_events(2, endpoint=billing["id"])
 
-    fake = FakeStripe(account, now=int(end.timestamp()))
+    fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
     fake.faults = {"/v1/subscriptions": ["429"], "/v1/invoices": ["502"], "/v1/events": ["hold"]}
     env = {**server.cli_env(), "STRIPE_API_KEY": KEY}
     since = iso(end - 365 * DAY)
@@ -102,7 +102,7 @@ def test_stripe_backfill_resumes_and_its_revenue_equals_the_webhooks(
         assert resumed.returncode == 0, resumed.stderr
         assert "Resuming backfill" in resumed.stderr
         # From the cursor: no subscription or invoice was read again.
-        assert [p for p in fake.requests[asked_before:]] == ["/v1/events"]
+        assert set(fake.requests[asked_before:]) == {"/v1/events"}
         assert KEY not in resumed.stderr + resumed.stdout
         assert set(fake.keys) == {f"Bearer {KEY}"}
 
@@ -186,7 +186,7 @@ def test_the_api_imports_a_stripe_history_in_the_background(allowed: Server) -> 
     end = now()
     account = stripe_history(end)
     endpoint = server.create_endpoint("stripe", name="billing")
-    fake = FakeStripe(account, now=int(end.timestamp()))
+    fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
     with StripeApiServer(fake, KEY) as api, server.client() as c:
         keyless = c.post(f"/api/v1/endpoints/{endpoint['id']}/backfill", json={})
         assert (keyless.status_code, keyless.json()["error"]) == (400, "cannot_start")
