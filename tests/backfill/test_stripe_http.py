@@ -23,7 +23,7 @@ from echodash.metrics.revenue import revenue
 from tests.backfill.stripe_scenario import DAY, KEY, months, now, snapshots, stripe_history
 from tests.backfill.stripe_server import FakeStripe, StripeApiServer
 from tests.http.metric_events import iso, metric, send_stripe
-from tests.support import ECHODASH, TEST_BACKEND, Server
+from tests.support import ECHODASH, TEST_BACKEND, Server, first_admin_client
 
 
 @pytest.fixture
@@ -222,3 +222,29 @@ def test_the_api_imports_a_stripe_history_in_the_background(allowed: Server) -> 
         db = sqlite3.connect(server.data_dir / "echodash.db")
         assert db.execute("SELECT token_sealed FROM backfills").fetchall() == [(None,)]
         db.close()
+
+
+def test_import_a_stripe_history_from_the_source_page(allowed: Server) -> None:
+    server = allowed
+    end = now()
+    account = stripe_history(end)
+    endpoint = server.create_endpoint("stripe", name="billing")
+    fake = FakeStripe(account, now=int(end.timestamp()))
+    with StripeApiServer(fake, KEY) as api, first_admin_client(server) as browser:
+        page = browser.get(f"/sources/{endpoint['id']}")
+        assert "Import history" in page.text and "restricted key" in page.text
+        assert 'name="repo"' not in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        form = {"csrf": csrf.group(1), "since": "365d", "api_url": api.url, "token": KEY}
+        answer = browser.post(f"/sources/{endpoint['id']}/backfill", data=form)
+        assert answer.status_code == 303
+        followed = answer.headers["location"]
+        deadline = time.monotonic() + 60
+        shown = browser.get(followed).text
+        while "Importing history" in shown and time.monotonic() < deadline:
+            time.sleep(0.2)
+            shown = browser.get(followed).text
+        assert "History imported." in shown
+        assert '<b class="backfill-items">36</b> items read' in shown
+        assert KEY not in shown
