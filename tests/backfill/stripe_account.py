@@ -283,6 +283,36 @@ class Account:
             }
         self.invoices.append(invoice)
 
+    def pending_item(self, sub: Sub, line: Any) -> Any:
+        """A proration line not yet invoiced, as `/v1/invoiceitems?pending=true` lists it."""
+        item = {
+            "id": "ii_" + line["id"].removeprefix("il_"),
+            "object": "invoiceitem",
+            "amount": line["amount"],
+            "currency": "usd",
+            "customer": sub.customer,
+            "date": line["period"]["start"],
+            "invoice": None,
+            "livemode": False,
+            "period": line["period"],
+            "proration": True,
+            "quantity": line["quantity"],
+        }
+        if sub.legacy:
+            item.update(
+                price=line["price"],
+                plan=line["plan"],
+                subscription=sub.id,
+                subscription_item=line["subscription_item"],
+            )
+        else:
+            item["pricing"] = line["pricing"]
+            item["parent"] = {
+                "type": "subscription_details",
+                "subscription_details": {"subscription": sub.id},
+            }
+        return item
+
     # ---- what happens ------------------------------------------------------------------
 
     def customer(self, customer_id: str, at: datetime) -> None:

@@ -49,8 +49,9 @@ def start(moment: datetime) -> datetime:
 
 def stripe_history(until: datetime | None = None) -> Account:
     """New, upgraded mid-period, downgraded, trial converted, trial cancelled, cancelled at
-    the period's end, a forever coupon (older API shapes), a metered price, a once coupon;
-    and changes in the last 30 days (read from the events)."""
+    the period's end, a forever coupon (older API shapes), a metered price, a once coupon,
+    a yearly price changed twice since its last invoice; and changes in the last 30 days
+    (read from the events)."""
     end = until or now()
     t0 = start(end) + timedelta(hours=9)
     account = Account(
@@ -108,8 +109,10 @@ def stripe_history(until: datetime | None = None) -> Account:
             96,
             lambda at: account.change("sub_coupon", at, [("price_basic", 3), ("price_annual", 1)]),
         ),
+        (50, lambda at: account.subscribe("sub_yearly", "cus_yearly", at, [("price_annual", 1)])),
         (105, lambda at: account.cancel("sub_end", at, at_period_end=True)),
         (130, lambda at: account.change("sub_meter", at, [("price_pro", 1), ("price_api", None)])),
+        (150, lambda at: account.change("sub_yearly", at, [("price_annual", 3)])),
     ]
     for day, act in script:
         at = t0 + day * DAY + timedelta(hours=day % 5)
@@ -120,6 +123,7 @@ def stripe_history(until: datetime | None = None) -> Account:
         (20, lambda at: account.change("sub_up", at, [("price_pro", 2)])),
         (12, lambda at: account.subscribe("sub_late", "cus_late", at, [("price_basic", 1)])),
         (6, lambda at: account.change("sub_down", at, [("price_basic", 1)])),
+        (2, lambda at: account.change("sub_yearly", at, [("price_annual", 4)])),
     ]
     for days_ago, act in recent:
         at = end - days_ago * DAY - timedelta(hours=3)

@@ -20,7 +20,7 @@ from tests.backfill.stripe_account import Account
 class FakeStripe:
     account: Account
     now: int = 0  # the API's clock, for which events it still keeps (30 days)
-    # Path prefix -> answers for the next requests to it: "429", "502", "hold".
+    # Path prefix -> answers for the next requests to it: "429", "502", "hold", "ok".
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     keys: list[str | None] = field(default_factory=list)
@@ -29,6 +29,7 @@ class FakeStripe:
     lock: threading.Lock = field(default_factory=threading.Lock)
     embedded_lines: int = 2  # lines an invoice carries; the rest at /v1/invoices/{id}/lines
     max_limit: int = 100  # Stripe's cap on `limit`; smaller, for more pages
+    events_allowed: bool = True  # False: a restricted key without read access to events
 
     def listing(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
         account = self.account
@@ -55,6 +56,15 @@ class FakeStripe:
             invoice_id = path.split("/")[3]
             invoice = next(i for i in account.invoices if i["id"] == invoice_id)
             return 200, invoice["lines"]["data"]
+        if path == "/v1/invoiceitems":
+            assert query.get("pending") == "true"
+            found = [
+                account.pending_item(sub, line)
+                for sub in account.subs.values()
+                if sub.customer == query.get("customer")
+                for line in sub.pending
+            ]
+            return 200, sorted(found, key=lambda i: i["date"], reverse=True)
         if path == "/v1/events":
             floor = max(int(query.get("created[gte]", "0")), self.now - 30 * 86400)
             kept = [e for e in account.events if e["created"] >= floor]
@@ -133,6 +143,10 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 },
             )
+            return
+        if parts.path == "/v1/events" and not api.events_allowed:
+            message = "The provided key does not have the required permissions (rak_event_read)."
+            self._send(403, {"error": {"type": "invalid_request_error", "message": message}})
             return
         self._send(*api.answer(parts.path, query))
 

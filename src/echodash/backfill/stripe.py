@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +54,8 @@ class StripeHistory(HistoryReader):
     def __init__(self, api: StripeApi, since: datetime, started: datetime) -> None:
         self._api = api
         self._since = epoch(since)
-        # Moments from here on come from /v1/events.
+        self._started = started
+        # Moments from here on come from /v1/events (when the key may read them).
         self._events_from = max(epoch(started - EVENTS_KEPT), self._since)
         self._prices: dict[str, dict[str, Any]] = {}
 
@@ -61,12 +63,20 @@ class StripeHistory(HistoryReader):
         stage = cursor.get("stage", STAGES[0])
         if stage not in STAGES:
             return
+        readable = cursor.get("events")
+        if not isinstance(readable, bool):
+            readable = await self._api.events_readable()
+        if not readable:
+            self._events_from = epoch(self._started) + 1  # everything rebuilt, up to now
         for name in STAGES[STAGES.index(stage) :]:
+            if name == "events" and not readable:
+                yield Page([], {"stage": "end", "events": False}, name)
+                return
             after = cursor.get("after") if cursor.get("stage") == name else None
             async for page in getattr(self, f"_{name}")(after):
-                yield page
+                yield replace(page, cursor={**page.cursor, "events": readable})
             following = STAGES[STAGES.index(name) + 1] if name != STAGES[-1] else "end"
-            yield Page([], {"stage": following}, name)
+            yield Page([], {"stage": following, "events": readable}, name)
 
     async def _customers(self, after: str | None) -> AsyncIterator[Page]:
         async for customers in self._api.customers(after):
@@ -100,6 +110,11 @@ class StripeHistory(HistoryReader):
             if isinstance(price, dict) and isinstance(price.get("id"), str):
                 self._prices.setdefault(price["id"], price)
         invoices = await self._api.invoices(str(subscription["id"]))
+        customer = subscription.get("customer")
+        customer_id = customer.get("id") if isinstance(customer, dict) else customer
+        if isinstance(customer_id, str) and subscription.get("ended_at") is None:
+            pending = await self._api.pending_items(customer_id, str(subscription["id"]))
+            invoices.append({"lines": {"data": pending}})  # as the next invoice will list them
         for invoice in invoices:
             for line in history.dig(invoice, "lines.data") or []:
                 price = history.dig(line, "pricing.price_details.price")

@@ -76,6 +76,12 @@ class _PatientClient(stripe.HTTPClient):
         return self._clock.sleep(secs)
 
 
+def _dig(document: Any, path: str) -> Any:
+    for part in path.split("."):
+        document = document.get(part) if isinstance(document, dict) else None
+    return document
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     found: dict[str, Any] = obj.to_dict(for_json=True)
     return found
@@ -154,6 +160,23 @@ class StripeApi:
                 found.append(invoice)
         return found
 
+    async def pending_items(self, customer: str, subscription: str) -> list[dict[str, Any]]:
+        """The subscription's invoice items not yet invoiced: the prorations of a change
+        made since its last invoice."""
+        params: stripe.params.InvoiceItemListParams = {
+            "limit": PAGE,
+            "customer": customer,
+            "pending": True,
+        }
+        service = self._client.v1.invoice_items
+        return [
+            item
+            async for page in self._paged(lambda: service.list_async(params))
+            for item in page
+            if (item.get("subscription") or _dig(item, "parent.subscription_details.subscription"))
+            == subscription
+        ]
+
     async def _lines(self, invoice: str) -> list[dict[str, Any]]:
         params: stripe.params.InvoiceLineItemListParams = {"limit": PAGE}
         service = self._client.v1.invoices.line_items
@@ -165,6 +188,17 @@ class StripeApi:
 
     async def price(self, price: str) -> dict[str, Any]:
         return _plain(await _call(lambda: self._client.v1.prices.retrieve_async(price)))
+
+    async def events_readable(self) -> bool:
+        """Whether the key may read events (a restricted key may not): without them, the
+        history is rebuilt from the objects up to now."""
+        try:
+            await self._client.v1.events.list_async({"limit": 1})
+        except stripe.PermissionError:
+            return False
+        except stripe.StripeError:
+            await _call(lambda: self._client.v1.events.list_async({"limit": 1}))
+        return True
 
     def events(self, since: int, after: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         params: stripe.params.EventListParams = {"limit": PAGE, "created": {"gte": since}}

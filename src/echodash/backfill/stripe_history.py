@@ -74,7 +74,12 @@ def invoice_lines(invoice: Json, prices: Mapping[str, Json]) -> list[Line]:
             or dig(invoice_item, "proration_details.credited_items")
         )
         amount = _int(line.get("amount")) or 0
-        item = line.get("subscription_item") or details.get("subscription_item") or price["id"]
+        item = (
+            line.get("subscription_item")
+            or details.get("subscription_item")
+            or dig(line, "parent.subscription_details.subscription_item")
+            or price["id"]
+        )
         found.append(
             Line(
                 item=str(item),
