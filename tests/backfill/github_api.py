@@ -7,6 +7,7 @@ fixtures embed the same representations; commits follow the REST `commit` schema
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 import time
@@ -189,6 +190,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, document: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(document).encode()
+        if status == 200:
+            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            headers = {**(headers or {}), "etag": etag}
+            if self.headers.get("if-none-match") == etag:
+                self.server.not_modified += 1
+                status, body = 304, b""
         self.send_response(status)
         self.send_header("content-type", "application/json; charset=utf-8")
         self.send_header("content-length", str(len(body)))
@@ -205,6 +212,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.api = api
         self.authorizations: list[str | None] = []
+        self.not_modified = 0
 
 
 class GitHubApiServer:
@@ -218,6 +226,11 @@ class GitHubApiServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def not_modified(self) -> int:
+        """How many answers were 304 Not Modified (an ETag matched)."""
+        return self._server.not_modified
 
     @property
     def authorizations(self) -> list[str | None]:

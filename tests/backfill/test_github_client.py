@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,18 @@ def test_a_refusal_is_not_retried(api: GitHubApiServer) -> None:
     with pytest.raises(BackfillRefused, match="404"):
         _read_all(api, clock, "/repos/acme/unknown/deployments")
     assert clock.slept == []
+
+
+def test_a_page_read_again_is_asked_with_its_etag(api: GitHubApiServer) -> None:
+    async def main() -> tuple[Any, Any]:
+        client = ApiClient(api.url, {}, FakeClock())
+        try:
+            first = await client.get(BASE)
+            again = await client.get(BASE)
+            return first.document, again.document
+        finally:
+            await client.close()
+
+    first, again = asyncio.run(main())
+    assert again == first and first["full_name"] == REPO
+    assert api.not_modified == 1

@@ -152,5 +152,8 @@ def test_usage_errors_exit_2(server: Server) -> None:
     github = server.create_endpoint("github", name="acme/cli")
     bad_repo = server.cli("backfill", "github", "--endpoint", str(github["id"]), "--repo", "x")
     assert (bad_repo.returncode, "OWNER/NAME" in bad_repo.stderr) == (2, True)
+    since = server.cli("backfill", "github", "--endpoint", str(github["id"]), "--repo", REPO,
+                       "--since", "last tuesday")  # fmt: skip
+    assert (since.returncode, "90d or an ISO-8601 date" in since.stderr) == (2, True)
     wrong_kind = server.cli("backfill", "github", "--endpoint", str(stripe["id"]), "--repo", REPO)
     assert (wrong_kind.returncode, "stripe endpoint" in wrong_kind.stderr) == (2, True)

@@ -26,6 +26,9 @@ LONGEST_WAIT = 60.0
 LONGEST_LIMIT_WAIT = 3600.0
 SECONDARY_DEFAULT_WAIT = 60.0  # GitHub: "wait at least one minute" when it names no time
 LIMIT_WAITS = 20  # rate-limit waits in a row before the run stops
+# Answers kept for `If-None-Match` (a 304 costs no rate limit): the last few, not a whole
+# run's pages in memory.
+ETAGS_KEPT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,10 @@ class ApiClient:
                     continue
                 etag = response.headers.get("etag")
                 if etag:
+                    self._etags.pop(key, None)
                     self._etags[key] = (etag, document)
+                    while len(self._etags) > ETAGS_KEPT:
+                        del self._etags[next(iter(self._etags))]
                 return Answer(document, *_links(response))
             wait = self._limit_wait(response)
             if wait is not None:

@@ -21,12 +21,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from echodash.backfill.base import Page, RealClock
+from echodash.backfill.base import Page, RealClock, parse_since
 from echodash.backfill.providers import PROVIDERS, github_params, stripe_params
 from echodash.backfill.runner import LEASE, Outcome, run_backfill
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
 from echodash.crypto import SecretBox
+from echodash.events import utcnow
 from echodash.store.base import BackfillProgress, Store
 from echodash.store.base.backfill import FAILED
 
@@ -56,6 +57,7 @@ def github(
     settings = settings_from(ctx)
     try:
         params = github_params(repo, since, api_url)
+        parse_since(params["since"], 90, utcnow())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     token = token or os.environ.get("GITHUB_TOKEN") or None
@@ -87,6 +89,7 @@ def stripe(
     settings = settings_from(ctx)
     try:
         params = stripe_params(since, api_url)
+        parse_since(params["since"], 365, utcnow())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     key = api_key or os.environ.get("STRIPE_API_KEY") or None
