@@ -51,7 +51,7 @@ def stripe_history(until: datetime | None = None) -> Account:
     """New, upgraded mid-period, downgraded, trial converted, trial cancelled, cancelled at
     the period's end, a forever coupon (older API shapes), a metered price, a once coupon,
     a yearly price changed twice since its last invoice; and changes in the last 30 days
-    (read from the events)."""
+    (read from the events), among them a trial that ends after now."""
     end = until or now()
     t0 = start(end) + timedelta(hours=9)
     account = Account(
@@ -123,6 +123,12 @@ def stripe_history(until: datetime | None = None) -> Account:
         (20, lambda at: account.change("sub_up", at, [("price_pro", 2)])),
         (12, lambda at: account.subscribe("sub_late", "cus_late", at, [("price_basic", 1)])),
         (6, lambda at: account.change("sub_down", at, [("price_basic", 1)])),
+        (
+            5,
+            lambda at: account.subscribe(
+                "sub_trialing", "cus_trialing", at, [("price_pro", 1)], trial_days=14
+            ),
+        ),
         (2, lambda at: account.change("sub_yearly", at, [("price_annual", 4)])),
     ]
     for days_ago, act in recent:

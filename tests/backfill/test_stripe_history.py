@@ -11,6 +11,7 @@ import orjson
 from echodash.backfill.base import Item
 from echodash.backfill.stripe import StripeHistory
 from echodash.backfill.stripe_api import StripeApi
+from echodash.backfill.stripe_history import rebuild
 from echodash.metrics.revenue import revenue
 from echodash.sources.stripe.things import thing_of
 from tests.backfill.stripe_scenario import DAY, KEY, months, now, snapshots, stripe_history
@@ -82,3 +83,20 @@ def test_a_key_that_may_not_read_events_rebuilds_everything_from_the_objects() -
         expected = revenue(sent, since, until, "usd").to_json()
         got = revenue(rebuilt, since, until, "usd").to_json()
         assert got == expected, (since, got, expected)
+
+
+def test_a_trial_still_running_is_rebuilt_as_a_trial_only() -> None:
+    end = now()
+    account = stripe_history(end)
+    subscription = account.subscription(account.subs["sub_trialing"])
+    invoices = [
+        i
+        for i in account.invoices
+        if (i.get("parent") or {}).get("subscription_details", {}).get("subscription")
+        == "sub_trialing"
+    ]
+    changes = rebuild(subscription, invoices, account.prices, int(end.timestamp()))
+    assert [(c.type, c.subscription["status"]) for c in changes] == [
+        ("customer.subscription.created", "trialing")
+    ]
+    assert changes[0].at == subscription["created"]

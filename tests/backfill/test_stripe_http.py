@@ -206,8 +206,8 @@ def test_the_api_imports_a_stripe_history_in_the_background(allowed: Server) -> 
                 break
             time.sleep(0.1)
     assert done["status"] == "done", done
-    # Ten customers, 19 rebuilt subscription changes and 11 events of the last 30 days.
-    assert (done["items"], done["events_added"], done["duplicates"]) == (40, 40, 0)
+    # Ten customers, 19 rebuilt subscription changes and 12 events of the last 30 days.
+    assert (done["items"], done["events_added"], done["duplicates"]) == (41, 41, 0)
     assert KEY not in server.log()
     events = server.all_events(endpoint=endpoint["id"])
     assert {e["origin"] for e in events} == {"backfill"}
@@ -251,5 +251,5 @@ def test_import_a_stripe_history_from_the_source_page(allowed: Server) -> None:
             time.sleep(0.2)
             shown = browser.get(followed).text
         assert "History imported." in shown
-        assert '<b class="backfill-items">40</b> items read' in shown
+        assert '<b class="backfill-items">41</b> items read' in shown
         assert KEY not in shown

@@ -120,7 +120,7 @@ class StripeHistory(HistoryReader):
                 price = history.dig(line, "pricing.price_details.price")
                 if isinstance(price, str) and price not in self._prices:
                     self._prices[price] = await self._api.price(price)
-        changes = history.rebuild(subscription, invoices, self._prices)
+        changes = history.rebuild(subscription, invoices, self._prices, epoch(self._started))
         kept = history.within(changes, self._since, self._events_from)
         found = [event_item(history.event(change), rebuilt=True) for change in kept]
         return [item for item in found if item is not None]

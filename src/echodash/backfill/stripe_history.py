@@ -180,7 +180,7 @@ class _Timeline:
         self.canceled = _int(subscription.get("canceled_at"))
         self.discounts = _discounts(subscription)
 
-    def moments(self) -> list[int]:
+    def moments(self, now: int | None) -> list[int]:
         found = {self.created, *self.periods, *self.changes}
         if self.trial[1] is not None:
             found.add(self.trial[1])
@@ -190,6 +190,8 @@ class _Timeline:
         if self.ended is not None:
             found.add(self.ended)
         last = self.ended if self.ended is not None else max(found)
+        if now is not None:
+            last = min(last, now)  # a trial that ends, or a cancellation due, later: not yet
         return sorted(m for m in found if self.created <= m <= last)
 
     def status(self, moment: int, final: bool) -> str:
@@ -250,10 +252,16 @@ class _Timeline:
         return state
 
 
-def rebuild(subscription: Json, invoices: list[Json], prices: Mapping[str, Json]) -> list[Change]:
-    """The subscription's changes, oldest first, each with the subscription as of then."""
+def rebuild(
+    subscription: Json,
+    invoices: list[Json],
+    prices: Mapping[str, Json],
+    now: int | None = None,
+) -> list[Change]:
+    """The subscription's changes up to `now`, oldest first, each with the subscription as
+    of then."""
     timeline = _Timeline(subscription, invoices, prices)
-    moments = timeline.moments()
+    moments = timeline.moments(now) or [timeline.created]
     first = min(timeline.periods) if timeline.periods else None
     entries = timeline.periods[first] if first is not None else _current_items(subscription)
     changes: list[Change] = []
@@ -279,6 +287,8 @@ def rebuild(subscription: Json, invoices: list[Json], prices: Mapping[str, Json]
         if kind == "customer.subscription.deleted":
             break
     if timeline.ended is None and changes and _signature(subscription) != previous:
+        if now is not None and changes[-1].at >= now:
+            return changes
         # Changed since its last invoice without prorations: the subscription as it is now.
         start, _end = timeline.period(moments[-1])
         at = max(start or 0, changes[-1].at + 1)
