@@ -51,6 +51,12 @@ def _subscription_events(server: Server, endpoint: dict[str, Any]) -> list[dict[
     ]
 
 
+def _alerts(server: Server) -> list[dict[str, Any]]:
+    with server.client() as c:
+        found: list[dict[str, Any]] = c.get("/api/v1/alerts").json()["alerts"]
+    return found
+
+
 def _added(output: str) -> int:
     found = re.search(r"([\d,]+) events added", output)
     assert found is not None, output
@@ -77,6 +83,13 @@ def test_stripe_backfill_resumes_and_its_revenue_equals_the_webhooks(
                 and e["data"]["object"]["id"] == "sub_late")  # fmt: skip
     send_stripe(server, billing, [_body(upgrade), _body(late)])
     server.wait_for_events(2, endpoint=billing["id"])
+
+    # A rule that matches subscription changes, active during the backfill.
+    rule = {"name": "Plan changes", "condition": {"kind": "every"},
+            "match": {"source": "stripe", "type": "customer.subscription.updated"},
+            "actions": [{"kind": "browser"}]}  # fmt: skip
+    with server.client() as c:
+        assert c.post("/api/v1/rules", json=rule).status_code == 201
 
     fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
     fake.faults = {
@@ -153,6 +166,13 @@ def test_stripe_backfill_resumes_and_its_revenue_equals_the_webhooks(
         send_stripe(server, billing, [_body(account.events[-1])])
         server.wait_for_events(before + 1, endpoint=billing["id"])
         assert len(_subscription_events(server, billing)) == before + 1
+        # The rule fired for that news alone, never for the history.
+        deadline = time.monotonic() + 15
+        while not _alerts(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (alert,) = _alerts(server)
+        news = max(e["id"] for e in server.all_events(endpoint=billing["id"]))
+        assert alert["events"] == [news]
 
         # A second run reads it all again and adds nothing.
         again = subprocess.run(
@@ -162,6 +182,7 @@ def test_stripe_backfill_resumes_and_its_revenue_equals_the_webhooks(
         assert again.returncode == 0, again.stderr
         assert _added(again.stdout) == 0
         assert len(_subscription_events(server, billing)) == before + 1
+        assert len(_alerts(server)) == 1
 
 
 def _at(event: dict[str, Any]) -> int:
