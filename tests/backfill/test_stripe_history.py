@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
-from echodash.backfill.base import Item
+from echodash.backfill.base import BackfillError, Item
 from echodash.backfill.stripe import StripeHistory
 from echodash.backfill.stripe_api import StripeApi
 from echodash.backfill.stripe_history import rebuild
@@ -100,3 +101,41 @@ def test_a_trial_still_running_is_rebuilt_as_a_trial_only() -> None:
         ("customer.subscription.created", "trialing")
     ]
     assert changes[0].at == subscription["created"]
+
+
+async def read_until_stopped(
+    api_url: str, since: datetime, started: datetime, cursor: dict[str, Any]
+) -> tuple[list[Item], dict[str, Any], str | None]:
+    """The items read from `cursor` on, the cursor reached, and why it stopped early."""
+    api = StripeApi(api_url, KEY, NoWait())
+    items: list[Item] = []
+    try:
+        async for page in StripeHistory(api, since, started).pages(cursor):
+            items += page.items
+            cursor = page.cursor
+    except BackfillError as exc:
+        return items, cursor, str(exc)
+    finally:
+        await api.close()
+    return items, cursor, None
+
+
+def test_a_stripe_that_keeps_failing_stops_the_run_and_the_next_resumes() -> None:
+    end = now()
+    account = stripe_history(end)
+    fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
+    since = end - 365 * DAY
+    with StripeApiServer(fake, KEY) as server:
+        whole = asyncio.run(read(server.url, since, end, NoWait()))
+        # The fourth subscription's invoices answer 502 six times in a row.
+        fake.faults = {"/v1/invoices": ["ok"] * 3 + ["502"] * 6}
+        first, cursor, error = asyncio.run(read_until_stopped(server.url, since, end, {}))
+        assert error is not None and "502, 6 times in a row" in error
+        # Stopped in the subscriptions, after the customers were stored.
+        assert cursor == {"stage": "subscriptions", "events": True}
+        assert {i.key.split(":")[0] for i in first} == {"customer.created"}
+        rest, _cursor, again = asyncio.run(read_until_stopped(server.url, since, end, cursor))
+    assert again is None
+    # Nothing lost, nothing twice.
+    assert {i.key for i in first} | {i.key for i in rest} == {i.key for i in whole}
+    assert len(first) + len(rest) == len(whole)
