@@ -233,6 +233,15 @@ def test_the_api_imports_a_stripe_history_in_the_background(allowed: Server) -> 
     events = server.all_events(endpoint=endpoint["id"])
     assert {e["origin"] for e in events} == {"backfill"}
     assert len(events) == done["events_added"]
+    # The feed reads as the webhooks would: what each rebuilt change did.
+    titles = {e["title"] for e in events if e["subject"] in ("cus_trial", "cus_end", "cus_up")}
+    assert {
+        "cus_trial subscribed to $99.00 USD/month (trialing)",
+        "Subscription to $99.00 USD/month for cus_trial is now active (was trialing)",
+        "Subscription for cus_up changed to $99.00 USD/month",
+        "Subscription to $49.00 USD/month for cus_end will cancel at the end of the period",
+        "Subscription to $49.00 USD/month for cus_end canceled",
+    } <= titles
     # Its MRR, movements and trial conversion over the months are those of the webhooks.
     since, until = months(end)[0][0], months(end)[-1][1]
     window = {"since": iso(since), "until": iso(until), "currency": "usd"}

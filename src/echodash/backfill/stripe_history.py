@@ -114,6 +114,7 @@ class Change:
     type: str
     at: int
     subscription: Json
+    previous: Json | None = None  # what an update changed, as it was before
 
 
 def _current_items(subscription: Json) -> list[Entry]:
@@ -266,6 +267,7 @@ def rebuild(
     entries = timeline.periods[first] if first is not None else _current_items(subscription)
     changes: list[Change] = []
     previous: tuple[Any, ...] | None = None
+    before: Json | None = None
     for index, moment in enumerate(moments):
         if moment in timeline.periods:
             entries = timeline.periods[moment]
@@ -283,7 +285,9 @@ def rebuild(
             kind = "customer.subscription.deleted"
         else:
             kind = "customer.subscription.updated"
-        changes.append(Change(kind, moment, state))
+        changed = None if before is None else _changed(before, state)
+        changes.append(Change(kind, moment, state, changed))
+        before = state
         if kind == "customer.subscription.deleted":
             break
     if timeline.ended is None and changes and _signature(subscription) != previous:
@@ -292,8 +296,19 @@ def rebuild(
         # Changed since its last invoice without prorations: the subscription as it is now.
         start, _end = timeline.period(moments[-1])
         at = max(start or 0, changes[-1].at + 1)
-        changes.append(Change("customer.subscription.updated", at, copy.deepcopy(subscription)))
+        now_state = copy.deepcopy(subscription)
+        changed = _changed(before, now_state) if before is not None else None
+        changes.append(Change("customer.subscription.updated", at, now_state, changed))
     return changes
+
+
+def _changed(before: Json, after: Json) -> Json:
+    """`previous_attributes`: the values of `before` that `after` changed."""
+    keys = ("status", "cancel_at_period_end", "canceled_at", "cancel_at", "items", "discount")
+    found = {k: before.get(k) for k in keys if k in before and before.get(k) != after.get(k)}
+    if before.get("discounts") != after.get("discounts"):
+        found["discounts"] = before.get("discounts")
+    return found
 
 
 def event(change: Change) -> Json:
@@ -304,7 +319,8 @@ def event(change: Change) -> Json:
         "created": change.at,
         "livemode": bool(change.subscription.get("livemode")),
         "api_version": None,
-        "data": {"object": change.subscription},
+        "data": {"object": change.subscription}
+        | ({"previous_attributes": change.previous} if change.previous is not None else {}),
         "request": {"id": None, "idempotency_key": None},
     }
 
