@@ -302,3 +302,18 @@ def test_import_a_stripe_history_from_the_source_page(allowed: Server) -> None:
         assert "History imported." in shown
         assert '<b class="backfill-items">41</b> items read' in shown
         assert KEY not in shown
+
+
+def test_a_refused_key_stops_the_run_without_showing_it(server: Server) -> None:
+    end = now()
+    endpoint = server.create_endpoint("stripe", name="refused")
+    wrong = "rk_test_not-this-one-0123456789abcdef"
+    fake = FakeStripe(stripe_history(end), now=int(end.timestamp()))
+    with StripeApiServer(fake, KEY) as api:
+        args = ["backfill", "stripe", "--endpoint", str(endpoint["id"]), "--api-url", api.url,
+                "--api-key", wrong]  # fmt: skip
+        refused = server.cli(*args)
+    assert refused.returncode == 1
+    assert "the Stripe API key was refused (401)" in refused.stderr
+    assert wrong not in refused.stderr + refused.stdout + server.log()
+    assert server.all_events(endpoint=endpoint["id"]) == []
