@@ -153,8 +153,8 @@ class Account:
             found["discounts"] = []
         elif webhook:
             found["discounts"] = [discount["id"]]  # not expanded in events
-        else:
-            source = {"type": "coupon", "coupon": sub.coupon}
+        else:  # expanded as asked; its coupon stays an id
+            source = {"type": "coupon", "coupon": sub.coupon["id"]}
             found["discounts"] = [{**discount, "source": source}]
         return found
 

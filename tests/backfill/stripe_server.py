@@ -72,6 +72,10 @@ class FakeStripe:
         return 404, None
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        if path.startswith("/v1/coupons/"):
+            coupons = {s.coupon["id"]: s.coupon for s in self.account.subs.values() if s.coupon}
+            found = coupons.get(path.rsplit("/", 1)[1])
+            return (200, found) if found else (404, _error("No such coupon"))
         if path.startswith("/v1/prices/"):
             found = self.account.prices.get(path.rsplit("/", 1)[1])
             return (200, found) if found else (404, _error("No such price"))

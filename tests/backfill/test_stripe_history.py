@@ -62,6 +62,16 @@ def test_rebuilt_revenue_equals_the_webhooks_month_by_month() -> None:
     rebuilt_things = {thing_of(orjson.loads(i.body)) for i in items if not i.key.startswith("evt_")}
     subscriptions = {t for t in rebuilt_things if t and t.startswith("customer.subscription")}
     assert len(subscriptions) == 19 and subscriptions <= webhooks
+    # A coupon named by id on a discount is read: the once coupon, shown as it is.
+    assert fake.requests.count("/v1/coupons/HALF1") == 1
+    once = [
+        orjson.loads(i.body)
+        for i in items
+        if b'"sub_once"' in i.body and not i.key.startswith("evt_")
+    ]
+    coupons = {d["source"]["coupon"]["duration"] for e in once
+               for d in e["data"]["object"]["discounts"]}  # fmt: skip
+    assert coupons == {"once"} and len(once) == 1
     # Real events of the last 30 days keep their ids; nothing older is read as an event.
     read_events = {i.key for i in items if i.key.startswith("evt_")}
     recent = {e["id"] for e in account.events if e["created"] >= end.timestamp() - 30 * 86400}

@@ -58,6 +58,7 @@ class StripeHistory(HistoryReader):
         # Moments from here on come from /v1/events (when the key may read them).
         self._events_from = max(epoch(started - EVENTS_KEPT), self._since)
         self._prices: dict[str, dict[str, Any]] = {}
+        self._coupons: dict[str, dict[str, Any]] = {}
 
     async def pages(self, cursor: dict[str, Any]) -> AsyncIterator[Page]:
         stage = cursor.get("stage", STAGES[0])
@@ -109,6 +110,14 @@ class StripeHistory(HistoryReader):
             price = item.get("price") if isinstance(item, dict) else None
             if isinstance(price, dict) and isinstance(price.get("id"), str):
                 self._prices.setdefault(price["id"], price)
+        for discount in subscription.get("discounts") or []:
+            # 2025+: the coupon of an expanded discount is an id.
+            source = discount.get("source") if isinstance(discount, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("coupon"), str):
+                coupon = source["coupon"]
+                if coupon not in self._coupons:
+                    self._coupons[coupon] = await self._api.coupon(coupon)
+                source["coupon"] = self._coupons[coupon]
         invoices = await self._api.invoices(str(subscription["id"]))
         customer = subscription.get("customer")
         customer_id = customer.get("id") if isinstance(customer, dict) else customer

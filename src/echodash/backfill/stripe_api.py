@@ -155,7 +155,7 @@ class StripeApi:
         async for page in self._paged(lambda: self._client.v1.invoices.list_async(params)):
             for invoice in page:
                 lines = invoice.get("lines") or {}
-                if lines.get("has_more"):
+                if lines.get("has_more") or not isinstance(lines.get("data"), list):
                     invoice["lines"] = {**lines, "data": await self._lines(invoice["id"])}
                 found.append(invoice)
         return found
@@ -188,6 +188,9 @@ class StripeApi:
 
     async def price(self, price: str) -> dict[str, Any]:
         return _plain(await _call(lambda: self._client.v1.prices.retrieve_async(price)))
+
+    async def coupon(self, coupon: str) -> dict[str, Any]:
+        return _plain(await _call(lambda: self._client.v1.coupons.retrieve_async(coupon)))
 
     async def events_readable(self) -> bool:
         """Whether the key may read events (a restricted key may not): without them, the
