@@ -56,6 +56,10 @@ def test_rebuilt_revenue_equals_the_webhooks_month_by_month() -> None:
         expected = revenue(sent, since, until, "usd").to_json()
         got = revenue(rebuilt, since, until, "usd").to_json()
         assert got == expected, (since, got, expected)
+    # The worked example of metrics.md, rebuilt from an older-shaped subscription and its
+    # invoices: 2 x $49/month + $1,200/year with a forever 10 % coupon is 17,820 cents.
+    second_month = months(end)[1]
+    assert revenue(rebuilt, *second_month, "usd", series=False).end["cus_coupon"] == 17820
     # Each rebuilt change is one the webhooks reported (the same thing, in Stripe's ids), so
     # a live webhook and its rebuilt twin are one event.
     webhooks = {thing_of(e) for e in account.events}
