@@ -1,4 +1,4 @@
-"""`echodash backfill github`: history from a tool's API, as if its webhooks had been there.
+"""`echodash backfill github|stripe`: history from a tool's API, as if its webhooks had been there.
 
 Opens the store directly (like the other commands); a run stopped early (exit 1) is resumed by
 the next run of the same command, from the cursor kept in the store.
@@ -34,7 +34,7 @@ from echodash.store.base.backfill import FAILED
 
 @click.group()
 def backfill() -> None:
-    """Import history from a tool's API (deployments, changes, incidents…)."""
+    """Import history from a tool's API (deployments, changes, incidents, subscriptions…)."""
 
 
 @backfill.command("github")
