@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 
+from echodash.backfill import stripe_api
 from echodash.backfill.base import BackfillError, Item
 from echodash.backfill.stripe import StripeHistory
 from echodash.backfill.stripe_api import StripeApi
@@ -134,7 +136,10 @@ async def read_until_stopped(
     return items, cursor, None
 
 
-def test_a_stripe_that_keeps_failing_stops_the_run_and_the_next_resumes() -> None:
+def test_a_stripe_that_keeps_failing_stops_the_run_and_the_next_resumes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stripe_api, "SUBSCRIPTIONS_TOGETHER", 3)
     end = now()
     account = stripe_history(end)
     fake = FakeStripe(account, now=int(end.timestamp()), max_limit=3)
@@ -145,9 +150,14 @@ def test_a_stripe_that_keeps_failing_stops_the_run_and_the_next_resumes() -> Non
         fake.faults = {"/v1/invoices": ["ok"] * 3 + ["502"] * 6}
         first, cursor, error = asyncio.run(read_until_stopped(server.url, since, end, {}))
         assert error is not None and "502, 6 times in a row" in error
-        # Stopped in the subscriptions, after the customers were stored.
-        assert cursor == {"stage": "subscriptions", "events": True}
-        assert {i.key.split(":")[0] for i in first} == {"customer.created"}
+        # Stopped at the fourth subscription, after the first three were stored.
+        third = sorted(account.subs.values(), key=lambda sub: sub.created)[-3].id
+        assert cursor == {"stage": "subscriptions", "after": third, "events": True}
+        assert {i.key.split(":")[0] for i in first} == {
+            "customer.created",
+            "customer.subscription.created",
+            "customer.subscription.updated",
+        }
         rest, _cursor, again = asyncio.run(read_until_stopped(server.url, since, end, cursor))
     assert again is None
     # Nothing lost, nothing twice.

@@ -19,6 +19,9 @@ log = logging.getLogger("echodash.backfill")
 
 STRIPE_API = "https://api.stripe.com"
 PAGE = 100  # Stripe's largest page
+# Subscriptions handed on together: each needs a few more requests (its invoices), so a run
+# stopped half-way reads at most this many again.
+SUBSCRIPTIONS_TOGETHER = 25
 LIMITED_WAIT = 2.0  # seconds before asking again after a 429, doubled each time
 
 
@@ -115,6 +118,7 @@ class StripeApi:
     async def _paged(
         self,
         first: Callable[[], Awaitable[Any]],
+        together: int = PAGE,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Pages of a list, followed by the package's auto-pagination."""
         batch: list[dict[str, Any]] = []
@@ -126,7 +130,7 @@ class StripeApi:
             except StopAsyncIteration:
                 break
             batch.append(_plain(obj))
-            if len(batch) == PAGE:
+            if len(batch) == together:
                 yield batch
                 batch = []
         if batch:
@@ -146,7 +150,9 @@ class StripeApi:
         }
         if after:
             params["starting_after"] = after
-        return self._paged(lambda: self._client.v1.subscriptions.list_async(params))
+        return self._paged(
+            lambda: self._client.v1.subscriptions.list_async(params), SUBSCRIPTIONS_TOGETHER
+        )
 
     async def invoices(self, subscription: str) -> list[dict[str, Any]]:
         """A subscription's invoices, each with all its lines."""
