@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -17,6 +17,8 @@ from echodash import __version__
 from echodash.backfill.base import Clock, HistoryReader, parse_since
 from echodash.backfill.github import GitHubHistory
 from echodash.backfill.http import ApiClient
+from echodash.backfill.stripe import StripeHistory
+from echodash.backfill.stripe_api import STRIPE_API, StripeApi
 from echodash.metrics.settings import MetricSettings
 from echodash.store.base import BackfillRun
 
@@ -24,10 +26,14 @@ GITHUB_API = "https://api.github.com"
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
 
+class Closing(Protocol):
+    async def close(self) -> None: ...
+
+
 @dataclass
 class Reading:
     reader: HistoryReader
-    client: ApiClient
+    client: Closing
 
 
 Build = Callable[..., Reading]
@@ -64,4 +70,36 @@ def github_reader(
     return Reading(GitHubHistory(client, run.params["repo"], since, production), client)
 
 
-PROVIDERS: dict[str, Build] = {"github": github_reader}
+def stripe_params(since: str | None, api_url: str | None) -> dict[str, Any]:
+    """A Stripe run's parameters as kept (and matched, to resume); ValueError if unusable."""
+    url = (api_url or STRIPE_API).rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("api_url must be an http(s) URL")
+    return {"since": (since or "365d").strip(), "api_url": url}
+
+
+def stripe_reader(
+    run: BackfillRun,
+    token: str | None,
+    clock: Clock,
+    settings: MetricSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Reading:
+    assert run.created_at is not None
+    since = parse_since(run.params.get("since"), 365, run.created_at)
+    # Without a key (a run resumed after its key was forgotten), Stripe's refusal stops it.
+    api = StripeApi(run.params["api_url"], token or "", clock, transport)
+    return Reading(StripeHistory(api, since, run.created_at), api)
+
+
+def params_for(
+    kind: str, repo: str | None, since: str | None, api_url: str | None
+) -> dict[str, Any]:
+    """A run's parameters for an endpoint of `kind`; ValueError if unusable."""
+    if kind == "stripe":
+        return stripe_params(since, api_url)
+    return github_params(repo, since, api_url)
+
+
+DEFAULT_DAYS = {"github": 90, "stripe": 365}
+PROVIDERS: dict[str, Build] = {"github": github_reader, "stripe": stripe_reader}

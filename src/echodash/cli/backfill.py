@@ -1,4 +1,4 @@
-"""`echodash backfill github`: history from a tool's API, as if its webhooks had been there.
+"""`echodash backfill github|stripe`: history from a tool's API, as if its webhooks had been there.
 
 Opens the store directly (like the other commands); a run stopped early (exit 1) is resumed by
 the next run of the same command, from the cursor kept in the store.
@@ -22,7 +22,7 @@ from rich.progress import (
 )
 
 from echodash.backfill.base import Page, RealClock, parse_since
-from echodash.backfill.providers import github_params, github_reader
+from echodash.backfill.providers import PROVIDERS, github_params, stripe_params
 from echodash.backfill.runner import LEASE, Outcome, run_backfill
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
@@ -34,7 +34,7 @@ from echodash.store.base.backfill import FAILED
 
 @click.group()
 def backfill() -> None:
-    """Import history from a tool's API (deployments, changes, incidents…)."""
+    """Import history from a tool's API (deployments, changes, incidents, subscriptions…)."""
 
 
 @backfill.command("github")
@@ -67,6 +67,43 @@ def github(
     outcome = with_open_store(
         settings, lambda store, box: _run(store, box, endpoint, params, token, console)
     )
+    _finish(outcome)
+
+
+@backfill.command("stripe")
+@click.option("--endpoint", required=True, help="The Stripe endpoint (id or slug) to fill.")
+@click.option("--since", default=None, help="How far back: 365d (default) or an ISO date.")
+@click.option("--api-url", default=None, help="API root [default https://api.stripe.com].")
+@click.option("--api-key", default=None, help="A (restricted, read) key [env STRIPE_API_KEY].")
+@click.pass_context
+def stripe(
+    ctx: click.Context,
+    endpoint: str,
+    since: str | None,
+    api_url: str | None,
+    api_key: str | None,
+) -> None:
+    """Customers and subscriptions with their invoices, rebuilt into the subscription events
+    Stripe would have sent, and the events of the last 30 days, into ENDPOINT's feed and
+    revenue metrics."""
+    settings = settings_from(ctx)
+    try:
+        params = stripe_params(since, api_url)
+        parse_since(params["since"], 365, utcnow())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    key = api_key or os.environ.get("STRIPE_API_KEY") or None
+    if key is None:
+        raise click.UsageError("a Stripe API key is needed (--api-key or STRIPE_API_KEY)")
+    console = Console(stderr=True)
+    outcome = with_open_store(
+        settings,
+        lambda store, box: _run(store, box, endpoint, params, key, console, "stripe"),
+    )
+    _finish(outcome)
+
+
+def _finish(outcome: Outcome) -> None:
     p = outcome.progress
     counts = f"{p.items:,} items, {p.events_added:,} events added, {p.duplicates:,} already there"
     if outcome.done:
@@ -99,17 +136,18 @@ async def _run(
     params: dict[str, object],
     token: str | None,
     console: Console,
+    kind: str = "github",
 ) -> Outcome:
     target = await find_target(store, box, None, endpoint_arg)
     endpoint = target.endpoint
     assert endpoint is not None
-    if endpoint.kind != "github":
+    if endpoint.kind != kind:
         raise click.UsageError(f"endpoint {endpoint_arg} is a {endpoint.kind} endpoint")
     node = f"cli-{socket.gethostname()}-{os.getpid()}"
-    run = await store.resumable_backfill(target.workspace_id, endpoint.id, "github", params)
+    run = await store.resumable_backfill(target.workspace_id, endpoint.id, kind, params)
     if run is None:
         run = await store.create_backfill(
-            target.workspace_id, endpoint.id, "github", dict(params), None, False
+            target.workspace_id, endpoint.id, kind, dict(params), None, False
         )
     elif run.items:
         console.print(f"Resuming backfill {run.id} ({run.items:,} items read before).")
@@ -122,7 +160,7 @@ async def _run(
     if claimed is None:
         raise click.ClickException(f"backfill {run.id} is running elsewhere right now")
     settings = await store.get_metric_settings(target.workspace_id)
-    reading = github_reader(claimed, token, RealClock(), settings)
+    reading = PROVIDERS[kind](claimed, token, RealClock(), settings)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from echodash.alerts.ssrf import Blocked, parse_allow, resolve
 from echodash.backfill.base import parse_since
-from echodash.backfill.providers import PROVIDERS, github_params
+from echodash.backfill.providers import DEFAULT_DAYS, PROVIDERS, params_for
 from echodash.events import utcnow
 from echodash.store.base import BackfillRun, EndpointRecord
 from echodash.web.services import Services
@@ -34,10 +34,12 @@ async def start_backfill(
     if not can_backfill(record.kind):
         raise CannotStart(f"History cannot be imported for {record.kind} endpoints.")
     try:
-        params = github_params(repo or record.name, since, api_url)
-        parse_since(params["since"], 90, utcnow())
+        params = params_for(record.kind, repo or record.name, since, api_url)
+        parse_since(params["since"], DEFAULT_DAYS[record.kind], utcnow())
     except ValueError as exc:
         raise CannotStart(str(exc)) from None
+    if record.kind == "stripe" and not token:
+        raise CannotStart("A Stripe API key (a restricted key with read access) is needed.")
     address = urlsplit(params["api_url"])
     try:
         port = address.port or (443 if address.scheme == "https" else 80)

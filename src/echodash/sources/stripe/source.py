@@ -17,7 +17,7 @@ from echodash.sources.kit.signatures import (
     header_value,
 )
 from echodash.sources.kit.titles import TitleBook
-from echodash.sources.stripe import titles_billing, titles_payments, titles_platform
+from echodash.sources.stripe import things, titles_billing, titles_payments, titles_platform
 from echodash.sources.stripe.reader import StripeEvent
 
 SIGNATURE_HEADER = "stripe-signature"
@@ -94,6 +94,9 @@ class StripeSource(Source):
         document = load_json(headers, body)
         event_id = document.get("id") if isinstance(document, dict) else None
         return (event_id.strip() or None) if isinstance(event_id, str) else None
+
+    def thing_id(self, headers: Headers, body: bytes) -> str | None:
+        return things.thing_id(body)
 
     def generate_secret(self) -> str:
         # A placeholder until the user pastes the secret Stripe generated for the endpoint.
