@@ -22,6 +22,8 @@ import multiprocessing as mp
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -185,6 +187,76 @@ def subscriber_process(
     )
 
 
+# The native subscribers: bench/sse_reader.c, one epoll process for every stream.
+
+READER_SOURCE = HERE / "sse_reader.c"
+READER_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "echodash-bench"
+
+
+def native_reader() -> Path:
+    """The compiled reader, built again when missing or older than its source."""
+    binary = READER_CACHE / "sse_reader"
+    if not binary.exists() or binary.stat().st_mtime < READER_SOURCE.stat().st_mtime:
+        READER_CACHE.mkdir(parents=True, exist_ok=True)
+        compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or "cc"
+        partial = binary.with_suffix(f".{os.getpid()}")
+        subprocess.run(
+            [compiler, "-O2", "-Wall", "-o", str(partial), str(READER_SOURCE)], check=True
+        )
+        partial.replace(binary)
+    return binary
+
+
+class NativeSubscribers:
+    """All subscribers in one process; figures computed by the reader from the 202 times."""
+
+    def __init__(self, work: Path, ports: list[int], tokens: list[str], count: int) -> None:
+        self.work = work
+        (work / "tokens.txt").write_text("".join(t + "\n" for t in tokens))
+        self.acks = work / "acks.bin"
+        self.out = work / "reader.txt"
+        self.ports = ports
+        self.count = count
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, max_hook: int) -> tuple[int, int]:
+        """Open the streams; (connected, refused) once each has its answer."""
+        self.process = subprocess.Popen(
+            [
+                str(native_reader()),
+                "--port", ",".join(str(p) for p in self.ports),
+                "--tokens", str(self.work / "tokens.txt"),
+                "--subscribers", str(self.count),
+                "--per-token", str(TOKENS_PER_CALLER),
+                "--max-hook", str(max_hook),
+                "--acks", str(self.acks),
+                "--out", str(self.out),
+                "--cpu", "1",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise RuntimeError("subscribers did not connect")
+        return int(line[1]), int(line[2])
+
+    def finish(self, answers: list[tuple[float, float, int]]) -> dict[str, float]:
+        """Stop reading; the reader's figures against each delivery's 202 time."""
+        acks = array("d", (answered if status == 202 else 0.0 for _, answered, status in answers))
+        self.acks.write_bytes(acks.tobytes())
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        if self.process.wait(300) != 0:
+            raise RuntimeError(f"the reader failed ({self.process.returncode})")
+        figures = {}
+        for line in self.out.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            figures[key] = float(value)
+        return figures
+
+
 # The sender: open-loop signed deliveries over a pool of keep-alive connections.
 
 
@@ -301,7 +373,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> dict[str, Any]:
+def run_cell(
+    subscribers: int, rate: float, seconds: float, database: str, reader: str = "native"
+) -> dict[str, Any]:
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="echodash-fanout-"))
@@ -310,6 +384,7 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
     settings: dict[str, str] = {"log_level": "warning"}
     database_url = f"sqlite:///{work / 'data' / 'echodash.db'}"
     pg = None
+    native: NativeSubscribers | None = None
     if database == "postgres":
         from ingest import PgDatabase
 
@@ -333,21 +408,27 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         ctx = mp.get_context("spawn")
         stop = ctx.Event()
         out = ctx.Queue()
-        per = max(1, min(250, subscribers))
-        procs, readies = [], []
-        for first in range(0, subscribers, per):
-            ready = ctx.Event()
-            count = min(per, subscribers - first)
-            p = ctx.Process(
-                target=subscriber_process,
-                args=(server.port, tokens, first, count, ready, stop, out),
-            )
-            p.start()
-            procs.append(p)
-            readies.append(ready)
-        for ready in readies:
-            if not ready.wait(120):
-                raise RuntimeError("subscribers did not connect")
+        procs: list[Any] = []
+        refused = 0
+        if subscribers and reader == "native":
+            native = NativeSubscribers(work, [server.port], tokens, subscribers)
+            _, refused = native.start(max_hook=int(rate * seconds))
+        elif subscribers:
+            per = max(1, min(250, subscribers))
+            readies = []
+            for first in range(0, subscribers, per):
+                ready = ctx.Event()
+                count = min(per, subscribers - first)
+                p = ctx.Process(
+                    target=subscriber_process,
+                    args=(server.port, tokens, first, count, ready, stop, out),
+                )
+                p.start()
+                procs.append(p)
+                readies.append(ready)
+            for ready in readies:
+                if not ready.wait(120):
+                    raise RuntimeError("subscribers did not connect")
         time.sleep(1.0)
         sends = ctx.Queue()
         sender = ctx.Process(target=sender_process, args=(server.port, slug, rate, seconds, sends))
@@ -360,15 +441,54 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         )
         time.sleep(SETTLE_AFTER if subscribers else 0)
         stop.set()
+        figures = native.finish(answers) if native is not None else None
         received = [out.get(timeout=120) for _ in procs]
         for p in procs:
             p.join(30)
         peak, current = rss_peak_mb(server.process.pid)
     finally:
+        if native is not None and native.process is not None and native.process.poll() is None:
+            native.process.kill()
         server.stop()
         if pg is not None:
             pg.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
+    delivered = {n + 1 for n, (_, _, status) in enumerate(answers) if status == 202}
+    acks = [(answered - due) for due, answered, status in answers if status == 202]
+    if figures is not None:
+        live = {
+            "received": int(figures["received"]),
+            "live_p50_ms": figures["live_p50"] * 1000,
+            "live_p99_ms": figures["live_p99"] * 1000,
+            "live_max_ms": figures["live_max"] * 1000,
+            "missed": int(figures["missed"]),
+            "refused_streams": refused,
+            "resyncs": int(figures["resyncs"]),
+        }
+    else:
+        live = python_figures(received, answers, delivered, subscribers)
+    return {
+        "subscribers": subscribers,
+        "rate": rate,
+        "reader": reader,
+        "sent": len(answers),
+        "accepted": len(delivered),
+        **live,
+        "server_cpu": server_cpu,
+        "rss_peak_mb": peak,
+        "rss_end_mb": current,
+        "ack_p50_ms": percentile(acks, 0.50) * 1000,
+        "ack_p99_ms": percentile(acks, 0.99) * 1000,
+    }
+
+
+def python_figures(
+    received: list[Any],
+    answers: list[tuple[float, float, int]],
+    delivered: set[int],
+    subscribers: int,
+) -> dict[str, Any]:
+    """The Python subscribers' receipts against each delivery's 202 time."""
     latencies: list[float] = []
     got: dict[int, set[int]] = {}
     refused = resyncs = 0
@@ -384,25 +504,15 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
             if 1 <= hook <= len(answers) and answers[hook - 1][2] == 202 and hook not in seen:
                 seen.add(hook)
                 latencies.append(at - answers[hook - 1][1])
-    delivered = {n + 1 for n, (_, _, status) in enumerate(answers) if status == 202}
-    acks = [(answered - due) for due, answered, status in answers if status == 202]
     missed = sum(len(delivered - got.get(sub, set())) for sub in range(subscribers))
     return {
-        "subscribers": subscribers,
-        "rate": rate,
-        "sent": len(answers),
-        "accepted": len(delivered),
+        "received": len(latencies),
         "live_p50_ms": percentile(latencies, 0.50) * 1000,
         "live_p99_ms": percentile(latencies, 0.99) * 1000,
         "live_max_ms": (max(latencies) if latencies else float("nan")) * 1000,
         "missed": missed,
         "refused_streams": refused,
         "resyncs": resyncs,
-        "server_cpu": server_cpu,
-        "rss_peak_mb": peak,
-        "rss_end_mb": current,
-        "ack_p50_ms": percentile(acks, 0.50) * 1000,
-        "ack_p99_ms": percentile(acks, 0.99) * 1000,
     }
 
 
@@ -413,6 +523,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--no-reference", action="store_true", help="skip the 0-subscriber run")
+    parser.add_argument(
+        "--reader",
+        choices=["native", "python"],
+        default="native",
+        help="the subscribers: bench/sse_reader.c (compiled on first use) or asyncio processes",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     header = (
@@ -426,13 +542,17 @@ def main() -> None:
         if not args.no_reference:
             reference = run_cell(0, rate, args.seconds, args.database)["ack_p99_ms"]
         for subscribers in args.subscribers:
-            r = run_cell(subscribers, rate, args.seconds, args.database)
+            r = run_cell(subscribers, rate, args.seconds, args.database, args.reader)
             print(
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "
                 f"| {r['resyncs']:,} | {r['ack_p99_ms']:.1f} ms | {reference:.1f} ms "
                 f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} |",
                 flush=True,
+            )
+            print(
+                f"  {args.reader} reader: {r['received']:,} receipts "
+                f"of {r['accepted']:,} deliveries"
             )
             if r["refused_streams"] or r["accepted"] != r["sent"]:
                 print(
