@@ -432,13 +432,16 @@ def run_cell(
         time.sleep(1.0)
         sends = ctx.Queue()
         sender = ctx.Process(target=sender_process, args=(server.port, slug, rate, seconds, sends))
+        clients = [native.process.pid] if native is not None and native.process else []
+        clients += [p.pid for p in procs if p.pid is not None]
         cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
+        clients_before = sum(cpu_seconds(pid) for pid in clients)
         sender.start()
         answers: list[tuple[float, float, int]] = sends.get(timeout=seconds * 10 + 120)
         sender.join()
-        server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / (
-            time.monotonic() - wall_before
-        )
+        wall = time.monotonic() - wall_before
+        server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / wall
+        clients_cpu = (sum(cpu_seconds(pid) for pid in clients) - clients_before) / wall
         time.sleep(SETTLE_AFTER if subscribers else 0)
         stop.set()
         figures = native.finish(answers) if native is not None else None
@@ -475,6 +478,7 @@ def run_cell(
         "accepted": len(delivered),
         **live,
         "server_cpu": server_cpu,
+        "subscribers_cpu": clients_cpu,
         "rss_peak_mb": peak,
         "rss_end_mb": current,
         "ack_p50_ms": percentile(acks, 0.50) * 1000,
@@ -533,10 +537,11 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}", flush=True)
     header = (
         "| subscribers | deliveries/s | live p50 | live p99 | live max | missed | resyncs "
-        "| 202 p99 | 202 p99, no subscribers | server RSS peak | server CPU |"
+        "| 202 p99 | 202 p99, no subscribers | server RSS peak | server CPU "
+        "| subscribers' CPU |"
     )
     print(header)
-    print("|" + "---|" * 11)
+    print("|" + "---|" * 12)
     for rate in args.rate:
         reference = float("nan")
         if not args.no_reference:
@@ -547,7 +552,8 @@ def main() -> None:
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "
                 f"| {r['resyncs']:,} | {r['ack_p99_ms']:.1f} ms | {reference:.1f} ms "
-                f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} |",
+                f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} "
+                f"| {r['subscribers_cpu']:.0%} |",
                 flush=True,
             )
             print(
