@@ -113,8 +113,8 @@ class _Stream(asyncio.Protocol):
 
 
 class _Subscribers:
-    def __init__(self, port: int, tokens: list[str], first: int, count: int) -> None:
-        self.port = port
+    def __init__(self, ports: list[int], tokens: list[str], first: int, count: int) -> None:
+        self.ports = ports
         self.tokens = tokens
         self.first = first
         self.count = count
@@ -143,7 +143,7 @@ class _Subscribers:
             last = self.last_ids.get(index)
             resume = f"Last-Event-ID: {last}\r\n" if last is not None else ""
             transport, stream = await loop.create_connection(
-                lambda: _Stream(self, index), "127.0.0.1", self.port
+                lambda: _Stream(self, index), "127.0.0.1", self.ports[index % len(self.ports)]
             )
             transport.write(
                 f"GET /api/v1/stream HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}"
@@ -165,13 +165,13 @@ class _Subscribers:
 
 
 def subscriber_process(
-    port: int, tokens: list[str], first: int, count: int, ready: Any, stop: Any, out: Any
+    ports: list[int], tokens: list[str], first: int, count: int, ready: Any, stop: Any, out: Any
 ) -> None:
     os.sched_setaffinity(0, {1})
     import uvloop
 
     async def main() -> _Subscribers:
-        client = _Subscribers(port, tokens, first, count)
+        client = _Subscribers(ports, tokens, first, count)
         await client.run(ready, stop)
         return client
 
@@ -374,8 +374,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_cell(
-    subscribers: int, rate: float, seconds: float, database: str, reader: str = "native"
+    subscribers: int,
+    rate: float,
+    seconds: float,
+    database: str,
+    reader: str = "native",
+    nodes: int = 1,
 ) -> dict[str, Any]:
+    """One run. With several nodes (PostgreSQL), subscriber i watches node i mod nodes and
+    every delivery goes to the first node; CPU is the nodes' sum, RSS the largest peak."""
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="echodash-fanout-"))
@@ -388,16 +395,23 @@ def run_cell(
     if database == "postgres":
         from ingest import PgDatabase
 
-        pg = PgDatabase("postgresql://postgres@127.0.0.1:5432/postgres", "fanout")
+        pg = PgDatabase("postgresql://postgres@127.0.0.1:5432", "fanout")
         database_url = pg.__enter__().url
         settings["database"] = database_url
+        settings["secret_key"] = "fanout-bench-shared-key-0123456789"  # one for every node
     (work / "data").mkdir(parents=True)
     os.chmod(work / "data", 0o700)
     asyncio.run(_seed(database_url, tokens))
-    server = EchoDashProcess(work / "data", cpus="0", **settings)
-    server.start(timeout=120)
-    assert server.process is not None
+    servers = [EchoDashProcess(work / "data", cpus="0", **settings)]
+    for n in range(1, nodes):
+        (work / f"data{n}").mkdir(mode=0o700)
+        servers.append(EchoDashProcess(work / f"data{n}", cpus="0", **settings))
+    server = servers[0]
+    ports = [node.port for node in servers]
     try:
+        for node in servers:
+            node.start(timeout=120)
+        pids = [node.process.pid for node in servers if node.process is not None]
         api = httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30
         )
@@ -411,7 +425,7 @@ def run_cell(
         procs: list[Any] = []
         refused = 0
         if subscribers and reader == "native":
-            native = NativeSubscribers(work, [server.port], tokens, subscribers)
+            native = NativeSubscribers(work, ports, tokens, subscribers)
             _, refused = native.start(max_hook=int(rate * seconds))
         elif subscribers:
             per = max(1, min(250, subscribers))
@@ -421,7 +435,7 @@ def run_cell(
                 count = min(per, subscribers - first)
                 p = ctx.Process(
                     target=subscriber_process,
-                    args=(server.port, tokens, first, count, ready, stop, out),
+                    args=(ports, tokens, first, count, ready, stop, out),
                 )
                 p.start()
                 procs.append(p)
@@ -434,13 +448,13 @@ def run_cell(
         sender = ctx.Process(target=sender_process, args=(server.port, slug, rate, seconds, sends))
         clients = [native.process.pid] if native is not None and native.process else []
         clients += [p.pid for p in procs if p.pid is not None]
-        cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
+        cpu_before, wall_before = sum(cpu_seconds(pid) for pid in pids), time.monotonic()
         clients_before = sum(cpu_seconds(pid) for pid in clients)
         sender.start()
         answers: list[tuple[float, float, int]] = sends.get(timeout=seconds * 10 + 120)
         sender.join()
         wall = time.monotonic() - wall_before
-        server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / wall
+        server_cpu = (sum(cpu_seconds(pid) for pid in pids) - cpu_before) / wall
         clients_cpu = (sum(cpu_seconds(pid) for pid in clients) - clients_before) / wall
         time.sleep(SETTLE_AFTER if subscribers else 0)
         stop.set()
@@ -448,11 +462,12 @@ def run_cell(
         received = [out.get(timeout=120) for _ in procs]
         for p in procs:
             p.join(30)
-        peak, current = rss_peak_mb(server.process.pid)
+        peak, current = max(rss_peak_mb(pid) for pid in pids)
     finally:
         if native is not None and native.process is not None and native.process.poll() is None:
             native.process.kill()
-        server.stop()
+        for node in servers:
+            node.stop()
         if pg is not None:
             pg.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
@@ -528,12 +543,20 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--no-reference", action="store_true", help="skip the 0-subscriber run")
     parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="EchoDash processes sharing one PostgreSQL database (needs --database postgres)",
+    )
+    parser.add_argument(
         "--reader",
         choices=["native", "python"],
         default="native",
         help="the subscribers: bench/sse_reader.c (compiled on first use) or asyncio processes",
     )
     args = parser.parse_args()
+    if args.nodes > 1 and args.database != "postgres":
+        parser.error("--nodes above 1 needs --database postgres")
     print(f"load average before: {os.getloadavg()}", flush=True)
     header = (
         "| subscribers | deliveries/s | live p50 | live p99 | live max | missed | resyncs "
@@ -545,9 +568,11 @@ def main() -> None:
     for rate in args.rate:
         reference = float("nan")
         if not args.no_reference:
-            reference = run_cell(0, rate, args.seconds, args.database)["ack_p99_ms"]
+            reference = run_cell(0, rate, args.seconds, args.database, nodes=args.nodes)[
+                "ack_p99_ms"
+            ]
         for subscribers in args.subscribers:
-            r = run_cell(subscribers, rate, args.seconds, args.database, args.reader)
+            r = run_cell(subscribers, rate, args.seconds, args.database, args.reader, args.nodes)
             print(
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "
