@@ -2,14 +2,21 @@
 arrive open-loop at R/s.
 
     .venv/bin/python bench/fanout.py --subscribers 1000 --rate 100 --seconds 20
+    .venv/bin/python bench/fanout.py --subscribers 1000 --rate 100 --database postgres --nodes 2
 
-The server is pinned to CPU 0; the load (the sender and the subscribers' client processes) to
-CPU 1. Each delivery is a GitHub ping whose `hook_id` is its sequence number (signed like any
-other); subscribers find it in the event JSON, so a receipt is matched to the sender's 202
-without parsing JSON. Figures: latency from each delivery's 202 to each subscriber's receipt
-(p50, p99, max), the 202s' p99 (and the same rate with no subscribers, the reference), events
-missed (deliveries some subscriber never got, after resyncs), resyncs, and the server's peak
-RSS. A subscriber told to `resync` reconnects with its `Last-Event-ID`, as clients do.
+The server is pinned to CPU 0; the load (the sender and the subscribers) to CPU 1. Each
+delivery is a GitHub ping whose `hook_id` is its sequence number (signed like any other);
+subscribers find it in the event JSON, so a receipt is matched to the sender's 202 without
+parsing JSON. Figures: latency from each delivery's 202 to each subscriber's receipt (p50,
+p99, max), the 202s' p99 (and the same rate with no subscribers, the reference), events missed
+(deliveries some subscriber never got, after resyncs), resyncs, the server's peak RSS, and the
+share of a core the server and the subscribers used while the deliveries were sent. A
+subscriber told to `resync` reconnects with its `Last-Event-ID`, as clients do.
+
+The subscribers are `sse_reader.c` beside this file (`--reader native`, the default: one epoll
+process for every stream, compiled with `cc` into ~/.cache/echodash-bench when missing or older
+than its source) or asyncio processes of 250 streams each (`--reader python`), which cannot
+keep up with 1,000 streams at 100 events/s on one core.
 """
 
 from __future__ import annotations
