@@ -7,7 +7,8 @@
  * Last-Event-ID, as EventSource does.
  *
  * Protocol with bench/fanout.py: once every stream has its answer the reader prints
- * "ready CONNECTED REFUSED" on stdout. On SIGTERM (or when the --stop file exists) it reads
+ * "ready CONNECTED REFUSED" on stdout (or "timeout …" and exits 1 when some stream has no
+ * answer after --connect-timeout seconds). On SIGTERM (or when the --stop file exists) it reads
  * --acks (little-endian doubles, one per delivery n = 1..count, the monotonic time of its
  * 202, or 0 for a delivery that was not accepted), and writes to --out one "key value" line
  * per figure: received pairs, missed pairs, resyncs, latency p50/p99/max in seconds.
@@ -15,6 +16,7 @@
  *   cc -O2 -Wall -o sse_reader sse_reader.c
  *   sse_reader --port 8000 --tokens tokens.txt --subscribers 1000 --max-hook 2000 \
  *              --acks acks.bin --out result.txt [--per-token 20] [--cpu 1] [--stop FILE]
+ *              [--connect-timeout 120]
  *
  * --port may list several ports (comma-separated): subscriber i uses port i mod count.
  */
@@ -388,13 +390,15 @@ static void report(const char *acks_path, const char *out_path) {
 
 static void usage(void) {
     fprintf(stderr, "usage: sse_reader --port P[,P...] --tokens FILE --subscribers N --max-hook M "
-                    "--acks FILE --out FILE [--per-token 20] [--cpu C] [--stop FILE]\n");
+                    "--acks FILE --out FILE [--per-token 20] [--cpu C] [--stop FILE] "
+                    "[--connect-timeout SECONDS]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     const char *tokens_path = NULL, *acks_path = NULL, *out_path = NULL, *stop_path = NULL;
     int cpu = -1;
+    double connect_timeout = 120;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--port")) {
@@ -417,6 +421,8 @@ int main(int argc, char **argv) {
             cpu = atoi(v);
         else if (!strcmp(k, "--stop"))
             stop_path = v;
+        else if (!strcmp(k, "--connect-timeout"))
+            connect_timeout = atof(v);
         else
             usage();
     }
@@ -484,6 +490,13 @@ int main(int argc, char **argv) {
             printf("ready %ld %ld\n", connected_count, refused_count);
             fflush(stdout);
             said_ready = 1;
+        }
+        if (!said_ready && now() - started > connect_timeout) {
+            fprintf(stderr, "sse_reader: %ld of %d streams answered in %.0f s\n", answered_count,
+                    nstreams, connect_timeout);
+            printf("timeout %ld %ld\n", connected_count, refused_count);
+            fflush(stdout);
+            return 1;
         }
         if (stop_path) {
             double t = now();
