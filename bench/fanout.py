@@ -226,8 +226,9 @@ class NativeSubscribers:
         self.count = count
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self, max_hook: int) -> tuple[int, int]:
-        """Open the streams; (connected, refused) once each has its answer."""
+    def start(self, max_hook: int, stall: tuple[int, float] = (0, 0.0)) -> tuple[int, int]:
+        """Open the streams; (connected, refused) once each has its answer. `stall`: the
+        first K subscribers leave their streams unread for S seconds (to see resyncs)."""
         self.process = subprocess.Popen(
             [
                 str(native_reader()),
@@ -239,6 +240,8 @@ class NativeSubscribers:
                 "--acks", str(self.acks),
                 "--out", str(self.out),
                 "--cpu", "1",
+                "--stall-first", str(stall[0]),
+                "--stall-seconds", str(stall[1]),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -387,6 +390,8 @@ def run_cell(
     database: str,
     reader: str = "native",
     nodes: int = 1,
+    stall: tuple[int, float] = (0, 0.0),
+    server_settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One run. With several nodes (PostgreSQL), subscriber i watches node i mod nodes and
     every delivery goes to the first node; CPU is the nodes' sum, RSS the largest peak."""
@@ -395,7 +400,7 @@ def run_cell(
     work = Path(tempfile.mkdtemp(prefix="echodash-fanout-"))
     callers = max(1, -(-subscribers // TOKENS_PER_CALLER))
     tokens = [f"edk_fanout-bench-{n:04d}-0123456789abcdef" for n in range(callers)]
-    settings: dict[str, str] = {"log_level": "warning"}
+    settings: dict[str, str] = {"log_level": "warning", **(server_settings or {})}
     database_url = f"sqlite:///{work / 'data' / 'echodash.db'}"
     pg = None
     native: NativeSubscribers | None = None
@@ -433,7 +438,7 @@ def run_cell(
         refused = 0
         if subscribers and reader == "native":
             native = NativeSubscribers(work, ports, tokens, subscribers)
-            _, refused = native.start(max_hook=int(rate * seconds))
+            _, refused = native.start(max_hook=int(rate * seconds), stall=stall)
         elif subscribers:
             per = max(1, min(250, subscribers))
             readies = []
@@ -561,7 +566,26 @@ def main() -> None:
         default="native",
         help="the subscribers: bench/sse_reader.c (compiled on first use) or asyncio processes",
     )
+    parser.add_argument(
+        "--stall",
+        metavar="K:SECONDS",
+        default="0:0",
+        help="native reader: the first K subscribers read nothing until SECONDS after the reader "
+        "starts (about 1.2 s before the first send), like stuck tabs (to see resyncs)",
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting for the run (ECHODASH_NAME), e.g. stream_backlog_bytes=65536",
+    )
     args = parser.parse_args()
+    count, _, stall_seconds = args.stall.partition(":")
+    stall = (int(count), float(stall_seconds or 0))
+    if stall[0] and args.reader != "native":
+        parser.error("--stall needs --reader native")
+    server_settings = dict(item.split("=", 1) for item in args.setting)
     if args.nodes > 1 and args.database != "postgres":
         parser.error("--nodes above 1 needs --database postgres")
     print(f"load average before: {os.getloadavg()}", flush=True)
@@ -575,11 +599,25 @@ def main() -> None:
     for rate in args.rate:
         reference = float("nan")
         if not args.no_reference:
-            reference = run_cell(0, rate, args.seconds, args.database, nodes=args.nodes)[
-                "ack_p99_ms"
-            ]
+            reference = run_cell(
+                0,
+                rate,
+                args.seconds,
+                args.database,
+                nodes=args.nodes,
+                server_settings=server_settings,
+            )["ack_p99_ms"]
         for subscribers in args.subscribers:
-            r = run_cell(subscribers, rate, args.seconds, args.database, args.reader, args.nodes)
+            r = run_cell(
+                subscribers,
+                rate,
+                args.seconds,
+                args.database,
+                args.reader,
+                args.nodes,
+                stall,
+                server_settings,
+            )
             print(
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "

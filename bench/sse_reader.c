@@ -19,6 +19,8 @@
  *              [--connect-timeout 120]
  *
  * --port may list several ports (comma-separated): subscriber i uses port i mod count.
+ * --stall-first K --stall-seconds S: subscribers 0..K-1 leave their streams unread until S
+ * seconds after the start, like a stuck browser tab (to see resyncs).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -61,7 +63,7 @@ typedef struct {
     int size_len;
     Buf head, sse;
     long long last_id;
-    int has_last_id, answered;
+    int has_last_id, answered, stalled;
     uint8_t *seen; /* one bit per hook */
     Receipt *got;
     size_t ngot, capgot;
@@ -75,6 +77,8 @@ static int ports[16];
 static char **tokens;
 static uint32_t max_hook;
 static long connected_count, refused_count, resyncs, reconnects, answered_count;
+static int stall_first;     /* streams 0..stall_first-1 stop reading their bodies ... */
+static double stall_until;  /* ... until this many seconds after the start */
 
 static void on_term(int sig) {
     (void)sig;
@@ -114,12 +118,17 @@ static void open_stream(Stream *s) {
     if (fd < 0) die("socket");
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (s->index < stall_first) { /* a small window: the server feels the stall sooner */
+        int size = 16384;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(s->port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS)
         die("connect");
     s->fd = fd;
     s->state = S_CONNECTING;
+    s->stalled = 0;
     s->head.len = s->sse.len = 0;
     s->chunked = 0;
     s->chunk_state = C_SIZE;
@@ -281,6 +290,12 @@ static void answered(Stream *s, int ok) {
 
 static void readable(Stream *s) {
     static char chunk[65536];
+    if (s->state == S_BODY && s->index < stall_first && now() - started < stall_until) {
+        struct epoll_event ev = {.events = 0, .data.u32 = (uint32_t)s->index};
+        epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+        s->stalled = 1;
+        return;
+    }
     for (;;) {
         ssize_t n = read(s->fd, chunk, sizeof chunk);
         if (n < 0) {
@@ -391,7 +406,7 @@ static void report(const char *acks_path, const char *out_path) {
 static void usage(void) {
     fprintf(stderr, "usage: sse_reader --port P[,P...] --tokens FILE --subscribers N --max-hook M "
                     "--acks FILE --out FILE [--per-token 20] [--cpu C] [--stop FILE] "
-                    "[--connect-timeout SECONDS]\n");
+                    "[--connect-timeout SECONDS] [--stall-first K --stall-seconds S]\n");
     exit(2);
 }
 
@@ -423,6 +438,10 @@ int main(int argc, char **argv) {
             stop_path = v;
         else if (!strcmp(k, "--connect-timeout"))
             connect_timeout = atof(v);
+        else if (!strcmp(k, "--stall-first"))
+            stall_first = atoi(v);
+        else if (!strcmp(k, "--stall-seconds"))
+            stall_until = atof(v);
         else
             usage();
     }
@@ -490,6 +509,17 @@ int main(int argc, char **argv) {
             printf("ready %ld %ld\n", connected_count, refused_count);
             fflush(stdout);
             said_ready = 1;
+        }
+        if (stall_first && now() - started >= stall_until) { /* read the stalled ones again */
+            for (int i = 0; i < stall_first && i < nstreams; i++) {
+                Stream *s = &streams[i];
+                if (s->stalled && s->fd >= 0 && s->state == S_BODY) {
+                    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+                    epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+                }
+                s->stalled = 0;
+            }
+            stall_first = 0;
         }
         if (!said_ready && now() - started > connect_timeout) {
             fprintf(stderr, "sse_reader: %ld of %d streams answered in %.0f s\n", answered_count,
