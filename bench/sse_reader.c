@@ -291,8 +291,7 @@ static void answered(Stream *s, int ok) {
 static void readable(Stream *s) {
     static char chunk[65536];
     if (s->state == S_BODY && s->index < stall_first && now() - started < stall_until) {
-        struct epoll_event ev = {.events = 0, .data.u32 = (uint32_t)s->index};
-        epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+        epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL); /* not even a hang-up wakes it */
         s->stalled = 1;
         return;
     }
@@ -515,7 +514,7 @@ int main(int argc, char **argv) {
                 Stream *s = &streams[i];
                 if (s->stalled && s->fd >= 0 && s->state == S_BODY) {
                     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-                    epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+                    epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev);
                 }
                 s->stalled = 0;
             }

@@ -1,6 +1,7 @@
 """bench/sse_reader.c, the fan-out benchmark's subscribers, against a scripted stream server:
 chunked bodies cut anywhere, several events in one write, a resync answered by reconnecting
-with Last-Event-ID, duplicates counted once, a refused stream, and the figures it writes."""
+with Last-Event-ID, duplicates counted once, a refused stream, a stalled stream read again,
+and the figures it writes."""
 
 from __future__ import annotations
 
@@ -97,6 +98,8 @@ def test_reader_counts_each_receipt_once_and_follows_resyncs(tmp_path: Path) -> 
             "--max-hook", "6",
             "--acks", str(tmp_path / "acks.bin"),
             "--out", str(tmp_path / "out.txt"),
+            "--stall-first", "1",  # subscriber 0 reads nothing for its first half second
+            "--stall-seconds", "0.5",
         ],
         stdout=subprocess.PIPE,
         text=True,
