@@ -2,14 +2,21 @@
 arrive open-loop at R/s.
 
     .venv/bin/python bench/fanout.py --subscribers 1000 --rate 100 --seconds 20
+    .venv/bin/python bench/fanout.py --subscribers 1000 --rate 100 --database postgres --nodes 2
 
-The server is pinned to CPU 0; the load (the sender and the subscribers' client processes) to
-CPU 1. Each delivery is a GitHub ping whose `hook_id` is its sequence number (signed like any
-other); subscribers find it in the event JSON, so a receipt is matched to the sender's 202
-without parsing JSON. Figures: latency from each delivery's 202 to each subscriber's receipt
-(p50, p99, max), the 202s' p99 (and the same rate with no subscribers, the reference), events
-missed (deliveries some subscriber never got, after resyncs), resyncs, and the server's peak
-RSS. A subscriber told to `resync` reconnects with its `Last-Event-ID`, as clients do.
+The server is pinned to CPU 0; the load (the sender and the subscribers) to CPU 1. Each
+delivery is a GitHub ping whose `hook_id` is its sequence number (signed like any other);
+subscribers find it in the event JSON, so a receipt is matched to the sender's 202 without
+parsing JSON. Figures: latency from each delivery's 202 to each subscriber's receipt (p50,
+p99, max), the 202s' p99 (and the same rate with no subscribers, the reference), events missed
+(deliveries some subscriber never got, after resyncs), resyncs, the server's peak RSS, and the
+share of a core the server and the subscribers used while the deliveries were sent. A
+subscriber told to `resync` reconnects with its `Last-Event-ID`, as clients do.
+
+The subscribers are `sse_reader.c` beside this file (`--reader native`, the default: one epoll
+process for every stream, compiled with `cc` into ~/.cache/echodash-bench when missing or older
+than its source) or asyncio processes of 250 streams each (`--reader python`), which cannot
+keep up with 1,000 streams at 100 events/s on one core.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import multiprocessing as mp
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -111,8 +120,8 @@ class _Stream(asyncio.Protocol):
 
 
 class _Subscribers:
-    def __init__(self, port: int, tokens: list[str], first: int, count: int) -> None:
-        self.port = port
+    def __init__(self, ports: list[int], tokens: list[str], first: int, count: int) -> None:
+        self.ports = ports
         self.tokens = tokens
         self.first = first
         self.count = count
@@ -141,7 +150,7 @@ class _Subscribers:
             last = self.last_ids.get(index)
             resume = f"Last-Event-ID: {last}\r\n" if last is not None else ""
             transport, stream = await loop.create_connection(
-                lambda: _Stream(self, index), "127.0.0.1", self.port
+                lambda: _Stream(self, index), "127.0.0.1", self.ports[index % len(self.ports)]
             )
             transport.write(
                 f"GET /api/v1/stream HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}"
@@ -163,13 +172,13 @@ class _Subscribers:
 
 
 def subscriber_process(
-    port: int, tokens: list[str], first: int, count: int, ready: Any, stop: Any, out: Any
+    ports: list[int], tokens: list[str], first: int, count: int, ready: Any, stop: Any, out: Any
 ) -> None:
     os.sched_setaffinity(0, {1})
     import uvloop
 
     async def main() -> _Subscribers:
-        client = _Subscribers(port, tokens, first, count)
+        client = _Subscribers(ports, tokens, first, count)
         await client.run(ready, stop)
         return client
 
@@ -183,6 +192,79 @@ def subscriber_process(
             client.resyncs,
         )
     )
+
+
+# The native subscribers: bench/sse_reader.c, one epoll process for every stream.
+
+READER_SOURCE = HERE / "sse_reader.c"
+READER_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "echodash-bench"
+
+
+def native_reader() -> Path:
+    """The compiled reader, built again when missing or older than its source."""
+    binary = READER_CACHE / "sse_reader"
+    if not binary.exists() or binary.stat().st_mtime < READER_SOURCE.stat().st_mtime:
+        READER_CACHE.mkdir(parents=True, exist_ok=True)
+        compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or "cc"
+        partial = binary.with_suffix(f".{os.getpid()}")
+        subprocess.run(
+            [compiler, "-O2", "-Wall", "-o", str(partial), str(READER_SOURCE)], check=True
+        )
+        partial.replace(binary)
+    return binary
+
+
+class NativeSubscribers:
+    """All subscribers in one process; figures computed by the reader from the 202 times."""
+
+    def __init__(self, work: Path, ports: list[int], tokens: list[str], count: int) -> None:
+        self.work = work
+        (work / "tokens.txt").write_text("".join(t + "\n" for t in tokens))
+        self.acks = work / "acks.bin"
+        self.out = work / "reader.txt"
+        self.ports = ports
+        self.count = count
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, max_hook: int, stall: tuple[int, float] = (0, 0.0)) -> tuple[int, int]:
+        """Open the streams; (connected, refused) once each has its answer. `stall`: the
+        first K subscribers leave their streams unread for S seconds (to see resyncs)."""
+        self.process = subprocess.Popen(
+            [
+                str(native_reader()),
+                "--port", ",".join(str(p) for p in self.ports),
+                "--tokens", str(self.work / "tokens.txt"),
+                "--subscribers", str(self.count),
+                "--per-token", str(TOKENS_PER_CALLER),
+                "--max-hook", str(max_hook),
+                "--acks", str(self.acks),
+                "--out", str(self.out),
+                "--cpu", "1",
+                "--stall-first", str(stall[0]),
+                "--stall-seconds", str(stall[1]),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise RuntimeError("subscribers did not connect")
+        return int(line[1]), int(line[2])
+
+    def finish(self, answers: list[tuple[float, float, int]]) -> dict[str, float]:
+        """Stop reading; the reader's figures against each delivery's 202 time."""
+        acks = array("d", (answered if status == 202 else 0.0 for _, answered, status in answers))
+        self.acks.write_bytes(acks.tobytes())
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        if self.process.wait(300) != 0:
+            raise RuntimeError(f"the reader failed ({self.process.returncode})")
+        figures = {}
+        for line in self.out.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            figures[key] = float(value)
+        return figures
 
 
 # The sender: open-loop signed deliveries over a pool of keep-alive connections.
@@ -301,28 +383,47 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> dict[str, Any]:
+def run_cell(
+    subscribers: int,
+    rate: float,
+    seconds: float,
+    database: str,
+    reader: str = "native",
+    nodes: int = 1,
+    stall: tuple[int, float] = (0, 0.0),
+    server_settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One run. With several nodes (PostgreSQL), subscriber i watches node i mod nodes and
+    every delivery goes to the first node; CPU is the nodes' sum, RSS the largest peak."""
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="echodash-fanout-"))
     callers = max(1, -(-subscribers // TOKENS_PER_CALLER))
     tokens = [f"edk_fanout-bench-{n:04d}-0123456789abcdef" for n in range(callers)]
-    settings: dict[str, str] = {"log_level": "warning"}
+    settings: dict[str, str] = {"log_level": "warning", **(server_settings or {})}
     database_url = f"sqlite:///{work / 'data' / 'echodash.db'}"
     pg = None
+    native: NativeSubscribers | None = None
     if database == "postgres":
         from ingest import PgDatabase
 
-        pg = PgDatabase("postgresql://postgres@127.0.0.1:5432/postgres", "fanout")
+        pg = PgDatabase("postgresql://postgres@127.0.0.1:5432", "fanout")
         database_url = pg.__enter__().url
         settings["database"] = database_url
+        settings["secret_key"] = "fanout-bench-shared-key-0123456789"  # one for every node
     (work / "data").mkdir(parents=True)
     os.chmod(work / "data", 0o700)
     asyncio.run(_seed(database_url, tokens))
-    server = EchoDashProcess(work / "data", cpus="0", **settings)
-    server.start(timeout=120)
-    assert server.process is not None
+    servers = [EchoDashProcess(work / "data", cpus="0", **settings)]
+    for n in range(1, nodes):
+        (work / f"data{n}").mkdir(mode=0o700)
+        servers.append(EchoDashProcess(work / f"data{n}", cpus="0", **settings))
+    server = servers[0]
+    ports = [node.port for node in servers]
     try:
+        for node in servers:
+            node.start(timeout=120)
+        pids = [node.process.pid for node in servers if node.process is not None]
         api = httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30
         )
@@ -333,42 +434,92 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
         ctx = mp.get_context("spawn")
         stop = ctx.Event()
         out = ctx.Queue()
-        per = max(1, min(250, subscribers))
-        procs, readies = [], []
-        for first in range(0, subscribers, per):
-            ready = ctx.Event()
-            count = min(per, subscribers - first)
-            p = ctx.Process(
-                target=subscriber_process,
-                args=(server.port, tokens, first, count, ready, stop, out),
-            )
-            p.start()
-            procs.append(p)
-            readies.append(ready)
-        for ready in readies:
-            if not ready.wait(120):
-                raise RuntimeError("subscribers did not connect")
+        procs: list[Any] = []
+        refused = 0
+        if subscribers and reader == "native":
+            native = NativeSubscribers(work, ports, tokens, subscribers)
+            _, refused = native.start(max_hook=int(rate * seconds), stall=stall)
+        elif subscribers:
+            per = max(1, min(250, subscribers))
+            readies = []
+            for first in range(0, subscribers, per):
+                ready = ctx.Event()
+                count = min(per, subscribers - first)
+                p = ctx.Process(
+                    target=subscriber_process,
+                    args=(ports, tokens, first, count, ready, stop, out),
+                )
+                p.start()
+                procs.append(p)
+                readies.append(ready)
+            for ready in readies:
+                if not ready.wait(120):
+                    raise RuntimeError("subscribers did not connect")
         time.sleep(1.0)
         sends = ctx.Queue()
         sender = ctx.Process(target=sender_process, args=(server.port, slug, rate, seconds, sends))
-        cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
+        clients = [native.process.pid] if native is not None and native.process else []
+        clients += [p.pid for p in procs if p.pid is not None]
+        cpu_before, wall_before = sum(cpu_seconds(pid) for pid in pids), time.monotonic()
+        clients_before = sum(cpu_seconds(pid) for pid in clients)
         sender.start()
         answers: list[tuple[float, float, int]] = sends.get(timeout=seconds * 10 + 120)
         sender.join()
-        server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / (
-            time.monotonic() - wall_before
-        )
+        wall = time.monotonic() - wall_before
+        server_cpu = (sum(cpu_seconds(pid) for pid in pids) - cpu_before) / wall
+        clients_cpu = (sum(cpu_seconds(pid) for pid in clients) - clients_before) / wall
         time.sleep(SETTLE_AFTER if subscribers else 0)
         stop.set()
+        figures = native.finish(answers) if native is not None else None
         received = [out.get(timeout=120) for _ in procs]
         for p in procs:
             p.join(30)
-        peak, current = rss_peak_mb(server.process.pid)
+        peak, current = max(rss_peak_mb(pid) for pid in pids)
     finally:
-        server.stop()
+        if native is not None and native.process is not None and native.process.poll() is None:
+            native.process.kill()
+        for node in servers:
+            node.stop()
         if pg is not None:
             pg.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
+    delivered = {n + 1 for n, (_, _, status) in enumerate(answers) if status == 202}
+    acks = [(answered - due) for due, answered, status in answers if status == 202]
+    if figures is not None:
+        live = {
+            "received": int(figures["received"]),
+            "live_p50_ms": figures["live_p50"] * 1000,
+            "live_p99_ms": figures["live_p99"] * 1000,
+            "live_max_ms": figures["live_max"] * 1000,
+            "missed": int(figures["missed"]),
+            "refused_streams": refused,
+            "resyncs": int(figures["resyncs"]),
+        }
+    else:
+        live = python_figures(received, answers, delivered, subscribers)
+    return {
+        "subscribers": subscribers,
+        "rate": rate,
+        "reader": reader,
+        "sent": len(answers),
+        "accepted": len(delivered),
+        **live,
+        "server_cpu": server_cpu,
+        "subscribers_cpu": clients_cpu,
+        "rss_peak_mb": peak,
+        "rss_end_mb": current,
+        "ack_p50_ms": percentile(acks, 0.50) * 1000,
+        "ack_p99_ms": percentile(acks, 0.99) * 1000,
+    }
+
+
+def python_figures(
+    received: list[Any],
+    answers: list[tuple[float, float, int]],
+    delivered: set[int],
+    subscribers: int,
+) -> dict[str, Any]:
+    """The Python subscribers' receipts against each delivery's 202 time."""
     latencies: list[float] = []
     got: dict[int, set[int]] = {}
     refused = resyncs = 0
@@ -384,25 +535,15 @@ def run_cell(subscribers: int, rate: float, seconds: float, database: str) -> di
             if 1 <= hook <= len(answers) and answers[hook - 1][2] == 202 and hook not in seen:
                 seen.add(hook)
                 latencies.append(at - answers[hook - 1][1])
-    delivered = {n + 1 for n, (_, _, status) in enumerate(answers) if status == 202}
-    acks = [(answered - due) for due, answered, status in answers if status == 202]
     missed = sum(len(delivered - got.get(sub, set())) for sub in range(subscribers))
     return {
-        "subscribers": subscribers,
-        "rate": rate,
-        "sent": len(answers),
-        "accepted": len(delivered),
+        "received": len(latencies),
         "live_p50_ms": percentile(latencies, 0.50) * 1000,
         "live_p99_ms": percentile(latencies, 0.99) * 1000,
         "live_max_ms": (max(latencies) if latencies else float("nan")) * 1000,
         "missed": missed,
         "refused_streams": refused,
         "resyncs": resyncs,
-        "server_cpu": server_cpu,
-        "rss_peak_mb": peak,
-        "rss_end_mb": current,
-        "ack_p50_ms": percentile(acks, 0.50) * 1000,
-        "ack_p99_ms": percentile(acks, 0.99) * 1000,
     }
 
 
@@ -413,26 +554,81 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--no-reference", action="store_true", help="skip the 0-subscriber run")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="EchoDash processes sharing one PostgreSQL database (needs --database postgres)",
+    )
+    parser.add_argument(
+        "--reader",
+        choices=["native", "python"],
+        default="native",
+        help="the subscribers: bench/sse_reader.c (compiled on first use) or asyncio processes",
+    )
+    parser.add_argument(
+        "--stall",
+        metavar="K:SECONDS",
+        default="0:0",
+        help="native reader: the first K subscribers read nothing until SECONDS after the reader "
+        "starts (about 1.2 s before the first send), like stuck tabs (to see resyncs)",
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting for the run (ECHODASH_NAME), e.g. stream_backlog_bytes=65536",
+    )
     args = parser.parse_args()
+    count, _, stall_seconds = args.stall.partition(":")
+    stall = (int(count), float(stall_seconds or 0))
+    if stall[0] and args.reader != "native":
+        parser.error("--stall needs --reader native")
+    server_settings = dict(item.split("=", 1) for item in args.setting)
+    if args.nodes > 1 and args.database != "postgres":
+        parser.error("--nodes above 1 needs --database postgres")
     print(f"load average before: {os.getloadavg()}", flush=True)
     header = (
         "| subscribers | deliveries/s | live p50 | live p99 | live max | missed | resyncs "
-        "| 202 p99 | 202 p99, no subscribers | server RSS peak | server CPU |"
+        "| 202 p99 | 202 p99, no subscribers | server RSS peak | server CPU "
+        "| subscribers' CPU |"
     )
     print(header)
-    print("|" + "---|" * 11)
+    print("|" + "---|" * 12)
     for rate in args.rate:
         reference = float("nan")
         if not args.no_reference:
-            reference = run_cell(0, rate, args.seconds, args.database)["ack_p99_ms"]
+            reference = run_cell(
+                0,
+                rate,
+                args.seconds,
+                args.database,
+                nodes=args.nodes,
+                server_settings=server_settings,
+            )["ack_p99_ms"]
         for subscribers in args.subscribers:
-            r = run_cell(subscribers, rate, args.seconds, args.database)
+            r = run_cell(
+                subscribers,
+                rate,
+                args.seconds,
+                args.database,
+                args.reader,
+                args.nodes,
+                stall,
+                server_settings,
+            )
             print(
                 f"| {subscribers:,} | {rate:,.0f} | {r['live_p50_ms']:.0f} ms "
                 f"| {r['live_p99_ms']:.0f} ms | {r['live_max_ms']:.0f} ms | {r['missed']:,} "
                 f"| {r['resyncs']:,} | {r['ack_p99_ms']:.1f} ms | {reference:.1f} ms "
-                f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} |",
+                f"| {r['rss_peak_mb']:.0f} MB | {r['server_cpu']:.0%} "
+                f"| {r['subscribers_cpu']:.0%} |",
                 flush=True,
+            )
+            print(
+                f"  {args.reader} reader: {r['received']:,} receipts "
+                f"of {r['accepted']:,} deliveries"
             )
             if r["refused_streams"] or r["accepted"] != r["sent"]:
                 print(
