@@ -23,13 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.backfill.stripe_account import Account, price
-from tests.backfill.stripe_server import FakeStripe, StripeApiServer
-
 from echodash.backfill.base import RealClock
 from echodash.backfill.providers import stripe_params, stripe_reader
 from echodash.backfill.runner import LEASE, run_backfill
 from echodash.store import open_store
+from tests.backfill.stripe_account import Account, price
+from tests.backfill.stripe_server import FakeStripe, StripeApiServer
 
 KEY = "rk_test_bench"
 DAY = timedelta(days=1)

@@ -53,6 +53,7 @@ class Person:
     api_token: str = ""
     rule_id: int = 0
     alert_id: int = 0
+    backfill_id: int = 0
 
 
 def _csrf(html: str) -> str:
@@ -131,6 +132,25 @@ def _rule_and_alert(server: Server, person: Person, name: str) -> None:
     person.alert_id = alerts[0]["id"]
 
 
+def _backfill(server: Server, person: Person, marker: str) -> None:
+    """A history import of the person's endpoint (made through the store: its API would
+    read a real GitHub; this one's API root answers nothing and the run fails)."""
+    workspace_id = person.client.get("/api/v1/workspace", headers={"accept": "application/json"})
+    params = {"repo": f"acme/{marker}", "since": "90d", "api_url": "http://127.0.0.1:9"}
+    run = with_server_store(
+        server,
+        lambda store: store.create_backfill(
+            workspace_id.json()["id"],
+            int(str(person.endpoint["id"])),
+            "github",
+            params,
+            None,
+            False,
+        ),
+    )
+    person.backfill_id = run.id
+
+
 def _personal_token(person: Person, name: str) -> None:
     # The form leads to the tokens page, which shows the new token once.
     page = person.client.post(
@@ -190,6 +210,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pe
         _endpoint_and_event(server, bob, "bob-repo-marker")
         _rule_and_alert(server, ada, "ada-rule")
         _rule_and_alert(server, bob, "bob-rule-marker")
+        _backfill(server, ada, "ada-backfill")
+        _backfill(server, bob, "bob-backfill-marker")
         _personal_token(ada, "ada-laptop")
         _personal_token(bob, "bob-laptop-marker")
         saved = bob.client.post(
@@ -224,6 +246,7 @@ def _fill(path: str, owner: Person) -> str:
         "slug": str(owner.endpoint.get("slug", "x")),
         "rule_id": str(owner.rule_id),
         "alert_id": str(owner.alert_id),
+        "backfill_id": str(owner.backfill_id),
         "index": "0",  # a rule's first action
     }
     return _PARAM.sub(lambda m: values[m.group(1)], path)
@@ -355,4 +378,9 @@ def test_the_world_is_what_the_tests_assume(world: tuple[Server, Person, Person]
     assert "ada-repo-marker" in ada.client.get("/sources").text
     assert "BOBTEMPLATEMARKER" in bob.client.get("/templates/github:pull_request").text
     assert bob.client.get(f"/events/{ada.event_id}").status_code == 404
+    # Each sees only the imports of their own workspace.
+    api = {"accept": "application/json"}
+    assert ada.backfill_id and bob.backfill_id and ada.backfill_id != bob.backfill_id
+    assert bob.client.get(f"/api/v1/backfills/{bob.backfill_id}", headers=api).status_code == 200
+    assert ada.client.get(f"/api/v1/backfills/{bob.backfill_id}", headers=api).status_code == 404
     assert isinstance(Path(server.data_dir), Path)
