@@ -16,12 +16,16 @@ import httpx
 from echodash import __version__
 from echodash.backfill.base import Clock, HistoryReader, parse_since
 from echodash.backfill.github import GitHubHistory
+from echodash.backfill.gitlab import GitLabHistory
 from echodash.backfill.http import ApiClient
 from echodash.metrics.settings import MetricSettings
 from echodash.store.base import BackfillRun
 
 GITHUB_API = "https://api.github.com"
+GITLAB_API = "https://gitlab.com/api/v4"
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+# GROUP/NAME, or GROUP/SUBGROUP/…/NAME.
+_PROJECT = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}")
 
 
 @dataclass
@@ -64,4 +68,31 @@ def github_reader(
     return Reading(GitHubHistory(client, run.params["repo"], since, production), client)
 
 
-PROVIDERS: dict[str, Build] = {"github": github_reader}
+def gitlab_params(project: str | None, since: str | None, api_url: str | None) -> dict[str, Any]:
+    """A GitLab run's parameters as kept (and matched, to resume); ValueError if unusable."""
+    if not project or not _PROJECT.fullmatch(project) or len(project) > 255:
+        raise ValueError("project must be GROUP/NAME")
+    url = (api_url or GITLAB_API).rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("api_url must be an http(s) URL")
+    return {"project": project, "since": (since or "90d").strip(), "api_url": url}
+
+
+def gitlab_reader(
+    run: BackfillRun,
+    token: str | None,
+    clock: Clock,
+    settings: MetricSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Reading:
+    assert run.created_at is not None
+    since = parse_since(run.params.get("since"), 90, run.created_at)
+    headers = {"accept": "application/json", "user-agent": f"EchoDash/{__version__} (backfill)"}
+    if token:
+        headers["private-token"] = token
+    client = ApiClient(run.params["api_url"], headers, clock, transport=transport)
+    production = re.compile(settings.production)
+    return Reading(GitLabHistory(client, run.params["project"], since, production), client)
+
+
+PROVIDERS: dict[str, Build] = {"github": github_reader, "gitlab": gitlab_reader}
