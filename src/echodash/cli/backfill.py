@@ -1,4 +1,4 @@
-"""`echodash backfill github`: history from a tool's API, as if its webhooks had been there.
+"""`echodash backfill github|gitlab`: history from a tool's API, as if its webhooks had been there.
 
 Opens the store directly (like the other commands); a run stopped early (exit 1) is resumed by
 the next run of the same command, from the cursor kept in the store.
@@ -22,7 +22,13 @@ from rich.progress import (
 )
 
 from echodash.backfill.base import Page, RealClock, parse_since
-from echodash.backfill.providers import github_params, github_reader
+from echodash.backfill.providers import (
+    Build,
+    github_params,
+    github_reader,
+    gitlab_params,
+    gitlab_reader,
+)
 from echodash.backfill.runner import LEASE, Outcome, run_backfill
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
@@ -67,6 +73,46 @@ def github(
     outcome = with_open_store(
         settings, lambda store, box: _run(store, box, endpoint, params, token, console)
     )
+    _finish(outcome)
+
+
+@backfill.command("gitlab")
+@click.option("--endpoint", required=True, help="The GitLab endpoint (id or slug) to fill.")
+@click.option("--project", required=True, help="GROUP/NAME of the project.")
+@click.option("--since", default=None, help="How far back: 90d (default) or an ISO date.")
+@click.option("--api-url", default=None, help="API root [default https://gitlab.com/api/v4].")
+@click.option("--token", default=None, help="A token with read_api [env GITLAB_TOKEN].")
+@click.pass_context
+def gitlab(
+    ctx: click.Context,
+    endpoint: str,
+    project: str,
+    since: str | None,
+    api_url: str | None,
+    token: str | None,
+) -> None:
+    """Deployments, the commits they shipped, merged merge requests and issues of PROJECT,
+    into ENDPOINT's feed and metrics (GitLab.com, or a self-managed GitLab's --api-url)."""
+    settings = settings_from(ctx)
+    try:
+        params = gitlab_params(project, since, api_url)
+        parse_since(params["since"], 90, utcnow())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    token = token or os.environ.get("GITLAB_TOKEN") or None
+    console = Console(stderr=True)
+    if token is None:
+        console.print("No token (--token or GITLAB_TOKEN): only a public project can be read.")
+    outcome = with_open_store(
+        settings,
+        lambda store, box: _run(
+            store, box, endpoint, params, token, console, "gitlab", gitlab_reader
+        ),
+    )
+    _finish(outcome)
+
+
+def _finish(outcome: Outcome) -> None:
     p = outcome.progress
     counts = f"{p.items:,} items, {p.events_added:,} events added, {p.duplicates:,} already there"
     if outcome.done:
@@ -99,17 +145,19 @@ async def _run(
     params: dict[str, object],
     token: str | None,
     console: Console,
+    provider: str = "github",
+    build: Build = github_reader,
 ) -> Outcome:
     target = await find_target(store, box, None, endpoint_arg)
     endpoint = target.endpoint
     assert endpoint is not None
-    if endpoint.kind != "github":
+    if endpoint.kind != provider:
         raise click.UsageError(f"endpoint {endpoint_arg} is a {endpoint.kind} endpoint")
     node = f"cli-{socket.gethostname()}-{os.getpid()}"
-    run = await store.resumable_backfill(target.workspace_id, endpoint.id, "github", params)
+    run = await store.resumable_backfill(target.workspace_id, endpoint.id, provider, params)
     if run is None:
         run = await store.create_backfill(
-            target.workspace_id, endpoint.id, "github", dict(params), None, False
+            target.workspace_id, endpoint.id, provider, dict(params), None, False
         )
     elif run.items:
         console.print(f"Resuming backfill {run.id} ({run.items:,} items read before).")
@@ -122,7 +170,7 @@ async def _run(
     if claimed is None:
         raise click.ClickException(f"backfill {run.id} is running elsewhere right now")
     settings = await store.get_metric_settings(target.workspace_id)
-    reading = github_reader(claimed, token, RealClock(), settings)
+    reading = build(claimed, token, RealClock(), settings)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

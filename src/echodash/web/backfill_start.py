@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from echodash.alerts.ssrf import Blocked, parse_allow, resolve
 from echodash.backfill.base import parse_since
-from echodash.backfill.providers import PROVIDERS, github_params
+from echodash.backfill.providers import PROVIDERS, github_params, gitlab_params
 from echodash.events import utcnow
 from echodash.store.base import BackfillRun, EndpointRecord
 from echodash.web.services import Services
@@ -34,7 +34,10 @@ async def start_backfill(
     if not can_backfill(record.kind):
         raise CannotStart(f"History cannot be imported for {record.kind} endpoints.")
     try:
-        params = github_params(repo or record.name, since, api_url)
+        if record.kind == "gitlab":  # `repo` carries the project's GROUP/NAME
+            params = gitlab_params(repo or record.name, since, api_url)
+        else:
+            params = github_params(repo or record.name, since, api_url)
         parse_since(params["since"], 90, utcnow())
     except ValueError as exc:
         raise CannotStart(str(exc)) from None
