@@ -4,7 +4,7 @@ both `Link` and `X-Next-Page`/`X-Total-Pages` headers (or only the latter, like 
 keyset-less large lists), and scripted answers — a 429 with `Retry-After`, a 429 with only
 `RateLimit-Reset`, a 502, a request held until the test lets it go. The objects follow the
 shapes in GitLab's API docs (projects, deployments, repository compare and commits, merge
-requests, issues)."""
+requests, pipelines, issues)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,22 @@ def commit(sha: str, at: datetime, title: str, parent: str | None) -> dict[str, 
     }
 
 
+def pipeline(number: int, sha: str, status: str, created: datetime, updated: datetime) -> Any:
+    """A pipeline as the pipelines list gives it (no duration, no end)."""
+    return {
+        "id": number,
+        "iid": number - 900,
+        "project_id": 15,
+        "sha": sha,
+        "ref": "main",
+        "status": status,
+        "source": "push",
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "web_url": f"{WEB}/{PROJECT_PATH}/-/pipelines/{number}",
+    }
+
+
 def deployment(
     number: int,
     sha: str,
@@ -120,6 +136,7 @@ class FakeGitLab:
     commits: list[Any] = field(default_factory=list)  # oldest first, one line of history
     deployments: list[Any] = field(default_factory=list)
     merge_requests: list[Any] = field(default_factory=list)
+    pipelines: list[Any] = field(default_factory=list)
     issues: list[Any] = field(default_factory=list)
     # Path prefix -> answers for the next requests to it: "429", "429-reset", "502", "hold"
     # (wait until `release` is set, then answer), "fail" (502, kept).
@@ -167,6 +184,10 @@ class FakeGitLab:
                 and m["updated_at"] >= query.get("updated_after", "")
             ]
             return 200, sorted(listed, key=lambda m: m["updated_at"], reverse=True)
+        if path == f"{base}/pipelines":
+            after = query.get("updated_after", "")
+            listed = [p for p in self.pipelines if p["updated_at"] >= after]
+            return 200, sorted(listed, key=lambda p: p["updated_at"], reverse=True)
         if path == f"{base}/issues":
             after = query.get("updated_after", "")
             listed = [i for i in self.issues if i["updated_at"] >= after]

@@ -16,7 +16,15 @@ from typing import Any
 
 import httpx
 
-from tests.backfill.gitlab_api import USER, WEB, FakeGitLab, commit, deployment, project
+from tests.backfill.gitlab_api import (
+    USER,
+    WEB,
+    FakeGitLab,
+    commit,
+    deployment,
+    pipeline,
+    project,
+)
 from tests.http.metric_events import iso
 from tests.support import Server
 
@@ -39,8 +47,11 @@ D1_DONE = T0 + 3 * HOUR + 10 * MINUTE
 D3_DONE = T0 + DAY + 3 * HOUR + 5 * MINUTE
 D4_DONE = T0 + DAY + 4 * HOUR + 15 * MINUTE
 # What the backfill brings: 4 deployments in the window (D1, D2, D3, D4), 2 pushes (the commits
-# D1 and D4 shipped), 1 merged merge request, and 3 issue changes.
-ITEMS = {"deployment": 4, "push": 2, "merge_request": 1, "issue": 3}
+# D1 and D4 shipped), 1 merged merge request, 2 finished pipelines (a running one is left to
+# its webhooks), and 3 issue changes.
+ITEMS = {"deployment": 4, "push": 2, "merge_request": 1, "pipeline": 2, "issue": 3}
+TOTAL = sum(ITEMS.values())
+PIPELINE_DONE = T0 + 2 * HOUR + 20 * MINUTE
 
 
 def _issue(iid: int, opened: datetime, closed: datetime | None, labels: list[str]) -> Any:
@@ -109,6 +120,12 @@ def gitlab_history() -> FakeGitLab:
         merge_requests=[
             _merge_request(5, T0 + 2 * HOUR + 30 * MINUTE),
             _merge_request(3, T0 - 5 * DAY),
+        ],
+        pipelines=[
+            pipeline(951, SHA[4], "success", T0 + 2 * HOUR + 5 * MINUTE, PIPELINE_DONE),
+            pipeline(952, SHA[5], "failed", T0 + DAY + 5 * MINUTE, T0 + DAY + 12 * MINUTE),
+            pipeline(953, SHA[6], "running", T0 + DAY + 2 * HOUR, T0 + DAY + 2 * HOUR),
+            pipeline(940, SHA[2], "success", T0 - 10 * DAY, T0 - 10 * DAY),
         ],
         issues=[
             _issue(77, INCIDENT_OPENED, INCIDENT_CLOSED, ["incident"]),
@@ -233,11 +250,37 @@ def issue_hook(path: str, number: int, action: str, closed: datetime | None) -> 
     return json.dumps(document).encode()
 
 
+def pipeline_hook(path: str, number: int, pipeline_id: int, status: str, at: datetime) -> bytes:
+    """A pipeline webhook of pipeline `pipeline_id` reaching `status`."""
+    document = {
+        "object_kind": "pipeline",
+        "object_attributes": {
+            "id": pipeline_id,
+            "iid": pipeline_id - 900,
+            "ref": "main",
+            "tag": False,
+            "sha": SHA[4],
+            "source": "push",
+            "status": status,
+            "detailed_status": status,
+            "created_at": (at - 15 * MINUTE).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "finished_at": at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "duration": 900,
+            "url": f"{WEB}/{path}/-/pipelines/{pipeline_id}",
+        },
+        "user": {k: USER[k] for k in ("id", "name", "username", "avatar_url")},
+        "project": _project_hook(path, number),
+        "commit": {"id": SHA[4], "title": "change 4", "message": "change 4\n"},
+    }
+    return json.dumps(document).encode()
+
+
 _HOOKS = {
     "deployment": "Deployment Hook",
     "push": "Push Hook",
     "issue": "Issue Hook",
     "merge_request": "Merge Request Hook",
+    "pipeline": "Pipeline Hook",
 }
 
 

@@ -26,6 +26,7 @@ from tests.backfill.gitlab_history import (
     ITEMS,
     SHA,
     SINCE,
+    TOTAL,
     UNTIL,
     deployment_hook,
     equivalent_webhooks,
@@ -190,7 +191,7 @@ def test_the_api_imports_a_gitlab_projects_history(allowed: Server) -> None:
                     break
                 time.sleep(0.1)
         assert done == {"id": backfill_id, "endpoint_id": endpoint["id"], "status": "done",
-                        "items": 10, "events_added": 10, "duplicates": 0}  # fmt: skip
+                        "items": TOTAL, "events_added": TOTAL, "duplicates": 0}  # fmt: skip
         assert set(history.tokens) == {TOKEN}
     assert _kinds(server, endpoint) == Counter(ITEMS)
     assert TOKEN not in server.log()
@@ -202,5 +203,5 @@ def test_the_api_imports_a_gitlab_projects_history(allowed: Server) -> None:
     with first_admin_client(server) as browser:
         page = browser.get(f"/sources/{endpoint['id']}?backfill={backfill_id}").text
     assert "History imported." in page
-    assert '<b class="backfill-items">10</b> items read' in page
+    assert f'<b class="backfill-items">{TOTAL}</b> items read' in page
     assert 'placeholder="https://gitlab.com/api/v4"' in page and "Project <input" in page

@@ -29,12 +29,15 @@ from tests.backfill.gitlab_history import (
     INCIDENT_OPENED,
     ITEMS,
     MINUTE,
+    PIPELINE_DONE,
     SHA,
     SINCE,
     T0,
+    TOTAL,
     deployment_hook,
     gitlab_history,
     issue_hook,
+    pipeline_hook,
     push_hook,
 )
 from tests.backfill.test_github_client import FakeClock
@@ -125,12 +128,12 @@ def test_a_run_cut_short_resumes_and_a_second_adds_nothing(store: Store) -> None
                 assert {e.origin.value for e in events} == {"backfill"}
                 finished = await store.get_backfill(endpoint.workspace_id, cut.run.id)
                 assert finished is not None and finished.status == "done"
-                assert finished.events_added == 10
+                assert finished.events_added == TOTAL
                 assert set(history.tokens) == {TOKEN}
                 # A second run reads it all again and adds nothing.
                 second = await _backfill(store, endpoint, api, "node-3")
                 assert second.done and second.run.id != cut.run.id
-                assert (second.progress.items, second.progress.events_added) == (10, 0)
+                assert (second.progress.items, second.progress.events_added) == (TOTAL, 0)
                 assert len(await _events(store, endpoint.workspace_id)) == len(events)
         finally:
             await store.close()
@@ -174,6 +177,15 @@ def test_backfilled_events_are_the_webhooks_events_at_their_own_time(store: Stor
             assert merged.title == "alice merged !5 Speed up checkout (5) into main in acme/web"
             assert merged.category.value == "change"
             assert merged.occurred_at == T0 + 2 * HOUR + 30 * MINUTE
+            pipelines = sorted(
+                (e.title, e.outcome.value if e.outcome else None, e.occurred_at)
+                for e in events
+                if e.type.startswith("pipeline.")
+            )
+            assert pipelines == [
+                ("Pipeline #951 succeeded on main in acme/web", "success", PIPELINE_DONE),
+                ("Pipeline #952 failed on main in acme/web", "failure", T0 + DAY + 12 * MINUTE),
+            ]
             issues = sorted((e.type, e.occurred_at) for e in events if e.type.startswith("issue"))
             assert issues == sorted(
                 [
@@ -210,6 +222,7 @@ def test_a_backfilled_item_names_the_same_thing_as_its_webhook() -> None:
         push_hook(PROJECT_PATH, 15, SHA[4], 6, [5, 6]),
         issue_hook(PROJECT_PATH, 15, "open", None),
         issue_hook(PROJECT_PATH, 15, "close", INCIDENT_CLOSED),
+        pipeline_hook(PROJECT_PATH, 15, 951, "success", PIPELINE_DONE),
     ]
     named = [source.thing_id({}, body) for body in live]
     assert named == [
@@ -217,8 +230,10 @@ def test_a_backfilled_item_names_the_same_thing_as_its_webhook() -> None:
         f"gitlab:push:15:refs/heads/main:{SHA[6]}",
         "gitlab:issue:open:7077",
         "gitlab:issue:close:7077",
+        "gitlab:pipeline:951:success",
     ]
     assert set(named) <= keys
-    # A running deployment may be reported again: it names no thing.
+    # A running deployment or pipeline may be reported again: it names no thing.
     running = deployment_hook(PROJECT_PATH, 15, 105, SHA[6], D4_DONE, status="running")
     assert source.thing_id({}, running) is None
+    assert source.thing_id({}, pipeline_hook(PROJECT_PATH, 15, 953, "running", T0)) is None

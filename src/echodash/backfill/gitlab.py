@@ -1,6 +1,7 @@
 """GitLab's history through its REST API (v4): deployments, the commits each production
-deployment shipped, merge requests merged to the default branch, and issues — in stages,
-each page resumable from the cursor. GitLab.com or a self-managed instance (its own API root).
+deployment shipped, merge requests merged to the default branch, finished pipelines and
+issues — in stages, each page resumable from the cursor. GitLab.com or a self-managed
+instance (its own API root).
 
 A deployment's commits are the compare from the previous successful production deployment
 to the same environment (read even when it lies before `since`) to its SHA; the first ever
@@ -21,7 +22,7 @@ from echodash.backfill.http import Answer, ApiClient
 from echodash.events import iso
 
 PER_PAGE = "100"
-STAGES = ("deployments", "changes", "merge_requests", "issues")
+STAGES = ("deployments", "changes", "merge_requests", "pipelines", "issues")
 # Pages of deployments read past `since` while looking for the predecessors of the window's
 # first production deployments.
 PAGES_BEFORE_SINCE = 10
@@ -253,6 +254,23 @@ class GitLabHistory(HistoryReader):
                 if (built := shape.merged_merge_request(merge, self._project)) is not None
             ]
             yield Page(items, cursor, "merge requests", total)
+
+    async def _pipelines(self, state: dict[str, Any]) -> AsyncIterator[Page]:
+        params = {
+            "updated_after": iso(self._since),
+            "order_by": "updated_at",
+            "sort": "desc",
+            "per_page": PER_PAGE,
+        }
+        path = f"{self._base}/pipelines"
+        async for pipelines, cursor, total in self._listing(state, path, params):
+            items = [
+                built
+                for pipeline in pipelines
+                if (built := shape.finished_pipeline(pipeline, self._project)) is not None
+                if built.at >= self._since
+            ]
+            yield Page(items, cursor, "pipelines", total)
 
     async def _issues(self, state: dict[str, Any]) -> AsyncIterator[Page]:
         params = {

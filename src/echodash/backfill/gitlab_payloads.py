@@ -23,8 +23,9 @@ _HOOKS = {
     "push": "Push Hook",
     "merge_request": "Merge Request Hook",
     "issue": "Issue Hook",
+    "pipeline": "Pipeline Hook",
 }
-# Deployment statuses that end a deployment: only those are read back (a running one is
+# Statuses that end a deployment or a pipeline: only those are read back (a running one is
 # still under way, and its webhook reports it).
 FINAL = frozenset({"success", "failed", "canceled"})
 
@@ -280,3 +281,34 @@ def issue_changes(issue: dict[str, Any], project: dict[str, Any], since: datetim
         document = {**base, "user": user_hook(closer), "object_attributes": shown}
         found.append(item(document, closed))
     return found
+
+
+def finished_pipeline(pipeline: dict[str, Any], project: dict[str, Any]) -> Item | None:
+    """The pipeline webhook of a pipeline's final status. The list holds no duration nor
+    end: the pipeline's last update stands for its end."""
+    status = pipeline.get("status")
+    at = when(pipeline.get("finished_at")) or when(pipeline.get("updated_at"))
+    if at is None or status not in FINAL:
+        return None
+    attributes = {
+        "id": pipeline.get("id"),
+        "iid": pipeline.get("iid"),
+        "name": pipeline.get("name"),
+        "ref": pipeline.get("ref"),
+        "tag": bool(pipeline.get("tag")),
+        "sha": pipeline.get("sha"),
+        "source": pipeline.get("source"),
+        "status": status,
+        "detailed_status": status,
+        "created_at": pipeline.get("created_at"),
+        "finished_at": iso(at),
+        "duration": pipeline.get("duration"),
+        "url": pipeline.get("web_url"),
+    }
+    document = {
+        "object_kind": "pipeline",
+        "object_attributes": attributes,
+        "user": user_hook(pipeline.get("user")),
+        "project": project_hook(project),
+    }
+    return item(document, at)

@@ -91,8 +91,9 @@ def gitlab(
     api_url: str | None,
     token: str | None,
 ) -> None:
-    """Deployments, the commits they shipped, merged merge requests and issues of PROJECT,
-    into ENDPOINT's feed and metrics (GitLab.com, or a self-managed GitLab's --api-url)."""
+    """Deployments, the commits they shipped, merged merge requests, pipelines and issues of
+    PROJECT, into ENDPOINT's feed and metrics (GitLab.com, or a self-managed GitLab's
+    --api-url)."""
     settings = settings_from(ctx)
     try:
         params = gitlab_params(project, since, api_url)

@@ -13,6 +13,8 @@ _IDS: dict[str, tuple[str, ...]] = {
     "deployment": ("deployment_id", "status"),
     "push": ("project.id", "ref", "after"),
     "merge_request": ("object_attributes.action", "object_attributes.id"),
+    # Like deployments, one pipeline delivery per status.
+    "pipeline": ("object_attributes.id", "object_attributes.status"),
     "issue": ("object_attributes.action", "object_attributes.id"),
 }
 # Actions whose deliveries are distinct things even with the same ids (an issue edited twice
@@ -21,7 +23,7 @@ _ACTIONS = {
     "merge_request": {"merge"},
     "issue": {"open", "close"},
 }
-# A deployment's statuses that end it: a running one may be reported again.
+# The statuses that end a deployment or pipeline: a running one may be reported again.
 _FINAL = {"success", "failed", "canceled"}
 ZERO_SHA = "0" * 40
 
@@ -50,6 +52,8 @@ def thing_id(body: bytes) -> str | None:
     if actions is not None and _dig(document, "object_attributes.action") not in actions:
         return None
     if kind == "deployment" and document.get("status") not in _FINAL:
+        return None
+    if kind == "pipeline" and _dig(document, "object_attributes.status") not in _FINAL:
         return None
     parts = []
     for path in paths:
