@@ -138,7 +138,8 @@ class FakeGitLab:
     merge_requests: list[Any] = field(default_factory=list)
     pipelines: list[Any] = field(default_factory=list)
     issues: list[Any] = field(default_factory=list)
-    # Path prefix -> answers for the next requests to it: "429", "429-reset", "502", "hold"
+    # Path prefix -> answers for the next requests to it: "429", "429-reset", "502",
+    # "403-scope" (a token without read_api), "hold"
     # (wait until `release` is set, then answer), "fail" (502, kept).
     faults: dict[str, list[str]] = field(default_factory=dict)
     failing_after: int | None = None  # every request after this many answers 502
@@ -224,6 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
             api.release.wait(30)
         if fault in ("502", "fail"):
             self._send(502, {"message": "502 Bad Gateway"})
+            return
+        if fault == "403-scope":
+            refusal = {"error": "insufficient_scope", "error_description": "The request "
+                       "requires higher privileges than provided by the access token.",
+                       "scope": "api read_api"}  # fmt: skip
+            self._send(403, refusal)
             return
         if fault == "429":
             self._send(429, {"message": "Retry later"}, {"retry-after": "7"})

@@ -237,3 +237,26 @@ def test_a_backfilled_item_names_the_same_thing_as_its_webhook() -> None:
     running = deployment_hook(PROJECT_PATH, 15, 105, SHA[6], D4_DONE, status="running")
     assert source.thing_id({}, running) is None
     assert source.thing_id({}, pipeline_hook(PROJECT_PATH, 15, 953, "running", T0)) is None
+
+
+def test_a_token_without_read_api_stops_the_run_with_gitlabs_reason(store: Store) -> None:
+    history = gitlab_history()
+    history.faults[f"{ROOT}/projects/acme%2Fweb"] = ["403-scope"]
+
+    async def main() -> None:
+        await store.open()
+        try:
+            endpoint = await _endpoint(store)
+            with GitLabApiServer(history) as api:
+                refused = await _backfill(store, endpoint, api, "node-1")
+            assert not refused.done
+            assert refused.error == (
+                "the API answered 403: The request requires higher privileges than provided "
+                "by the access token."
+            )
+            assert len(history.requests) == 1  # not asked again: waiting would not help
+            assert await _events(store, endpoint.workspace_id) == []
+        finally:
+            await store.close()
+
+    asyncio.run(main())

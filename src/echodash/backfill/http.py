@@ -196,7 +196,9 @@ def _links(response: httpx.Response) -> tuple[str | None, int | None]:
 
 def _refusal(status: int, response: httpx.Response) -> str:
     try:
-        message = orjson.loads(response.content).get("message")
+        document = orjson.loads(response.content)
+        # GitHub and GitLab say it in `message`; GitLab's token checks in `error_description`.
+        message = document.get("message") or document.get("error_description")
     except (orjson.JSONDecodeError, AttributeError):
         message = None
     said = f": {str(message)[:200]}" if message else ""

@@ -24,8 +24,8 @@ from echodash.store.base import BackfillRun
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
-# GROUP/NAME, or GROUP/SUBGROUP/…/NAME.
-_PROJECT = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}")
+# GROUP/NAME, or GROUP/SUBGROUP/…/NAME, or the project's number.
+_PROJECT = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}|[0-9]{1,12}")
 
 
 @dataclass
@@ -71,7 +71,7 @@ def github_reader(
 def gitlab_params(project: str | None, since: str | None, api_url: str | None) -> dict[str, Any]:
     """A GitLab run's parameters as kept (and matched, to resume); ValueError if unusable."""
     if not project or not _PROJECT.fullmatch(project) or len(project) > 255:
-        raise ValueError("project must be GROUP/NAME")
+        raise ValueError("project must be GROUP/NAME (or the project's number)")
     url = (api_url or GITLAB_API).rstrip("/")
     if not url.startswith(("https://", "http://")):
         raise ValueError("api_url must be an http(s) URL")
