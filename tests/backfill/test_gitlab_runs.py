@@ -260,3 +260,28 @@ def test_a_token_without_read_api_stops_the_run_with_gitlabs_reason(store: Store
             await store.close()
 
     asyncio.run(main())
+
+
+def test_the_first_deployment_ever_ships_the_commits_of_the_30_days_before_it(
+    store: Store,
+) -> None:
+    history = gitlab_history()
+    history.deployments = [d for d in history.deployments if d["id"] != 100]  # no predecessor
+
+    async def main() -> None:
+        await store.open()
+        try:
+            endpoint = await _endpoint(store)
+            with GitLabApiServer(history) as api:
+                assert (await _backfill(store, endpoint, api, "node-1")).done
+            asked = [r for r in history.requests if "/repository/commits" in r]
+            assert len(asked) == 1 and f"ref_name={SHA[4]}" in asked[0]
+            events = await _events(store, endpoint.workspace_id)
+            pushes = sorted((e for e in events if e.type == "push"), key=lambda e: e.occurred_at)
+            # c1 is 41 days older than D1, c2 only 10: the first push brings c2, c3 and c4
+            # (oldest first); D4's is still the compare from D1.
+            assert [e.commits for e in pushes] == [(SHA[2], SHA[3], SHA[4]), (SHA[5], SHA[6])]
+        finally:
+            await store.close()
+
+    asyncio.run(main())
