@@ -167,8 +167,11 @@ class ApiClient:
         retry_after = _seconds(response.headers.get("retry-after"))
         if retry_after is not None:
             return max(retry_after, 0.0)
-        if response.headers.get("x-ratelimit-remaining") == "0":
-            reset = _seconds(response.headers.get("x-ratelimit-reset"))
+        # GitHub names its limit `X-RateLimit-…`; GitLab (and the IETF draft) `RateLimit-…`.
+        for prefix in ("x-ratelimit-", "ratelimit-"):
+            if response.headers.get(prefix + "remaining") != "0":
+                continue
+            reset = _seconds(response.headers.get(prefix + "reset"))
             if reset is not None:
                 self._exhausted_until = None
                 return max(reset - self._clock.now().timestamp() + 1, 0.0)
@@ -178,17 +181,24 @@ class ApiClient:
 
 
 def _links(response: httpx.Response) -> tuple[str | None, int | None]:
-    """The next page's URL, and the number of the last page."""
+    """The next page's URL, and the number of the last page: from `Link`, else from GitLab's
+    `X-Next-Page` and `X-Total-Pages` (which it sends on every paginated list)."""
     links = response.links
     found = links.get("next", {}).get("url")
     last = links.get("last", {}).get("url")
     page = httpx.URL(last).params.get("page") if last else None
+    page = page or response.headers.get("x-total-pages")
+    following = (response.headers.get("x-next-page") or "").strip()
+    if not found and following.isdigit():
+        found = str(response.request.url.copy_set_param("page", following))
     return (str(found) if found else None), (int(page) if page and page.isdigit() else None)
 
 
 def _refusal(status: int, response: httpx.Response) -> str:
     try:
-        message = orjson.loads(response.content).get("message")
+        document = orjson.loads(response.content)
+        # GitHub and GitLab say it in `message`; GitLab's token checks in `error_description`.
+        message = document.get("message") or document.get("error_description")
     except (orjson.JSONDecodeError, AttributeError):
         message = None
     said = f": {str(message)[:200]}" if message else ""

@@ -16,6 +16,7 @@ import httpx
 from echodash import __version__
 from echodash.backfill.base import Clock, HistoryReader, parse_since
 from echodash.backfill.github import GitHubHistory
+from echodash.backfill.gitlab import GitLabHistory
 from echodash.backfill.http import ApiClient
 from echodash.backfill.stripe import StripeHistory
 from echodash.backfill.stripe_api import STRIPE_API, StripeApi
@@ -23,7 +24,10 @@ from echodash.metrics.settings import MetricSettings
 from echodash.store.base import BackfillRun
 
 GITHUB_API = "https://api.github.com"
+GITLAB_API = "https://gitlab.com/api/v4"
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+# GROUP/NAME, or GROUP/SUBGROUP/…/NAME, or the project's number.
+_PROJECT = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}|[0-9]{1,12}")
 
 
 class Closing(Protocol):
@@ -92,14 +96,47 @@ def stripe_reader(
     return Reading(StripeHistory(api, since, run.created_at), api)
 
 
+def gitlab_params(project: str | None, since: str | None, api_url: str | None) -> dict[str, Any]:
+    """A GitLab run's parameters as kept (and matched, to resume); ValueError if unusable."""
+    if not project or not _PROJECT.fullmatch(project) or len(project) > 255:
+        raise ValueError("project must be GROUP/NAME (or the project's number)")
+    url = (api_url or GITLAB_API).rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("api_url must be an http(s) URL")
+    return {"project": project, "since": (since or "90d").strip(), "api_url": url}
+
+
+def gitlab_reader(
+    run: BackfillRun,
+    token: str | None,
+    clock: Clock,
+    settings: MetricSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Reading:
+    assert run.created_at is not None
+    since = parse_since(run.params.get("since"), 90, run.created_at)
+    headers = {"accept": "application/json", "user-agent": f"EchoDash/{__version__} (backfill)"}
+    if token:
+        headers["private-token"] = token
+    client = ApiClient(run.params["api_url"], headers, clock, transport=transport)
+    production = re.compile(settings.production)
+    return Reading(GitLabHistory(client, run.params["project"], since, production), client)
+
+
 def params_for(
     kind: str, repo: str | None, since: str | None, api_url: str | None
 ) -> dict[str, Any]:
     """A run's parameters for an endpoint of `kind`; ValueError if unusable."""
     if kind == "stripe":
         return stripe_params(since, api_url)
+    if kind == "gitlab":  # `repo` carries the project's GROUP/NAME
+        return gitlab_params(repo, since, api_url)
     return github_params(repo, since, api_url)
 
 
-DEFAULT_DAYS = {"github": 90, "stripe": 365}
-PROVIDERS: dict[str, Build] = {"github": github_reader, "stripe": stripe_reader}
+DEFAULT_DAYS = {"github": 90, "gitlab": 90, "stripe": 365}
+PROVIDERS: dict[str, Build] = {
+    "github": github_reader,
+    "gitlab": gitlab_reader,
+    "stripe": stripe_reader,
+}

@@ -1,4 +1,5 @@
-"""`echodash backfill github|stripe`: history from a tool's API, as if its webhooks had been there.
+"""`echodash backfill github|gitlab|stripe`: history from a tool's API, as if its webhooks had
+been there.
 
 Opens the store directly (like the other commands); a run stopped early (exit 1) is resumed by
 the next run of the same command, from the cursor kept in the store.
@@ -22,7 +23,7 @@ from rich.progress import (
 )
 
 from echodash.backfill.base import Page, RealClock, parse_since
-from echodash.backfill.providers import PROVIDERS, github_params, stripe_params
+from echodash.backfill.providers import PROVIDERS, github_params, gitlab_params, stripe_params
 from echodash.backfill.runner import LEASE, Outcome, run_backfill
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
@@ -99,6 +100,41 @@ def stripe(
     outcome = with_open_store(
         settings,
         lambda store, box: _run(store, box, endpoint, params, key, console, "stripe"),
+    )
+    _finish(outcome)
+
+
+@backfill.command("gitlab")
+@click.option("--endpoint", required=True, help="The GitLab endpoint (id or slug) to fill.")
+@click.option("--project", required=True, help="GROUP/NAME of the project.")
+@click.option("--since", default=None, help="How far back: 90d (default) or an ISO date.")
+@click.option("--api-url", default=None, help="API root [default https://gitlab.com/api/v4].")
+@click.option("--token", default=None, help="A token with read_api [env GITLAB_TOKEN].")
+@click.pass_context
+def gitlab(
+    ctx: click.Context,
+    endpoint: str,
+    project: str,
+    since: str | None,
+    api_url: str | None,
+    token: str | None,
+) -> None:
+    """Deployments, the commits they shipped, merged merge requests, pipelines and issues of
+    PROJECT, into ENDPOINT's feed and metrics (GitLab.com, or a self-managed GitLab's
+    --api-url)."""
+    settings = settings_from(ctx)
+    try:
+        params = gitlab_params(project, since, api_url)
+        parse_since(params["since"], 90, utcnow())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    token = token or os.environ.get("GITLAB_TOKEN") or None
+    console = Console(stderr=True)
+    if token is None:
+        console.print("No token (--token or GITLAB_TOKEN): only a public project can be read.")
+    outcome = with_open_store(
+        settings,
+        lambda store, box: _run(store, box, endpoint, params, token, console, "gitlab"),
     )
     _finish(outcome)
 

@@ -17,9 +17,15 @@ START = {
     "additionalProperties": False,
     "properties": {
         "since": {**_TEXT, "description": "How far back: `90d` or an ISO-8601 date"},
-        "api_url": {**_TEXT, "description": "The tool's API root (GitHub Enterprise Server…)"},
+        "api_url": {
+            **_TEXT,
+            "description": "The tool's API root (GitHub Enterprise Server, self-managed GitLab…)",
+        },
         "token": {**_TEXT, "description": "Read token; stored sealed, never shown again"},
-        "repo": {**_TEXT, "description": "GitHub: OWNER/NAME (default: the endpoint's name)"},
+        "repo": {
+            **_TEXT,
+            "description": "GitHub: OWNER/NAME; GitLab: GROUP/NAME (default: the endpoint's name)",
+        },
     },
 }
 PROGRESS = {

@@ -19,7 +19,7 @@ from typing import Any
 
 from echodash.events import EventDraft
 from echodash.sources._base import Guide, Source
-from echodash.sources.gitlab import titles, titles_ci, titles_system
+from echodash.sources.gitlab import things, titles, titles_ci, titles_system
 from echodash.sources.gitlab.reader import Payload
 from echodash.sources.kit.payload import (
     PayloadReader,
@@ -105,6 +105,9 @@ class GitLabSource(Source):
         # GitLab 17.4 and later; the signing mode's `webhook-id` carries the same value. Older
         # GitLab sends neither: the receiver then keys on a hash of the body.
         return _header(headers, "idempotency-key") or _header(headers, "webhook-id")
+
+    def thing_id(self, headers: Headers, body: bytes) -> str | None:
+        return things.thing_id(body)
 
     def read(self, headers: Headers, body: bytes) -> Payload | None:
         document = load_json(headers, body)
