@@ -72,7 +72,13 @@ async def metric_events(request: Request) -> Response:
     found = await svc.store.events_by_ids(ids[:SHOWN]) if ids else []
     # The ids come from this workspace's facts; checked again all the same.
     events = {e.id: e for e in found if e.workspace_id == viewer.workspace_id}
-    rows = [present.row(events[i]) for i in ids[:SHOWN] if i in events]
+    # Newest first by when each happened (a batch's ids need not follow its times).
+    shown = sorted(
+        (events[i] for i in ids[:SHOWN] if i in events),
+        key=lambda e: (e.occurred_at, e.id),
+        reverse=True,
+    )
+    rows = [present.row(e) for e in shown]
     return await page(
         request,
         viewer,
