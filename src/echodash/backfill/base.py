@@ -78,6 +78,22 @@ class HistoryReader(ABC):
         the provider cannot be read."""
 
 
+# The commits shipped by the first deployment ever read: those of this many days before it.
+FIRST_DEPLOY_LOOKBACK = timedelta(days=30)
+
+
+def push_moment(
+    created: datetime | None, deployed: datetime, previous: datetime | None
+) -> datetime:
+    """When a deployment's commits count as pushed (the metric assigns commits to deployments
+    by that moment): when the deployment was created, after the previous deployment and by
+    the time of this one."""
+    pushed = created or deployed
+    if previous is not None and pushed <= previous:
+        pushed = previous + timedelta(seconds=1)
+    return min(pushed, deployed)
+
+
 _RELATIVE = re.compile(r"(\d{1,5})d")
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from echodash.backfill import github_payloads as shape
-from echodash.backfill.base import HistoryReader, Item, Page
-from echodash.backfill.http import Answer, ApiClient
+from echodash.backfill.base import FIRST_DEPLOY_LOOKBACK, HistoryReader, Item, Page, push_moment
+from echodash.backfill.http import ApiClient
 from echodash.events import iso
 
 PER_PAGE = "100"
@@ -24,14 +24,7 @@ STAGES = ("deployments", "changes", "pulls", "runs", "releases", "issues")
 # Pages of deployments read past `since` while looking for the predecessors of the window's
 # first production deployments.
 PAGES_BEFORE_SINCE = 10
-FIRST_DEPLOY_LOOKBACK = timedelta(days=30)
 _SHA = re.compile(r"[0-9a-f]{7,40}")
-
-
-def _list(answer: Answer, key: str | None = None) -> list[dict[str, Any]]:
-    found = answer.document.get(key) if key and isinstance(answer.document, dict) else None
-    listed = found if key else answer.document
-    return [x for x in listed if isinstance(x, dict)] if isinstance(listed, list) else []
 
 
 class GitHubHistory(HistoryReader):
@@ -83,7 +76,7 @@ class GitHubHistory(HistoryReader):
             params = None
             items: list[Item] = []
             oldest: datetime | None = None
-            for deployment in _list(answer):
+            for deployment in answer.items():
                 created = shape.when(deployment.get("created_at"))
                 if created is not None and (oldest is None or created < oldest):
                     oldest = created
@@ -123,7 +116,7 @@ class GitHubHistory(HistoryReader):
         async for _url, answer in self._client.pages(
             f"{self._base}/deployments/{deployment.get('id')}/statuses", {"per_page": PER_PAGE}
         ):
-            for status in _list(answer):
+            for status in answer.items():
                 at = shape.when(status.get("created_at"))
                 if at is None:
                     continue
@@ -186,7 +179,7 @@ class GitHubHistory(HistoryReader):
                 return None  # the same commit deployed again: nothing new shipped
             path = f"{self._base}/compare/{previous['sha']}...{head}"
             async for _url, answer in self._client.pages(path, {"per_page": PER_PAGE}):
-                commits += _list(answer, "commits")
+                commits += answer.items("commits")
         else:
             params = {
                 "sha": head,
@@ -195,17 +188,14 @@ class GitHubHistory(HistoryReader):
                 "per_page": PER_PAGE,
             }
             async for _url, answer in self._client.pages(f"{self._base}/commits", params):
-                commits += _list(answer)
+                commits += answer.items()
             commits.reverse()  # newest first from the API; a push lists them oldest first
         if not commits:
             return None
         # Pushed after the previous deployment and by the time of this one (the metric
         # assigns commits to deployments by when they were pushed).
-        pushed = shape.when(deployment.get("created_at")) or at
         earliest = shape.when(previous["at"]) if previous is not None else None
-        if earliest is not None and pushed <= earliest:
-            pushed = min(earliest + timedelta(seconds=1), at)
-        pushed = min(pushed, at)
+        pushed = push_moment(shape.when(deployment.get("created_at")), at, earliest)
         return shape.push(
             self._repo,
             self._branch(deployment.get("ref")),
@@ -241,7 +231,7 @@ class GitHubHistory(HistoryReader):
             first_params = None
             url = answer.next_url
             total = answer.last_page or total
-            yield _list(answer, key), {"stage": state["stage"], "url": url}, total
+            yield answer.items(key), {"stage": state["stage"], "url": url}, total
 
     async def _pulls(self, state: dict[str, Any]) -> AsyncIterator[Page]:
         params = {

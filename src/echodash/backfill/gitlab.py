@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from echodash.backfill import gitlab_payloads as shape
-from echodash.backfill.base import HistoryReader, Item, Page
-from echodash.backfill.http import Answer, ApiClient
+from echodash.backfill.base import FIRST_DEPLOY_LOOKBACK, HistoryReader, Item, Page, push_moment
+from echodash.backfill.http import ApiClient
 from echodash.events import iso
 
 PER_PAGE = "100"
@@ -26,12 +26,6 @@ STAGES = ("deployments", "changes", "merge_requests", "pipelines", "issues")
 # Pages of deployments read past `since` while looking for the predecessors of the window's
 # first production deployments.
 PAGES_BEFORE_SINCE = 10
-FIRST_DEPLOY_LOOKBACK = timedelta(days=30)
-
-
-def _list(answer: Answer) -> list[dict[str, Any]]:
-    listed = answer.document
-    return [x for x in listed if isinstance(x, dict)] if isinstance(listed, list) else []
 
 
 class GitLabHistory(HistoryReader):
@@ -86,7 +80,7 @@ class GitLabHistory(HistoryReader):
             params = None
             items: list[Item] = []
             oldest: datetime | None = None
-            for deployed in _list(answer):
+            for deployed in answer.items():
                 created = shape.when(deployed.get("created_at"))
                 if created is not None and (oldest is None or created < oldest):
                     oldest = created
@@ -192,17 +186,14 @@ class GitLabHistory(HistoryReader):
                 "per_page": PER_PAGE,
             }
             async for _url, page in self._client.pages(f"{self._base}/repository/commits", params):
-                commits += _list(page)
+                commits += page.items()
             commits.reverse()  # newest first from the API; a push lists them oldest first
         if not commits:
             return None
         # Pushed after the previous deployment and by the time of this one (the metric
         # assigns commits to deployments by when they were pushed).
-        pushed = shape.when(deployed.get("created_at")) or at
         earliest = shape.when(previous["at"]) if previous is not None else None
-        if earliest is not None and pushed <= earliest:
-            pushed = min(earliest + timedelta(seconds=1), at)
-        pushed = min(pushed, at)
+        pushed = push_moment(shape.when(deployed.get("created_at")), at, earliest)
         return shape.push(
             self._project,
             self._branch(deployed.get("ref")),
@@ -234,7 +225,7 @@ class GitLabHistory(HistoryReader):
             first_params = None
             url = answer.next_url
             total = answer.last_page or total
-            yield _list(answer), {"stage": state["stage"], "url": url}, total
+            yield answer.items(), {"stage": state["stage"], "url": url}, total
 
     async def _merge_requests(self, state: dict[str, Any]) -> AsyncIterator[Page]:
         params = {

@@ -39,6 +39,13 @@ class Answer:
     next_url: str | None
     last_page: int | None = None  # the list's page count, from `Link: …; rel="last"`
 
+    def items(self, key: str | None = None) -> list[dict[str, Any]]:
+        """The objects the page lists (under `key` when the list is wrapped in an object);
+        anything else the page holds is left out."""
+        document = self.document
+        listed = document.get(key) if key and isinstance(document, dict) else document
+        return [x for x in listed if isinstance(x, dict)] if isinstance(listed, list) else []
+
 
 def _seconds(value: str | None) -> float | None:
     try:

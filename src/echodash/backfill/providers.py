@@ -43,14 +43,27 @@ class Reading:
 Build = Callable[..., Reading]
 
 
+# How far back a run reads when no `since` is given, per endpoint kind.
+DEFAULT_DAYS = {"github": 90, "gitlab": 90, "stripe": 365}
+
+
+def _api_root(api_url: str | None, default: str) -> str:
+    url = (api_url or default).rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("api_url must be an http(s) URL")
+    return url
+
+
+def _since(kind: str, since: str | None) -> str:
+    return (since or f"{DEFAULT_DAYS[kind]}d").strip()
+
+
 def github_params(repo: str | None, since: str | None, api_url: str | None) -> dict[str, Any]:
     """A GitHub run's parameters as kept (and matched, to resume); ValueError if unusable."""
     if not repo or not _REPO.fullmatch(repo):
         raise ValueError("repo must be OWNER/NAME")
-    url = (api_url or GITHUB_API).rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("api_url must be an http(s) URL")
-    return {"repo": repo, "since": (since or "90d").strip(), "api_url": url}
+    url = _api_root(api_url, GITHUB_API)
+    return {"repo": repo, "since": _since("github", since), "api_url": url}
 
 
 def github_reader(
@@ -61,7 +74,7 @@ def github_reader(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Reading:
     assert run.created_at is not None
-    since = parse_since(run.params.get("since"), 90, run.created_at)
+    since = parse_since(run.params.get("since"), DEFAULT_DAYS["github"], run.created_at)
     headers = {
         "accept": "application/vnd.github+json",
         "x-github-api-version": "2022-11-28",
@@ -76,10 +89,8 @@ def github_reader(
 
 def stripe_params(since: str | None, api_url: str | None) -> dict[str, Any]:
     """A Stripe run's parameters as kept (and matched, to resume); ValueError if unusable."""
-    url = (api_url or STRIPE_API).rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("api_url must be an http(s) URL")
-    return {"since": (since or "365d").strip(), "api_url": url}
+    url = _api_root(api_url, STRIPE_API)
+    return {"since": _since("stripe", since), "api_url": url}
 
 
 def stripe_reader(
@@ -90,7 +101,7 @@ def stripe_reader(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Reading:
     assert run.created_at is not None
-    since = parse_since(run.params.get("since"), 365, run.created_at)
+    since = parse_since(run.params.get("since"), DEFAULT_DAYS["stripe"], run.created_at)
     # Without a key (a run resumed after its key was forgotten), Stripe's refusal stops it.
     api = StripeApi(run.params["api_url"], token or "", clock, transport)
     return Reading(StripeHistory(api, since, run.created_at), api)
@@ -100,10 +111,8 @@ def gitlab_params(project: str | None, since: str | None, api_url: str | None) -
     """A GitLab run's parameters as kept (and matched, to resume); ValueError if unusable."""
     if not project or not _PROJECT.fullmatch(project) or len(project) > 255:
         raise ValueError("project must be GROUP/NAME (or the project's number)")
-    url = (api_url or GITLAB_API).rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("api_url must be an http(s) URL")
-    return {"project": project, "since": (since or "90d").strip(), "api_url": url}
+    url = _api_root(api_url, GITLAB_API)
+    return {"project": project, "since": _since("gitlab", since), "api_url": url}
 
 
 def gitlab_reader(
@@ -114,7 +123,7 @@ def gitlab_reader(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Reading:
     assert run.created_at is not None
-    since = parse_since(run.params.get("since"), 90, run.created_at)
+    since = parse_since(run.params.get("since"), DEFAULT_DAYS["gitlab"], run.created_at)
     headers = {"accept": "application/json", "user-agent": f"EchoDash/{__version__} (backfill)"}
     if token:
         headers["private-token"] = token
@@ -134,7 +143,6 @@ def params_for(
     return github_params(repo, since, api_url)
 
 
-DEFAULT_DAYS = {"github": 90, "gitlab": 90, "stripe": 365}
 PROVIDERS: dict[str, Build] = {
     "github": github_reader,
     "gitlab": gitlab_reader,

@@ -23,7 +23,13 @@ from rich.progress import (
 )
 
 from echodash.backfill.base import Page, RealClock, parse_since
-from echodash.backfill.providers import PROVIDERS, github_params, gitlab_params, stripe_params
+from echodash.backfill.providers import (
+    DEFAULT_DAYS,
+    PROVIDERS,
+    github_params,
+    gitlab_params,
+    stripe_params,
+)
 from echodash.backfill.runner import LEASE, Outcome, run_backfill
 from echodash.cli.context import settings_from, with_open_store
 from echodash.cli.import_jsonl import find_target
@@ -58,7 +64,7 @@ def github(
     settings = settings_from(ctx)
     try:
         params = github_params(repo, since, api_url)
-        parse_since(params["since"], 90, utcnow())
+        parse_since(params["since"], DEFAULT_DAYS["github"], utcnow())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     token = token or os.environ.get("GITHUB_TOKEN") or None
@@ -90,7 +96,7 @@ def stripe(
     settings = settings_from(ctx)
     try:
         params = stripe_params(since, api_url)
-        parse_since(params["since"], 365, utcnow())
+        parse_since(params["since"], DEFAULT_DAYS["stripe"], utcnow())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     key = api_key or os.environ.get("STRIPE_API_KEY") or None
@@ -125,7 +131,7 @@ def gitlab(
     settings = settings_from(ctx)
     try:
         params = gitlab_params(project, since, api_url)
-        parse_since(params["since"], 90, utcnow())
+        parse_since(params["since"], DEFAULT_DAYS["gitlab"], utcnow())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     token = token or os.environ.get("GITLAB_TOKEN") or None
