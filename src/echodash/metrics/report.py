@@ -46,14 +46,6 @@ class FactReader(Protocol):
         self, workspace_id: int, since: datetime, until: datetime, name: str
     ) -> dict[float, int]: ...
 
-    async def metric_person_days(
-        self,
-        workspace_id: int,
-        since: datetime | None,
-        until: datetime,
-        names: Sequence[str] | None = None,
-    ) -> list[tuple[str, date]]: ...
-
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]: ...

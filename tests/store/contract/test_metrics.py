@@ -294,19 +294,6 @@ def test_activity_counted_by_the_database(run: Callable[..., Any]) -> None:
         until = T0 + timedelta(days=3)
         assert await store.metric_score_counts(ws, T0, until, "nps") == {9.0: 2, 3.0: 1}
         assert await store.metric_score_counts(ws, T0 + timedelta(days=1), until, "nps") == {3.0: 1}
-        days = await store.metric_person_days(ws, None, until)
-        assert sorted(days) == [
-            ("u1", T0.date()),
-            ("u1", T0.date() + timedelta(days=1)),
-            ("u2", T0.date()),
-            ("u2", T0.date() + timedelta(days=1)),
-            ("u3", T0.date()),
-        ]
-        assert sorted(await store.metric_person_days(ws, T0, until, ["Signed up"])) == [
-            ("u1", T0.date()),
-            ("u1", T0.date() + timedelta(days=1)),
-            ("u2", T0.date()),
-        ]
         firsts = await store.metric_firsts(ws, "Signed up", "Activated", until)
         assert sorted(firsts) == [
             ("u1", T0, T0 + timedelta(minutes=30)),

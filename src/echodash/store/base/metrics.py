@@ -360,17 +360,6 @@ class MetricStore(ABC):
         (counted by the database: a survey's answers are never read one by one)."""
 
     @abstractmethod
-    async def metric_person_days(
-        self,
-        workspace_id: int,
-        since: datetime | None,
-        until: datetime,
-        names: Sequence[str] | None = None,
-    ) -> list[tuple[str, date]]:
-        """Each (person, UTC day) with activity in [since, until) (from the beginning when
-        since is None), of the named events only when `names` is given, once, in no order."""
-
-    @abstractmethod
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]:

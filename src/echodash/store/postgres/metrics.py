@@ -525,27 +525,6 @@ class PgMetrics(PgConnection):
         )
         return {float(score): n for score, n in rows}
 
-    async def metric_person_days(
-        self,
-        workspace_id: int,
-        since: datetime | None,
-        until: datetime,
-        names: Sequence[str] | None = None,
-    ) -> list[tuple[str, date]]:
-        rows = await self._run(
-            lambda c: c.fetch(
-                "SELECT DISTINCT distinct_id, day FROM metric_activity "
-                "WHERE workspace_id = $1 AND at < $2 AND ($3::timestamptz IS NULL OR at >= $3) "
-                "AND ($4::text[] IS NULL OR name = ANY($4::text[]))",
-                workspace_id,
-                until,
-                since,
-                None if names is None else [clean(n) for n in names],
-            )
-        )
-        day = date.fromisoformat
-        return [(person, day(text)) for person, text in rows]
-
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]:

@@ -436,26 +436,6 @@ class SqliteMetrics(SqliteConnection):
             lambda conn: {float(score): n for score, n in conn.execute(sql, params)}
         )
 
-    async def metric_person_days(
-        self,
-        workspace_id: int,
-        since: datetime | None,
-        until: datetime,
-        names: Sequence[str] | None = None,
-    ) -> list[tuple[str, date]]:
-        where, params = activity_where(workspace_id, since, until, names)
-        # One pass over the table, the days told apart here: through an index, SQLite looks
-        # each row up in the table (a random read per event), and its DISTINCT sorts them
-        # all; both cost several times the scan.
-        sql = f"SELECT distinct_id, at / {_DAY} FROM metric_activity NOT INDEXED WHERE {where}"
-        epoch = date(1970, 1, 1)
-
-        def fn(conn: sqlite3.Connection) -> list[tuple[str, date]]:
-            seen = set(conn.execute(sql, params))
-            return [(person, epoch + timedelta(days=day)) for person, day in seen]
-
-        return await self._read(fn)
-
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]:
