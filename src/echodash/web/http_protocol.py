@@ -11,6 +11,8 @@ being replaced for every request: a kept-alive connection's requests, the receiv
 included, cost a few attribute writes and no timer each (uvicorn's own keep-alive timer, one
 per response, is not armed).
 
+A response's head and body leave in one send (`CorkedTransport`).
+
 Passed to `uvicorn.run(http=…)` as `functools.partial(BoundedHttpProtocol, header_timeout=…)`;
 the class is importable, so the partial pickles to `--workers` processes.
 """
@@ -18,6 +20,7 @@ the class is importable, so the partial pickles to `--workers` processes.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import httptools
@@ -78,6 +81,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # Every write of this connection, uvicorn's and this class's, in one order.
+        self.transport = CorkedTransport(transport, self.loop)  # type: ignore[assignment]
         self._await_request()
 
     def on_headers_complete(self) -> None:
@@ -191,3 +196,60 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             head.append(b"content-length: %d\r\nconnection: close\r\n\r\n" % len(payload))
             self.transport.write(b"".join([*head, payload]))
         self.transport.close()
+
+
+# Held writes above this size leave at once: a response produced faster than the loop turns
+# is not gathered in memory.
+CORK_LIMIT = 64 * 1024
+
+
+class CorkedTransport:
+    """The connection's transport, with the writes of one turn of the event loop sent as one.
+
+    uvicorn writes a response's head and its body separately, so every small answer (the
+    receive path's 202 above all) cost two sends, each of which, on loopback or a local
+    proxy, runs the network stack for the reader too. Held writes leave together at the end
+    of the loop's turn (or sooner, past CORK_LIMIT, or before a close): one send per answer,
+    in the order written. Everything else is the transport's own."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._real = transport
+        self._loop = loop
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+        # Asked on every request: bound here rather than found through __getattr__.
+        self.is_closing = transport.is_closing
+        self.get_extra_info = transport.get_extra_info
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
+        self._held_bytes += len(data)
+        if self._held_bytes > CORK_LIMIT:
+            self.flush()
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def flush(self) -> None:
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        self._held_bytes = 0
+        if not self._real.is_closing():
+            self._real.write(held[0] if len(held) == 1 else b"".join(held))
+
+    def close(self) -> None:
+        self.flush()
+        self._real.close()
+
+    def abort(self) -> None:
+        self._held = []
+        self._held_bytes = 0
+        self._real.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
