@@ -36,6 +36,39 @@ def test_append_is_idempotent_per_endpoint_and_key(run: Callable[..., Any]) -> N
     run(check)
 
 
+def test_each_delivery_of_a_group_gets_its_own_id(run: Callable[..., Any]) -> None:
+    """Groups of new deliveries, and groups mixing new ones with repeats (of an older
+    delivery, and of one in the same group): every answer names the stored row of its key."""
+
+    async def check(store: Store) -> None:
+        endpoint = await endpoint_in(store)
+        other = await endpoint_in(store, kind="stripe")
+        first = await asyncio.gather(
+            *[store.append_delivery(delivery_of(endpoint, f"n{i}", b"%d" % i)) for i in range(30)]
+        )
+        assert not any(r.duplicate for r in first)
+        mixed_keys = [(endpoint, "n3"), (endpoint, "m1"), (other, "n3"), (endpoint, "m2"),
+                      (endpoint, "m1"), (endpoint, "n29"), (other, "m3")]  # fmt: skip
+        mixed = await asyncio.gather(
+            *[store.append_delivery(delivery_of(e, key, key.encode())) for e, key in mixed_keys]
+        )
+        assert [r.duplicate for r in mixed] == [True, False, False, False, True, True, False]
+        pending = {d.id: d for d in await store.pending_deliveries(100)}
+        assert len(pending) == 30 + 4
+        for (e, key), result in [
+            *zip([(endpoint, f"n{i}") for i in range(30)], first, strict=True),
+            *zip(mixed_keys, mixed, strict=True),
+        ]:
+            stored = pending[result.delivery_id]
+            assert (stored.endpoint_id, stored.key) == (e.id, key)
+        assert pending[first[7].delivery_id].body == b"7"
+        assert mixed[1].delivery_id == mixed[4].delivery_id
+        stats = await store.endpoint_stats(endpoint.workspace_id, endpoint.id)
+        assert (stats.deliveries, stats.duplicates) == (32, 3)
+
+    run(check)
+
+
 def test_save_events_claims_each_delivery_once(run: Callable[..., Any]) -> None:
     async def check(store: Store) -> None:
         endpoint = await endpoint_in(store)

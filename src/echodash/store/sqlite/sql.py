@@ -26,43 +26,47 @@ from echodash.store.rows import (
     to_micros,
 )
 
-_APPEND_CHUNK = 400  # rows per statement: 9 parameters each, well under SQLite's limit
-_append_sql: dict[int, str] = {}
+_APPEND = (
+    "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, received_at, "
+    "secret_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (endpoint_id, key) DO NOTHING"
+)
 
 
 def append_deliveries(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[AppendResult]:
-    """Insert a group of deliveries with one statement per chunk; repeats become duplicates.
+    """Insert a group of deliveries; repeats become duplicates.
 
-    A key seen twice in one group (two copies arriving together) is stored once: the first
+    The usual group, every delivery new, is one `executemany` and no row read back: the
+    writer holds the only write lock, and SQLite numbers a row of a table without
+    AUTOINCREMENT one above the largest, so the group's ids are the last one's and those just
+    before it (checked against the largest id before the group). When a delivery was there
+    already, each row's id is looked up: the ids above that largest are this group's, and a
+    key seen twice in one group (two copies arriving together) is stored once — the first
     copy is the delivery, the second is answered as its duplicate.
     """
-    inserted: dict[tuple[int, str], int] = {}
-    for start in range(0, len(rows), _APPEND_CHUNK):
-        chunk = rows[start : start + _APPEND_CHUNK]
-        sql = _append_sql.get(len(chunk))
-        if sql is None:
-            sql = _append_sql[len(chunk)] = (
-                "INSERT INTO deliveries (workspace_id, endpoint_id, source, key, headers, body, "
-                "received_at, secret_id, origin) VALUES "
-                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-                + " ON CONFLICT (endpoint_id, key) DO NOTHING RETURNING id, endpoint_id, key"
-            )
-        flat = [value for row in chunk for value in row]
-        for delivery_id, endpoint_id, key in conn.execute(sql, flat):
-            inserted[(endpoint_id, key)] = delivery_id
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM deliveries").fetchone()[0]
+    added = conn.executemany(_APPEND, rows).rowcount
+    if added == len(rows):
+        last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if last - before == added:
+            return [
+                AppendResult(delivery_id, duplicate=False)
+                for delivery_id in range(before + 1, last + 1)
+            ]
     results: list[AppendResult] = []
+    new: set[int] = set()
     for row in rows:
-        identity = (row[1], row[3])
-        delivery_id = inserted.pop(identity, None)
-        if delivery_id is not None:
+        (delivery_id,) = conn.execute(
+            "SELECT id FROM deliveries WHERE endpoint_id = ? AND key = ?", (row[1], row[3])
+        ).fetchone()
+        if delivery_id > before and delivery_id not in new:
+            new.add(delivery_id)
             results.append(AppendResult(delivery_id, duplicate=False))
             continue
-        existing = conn.execute(
-            "UPDATE deliveries SET duplicates = duplicates + 1 "
-            "WHERE endpoint_id = ? AND key = ? RETURNING id",
-            identity,
-        ).fetchone()
-        results.append(AppendResult(int(existing[0]), duplicate=True))
+        conn.execute(
+            "UPDATE deliveries SET duplicates = duplicates + 1 WHERE id = ?", (delivery_id,)
+        )
+        results.append(AppendResult(delivery_id, duplicate=True))
     return results
 
 
