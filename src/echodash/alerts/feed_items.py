@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import orjson
@@ -59,7 +59,7 @@ class FeedItemStore(Protocol):
         sealed_secret: str | None,
     ) -> EndpointRecord: ...
 
-    async def append_delivery(self, delivery: Delivery) -> AppendResult: ...
+    def append_delivery(self, delivery: Delivery) -> Awaitable[AppendResult]: ...
 
 
 class FeedIntake:

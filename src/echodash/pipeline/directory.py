@@ -34,9 +34,15 @@ class EndpointDirectory:
         self._ttl = ttl
         self._by_slug: dict[str, ActiveEndpoint | None] = {}
 
-    async def by_slug(self, slug: str) -> ActiveEndpoint | None:
+    def cached(self, slug: str) -> ActiveEndpoint | None:
+        """The endpoint if it was read within the last few seconds, with no wait (the
+        receive path's usual case); None means ask `by_slug`."""
         cached = self._by_slug.get(slug)
-        if cached is not None and _fresh(cached, self._ttl):
+        return cached if cached is not None and _fresh(cached, self._ttl) else None
+
+    async def by_slug(self, slug: str) -> ActiveEndpoint | None:
+        cached = self.cached(slug)
+        if cached is not None:
             return cached
         # Unknown slugs are not cached: an endpoint just created by the CLI works at once.
         record = await self._store.get_endpoint_by_slug(slug)

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from echodash.crypto import SecretKeyError
 from echodash.events import Delivery, utcnow
@@ -90,9 +90,13 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
         if int(declared) > limit:
             raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
 
-    endpoint = await _endpoint(svc, scope["path"][len("/in/") :])
+    slug = scope["path"][len("/in/") :]
+    endpoint = svc.directory.cached(slug) or await _endpoint(svc, slug)
     record = endpoint.record
-    body = await _read_body(receive, limit)
+    first = await receive()  # usually the whole body: then no loop, and no await more
+    body = (
+        await _read_body(receive, limit, first) if first.get("more_body") else _body(first, limit)
+    )
     handshake = _handshake(svc, endpoint, headers, body)
     if handshake is not None:
         return await _answer_handshake(svc, endpoint, headers, body, handshake)
@@ -105,44 +109,48 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
             "This endpoint receives more deliveries per second than it is allowed.",
             {"Retry-After": str(svc.limiter.retry_after())},
         )
-    result, key = await _store(svc, endpoint, headers, body, secret_id)
-    return 202, {"status": "accepted", "delivery_id": key, "duplicate": result.duplicate}
+    # Committed durably before the answer (awaited here, not in a helper: the hottest await).
+    delivery = _delivery(endpoint, headers, body, secret_id)
+    try:
+        result = await svc.store.append_delivery(delivery)
+    except StoreUnavailableError:
+        raise _store_failed(svc) from None
+    _stored(svc, delivery, result)
+    return 202, {"status": "accepted", "delivery_id": delivery.key, "duplicate": result.duplicate}
 
 
-async def _store(
-    svc: Services,
-    endpoint: ActiveEndpoint,
-    headers: dict[str, str],
-    body: bytes,
-    secret_id: int | None,
-) -> tuple[AppendResult, str]:
-    """Commit the delivery durably; 503 when the store cannot."""
+def _delivery(
+    endpoint: ActiveEndpoint, headers: dict[str, str], body: bytes, secret_id: int | None
+) -> Delivery:
+    """The delivery to keep: its dedup key, and its headers without secrets."""
     record = endpoint.record
-    key = _delivery_key(endpoint, headers, body)
-    stored_headers = {
-        name: value
-        for name, value in headers.items()
-        if name not in ALWAYS_SECRET_HEADERS and name not in endpoint.source.secret_headers
-    }
-    delivery = Delivery(
+    secret = endpoint.source.secret_headers
+    return Delivery(
         endpoint_id=record.id,
         workspace_id=record.workspace_id,
         source=record.kind,
-        key=key,
-        headers=stored_headers,
+        key=_delivery_key(endpoint, headers, body),
+        headers={
+            name: value
+            for name, value in headers.items()
+            if name not in ALWAYS_SECRET_HEADERS and name not in secret
+        },
         body=body,
         received_at=utcnow(),
         secret_id=secret_id,
     )
-    try:
-        result = await svc.store.append_delivery(delivery)
-    except StoreUnavailableError:
-        svc.telemetry.store_errors.inc()
-        raise _store_down("EchoDash cannot store deliveries right now") from None
-    svc.telemetry.delivery(record.kind, "duplicate" if result.duplicate else "accepted")
+
+
+def _stored(svc: Services, delivery: Delivery, result: AppendResult) -> None:
+    """Count a committed delivery; a new one wakes the processor."""
+    svc.telemetry.delivery(delivery.source, "duplicate" if result.duplicate else "accepted")
     if not result.duplicate:
         svc.processor.notify()
-    return result, key
+
+
+def _store_failed(svc: Services) -> ApiError:
+    svc.telemetry.store_errors.inc()
+    return _store_down("EchoDash cannot store deliveries right now")
 
 
 def _store_down(what: str) -> ApiError:
@@ -213,7 +221,12 @@ async def _answer_handshake(
             # every member, export and backup can read.
             log.warning("%s handshake not kept: it would hold the secret", record.kind)
         else:
-            await _store(svc, endpoint, headers, kept, None)
+            delivery = _delivery(endpoint, headers, kept, None)
+            try:
+                result = await svc.store.append_delivery(delivery)
+            except StoreUnavailableError:
+                raise _store_failed(svc) from None
+            _stored(svc, delivery, result)
     return 200, handshake.answer
 
 
@@ -236,21 +249,29 @@ async def _endpoint(svc: Services, slug: str) -> ActiveEndpoint:
     return endpoint
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body, refused as soon as it passes `limit` (chunked bodies included)."""
+def _body(message: Message, limit: int) -> bytes:
+    """A message's body; the whole body when it is the last (usually the only) one."""
+    if message["type"] == "http.disconnect":
+        raise ApiError(400, "client_disconnected", "The sender hung up mid-body.")
+    body: bytes = message.get("body", b"")
+    if len(body) > limit:
+        raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
+    return body
+
+
+async def _read_body(receive: Receive, limit: int, first: Message) -> bytes:
+    """The whole body of a request sent in several messages, refused as soon as it passes
+    `limit` (chunked bodies included)."""
     chunks: list[bytes] = []
     size = 0
+    message = first
     while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ApiError(400, "client_disconnected", "The sender hung up mid-body.")
-        chunk = message.get("body", b"")
+        chunk = _body(message, limit - size)
         size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "body_too_large", f"The body is over the {limit}-byte limit.")
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join(chunks)
+        message = await receive()
 
 
 def _header_dict(scope: Scope) -> dict[str, str]:

@@ -42,6 +42,11 @@ def header_value(headers: Headers, name: str, label: str) -> str:
 
 
 @functools.cache
+def _hex_digits(algorithm: HashFactory) -> int:
+    return int(algorithm().digest_size) * 2
+
+
+@functools.cache
 def _hex_pattern(prefix: str, digits: int, optional: bool) -> re.Pattern[str]:
     start = f"(?:{re.escape(prefix)})?" if optional else re.escape(prefix)
     return re.compile(f"{start}([0-9a-f]{{{digits}}})", re.I | re.ASCII)
@@ -57,7 +62,7 @@ def hex_hmac_test(
 ) -> SecretTest:
     """A test for a header carrying the hex HMAC of `message` after `prefix` (`sha256=` for
     GitHub; Vercel's `sha1=` is `prefix_optional`); `malformed_signature` when it is not."""
-    digits = algorithm().digest_size * 2
+    digits = _hex_digits(algorithm)
     found = _hex_pattern(prefix, digits, prefix_optional).fullmatch(value)
     if found is None:
         raise SignatureError("malformed_signature", f"{label} is not {digits} hex digits")

@@ -39,8 +39,10 @@ Parser = Callable[
 
 class IngestStore(ABC):
     @abstractmethod
-    async def append_delivery(self, delivery: Delivery) -> AppendResult:
-        """Durably store a delivery, once per (endpoint, key). Returns after the commit."""
+    def append_delivery(self, delivery: Delivery) -> Awaitable[AppendResult]:
+        """Durably store a delivery, once per (endpoint, key): awaited, gives the result
+        after the commit. (An awaitable rather than a coroutine, so that a backend can hand
+        back its writer's future: the receive path awaits one level less.)"""
 
     @abstractmethod
     async def record_rejections(self, counts: RejectionCounts) -> None:

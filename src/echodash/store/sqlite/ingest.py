@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -44,21 +45,20 @@ _INSERT_EVENT = (
 
 
 class SqliteIngest(SqliteConnection):
-    async def append_delivery(self, delivery: Delivery) -> AppendResult:
-        params = (
-            delivery.workspace_id,
-            delivery.endpoint_id,
-            delivery.source,
-            delivery.key,
-            dumps(delivery.headers),
-            delivery.body,
-            to_micros(delivery.received_at),
-            delivery.secret_id,
-            delivery.origin.value,
+    def append_delivery(self, delivery: Delivery) -> asyncio.Future[AppendResult]:
+        return self._writer.submit_row(
+            (
+                delivery.workspace_id,
+                delivery.endpoint_id,
+                delivery.source,
+                delivery.key,
+                dumps(delivery.headers),
+                delivery.body,
+                to_micros(delivery.received_at),
+                delivery.secret_id,
+                delivery.origin.value,
+            )
         )
-
-        result: AppendResult = await self._writer.submit_row(params)
-        return result
 
     async def record_rejections(self, counts: RejectionCounts) -> None:
         rows = [

@@ -88,13 +88,14 @@ class SqliteWriter:
         self._queue.put(_Job(fn, future, loop))
         return await future
 
-    async def submit_row(self, row: tuple[Any, ...]) -> Any:
-        """Queue one row for the bulk writer; return its result after COMMIT."""
+    def submit_row(self, row: tuple[Any, ...]) -> asyncio.Future[Any]:
+        """Queue one row for the bulk writer: its result, once committed, is the future's
+        (a plain function, not a coroutine: the receive path awaits one level less)."""
         self._check_alive()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(_Job(None, future, loop, row))
-        return await future
+        return future
 
     @property
     def alive(self) -> bool:
