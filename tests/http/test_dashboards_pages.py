@@ -8,10 +8,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from echodash.events import iso
 from tests.dashboard_seed import now, send_delivery, send_product, send_revenue
 from tests.people import Person, first_admin
 from tests.support import Server
@@ -188,6 +190,50 @@ def test_product_numbers_funnel_and_retention(ada: Person) -> None:
     week = get(ada, "/dashboards/product", range="7d", steps="signup, activated")
     week_steps = re.findall(r'<span class="funnel-count num">(\d+)</span>', week)
     assert week_steps == ["2", "1"]
+
+
+def test_product_active_people_equal_the_api(ada: Person, server: Server) -> None:
+    until = now() + timedelta(minutes=1)
+    window = {"since": iso(until - timedelta(days=30)), "until": iso(until)}
+    page = get(ada, "/dashboards/product", **window)
+    with server.client() as c:
+        api = c.get("/api/v1/metrics/product", params=window).json()
+    daily = [point["value"] for point in api["dau"]]
+    assert figure(page, "product.dau")["value"] == f"{sum(daily) / len(daily):,.1f}"
+    assert figure(page, "product.wau")["value"] == f"{api['wau'][-1]['value']:,}"
+    assert figure(page, "product.mau")["value"] == f"{api['mau'][-1]['value']:,}"
+    assert api["mau"][-1]["value"] == 15
+    # Behind them: the 4 people who signed up or opened the app and 11 who answered surveys;
+    # of one event's, only those who sent it.
+    assert "from 15 people active in the range" in figure(page, "product.mau")["hint"]
+    opened = get(ada, "/dashboards/product", range="7d", event="opened app")
+    assert "from 3 people active in the range" in figure(opened, "product.mau")["hint"]
+    # The most frequent usage event is the default return event of the retention table.
+    assert 'value="opened app"' in page
+
+
+def test_dashboards_count_with_the_workspace_settings(ada: Person, server: Server) -> None:
+    """Settings → Metrics apply to the dashboards as to the API: with staging counted as
+    production, the month holds four deployments (three to production, one to staging)."""
+    with server.client() as c:
+        before = c.get("/api/v1/metrics/settings").json()
+        changed = c.patch(
+            "/api/v1/metrics/settings", json={"production_environment": "(?i)prod|staging"}
+        )
+        assert changed.status_code == 200, changed.text
+        try:
+            month = get(ada, "/dashboards/delivery", range="30d")
+            assert figure(month, "dora.deployment_frequency")["value"] == "4"
+            drill = ada.client.get(figure(month, "dora.deployment_frequency")["href"])
+            assert len(re.findall(r'class="row-link"', drill.text)) == 4
+        finally:
+            restored = c.patch(
+                "/api/v1/metrics/settings",
+                json={"production_environment": before["production_environment"]},
+            )
+            assert restored.status_code == 200
+    month = get(ada, "/dashboards/delivery", range="30d")
+    assert figure(month, "dora.deployment_frequency")["value"] == "3"
 
 
 def test_bad_ranges_are_named_and_the_default_shown(ada: Person) -> None:

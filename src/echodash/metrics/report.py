@@ -46,6 +46,10 @@ class FactReader(Protocol):
         self, workspace_id: int, since: datetime, until: datetime, name: str
     ) -> dict[float, int]: ...
 
+    async def metric_activity_overview(
+        self, workspace_id: int, since: datetime, until: datetime, name: str | None = None
+    ) -> tuple[list[tuple[str, int]], int]: ...
+
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]: ...

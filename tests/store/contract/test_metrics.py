@@ -294,6 +294,27 @@ def test_activity_counted_by_the_database(run: Callable[..., Any]) -> None:
         until = T0 + timedelta(days=3)
         assert await store.metric_score_counts(ws, T0, until, "nps") == {9.0: 2, 3.0: 1}
         assert await store.metric_score_counts(ws, T0 + timedelta(days=1), until, "nps") == {3.0: 1}
+        # The Product dashboard's names (most events first, ties by name) and people.
+        assert await store.metric_activity_overview(ws, T0, until) == (
+            [("nps", 4), ("Signed up", 3), ("Activated", 2)],
+            3,
+        )
+        assert await store.metric_activity_overview(ws, T0, until, "Signed up") == (
+            [("nps", 4), ("Signed up", 3), ("Activated", 2)],
+            2,
+        )
+        late = T0 + timedelta(days=1)
+        assert await store.metric_activity_overview(ws, late, until, "nps") == (
+            [("Signed up", 1), ("nps", 1)],
+            1,
+        )
+        assert await store.metric_activity_overview(ws, until, until + timedelta(days=1)) == (
+            [],
+            0,
+        )
+        assert await store.metric_activity_overview(
+            other.workspace_id, T0 - timedelta(hours=2), until
+        ) == ([("Signed up", 1)], 1)
         firsts = await store.metric_firsts(ws, "Signed up", "Activated", until)
         assert sorted(firsts) == [
             ("u1", T0, T0 + timedelta(minutes=30)),

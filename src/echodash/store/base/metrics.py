@@ -360,6 +360,14 @@ class MetricStore(ABC):
         (counted by the database: a survey's answers are never read one by one)."""
 
     @abstractmethod
+    async def metric_activity_overview(
+        self, workspace_id: int, since: datetime, until: datetime, name: str | None = None
+    ) -> tuple[list[tuple[str, int]], int]:
+        """The event names with activity in [since, until) and how many events each had
+        (most first, then by name), and how many people were active then (with events named
+        `name` only, when given): counted by the database, for the Product dashboard."""
+
+    @abstractmethod
     async def metric_firsts(
         self, workspace_id: int, first: str, then: str | None, until: datetime
     ) -> list[tuple[str, datetime, datetime | None]]:

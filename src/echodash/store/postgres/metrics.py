@@ -59,6 +59,10 @@ _TABLES = (
 _INCIDENT_COLUMNS = "key, service, start_at, end_at, root_cause, event_ids"
 
 
+def _most_first(pair: tuple[str, int]) -> tuple[int, str]:
+    return -pair[1], pair[0]
+
+
 async def keep_facts(conn: Conn, batch: FactBatch) -> None:
     """Write one batch's facts inside the caller's transaction (which holds the event
     writers' lock): one statement per table. A failure undoes only the facts (logged)."""
@@ -509,6 +513,31 @@ class PgMetrics(PgConnection):
             )
         )
         return [Activity(*r) for r in rows]
+
+    async def metric_activity_overview(
+        self, workspace_id: int, since: datetime, until: datetime, name: str | None = None
+    ) -> tuple[list[tuple[str, int]], int]:
+        async def fn(c: Conn) -> tuple[list[tuple[str, int]], int]:
+            rows = await c.fetch(
+                "SELECT name, count(*) AS n FROM metric_activity WHERE workspace_id = $1 "
+                "AND at >= $2 AND at < $3 GROUP BY name",
+                workspace_id,
+                since,
+                until,
+            )
+            people = await c.fetchval(
+                "SELECT count(DISTINCT distinct_id) FROM metric_activity WHERE workspace_id = $1 "
+                "AND at >= $2 AND at < $3 AND ($4::text IS NULL OR name = $4)",
+                workspace_id,
+                since,
+                until,
+                None if name is None else clean(name),
+            )
+            # Ties by code point, as on every backend (not by the database's collation).
+            counts = sorted(((row["name"], int(row["n"])) for row in rows), key=_most_first)
+            return counts, int(people)
+
+        return await self._run(fn)
 
     async def metric_score_counts(
         self, workspace_id: int, since: datetime, until: datetime, name: str

@@ -424,6 +424,47 @@ class SqliteMetrics(SqliteConnection):
             ]
         )
 
+    async def metric_activity_overview(
+        self, workspace_id: int, since: datetime, until: datetime, name: str | None = None
+    ) -> tuple[list[tuple[str, int]], int]:
+        window = (to_micros(since), to_micros(until))
+
+        def fn(conn: sqlite3.Connection) -> tuple[list[tuple[str, int]], int]:
+            # Name by name along the (workspace_id, name, at) index: each count is read from
+            # the index alone, and the next name is one seek away (a workspace has a few
+            # dozen names, and a window may hold millions of events).
+            counts: list[tuple[str, int]] = []
+            people: set[str] = set()
+            current = conn.execute(
+                "SELECT min(name) FROM metric_activity WHERE workspace_id = ?", (workspace_id,)
+            ).fetchone()[0]
+            while current is not None:
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM metric_activity INDEXED BY metric_activity_name "
+                    "WHERE workspace_id = ? AND name = ? AND at >= ? AND at < ?",
+                    (workspace_id, current, *window),
+                ).fetchone()
+                if count:
+                    counts.append((current, count))
+                    if name is None or name == current:
+                        people.update(
+                            person
+                            for (person,) in conn.execute(
+                                "SELECT DISTINCT distinct_id FROM metric_activity "
+                                "INDEXED BY metric_activity_person WHERE workspace_id = ? "
+                                "AND name = ? AND at >= ? AND at < ?",
+                                (workspace_id, current, *window),
+                            )
+                        )
+                current = conn.execute(
+                    "SELECT min(name) FROM metric_activity WHERE workspace_id = ? AND name > ?",
+                    (workspace_id, current),
+                ).fetchone()[0]
+            counts.sort(key=lambda pair: (-pair[1], pair[0]))
+            return counts, len(people)
+
+        return await self._read(fn)
+
     async def metric_score_counts(
         self, workspace_id: int, since: datetime, until: datetime, name: str
     ) -> dict[float, int]:

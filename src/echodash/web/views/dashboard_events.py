@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.metrics.explain import events_behind
-from echodash.metrics.settings import MetricSettings
 from echodash.web import present
 from echodash.web.dashboard_range import link, read_range
 from echodash.web.metric_notes import DEFINITIONS
@@ -63,7 +62,7 @@ async def metric_events(request: Request) -> Response:
             metric,
             chosen.since,
             chosen.until,
-            settings=MetricSettings(),
+            settings=await svc.store.get_metric_settings(viewer.workspace_id),
             params=params,
         )
         available = True

@@ -9,15 +9,14 @@ few seconds after the feed's live stream brings a new event, and swaps the numbe
 from __future__ import annotations
 
 import re
-from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from echodash.events import utcnow
-from echodash.metrics import product, report, revenue
+from echodash.metrics import report, revenue
 from echodash.metrics.settings import MetricSettings
 from echodash.metrics.trends import weekly
 from echodash.web import charts, revenue_waterfall
@@ -54,9 +53,10 @@ def _values(request: Request) -> dict[str, str]:
     return {k: v[:MAX_TEXT] for k, v in request.query_params.items()}
 
 
-def _settings() -> MetricSettings:
-    # Per-workspace metric settings are not stored yet (docs/metrics.md#settings).
-    return MetricSettings()
+async def _settings(request: Request, workspace_id: int) -> MetricSettings:
+    """The workspace's metric settings (Settings → Metrics), the ones the API and the CLI
+    count with: the dashboards show the same numbers."""
+    return await services(request).store.get_metric_settings(workspace_id)
 
 
 def _drill(metric: str, chosen: Range, **extra: str) -> str:
@@ -104,7 +104,8 @@ async def delivery(request: Request) -> Response:
     now = utcnow()
     if not await store.metric_deployments(ws, now) and not await store.metric_incidents(ws, now):
         return await _page(request, viewer, "delivery", chosen, connected=False)
-    result = await report.dora_result(store, ws, chosen.since, chosen.until, settings=_settings())
+    settings = await _settings(request, ws)
+    result = await report.dora_result(store, ws, chosen.since, chosen.until, settings=settings)
     data = result.to_json()
     count = len(result.deployments)
     freq, lead = data["deployment_frequency"], data["lead_time_minutes"]
@@ -206,7 +207,7 @@ async def revenue_page(request: Request) -> Response:
     if asked and asked not in known:
         notice = f"No subscriptions in {asked.upper()[:3]}: showing the main currency instead."
         asked = ""
-    settings = _settings()
+    settings = await _settings(request, viewer.workspace_id)
     currency = asked or settings.currency or revenue.main_currency(snapshots, chosen.until)
     result = revenue.revenue(snapshots, chosen.since, chosen.until, currency, zone=settings.zone)
     data = result.to_json()
@@ -320,21 +321,20 @@ async def product_page(request: Request) -> Response:
     since, until = chosen.since, chosen.until
     store = services(request).store
     ws = viewer.workspace_id
-    settings = _settings()
+    settings = await _settings(request, ws)
     event = values.get("event", "").strip() or None
-    activity = await store.metric_activity(ws, since - timedelta(days=31), until, None)
-    in_range = [a for a in activity if since <= a.at < until]
-    if not in_range:
+    # Counted by the database, as the metrics API counts them: the range's events are
+    # never read one by one (a year of a busy product is millions of them).
+    counts, people = await store.metric_activity_overview(ws, since, until, event)
+    if not counts:
         return await _page(request, viewer, "product", chosen, connected=False)
-    names = Counter(a.name for a in in_range)
-    usage = [n for n, _ in names.most_common() if n not in SURVEY_EVENTS]
-    chosen_activity = [a for a in activity if event is None or a.name == event]
-    active = product.active_users(chosen_activity, since, until, event, settings.zone)
-    people = {a.distinct_id for a in in_range if event is None or a.name == event}
+    names = [name for name, _count in counts]
+    usage = [n for n in names if n not in SURVEY_EVENTS]
+    active = await report.product_report(store, ws, since, until, event=event, settings=settings)
     last = {k: (active[k][-1]["value"] if active[k] else 0) for k in ("dau", "wau", "mau")}
     daily = [p["value"] for p in active["dau"]]
     mean_dau = sum(daily) / len(daily) if daily else 0.0
-    behind = f"from {plural(len(people), 'person', 'people')} active in the range"
+    behind = f"from {plural(people, 'person', 'people')} active in the range"
     figures = [
         Figure("product.dau", "DAU", f"{mean_dau:,.1f}", behind,
                detail=f"mean per day · {last['dau']:,} on the last day",
@@ -417,7 +417,7 @@ async def product_page(request: Request) -> Response:
         active_chart=charts.line(
             "Active people per day: MAU, WAU, DAU", labels, lines, width=charts.WIDE, integer=True
         ),
-        names=list(names),
+        names=names,
         event=event or "",
         start_event=start_event,
         return_event=return_event,
