@@ -20,13 +20,18 @@ the class is importable, so the partial pickles to `--workers` processes.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import httptools
 import orjson
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 from uvicorn.server import ServerState
 
 from echodash.web.responses import RAW_JSON_HEADERS, error_document
@@ -47,6 +52,9 @@ class HeadersRefused(Exception):
         self.code = code
         self.detail = detail
 
+
+# The scope extension whose "push" writes a GET's streaming response directly (see `push`).
+PUSH = "echodash.push"
 
 TOO_LARGE = ("headers_too_large", f"The request headers are over {MAX_HEADER_BYTES} bytes.")
 TOO_MANY = ("too_many_headers", f"The request has more than {MAX_HEADERS} headers.")
@@ -95,10 +103,36 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if len(self.headers) > MAX_HEADERS:
             raise HeadersRefused(*TOO_MANY)
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and self.scope.get("method") == "GET":
+            # Live streams write their frames through this, straight from the fan-out's pass
+            # (see `push`); GETs only, so the receive path's POSTs pay nothing for it.
+            extensions = self.scope.setdefault("extensions", {})
+            extensions[PUSH] = {"push": functools.partial(self.push, cycle)}
 
     def _header_block(self) -> int:
         """The request line and headers' size (give or take their spaces)."""
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+
+    def push(self, cycle: RequestResponseCycle, body: bytes) -> bool:
+        """Write `body` as the next chunk of `cycle`'s streaming response, now, without the
+        ASGI `send` (whose caller is a task to wake): True if written. False, and nothing
+        written, unless that response is this connection's current one, started, chunked,
+        not complete, its client still there and reading (the transport not paused for a full
+        buffer): then the caller sends through the app's `send` as usual, which waits."""
+        if (
+            cycle is not self.cycle
+            or not cycle.response_started
+            or cycle.response_complete
+            or cycle.disconnected
+            or not cycle.chunked_encoding
+            or self.flow.write_paused
+            or self.transport.is_closing()
+        ):
+            return False
+        transport: CorkedTransport = self.transport  # type: ignore[assignment]
+        transport.write_now(b"%x\r\n%b\r\n" % (len(body), body))
+        return True
 
     def on_message_complete(self) -> None:
         self.in_headers = True
@@ -228,6 +262,14 @@ class CorkedTransport:
         self._held_bytes += len(data)
         if self._held_bytes > CORK_LIMIT:
             self.flush()
+
+    def write_now(self, data: bytes) -> None:
+        """Send `data` at once, after whatever is held (one send either way)."""
+        if self._held:
+            self._held.append(data)
+            self.flush()
+        elif not self._real.is_closing():
+            self._real.write(data)
 
     def writelines(self, chunks: Iterable[bytes]) -> None:
         for chunk in chunks:

@@ -14,6 +14,7 @@ from echodash.web.fanout.connection import (
     MAX_STREAMS_PER_CALLER,
     LiveStream,
     answer_error,
+    pusher,
     refuse_if_over_cap,
     serve,
 )
@@ -50,7 +51,7 @@ async def stream_asgi(svc: Services, scope: Scope, receive: Receive, send: Send)
     except Exception as exc:  # refused before the stream begins: answered as any route's
         await answer_error(scope, receive, send, exc)
         return
-    await serve(svc, live, receive, send)
+    await serve(svc, live, receive, send, pusher(scope))
 
 
 def last_event_id(request: Request) -> int | None:

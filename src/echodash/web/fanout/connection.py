@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -27,6 +27,7 @@ from echodash.web.fanout.frames import (
     resync_frame,
 )
 from echodash.web.fanout.subscriber import Ending, Subscriber
+from echodash.web.http_protocol import PUSH
 from echodash.web.responses import ApiError
 from echodash.web.services import Services
 
@@ -80,14 +81,29 @@ async def answer_error(scope: Scope, receive: Receive, send: Send, exc: Exceptio
     await response(scope, receive, send)
 
 
-async def serve(svc: Services, stream: LiveStream, receive: Receive, send: Send) -> None:
-    """Send the stream until it ends (the caller checked `refuse_if_over_cap` first)."""
+def pusher(scope: Scope) -> Callable[[bytes], bool] | None:
+    """The server's direct write for this response, when it offers one (web/http_protocol.py;
+    absent under other servers and in tests that call the app in-process)."""
+    push = scope.get("extensions", {}).get(PUSH, {}).get("push")
+    return push if callable(push) else None
+
+
+async def serve(
+    svc: Services,
+    stream: LiveStream,
+    receive: Receive,
+    send: Send,
+    push: Callable[[bytes], bool] | None = None,
+) -> None:
+    """Send the stream until it ends (the caller checked `refuse_if_over_cap` first); `push`
+    (see `pusher`) lets the hub write live frames itself while the stream waits."""
     key = caller_key(stream.caller)
     workspace = stream.caller.workspace_id
     # Subscribe before catching up, so nothing published meanwhile falls in between.
     subscriber = svc.fanout.subscribe(
         workspace, stream.live_filters, stream.framing, stream.framer, stream.window
     )
+    subscriber.push = push
     svc.open_streams[key] = svc.open_streams.get(key, 0) + 1
     svc.telemetry.subscribers.inc()
     # The one task of a stream's life: it hears the client hang up while the stream waits.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import timedelta
 
 from echodash.events import Event
@@ -29,6 +29,8 @@ TICK_SECONDS = 0.04
 # A stream's unsent backlog, at most: this many events, or this many bytes (the setting).
 BACKLOG_EVENTS = 10_000
 BACKLOG_BYTES = 4 * 1024 * 1024
+# One push to an idle stream carries this much at most; the rest wakes the stream.
+PUSH_BYTES = 256 * 1024
 
 
 class FanoutHub:
@@ -160,9 +162,24 @@ class FanoutHub:
                 self.unsubscribe(subscriber)
                 subscriber.end(Ending.BEHIND)
                 continue
+            if subscriber.push is not None and subscriber.idle:
+                self._push(group, subscriber, subscriber.push)
+            if subscriber.owed:
+                subscriber.wake()
             slowest = min(slowest, subscriber.position)
-            subscriber.wake()
         group.trim(slowest)
+
+    def _push(self, group: Group, subscriber: Subscriber, push: Callable[[bytes], bool]) -> None:
+        """Send an idle stream what it is owed from here, in one write: no task to wake, no
+        `send` to go through (at a thousand streams, the wake-ups were most of a tick's
+        cost). What the write cannot take now (a client not reading) stays owed, and the
+        stream's own task sends it, waiting as it must."""
+        position, last_id, chunk = group.take(subscriber.position, subscriber.last_id, PUSH_BYTES)
+        if not chunk:
+            subscriber.position, subscriber.last_id = position, last_id
+        elif push(chunk):
+            subscriber.position, subscriber.last_id = position, last_id
+            subscriber.active = True
 
     def _arm(self) -> None:
         tick = min(1.0, self.keepalive / 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import Enum
 
 from echodash.web.fanout.group import Group
@@ -28,6 +29,7 @@ class Subscriber:
         "last_id",
         "next_beat",
         "position",
+        "push",
         "recheck",
         "waiter",
     )
@@ -44,6 +46,9 @@ class Subscriber:
         self.recheck = False
         self.gap = False
         self.next_beat = next_beat
+        # Writes frames to the client at once, when the server can (web/http_protocol.py):
+        # the hub then sends to an idle stream itself instead of waking it.
+        self.push: Callable[[bytes], bool] | None = None
 
     def wake(self) -> None:
         waiter = self.waiter
@@ -54,6 +59,15 @@ class Subscriber:
         if self.ending is None:
             self.ending = ending
         self.wake()
+
+    @property
+    def idle(self) -> bool:
+        """Waiting for the hub with nothing else to do: the hub may send for it."""
+        return (
+            self.waiter is not None
+            and self.ending is None
+            and not (self.beat_due or self.recheck or self.gap)
+        )
 
     @property
     def owed(self) -> bool:

@@ -20,7 +20,13 @@ from echodash.store.base import ApiTokenRecord, EventFilter
 from echodash.web import present
 from echodash.web.api.stream import last_event_id
 from echodash.web.auth import still_allowed
-from echodash.web.fanout.connection import LiveStream, answer_error, refuse_if_over_cap, serve
+from echodash.web.fanout.connection import (
+    LiveStream,
+    answer_error,
+    pusher,
+    refuse_if_over_cap,
+    serve,
+)
 from echodash.web.fanout.frames import Framer
 from echodash.web.notify_prefs import KEY as NOTIFY_KEY
 from echodash.web.notify_prefs import BrowserChoices
@@ -277,7 +283,7 @@ async def stream_asgi(svc: Services, scope: Scope, receive: Receive, send: Send)
     except Exception as exc:  # refused before the stream begins: answered as any route's
         await answer_error(scope, receive, send, exc)
         return
-    await serve(svc, live, receive, send)
+    await serve(svc, live, receive, send, pusher(scope))
 
 
 # Saved views: a person's named filter sets, pinned ones first in the feed's view bar.

@@ -1,0 +1,95 @@
+"""The hub sends an idle stream's frames through the server's direct write, without waking
+the stream's task; a write refused (a client not reading) leaves them owed and wakes the
+stream; a stream busy sending is never written to behind its back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from echodash.events import Event, Severity
+from echodash.store.base import EventFilter
+from echodash.web.fanout.hub import FanoutHub
+from echodash.web.fanout.subscriber import Subscriber
+
+AT = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+def _event(event_id: int) -> Event:
+    return Event(event_id, 1, 1, event_id, "github", "push", f"push {event_id}", "", None, None,
+                 None, AT, AT, Severity.INFO, (), {})  # fmt: skip
+
+
+def _frame(event: Event) -> bytes:
+    return b"id: %d\n\n" % event.id
+
+
+class Client:
+    def __init__(self, accepting: bool = True) -> None:
+        self.accepting = accepting
+        self.written: list[bytes] = []
+
+    def push(self, body: bytes) -> bool:
+        if self.accepting:
+            self.written.append(body)
+        return self.accepting
+
+
+async def _waiting(subscriber: Subscriber) -> asyncio.Task[None]:
+    task = asyncio.ensure_future(subscriber.wait())
+    await asyncio.sleep(0)  # parked in wait()
+    assert subscriber.waiter is not None
+    return task
+
+
+async def _delivered(hub: FanoutHub, *ids: int) -> None:
+    hub.deliver([_event(i) for i in ids])
+    await asyncio.sleep(hub.tick * 2)
+
+
+def test_an_idle_stream_is_written_to_without_being_woken() -> None:
+    async def check() -> None:
+        hub = FanoutHub(tick=0.001)
+        subscriber = hub.subscribe(1, EventFilter(), "frame", _frame)
+        client = Client()
+        subscriber.push = client.push
+        task = await _waiting(subscriber)
+        await _delivered(hub, 1, 2)
+        await _delivered(hub, 3)
+        assert client.written == [b"id: 1\n\nid: 2\n\n", b"id: 3\n\n"]
+        assert not task.done() and not subscriber.owed and subscriber.last_id == 3
+        assert subscriber.active  # so its next heartbeat is not needed
+        task.cancel()
+
+    asyncio.run(check())
+
+
+def test_a_refused_write_leaves_the_frames_owed_and_wakes_the_stream() -> None:
+    async def check() -> None:
+        hub = FanoutHub(tick=0.001)
+        subscriber = hub.subscribe(1, EventFilter(), "frame", _frame)
+        client = Client(accepting=False)
+        subscriber.push = client.push
+        task = await _waiting(subscriber)
+        await _delivered(hub, 1)
+        assert task.done() and subscriber.owed
+        assert subscriber.take(1024) == b"id: 1\n\n"
+
+    asyncio.run(check())
+
+
+def test_a_busy_stream_is_woken_never_written_to() -> None:
+    async def check() -> None:
+        hub = FanoutHub(tick=0.001)
+        subscriber = hub.subscribe(1, EventFilter(), "frame", _frame)
+        client = Client()
+        subscriber.push = client.push
+        await _delivered(hub, 1)  # not waiting: busy sending what it took before
+        assert client.written == [] and subscriber.owed
+        subscriber.beat_due = True  # and one with a heartbeat to send is not idle either
+        task = await _waiting(subscriber)
+        await _delivered(hub, 2)
+        assert client.written == [] and task.done()
+        assert subscriber.take(1024) == b"id: 1\n\nid: 2\n\n"
+
+    asyncio.run(check())
