@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from echodash.events import Event, Severity
 from echodash.store.base import EventFilter
-from echodash.web.fanout.hub import FanoutHub
+from echodash.web.fanout.hub import SETTLE_SLICE, FanoutHub
 from echodash.web.fanout.subscriber import Subscriber
 
 AT = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -91,5 +92,30 @@ def test_a_busy_stream_is_woken_never_written_to() -> None:
         await _delivered(hub, 2)
         assert client.written == [] and task.done()
         assert subscriber.take(1024) == b"id: 1\n\nid: 2\n\n"
+
+    asyncio.run(check())
+
+
+def test_a_thousand_streams_are_settled_a_slice_per_turn_of_the_loop() -> None:
+    """What else is due (acknowledgements) waits for a slice of streams, not for all."""
+
+    async def check() -> None:
+        hub = FanoutHub(tick=0.001)
+        clients = []
+        for _ in range(3 * SETTLE_SLICE + 1):
+            subscriber = hub.subscribe(1, EventFilter(), "frame", _frame)
+            client = Client()
+            subscriber.push = client.push
+            clients.append(client)
+            await _waiting(subscriber)
+        hub.deliver([_event(1)])
+        counts = [0]
+        while counts[-1] < len(clients) and len(counts) < 100:
+            await asyncio.sleep(0)
+            counts.append(sum(1 for c in clients if c.written))
+        steps = [b - a for a, b in pairwise(counts)]
+        assert counts[-1] == len(clients)
+        assert max(steps) == SETTLE_SLICE and steps.count(SETTLE_SLICE) == 3
+        assert all(c.written == [b"id: 1\n\n"] for c in clients)
 
     asyncio.run(check())

@@ -29,6 +29,8 @@ TICK_SECONDS = 0.04
 # A stream's unsent backlog, at most: this many events, or this many bytes (the setting).
 BACKLOG_EVENTS = 10_000
 BACKLOG_BYTES = 4 * 1024 * 1024
+# Streams settled (sent to, woken or cut loose) per turn of the event loop.
+SETTLE_SLICE = 10
 # One push to an idle stream carries this much at most; the rest wakes the stream.
 PUSH_BYTES = 256 * 1024
 
@@ -54,6 +56,10 @@ class FanoutHub:
         # Heartbeats: one timer for every stream, which beats those due (in order of due time).
         self._beats: deque[Subscriber] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        # Groups with news whose streams are being settled, and the first one's streams left.
+        self._settling: deque[Group] = deque()
+        self._settle_queue: deque[Subscriber] | None = None
+        self._settle_scheduled = False
 
     # The bus's side (BusListener)
 
@@ -147,27 +153,48 @@ class FanoutHub:
                     frame = framed[index] = group.framer(event)
                 group.append(event.id, frame)
                 touched[group.key] = group
-        for group in touched.values():
-            self._settle(group)
+        self._settling.extend(touched.values())
+        if not self._settle_scheduled:
+            self._settle_next()
 
-    def _settle(self, group: Group) -> None:
-        """Wake those owed frames, cut loose those too far behind, forget what all have."""
-        slowest = group.end
-        for subscriber in list(group.subscribers):
-            # One waiting for news takes it all at its next turn, however much it is: only a
-            # stream still busy with what it took before (a client not reading) falls behind.
-            busy = subscriber.waiter is None
-            frames, size = group.owed(subscriber.position)
-            if busy and (frames > self.backlog_events or size > self.backlog_bytes):
-                self.unsubscribe(subscriber)
-                subscriber.end(Ending.BEHIND)
-                continue
-            if subscriber.push is not None and subscriber.idle:
-                self._push(group, subscriber, subscriber.push)
-            if subscriber.owed:
-                subscriber.wake()
-            slowest = min(slowest, subscriber.position)
-        group.trim(slowest)
+    def _settle_next(self) -> None:
+        """Settle the touched groups' streams, SETTLE_SLICE at a time, a turn of the event
+        loop each: what is due meanwhile (acknowledgements above all) waits for one slice,
+        not for a thousand streams."""
+        self._settle_scheduled = False
+        budget = SETTLE_SLICE
+        while self._settling and budget > 0:
+            group = self._settling[0]
+            if self._settle_queue is None:
+                self._settle_queue = deque(group.subscribers)
+            queue = self._settle_queue
+            while queue and budget > 0:
+                subscriber = queue.popleft()
+                if subscriber in group.subscribers:
+                    self._settle(group, subscriber)
+                    budget -= 1
+            if not queue:
+                self._settling.popleft()
+                self._settle_queue = None
+                group.trim(min((s.position for s in group.subscribers), default=group.end))
+        if self._settling:
+            self._settle_scheduled = True
+            asyncio.get_running_loop().call_soon(self._settle_next)
+
+    def _settle(self, group: Group, subscriber: Subscriber) -> None:
+        """Send or wake a stream owed frames, or cut it loose if it is too far behind."""
+        # One waiting for news takes it all at its next turn, however much it is: only a
+        # stream still busy with what it took before (a client not reading) falls behind.
+        busy = subscriber.waiter is None
+        frames, size = group.owed(subscriber.position)
+        if busy and (frames > self.backlog_events or size > self.backlog_bytes):
+            self.unsubscribe(subscriber)
+            subscriber.end(Ending.BEHIND)
+            return
+        if subscriber.push is not None and subscriber.idle:
+            self._push(group, subscriber, subscriber.push)
+        if subscriber.owed:
+            subscriber.wake()
 
     def _push(self, group: Group, subscriber: Subscriber, push: Callable[[bytes], bool]) -> None:
         """Send an idle stream what it is owed from here, in one write: no task to wake, no
