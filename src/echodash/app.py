@@ -42,6 +42,8 @@ from echodash.web.services import Services
 
 log = logging.getLogger("echodash")
 
+GC_YOUNG = 20_000
+
 
 class EchoDashApp:
     """The ASGI entry point: receive-path POSTs and live streams go straight to their handler,
@@ -76,6 +78,10 @@ def create_app(settings: Settings) -> EchoDashApp:
         # times a second under load) to find the short-lived garbage of requests.
         gc.collect()
         gc.freeze()
+        # Young objects are collected every GC_YOUNG allocations rather than CPython's 700:
+        # a request's objects are freed by reference counting, and a collection every few
+        # requests found nothing but cost the receive path ~1 µs a delivery (+2.5 % req/s).
+        gc.set_threshold(GC_YOUNG, 10, 10)
         workers = [
             asyncio.create_task(svc.processor.run(), name="echodash-processor"),
             asyncio.create_task(svc.deadlines.run(), name="echodash-deadlines"),
