@@ -60,6 +60,15 @@ def test_an_idle_stream_is_written_to_without_being_woken() -> None:
         assert client.written == [b"id: 1\n\nid: 2\n\n", b"id: 3\n\n"]
         assert not task.done() and not subscriber.owed and subscriber.last_id == 3
         assert subscriber.active  # so its next heartbeat is not needed
+        # A second stream at the same place gets the very same bytes: joined once.
+        other = hub.subscribe(1, EventFilter(), "frame", _frame)
+        second = Client()
+        other.push = second.push
+        other_task = await _waiting(other)
+        await _delivered(hub, 4, 5)
+        assert second.written == [b"id: 4\n\nid: 5\n\n"]
+        assert second.written[0] is client.written[-1]
+        other_task.cancel()
         task.cancel()
 
     asyncio.run(check())

@@ -130,8 +130,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             or self.transport.is_closing()
         ):
             return False
+        if not body:
+            return True
         transport: CorkedTransport = self.transport  # type: ignore[assignment]
-        transport.write_now(b"%x\r\n%b\r\n" % (len(body), body))
+        transport.write_now(_chunk(body))
         return True
 
     def on_message_complete(self) -> None:
@@ -235,6 +237,18 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 # Held writes above this size leave at once: a response produced faster than the loop turns
 # is not gathered in memory.
 CORK_LIMIT = 64 * 1024
+
+
+_last_chunk: tuple[object, bytes] = (object(), b"")
+
+
+def _chunk(body: bytes) -> bytes:
+    """`body` (not empty: that would end the response) as one chunk of a chunked response;
+    the same bytes pushed to a thousand streams in a row are framed once."""
+    global _last_chunk
+    if _last_chunk[0] is not body:
+        _last_chunk = (body, b"%x\r\n%b\r\n" % (len(body), body))
+    return _last_chunk[1]
 
 
 class CorkedTransport:

@@ -45,6 +45,9 @@ class Group:
         self.ends: list[int] = []
         self.base = 0
         self.base_bytes = 0  # bytes before position `base`
+        # The last chunk taken, by its positions (frames never change once appended).
+        self._last_span = (-1, -1)
+        self._last_chunk = b""
 
     @property
     def end(self) -> int:
@@ -82,7 +85,13 @@ class Group:
             return self.end, after_id, b""
         budget = self.bytes_before(self.base + start) + limit
         stop = max(start + 1, min(stop, bisect_right(self.ends, budget, start, stop)))
-        chunk = self.frames[start] if stop == start + 1 else b"".join(self.frames[start:stop])
+        span = (self.base + start, self.base + stop)
+        if self._last_span == span:
+            # The streams of a group mostly stand at the same place: one join for them all.
+            chunk = self._last_chunk
+        else:
+            chunk = self.frames[start] if stop == start + 1 else b"".join(self.frames[start:stop])
+            self._last_span, self._last_chunk = span, chunk
         return self.base + stop, self.ids[stop - 1], chunk
 
     def trim(self, position: int) -> None:
