@@ -13,7 +13,7 @@ from echodash.crypto import SecretKeyError
 from echodash.events import Delivery, utcnow
 from echodash.pipeline.directory import ActiveEndpoint
 from echodash.sources import Handshake, SignatureError, body_hash_key
-from echodash.store.base import AppendResult, StoreUnavailableError
+from echodash.store.base import StoreUnavailableError
 from echodash.web.request_bounds import CLOSE
 from echodash.web.responses import RAW_JSON_HEADERS, ApiError, error_document
 from echodash.web.services import Services
@@ -99,23 +99,33 @@ async def _receive(svc: Services, scope: Scope, receive: Receive) -> tuple[int, 
     )
     handshake = _handshake(svc, endpoint, headers, body)
     if handshake is not None:
-        return await _answer_handshake(svc, endpoint, headers, body, handshake)
-    secret_id = _verify(svc, endpoint, headers, body)
-    # Limited after verification, so forged traffic cannot use up a real sender's budget.
-    if not svc.limiter.allow(record.id):
-        raise ApiError(
-            429,
-            "rate_limited",
-            "This endpoint receives more deliveries per second than it is allowed.",
-            {"Retry-After": str(svc.limiter.retry_after())},
-        )
+        # A sender's set-up request: answered as it asks, kept as a delivery if it says so.
+        kept = await _accept_handshake(svc, endpoint, body, handshake)
+        if kept is None:
+            return 200, handshake.answer
+        body, secret_id = kept, None
+    else:
+        secret_id = _verify(svc, endpoint, headers, body)
+        # Limited after verification, so forged traffic cannot use up a real sender's budget.
+        if not svc.limiter.allow(record.id):
+            raise ApiError(
+                429,
+                "rate_limited",
+                "This endpoint receives more deliveries per second than it is allowed.",
+                {"Retry-After": str(svc.limiter.retry_after())},
+            )
     # Committed durably before the answer (awaited here, not in a helper: the hottest await).
     delivery = _delivery(endpoint, headers, body, secret_id)
     try:
         result = await svc.store.append_delivery(delivery)
     except StoreUnavailableError:
-        raise _store_failed(svc) from None
-    _stored(svc, delivery, result)
+        svc.telemetry.store_errors.inc()
+        raise _store_down("EchoDash cannot store deliveries right now") from None
+    svc.telemetry.delivery(delivery.source, "duplicate" if result.duplicate else "accepted")
+    if not result.duplicate:
+        svc.processor.notify()
+    if handshake is not None:
+        return 200, handshake.answer
     return 202, {"status": "accepted", "delivery_id": delivery.key, "duplicate": result.duplicate}
 
 
@@ -139,18 +149,6 @@ def _delivery(
         received_at=utcnow(),
         secret_id=secret_id,
     )
-
-
-def _stored(svc: Services, delivery: Delivery, result: AppendResult) -> None:
-    """Count a committed delivery; a new one wakes the processor."""
-    svc.telemetry.delivery(delivery.source, "duplicate" if result.duplicate else "accepted")
-    if not result.duplicate:
-        svc.processor.notify()
-
-
-def _store_failed(svc: Services) -> ApiError:
-    svc.telemetry.store_errors.inc()
-    return _store_down("EchoDash cannot store deliveries right now")
 
 
 def _store_down(what: str) -> ApiError:
@@ -184,13 +182,10 @@ def _handshake(
         ) from None
 
 
-async def _answer_handshake(
-    svc: Services,
-    endpoint: ActiveEndpoint,
-    headers: dict[str, str],
-    body: bytes,
-    handshake: Handshake,
-) -> tuple[int, dict[str, Any]]:
+async def _accept_handshake(
+    svc: Services, endpoint: ActiveEndpoint, body: bytes, handshake: Handshake
+) -> bytes | None:
+    """Take the secret a handshake brings, if any; the body to keep as a delivery, if any."""
     record = endpoint.record
     if handshake.secret is not None:
         try:
@@ -214,20 +209,15 @@ async def _answer_handshake(
         except StoreUnavailableError:
             raise _store_down("EchoDash cannot store the token right now") from None
         svc.directory.forget(record.slug)
-    if handshake.keep:
-        kept = body if handshake.kept_body is None else handshake.kept_body
-        if handshake.secret is not None and handshake.secret.encode("utf-8") in kept:
-            # A secret sent in the clear lives only sealed: better no delivery than a copy
-            # every member, export and backup can read.
-            log.warning("%s handshake not kept: it would hold the secret", record.kind)
-        else:
-            delivery = _delivery(endpoint, headers, kept, None)
-            try:
-                result = await svc.store.append_delivery(delivery)
-            except StoreUnavailableError:
-                raise _store_failed(svc) from None
-            _stored(svc, delivery, result)
-    return 200, handshake.answer
+    if not handshake.keep:
+        return None
+    kept = body if handshake.kept_body is None else handshake.kept_body
+    if handshake.secret is not None and handshake.secret.encode("utf-8") in kept:
+        # A secret sent in the clear lives only sealed: better no delivery than a copy
+        # every member, export and backup can read.
+        log.warning("%s handshake not kept: it would hold the secret", record.kind)
+        return None
+    return kept
 
 
 async def _endpoint(svc: Services, slug: str) -> ActiveEndpoint:

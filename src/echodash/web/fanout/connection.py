@@ -34,9 +34,6 @@ from echodash.web.services import Services
 log = logging.getLogger("echodash.stream")
 
 CATCH_UP_PAGE = 500
-# One `send` carries about this much at most: a client that stops reading holds at most this
-# (plus the transport's buffer) of its own, the rest stays in its group's shared log.
-SEND_BYTES = 256 * 1024
 # Open live streams per person (or workspace token) on one node: tabs and tails enough for
 # anyone, and a cap on what one account can make this node hold open.
 MAX_STREAMS_PER_CALLER = 20
@@ -159,7 +156,7 @@ async def _live(svc: Services, stream: LiveStream, subscriber: Subscriber, send:
             await _catch_up(svc, stream, subscriber, send)
             continue
         if subscriber.owed:
-            chunk = subscriber.take(SEND_BYTES)
+            chunk = subscriber.take()
             if chunk:
                 subscriber.active = True
                 await _more(send, chunk)

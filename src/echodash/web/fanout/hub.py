@@ -19,7 +19,7 @@ from echodash.events import Event
 from echodash.store.base import EventFilter
 from echodash.web.fanout.frames import Framer
 from echodash.web.fanout.group import Group, GroupKey
-from echodash.web.fanout.subscriber import Ending, Subscriber
+from echodash.web.fanout.subscriber import SEND_BYTES, Ending, Subscriber
 
 KEEPALIVE_SECONDS = 15.0
 # Events are framed and handed out at most once a tick: each stream gets one `send` per tick
@@ -31,8 +31,6 @@ BACKLOG_EVENTS = 10_000
 BACKLOG_BYTES = 4 * 1024 * 1024
 # Streams settled (sent to, woken or cut loose) per turn of the event loop.
 SETTLE_SLICE = 10
-# One push to an idle stream carries this much at most; the rest wakes the stream.
-PUSH_BYTES = 256 * 1024
 
 
 class FanoutHub:
@@ -201,7 +199,7 @@ class FanoutHub:
         `send` to go through (at a thousand streams, the wake-ups were most of a tick's
         cost). What the write cannot take now (a client not reading) stays owed, and the
         stream's own task sends it, waiting as it must."""
-        position, last_id, chunk = group.take(subscriber.position, subscriber.last_id, PUSH_BYTES)
+        position, last_id, chunk = group.take(subscriber.position, subscriber.last_id, SEND_BYTES)
         if not chunk:
             subscriber.position, subscriber.last_id = position, last_id
         elif push(chunk):

@@ -8,6 +8,10 @@ from enum import Enum
 
 from echodash.web.fanout.group import Group
 
+# One write to a stream carries about this much at most: a client that stops reading holds at
+# most this (plus the transport's buffer) of its own, the rest stays in its group's shared log.
+SEND_BYTES = 256 * 1024
+
 
 class Ending(Enum):
     BEHIND = "behind"  # its backlog overflowed: told to resync, then closed
@@ -73,7 +77,7 @@ class Subscriber:
     def owed(self) -> bool:
         return self.position < self.group.end
 
-    def take(self, limit: int) -> bytes:
+    def take(self, limit: int = SEND_BYTES) -> bytes:
         """The frames it is owed (up to about `limit` bytes), its place moved past them."""
         self.position, self.last_id, chunk = self.group.take(self.position, self.last_id, limit)
         return chunk
